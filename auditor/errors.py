@@ -1,0 +1,112 @@
+"""The one exception tree of Safeguard Auditor.
+
+SDK exceptions never leave an adapter: each adapter translates them here at its
+boundary with ``raise X(...) from exc``. The CLI maps the top classes to exit codes.
+"""
+
+from __future__ import annotations
+
+
+class AuditorError(Exception):
+    """Base of every error the tool raises on purpose."""
+
+
+# --- bad input: exit code 2 -------------------------------------------------
+
+
+class InputError(AuditorError):
+    """A file, flag or document the user gave is not usable.
+
+    Rendered as one line: ``FILE: PATH: REASON``.
+    """
+
+    def __init__(self, source: str, path: str, reason: str) -> None:
+        self.source = source
+        self.path = path or "$"
+        self.reason = reason
+        super().__init__(f"{source}: {self.path}: {reason}")
+
+
+class InventoryError(InputError):
+    """An inventory document is malformed."""
+
+
+class ReportInputError(InputError):
+    """A saved report document is malformed."""
+
+
+class CheckDefinitionError(InputError):
+    """A check YAML file is malformed."""
+
+
+class ConfigError(InputError):
+    """A config file or mutelist is malformed."""
+
+
+class UsageError(InputError):
+    """A flag or argument is wrong."""
+
+
+# --- provider level: the provider as a whole could not be scanned ----------
+
+
+class ProviderError(AuditorError):
+    """A provider could not be collected at all (no credentials, no endpoint)."""
+
+    def __init__(self, provider: str, reason: str) -> None:
+        self.provider = provider
+        self.reason = reason
+        super().__init__(f"{provider}: {reason}")
+
+
+class CredentialsError(ProviderError):
+    """No usable credentials were found for the provider."""
+
+
+class EndpointError(ProviderError):
+    """The provider endpoint could not be reached."""
+
+
+class UnknownProviderError(AuditorError):
+    """No adapter is registered under that name."""
+
+
+class PluginError(AuditorError):
+    """A registered plugin does not satisfy its contract."""
+
+
+# --- one API call: becomes a fact state, never a value ---------------------
+
+
+class CallError(AuditorError):
+    """One translated SDK call failure.
+
+    ``operation`` is the API operation (``s3:GetBucketPolicy``); ``code`` the
+    provider's error code. Messages never carry credentials.
+    """
+
+    def __init__(self, operation: str, code: str, message: str = "") -> None:
+        self.operation = operation
+        self.code = code
+        self.message = message
+        super().__init__(f"{operation}: {code}" + (f": {message}" if message else ""))
+
+
+class AccessDenied(CallError):
+    """The caller is not allowed to make this call: the fact becomes ``denied``."""
+
+
+class NotConfigured(CallError):
+    """The API answered that the setting is absent: an observed "not configured"."""
+
+
+class NotFound(CallError):
+    """The resource named in the call does not exist."""
+
+
+class Throttled(CallError):
+    """Rate limited; retried inside the adapter."""
+
+
+class ServiceError(CallError):
+    """The call failed (5xx, network, unparsable answer) after retries: ``error``."""

@@ -1,0 +1,305 @@
+"""The normalized model: facts on resources in an inventory; findings in a report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from auditor.errors import AccessDenied, CallError
+
+SCHEMA_VERSION = "1.0"
+
+# Key custody ladder, lowest to highest customer control (ordered).
+CUSTODY_LADDER: tuple[str, ...] = (
+    "none",
+    "provider",
+    "provider_kms",
+    "customer_kms",
+    "customer_imported",
+    "external",
+)
+
+
+def custody_at_least(level: str) -> list[str]:
+    """The ladder levels at or above ``level``."""
+    return list(CUSTODY_LADDER[CUSTODY_LADDER.index(level):])
+
+
+class FactState(StrEnum):
+    OBSERVED = "observed"
+    OPAQUE = "opaque"
+    DENIED = "denied"
+    ERROR = "error"
+
+
+class Status(StrEnum):
+    PASS = "PASS"
+    FAIL = "FAIL"
+    OPAQUE = "OPAQUE"
+    UNVERIFIED = "UNVERIFIED"
+    NOT_APPLICABLE = "NOT_APPLICABLE"
+    MUTED = "MUTED"
+
+
+class ResourceKind(StrEnum):
+    BUCKET = "storage.bucket"
+    KEY = "kms.key"
+    ACCOUNT = "account"
+
+
+SEVERITIES: tuple[str, ...] = ("info", "low", "medium", "high", "critical")
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    """One security-relevant attribute and how we know it."""
+
+    state: FactState
+    value: Any = None
+    source: tuple[str, ...] = ()
+    detail: str | None = None
+    basis: str | None = None  # "derived" when computed from a policy document
+
+    @classmethod
+    def observed(cls, value: Any, *source: str, basis: str | None = None,
+                 detail: str | None = None) -> Fact:
+        return cls(FactState.OBSERVED, value, tuple(source), detail, basis)
+
+    @classmethod
+    def opaque(cls, detail: str, *source: str) -> Fact:
+        return cls(FactState.OPAQUE, None, tuple(source), detail)
+
+    @classmethod
+    def denied(cls, detail: str, *source: str) -> Fact:
+        return cls(FactState.DENIED, None, tuple(source), detail)
+
+    @classmethod
+    def error(cls, detail: str, *source: str) -> Fact:
+        return cls(FactState.ERROR, None, tuple(source), detail)
+
+    @classmethod
+    def from_call_error(cls, exc: CallError, *extra_source: str) -> Fact:
+        """A failed call as a fact: denied for AccessDenied, error otherwise."""
+        source = (exc.operation, *extra_source)
+        detail = f"{exc.code}: {exc.message}" if exc.message else exc.code
+        if isinstance(exc, AccessDenied):
+            return cls.denied(detail, *source)
+        return cls.error(detail, *source)
+
+    @property
+    def decided(self) -> bool:
+        return self.state is FactState.OBSERVED
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"state": self.state.value, "value": self.value,
+                               "source": list(self.source)}
+        if self.detail is not None:
+            out["detail"] = self.detail
+        if self.basis is not None:
+            out["basis"] = self.basis
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Fact:
+        return cls(FactState(data["state"]), data.get("value"), tuple(data.get("source", ())),
+                   data.get("detail"), data.get("basis"))
+
+
+@dataclass(slots=True)
+class Resource:
+    kind: str
+    provider: str
+    account: str
+    region: str
+    id: str
+    name: str
+    facts: dict[str, Fact] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "provider": self.provider, "account": self.account,
+                "region": self.region, "id": self.id, "name": self.name,
+                "facts": {path: fact.to_dict() for path, fact in sorted(self.facts.items())}}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Resource:
+        return cls(data["kind"], data["provider"], data["account"], data["region"],
+                   data["id"], data["name"],
+                   {path: Fact.from_dict(f) for path, f in data["facts"].items()})
+
+
+@dataclass(slots=True)
+class RunError:
+    """A failure recorded during collection (scope: what it concerned)."""
+
+    scope: str
+    operation: str
+    code: str
+    message: str = ""
+
+    def to_dict(self) -> dict[str, str]:
+        return {"scope": self.scope, "operation": self.operation, "code": self.code,
+                "message": self.message}
+
+
+@dataclass(slots=True)
+class ProviderRun:
+    """Metadata of one provider's collection."""
+
+    provider: str
+    accounts: list[str] = field(default_factory=list)
+    regions: list[str] = field(default_factory=list)
+    started_at: str = ""
+    finished_at: str = ""
+    status: str = "complete"  # complete | partial | failed
+    api_calls: dict[str, int] = field(default_factory=dict)
+    errors: list[RunError] = field(default_factory=list)
+    endpoint_overridden: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"provider": self.provider, "accounts": self.accounts, "regions": self.regions,
+                "started_at": self.started_at, "finished_at": self.finished_at,
+                "status": self.status, "api_calls": dict(sorted(self.api_calls.items())),
+                "errors": [e.to_dict() for e in self.errors],
+                "endpoint_overridden": self.endpoint_overridden}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ProviderRun:
+        return cls(data["provider"], list(data.get("accounts", [])),
+                   list(data.get("regions", [])), data.get("started_at", ""),
+                   data.get("finished_at", ""), data.get("status", "complete"),
+                   dict(data.get("api_calls", {})),
+                   [RunError(**e) for e in data.get("errors", [])],
+                   bool(data.get("endpoint_overridden", False)))
+
+
+@dataclass(slots=True)
+class Inventory:
+    runs: list[ProviderRun] = field(default_factory=list)
+    resources: list[Resource] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"schema_version": SCHEMA_VERSION,
+                "runs": [r.to_dict() for r in self.runs],
+                "resources": [r.to_dict() for r in self.resources]}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Inventory:
+        return cls([ProviderRun.from_dict(r) for r in data.get("runs", [])],
+                   [Resource.from_dict(r) for r in data.get("resources", [])])
+
+    def merge(self, other: Inventory) -> Inventory:
+        return Inventory(self.runs + other.runs, self.resources + other.resources)
+
+
+@dataclass(slots=True)
+class Evidence:
+    fact: str
+    state: str
+    value: Any
+    source: list[str]
+    detail: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out = {"fact": self.fact, "state": self.state, "value": self.value,
+               "source": self.source}
+        if self.detail is not None:
+            out["detail"] = self.detail
+        return out
+
+
+@dataclass(slots=True)
+class Finding:
+    check_id: str
+    title: str
+    safeguard: str
+    severity: str
+    status: Status
+    message: str
+    kind: str
+    provider: str
+    account: str
+    region: str
+    resource_id: str
+    resource_name: str
+    evidence: list[Evidence] = field(default_factory=list)
+    remediation: str = ""
+    frameworks: dict[str, list[str]] = field(default_factory=dict)
+    muted_reason: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out = {"check_id": self.check_id, "title": self.title, "safeguard": self.safeguard,
+               "severity": self.severity, "status": self.status.value,
+               "message": self.message, "kind": self.kind, "provider": self.provider,
+               "account": self.account, "region": self.region,
+               "resource_id": self.resource_id, "resource_name": self.resource_name,
+               "evidence": [e.to_dict() for e in self.evidence],
+               "remediation": self.remediation, "frameworks": self.frameworks}
+        if self.muted_reason is not None:
+            out["muted_reason"] = self.muted_reason
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Finding:
+        return cls(data["check_id"], data["title"], data["safeguard"], data["severity"],
+                   Status(data["status"]), data["message"], data["kind"], data["provider"],
+                   data["account"], data["region"], data["resource_id"],
+                   data["resource_name"], [Evidence(**e) for e in data.get("evidence", [])],
+                   data.get("remediation", ""), dict(data.get("frameworks", {})),
+                   data.get("muted_reason"))
+
+
+@dataclass(slots=True)
+class CheckSummary:
+    """What a report says about one check that ran."""
+
+    id: str
+    title: str
+    safeguard: str
+    kind: str
+    severity: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "title": self.title, "safeguard": self.safeguard,
+                "kind": self.kind, "severity": self.severity, "params": self.params}
+
+
+@dataclass(slots=True)
+class Report:
+    """Everything a renderer may see."""
+
+    tool_version: str
+    generated_at: str
+    runs: list[ProviderRun]
+    checks: list[CheckSummary]
+    findings: list[Finding]
+    # provider -> kind -> fact path -> api | derived | none
+    exposure: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
+    transparency: dict[str, Any] = field(default_factory=dict)
+    provider_failures: dict[str, str] = field(default_factory=dict)
+
+    def counts(self) -> dict[str, int]:
+        out = {s.value: 0 for s in Status}
+        for f in self.findings:
+            out[f.status.value] += 1
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"schema_version": SCHEMA_VERSION, "tool": "safeguard-auditor",
+                "tool_version": self.tool_version, "generated_at": self.generated_at,
+                "runs": [r.to_dict() for r in self.runs],
+                "provider_failures": self.provider_failures,
+                "checks": [c.to_dict() for c in self.checks],
+                "summary": self.counts(),
+                "findings": [f.to_dict() for f in self.findings],
+                "exposure": self.exposure, "transparency": self.transparency}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Report:
+        return cls(data["tool_version"], data["generated_at"],
+                   [ProviderRun.from_dict(r) for r in data["runs"]],
+                   [CheckSummary(**c) for c in data["checks"]],
+                   [Finding.from_dict(f) for f in data["findings"]],
+                   data.get("exposure", {}), data.get("transparency", {}),
+                   dict(data.get("provider_failures", {})))

@@ -1,0 +1,1 @@
+"""Provider adapters. Each is registered through the ``auditor.providers`` entry-point group."""

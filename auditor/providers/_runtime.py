@@ -1,0 +1,62 @@
+"""Shared adapter plumbing: call accounting, error-to-fact translation, a bounded pool."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from typing import TypeVar
+
+from auditor.errors import CallError
+from auditor.model import Fact, ProviderRun, RunError
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+class ApiLedger:
+    """Thread-safe count of API calls and record of call failures for one provider run."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.calls: Counter[str] = Counter()
+        self.errors: list[RunError] = []
+
+    def count(self, operation: str) -> None:
+        with self._lock:
+            self.calls[operation] += 1
+
+    def failed(self, scope: str, exc: CallError) -> Fact:
+        """Record a failed call and return the fact it stands for (denied or error)."""
+        with self._lock:
+            self.errors.append(RunError(scope, exc.operation, exc.code, exc.message))
+        return Fact.from_call_error(exc)
+
+    def finish(self, run: ProviderRun) -> ProviderRun:
+        run.api_calls = dict(self.calls)
+        run.errors = list(self.errors)
+        run.finished_at = utc_now()
+        if run.status != "failed" and self.errors:
+            run.status = "partial"
+        return run
+
+
+def bounded_map(fn: Callable[[T], R], items: Iterable[T], max_workers: int) -> list[R]:
+    """Apply ``fn`` to items on at most ``max_workers`` threads, keeping order.
+
+    ``fn`` must not raise for an expected call failure; it turns those into facts.
+    """
+    items = list(items)
+    if not items:
+        return []
+    workers = max(1, min(max_workers, len(items)))
+    if workers == 1:
+        return [fn(item) for item in items]
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="auditor") as pool:
+        return list(pool.map(fn, items))

@@ -1,0 +1,154 @@
+"""The adapter protocol and the registry fed by the ``auditor.providers`` entry points."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import Any, ClassVar, Protocol, runtime_checkable
+
+import yaml
+
+from auditor.errors import PluginError, UnknownProviderError
+from auditor.model import ProviderRun, Resource
+from auditor.schema import fact_catalog
+
+ENTRY_POINT_GROUP = "auditor.providers"
+EXPOSURE_LEVELS = ("api", "derived", "none")
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderOption:
+    """A CLI option an adapter accepts; the CLI builds its flags from these."""
+
+    name: str  # python name, e.g. "region"; flag is --region
+    help: str
+    multiple: bool = False
+    metavar: str = "VALUE"
+    env: str | None = None  # environment variable read when the flag is absent
+
+
+ProgressCallback = Callable[[str, int, int | None], None]  # (provider, done, total)
+
+
+@dataclass(frozen=True, slots=True)
+class CollectRequest:
+    """What to collect. ``facts`` maps kind -> fact paths wanted; None means everything."""
+
+    options: Mapping[str, Any] = field(default_factory=dict)
+    facts: Mapping[str, frozenset[str]] | None = None
+    max_workers: int = 16
+    progress: ProgressCallback | None = None
+
+    def wants(self, kind: str, *paths: str) -> bool:
+        """True when any of ``paths`` of ``kind`` is wanted."""
+        if self.facts is None:
+            return True
+        wanted = self.facts.get(kind, frozenset())
+        return any(p in wanted for p in paths)
+
+    def report(self, provider: str, done: int, total: int | None) -> None:
+        if self.progress is not None:
+            self.progress(provider, done, total)
+
+
+@dataclass(slots=True)
+class Collection:
+    run: ProviderRun
+    resources: list[Resource]
+
+
+@dataclass(frozen=True, slots=True)
+class ExposureEntry:
+    level: str  # api | derived | none
+    operations: tuple[str, ...] = ()
+    opaque_when: str | None = None  # an api/derived fact that is opaque in some cases
+    note: str = ""
+
+
+ExposureProfile = dict[str, dict[str, ExposureEntry]]  # kind -> fact path -> entry
+
+
+def load_exposure_profile(path: Path) -> ExposureProfile:
+    """Read an adapter's exposure profile YAML (kind -> fact path -> entry)."""
+    with open(path, encoding="utf-8") as fh:
+        raw = yaml.safe_load(fh)
+    profile: ExposureProfile = {}
+    for kind, facts in raw.items():
+        profile[kind] = {
+            fact: ExposureEntry(spec["level"], tuple(spec.get("operations", ())),
+                                spec.get("opaque_when"), spec.get("note", ""))
+            for fact, spec in facts.items()
+        }
+    return profile
+
+
+@runtime_checkable
+class ProviderAdapter(Protocol):
+    """What every provider adapter provides."""
+
+    name: ClassVar[str]
+    title: ClassVar[str]
+    options: ClassVar[tuple[ProviderOption, ...]]
+
+    def exposure_profile(self) -> ExposureProfile: ...
+
+    def collect(self, request: CollectRequest) -> Collection:
+        """Collect read-only. Raises ProviderError when nothing at all can be collected."""
+        ...
+
+
+def validate_adapter(adapter: Any, registered_name: str) -> None:
+    """Raise PluginError unless the adapter satisfies the protocol and its profile is sound."""
+    if not isinstance(adapter, ProviderAdapter):
+        raise PluginError(f"provider {registered_name!r} does not implement ProviderAdapter")
+    if adapter.name != registered_name:
+        raise PluginError(f"provider {registered_name!r} calls itself {adapter.name!r}")
+    catalog = fact_catalog()
+    profile = adapter.exposure_profile()
+    for kind, facts in catalog.items():
+        declared = profile.get(kind, {})
+        missing = set(facts) - set(declared)
+        unknown = set(declared) - set(facts)
+        if missing or unknown:
+            raise PluginError(
+                f"provider {registered_name!r} exposure profile for {kind}: "
+                f"missing {sorted(missing)}, unknown {sorted(unknown)}")
+        for fact, entry in declared.items():
+            if entry.level not in EXPOSURE_LEVELS:
+                raise PluginError(f"provider {registered_name!r}: {kind} {fact}: "
+                                  f"level {entry.level!r} not in {EXPOSURE_LEVELS}")
+
+
+class ProviderRegistry:
+    """Adapters by name, loaded lazily from entry points and validated on registration."""
+
+    def __init__(self) -> None:
+        self._factories: dict[str, Callable[[], Any]] = {}
+        self._instances: dict[str, ProviderAdapter] = {}
+
+    @classmethod
+    def from_entry_points(cls) -> ProviderRegistry:
+        registry = cls()
+        for ep in entry_points(group=ENTRY_POINT_GROUP):
+            registry.register(ep.name, ep.load)
+        return registry
+
+    def register(self, name: str, factory: Callable[[], Any]) -> None:
+        """``factory`` returns the adapter class (or instance); it is loaded on first use."""
+        self._factories[name] = factory
+
+    def names(self) -> list[str]:
+        return sorted(self._factories)
+
+    def get(self, name: str) -> ProviderAdapter:
+        if name not in self._instances:
+            if name not in self._factories:
+                raise UnknownProviderError(
+                    f"unknown provider {name!r}; registered: {', '.join(self.names())}")
+            loaded = self._factories[name]()
+            adapter = loaded() if isinstance(loaded, type) else loaded
+            validate_adapter(adapter, name)
+            self._instances[name] = adapter
+        return self._instances[name]

@@ -1,0 +1,145 @@
+"""The sandbox contract and a small recording, read-only HTTP server for stand-ins."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Protocol
+from urllib.parse import parse_qs, urlsplit
+
+READ_METHODS = frozenset({"GET", "HEAD"})
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedRequest:
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    headers: dict[str, str]
+    body: bytes = b""
+    action: str = ""  # the provider operation name, when the stand-in knows it
+
+
+class Sandbox(Protocol):
+    """A provider's local stand-in, seeded from the estate description."""
+
+    provider: str
+
+    def start(self) -> None: ...
+
+    def seed(self, estate: dict[str, Any]) -> None:
+        """Seed from this provider's section of the estate description."""
+        ...
+
+    def scan_options(self) -> dict[str, Any]:
+        """Adapter options (endpoints, regions, project) that point a scan here."""
+        ...
+
+    def environment(self) -> dict[str, str]:
+        """Environment variables (fake credentials, endpoint overrides) for a CLI user."""
+        ...
+
+    def requests(self) -> list[RecordedRequest]:
+        """Every request received since the last reset (seeding excluded)."""
+        ...
+
+    def reset_requests(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+@dataclass(slots=True)
+class Reply:
+    status: int = 200
+    body: bytes = b""
+    content_type: str = "application/json"
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class RecordingServer:
+    """A threaded HTTP server on 127.0.0.1 that records every request.
+
+    ``handle(request) -> Reply`` does the routing. Methods outside
+    ``allowed_methods`` get 405, so the audited stand-in cannot be written to.
+    """
+
+    allowed_methods: frozenset[str] = READ_METHODS
+
+    def __init__(self, handle: Any, allowed_methods: frozenset[str] | None = None) -> None:
+        self._handle = handle
+        if allowed_methods is not None:
+            self.allowed_methods = allowed_methods
+        self._lock = threading.Lock()
+        self._requests: list[RecordedRequest] = []
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def port(self) -> int:
+        assert self._server is not None, "server not started"
+        return self._server.server_address[1]
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:  # quiet
+                return
+
+            def _serve(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                parts = urlsplit(self.path)
+                request = RecordedRequest(
+                    self.command, parts.path, parse_qs(parts.query, keep_blank_values=True),
+                    {k.lower(): v for k, v in self.headers.items()}, body)
+                if self.command not in server.allowed_methods:
+                    reply = Reply(405, b'{"error": "method not allowed: read-only stand-in"}')
+                else:
+                    reply = server._handle(request)
+                    action = reply.headers.pop("x-recorded-action", "")
+                    if action:
+                        request = RecordedRequest(request.method, request.path, request.query,
+                                                  request.headers, request.body, action)
+                server._record(request)
+                self.send_response(reply.status)
+                self.send_header("Content-Type", reply.content_type)
+                self.send_header("Content-Length", str(len(reply.body)))
+                for key, value in reply.headers.items():
+                    self.send_header(key, value)
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(reply.body)
+
+            do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = _serve
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True,
+                                        name="sandbox-http")
+        self._thread.start()
+
+    def _record(self, request: RecordedRequest) -> None:
+        with self._lock:
+            self._requests.append(request)
+
+    def requests(self) -> list[RecordedRequest]:
+        with self._lock:
+            return list(self._requests)
+
+    def reset_requests(self) -> None:
+        with self._lock:
+            self._requests.clear()
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None

@@ -1,0 +1,68 @@
+"""Load the JSON Schemas in schemas/ and validate documents against them."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+
+from auditor._data_dirs import data_dir
+from auditor.errors import InputError
+
+SCHEMA_NAMES = ("inventory", "check", "report", "config", "mutelist")
+KIND_FACT_DEFS = {"storage.bucket": "bucket_facts", "kms.key": "key_facts",
+                  "account": "account_facts"}
+
+
+@cache
+def load_schema(name: str) -> dict[str, Any]:
+    if name not in SCHEMA_NAMES:
+        raise KeyError(name)
+    with open(data_dir("schemas") / f"{name}.schema.json", encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+@cache
+def validator(name: str) -> Draft202012Validator:
+    return Draft202012Validator(load_schema(name))
+
+
+def json_path(error: ValidationError) -> str:
+    path = "$"
+    for part in error.absolute_path:
+        path += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return path
+
+
+def best_error(errors: list[ValidationError]) -> ValidationError:
+    """The most specific error: the deepest path, then the first reported."""
+    from jsonschema.exceptions import best_match
+
+    deepest = max(len(e.absolute_path) for e in errors)
+    return best_match([e for e in errors if len(e.absolute_path) == deepest])
+
+
+def validate(name: str, document: Any, source: str,
+             error_class: type[InputError] = InputError) -> None:
+    """Raise ``error_class(source, json_path, reason)`` if ``document`` does not fit."""
+    errors = list(validator(name).iter_errors(document))
+    if errors:
+        err = best_error(errors)
+        raise error_class(source, json_path(err), _short(err.message))
+
+
+def _short(message: str, limit: int = 200) -> str:
+    message = " ".join(message.split())
+    return message if len(message) <= limit else message[: limit - 3] + "..."
+
+
+@cache
+def fact_catalog() -> dict[str, dict[str, str]]:
+    """kind -> fact path -> safeguard, read from the inventory schema."""
+    defs = load_schema("inventory")["$defs"]
+    return {kind: {path: spec["x-safeguard"]
+                   for path, spec in defs[def_name]["properties"].items()}
+            for kind, def_name in KIND_FACT_DEFS.items()}
