@@ -147,7 +147,10 @@ class ProviderRegistry:
             if name not in self._factories:
                 raise UnknownProviderError(
                     f"unknown provider {name!r}; registered: {', '.join(self.names())}")
-            loaded = self._factories[name]()
+            try:
+                loaded = self._factories[name]()
+            except (ImportError, AttributeError) as exc:
+                raise PluginError(f"provider {name!r} could not be loaded: {exc}") from exc
             adapter = loaded() if isinstance(loaded, type) else loaded
             validate_adapter(adapter, name)
             self._instances[name] = adapter

@@ -1,0 +1,258 @@
+"""What each CLI command does. Parsing and exit-code mapping live in cli.py."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from auditor.cli import EXIT_FINDINGS, EXIT_OK, EXIT_PARTIAL, _split
+from auditor.errors import UsageError
+from auditor.model import SEVERITIES, Report, Status
+
+DEFAULT_OUTPUT_DIR = "auditor-out"
+FILE_FORMATS_DEFAULT = ("table",)
+
+
+def use_color(args: argparse.Namespace) -> bool:
+    return (not getattr(args, "no_color", False) and "NO_COLOR" not in os.environ
+            and sys.stdout.isatty())
+
+
+def say(args: argparse.Namespace, text: str) -> None:
+    if not getattr(args, "quiet", False):
+        print(text)
+
+
+# --- checks and settings -------------------------------------------------------
+
+
+def _settings(args: argparse.Namespace) -> dict[str, Any]:
+    from auditor.config import load_config
+
+    config = load_config(getattr(args, "config", None))
+    return config
+
+
+def _selected_checks(args: argparse.Namespace, config: dict[str, Any]):
+    from auditor.checks import load_checks
+    from auditor.config import compile_with_params, select_checks
+
+    section = config.get("checks", {})
+    dirs = [Path(d) for d in section.get("dirs", [])] + [
+        Path(d) for d in getattr(args, "checks_dir", None) or []]
+    checks = load_checks(dirs)
+    include = _split(getattr(args, "checks", None)) or section.get("include", [])
+    exclude = _split(getattr(args, "exclude_checks", None)) or section.get("exclude", [])
+    severity = _split(getattr(args, "severity", None)) or section.get("severity", [])
+    selected = select_checks(checks, include, exclude, severity)
+    return compile_with_params(selected, config.get("params", {}),
+                               getattr(args, "config", None) or "config")
+
+
+def _mutes(args: argparse.Namespace, config: dict[str, Any]):
+    from auditor.mutelist import load_mutelist
+
+    path = getattr(args, "mutelist", None) or config.get("mutelist")
+    return load_mutelist(path) if path else []
+
+
+# --- output ------------------------------------------------------------------------
+
+
+def _formats(args: argparse.Namespace, config: dict[str, Any] | None = None) -> list[str]:
+    from auditor.reports import FORMATS
+
+    formats = _split(getattr(args, "format", None)) or list(
+        (config or {}).get("formats", FILE_FORMATS_DEFAULT))
+    for fmt in formats:
+        if fmt not in FORMATS:
+            raise UsageError("--format", "$", f"unknown format {fmt!r}; one of {', '.join(FORMATS)}")
+    return formats
+
+
+def emit_report(report: Report, args: argparse.Namespace, config: dict[str, Any] | None = None,
+                default_dir: str = DEFAULT_OUTPUT_DIR) -> list[Path]:
+    """Render every requested format first, then write them; the table goes to stdout."""
+    from auditor.documents import write_atomic
+    from auditor.reports import extension, render
+
+    formats = _formats(args, config)
+    directory = Path(getattr(args, "output_dir", None) or (config or {}).get("output_dir")
+                     or default_dir)
+    files = [f for f in formats if f != "table"]
+    rendered = {fmt: render(report, fmt) for fmt in files}  # all or nothing
+    written = [write_atomic(directory / f"auditor-report.{extension(fmt)}", text)
+               for fmt, text in rendered.items()]
+    if not getattr(args, "quiet", False):
+        print(render(report, "table", color=use_color(args)))
+        for path in written:
+            print(f"wrote {path}")
+    return written
+
+
+def exit_code(report: Report, fail_on: str | None) -> int:
+    if fail_on:
+        floor = SEVERITIES.index(fail_on)
+        if any(f.status is Status.FAIL and SEVERITIES.index(f.severity) >= floor
+               for f in report.findings):
+            return EXIT_FINDINGS
+    partial = any(f.status is Status.UNVERIFIED for f in report.findings) or any(
+        r.status != "complete" for r in report.runs) or bool(report.provider_failures)
+    return EXIT_PARTIAL if partial else EXIT_OK
+
+
+# --- commands ----------------------------------------------------------------------
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from auditor.documents import load_inventory
+    from auditor.pipeline import build_report, registry_exposure
+    from auditor.providers.base import ProviderRegistry
+
+    config = _settings(args)
+    checks = _selected_checks(args, config)
+    mutes = _mutes(args, config)
+    _formats(args, config)
+    inventory = load_inventory(args.inventory)
+    report = build_report(inventory, checks, registry_exposure(ProviderRegistry.from_entry_points()),
+                          mutes)
+    emit_report(report, args, config)
+    return exit_code(report, args.fail_on or config.get("fail_on"))
+
+
+def _provider_request(args: argparse.Namespace, registry) -> dict[str, Any]:
+    """Flag values by option name; env fallbacks; reject options no chosen provider takes."""
+    accepted = {}
+    for name in args.providers:
+        for opt in registry.get(name).options:
+            accepted[opt.name] = opt
+    options: dict[str, Any] = {}
+    for key, value in vars(args).items():
+        if not key.startswith("provider_") or key == "providers":
+            continue
+        name = key.removeprefix("provider_")
+        if value is not None and name not in accepted:
+            raise UsageError("--" + name.replace("_", "-"), "$",
+                             f"not an option of {', '.join(args.providers)}")
+        if name in accepted:
+            opt = accepted[name]
+            if value is None and opt.env:
+                value = os.environ.get(opt.env) or None
+            options[name] = value
+    return options
+
+
+def _collect(args: argparse.Namespace, checks):
+    from auditor.pipeline import collect
+    from auditor.progress import progress_display
+    from auditor.providers.base import ProviderRegistry
+
+    registry = ProviderRegistry.from_entry_points()
+    for name in args.providers:
+        registry.get(name)
+    options = _provider_request(args, registry)
+    workers = args.max_workers or 16
+    if workers < 1:
+        raise UsageError("--max-workers", "$", "must be at least 1")
+    with progress_display(args.providers, quiet=getattr(args, "quiet", False)) as progress:
+        outcome = collect(registry, args.providers, options, checks, workers, progress)
+    for provider, reason in outcome.failures.items():
+        print(f"auditor: {provider}: not collected: {reason}", file=sys.stderr)
+    return registry, outcome
+
+
+def cmd_collect(args: argparse.Namespace) -> int:
+    from auditor.documents import dump_inventory
+
+    config = _settings(args)
+    checks = _selected_checks(args, config) if args.checks or args.checks_dir else None
+    _, outcome = _collect(args, checks)
+    path = dump_inventory(outcome.inventory, Path(args.output or "auditor-inventory.json"))
+    say(args, f"wrote {path}: {len(outcome.inventory.resources)} resources from "
+              f"{len(outcome.inventory.runs)} provider run(s)")
+    partial = outcome.failures or any(r.status != "complete" for r in outcome.inventory.runs)
+    return EXIT_PARTIAL if partial else EXIT_OK
+
+
+def cmd_scan(args: argparse.Namespace) -> int:
+    from auditor.documents import dump_inventory
+    from auditor.pipeline import build_report, registry_exposure
+
+    config = _settings(args)
+    checks = _selected_checks(args, config)
+    mutes = _mutes(args, config)
+    _formats(args, config)
+    registry, outcome = _collect(args, checks)
+    if args.save_inventory:
+        directory = Path(args.output_dir or config.get("output_dir") or DEFAULT_OUTPUT_DIR)
+        dump_inventory(outcome.inventory, directory / "auditor-inventory.json")
+    report = build_report(outcome.inventory, checks, registry_exposure(registry), mutes,
+                          outcome.failures)
+    emit_report(report, args, config)
+    return exit_code(report, args.fail_on or config.get("fail_on"))
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from auditor.documents import load_report
+
+    report = load_report(args.report)
+    _formats(args)
+    emit_report(report, args)
+    return EXIT_OK
+
+
+def cmd_checks(args: argparse.Namespace) -> int:
+    from tabulate import tabulate
+
+    from auditor.checks import load_checks
+
+    checks = load_checks([Path(d) for d in args.checks_dir or []])
+    if args.checks_command == "list":
+        rows = [(c.id, c.resource, c.safeguard, c.severity, c.title) for c in checks]
+        print(tabulate(rows, headers=("id", "resource", "safeguard", "severity", "title")))
+        print(f"{len(checks)} checks")
+        return EXIT_OK
+    by_id = {c.id: c for c in checks}
+    if args.check_id not in by_id:
+        raise UsageError("checks show", "$", f"unknown check id {args.check_id!r}")
+    with open(by_id[args.check_id].source, encoding="utf-8") as fh:
+        print(fh.read().rstrip())
+    return EXIT_OK
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    from auditor.schema import load_schema
+
+    print(json.dumps(load_schema(args.name), indent=2))
+    return EXIT_OK
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from auditor.compare import run_compare
+
+    return run_compare(args)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from auditor.demo import run_demo
+
+    return run_demo(args)
+
+
+def cmd_sandbox(args: argparse.Namespace) -> int:
+    from auditor.sandbox.manage import run_sandbox_command
+
+    return run_sandbox_command(args)
+
+
+COMMANDS = {"evaluate": cmd_evaluate, "collect": cmd_collect, "scan": cmd_scan,
+            "report": cmd_report, "checks": cmd_checks, "schema": cmd_schema,
+            "compare": cmd_compare, "demo": cmd_demo, "sandbox": cmd_sandbox}
+
+
+def run_command(args: argparse.Namespace) -> int:
+    return COMMANDS[args.command](args)

@@ -1,0 +1,69 @@
+"""auditor.toml: validated settings that the CLI flags can override."""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from auditor.checks import Check, CompiledCheck, compile_check
+from auditor.errors import ConfigError, UsageError
+from auditor.model import SEVERITIES
+from auditor.schema import validate
+
+
+def load_config(path: str | Path | None) -> dict[str, Any]:
+    if path is None:
+        return {}
+    source = str(path)
+    try:
+        with open(path, "rb") as fh:
+            doc = tomllib.load(fh)
+    except FileNotFoundError as exc:
+        raise ConfigError(source, "$", "file not found") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(source, "$", f"not valid TOML: {exc}") from exc
+    validate("config", doc, source, ConfigError)
+    return doc
+
+
+def select_checks(checks: Iterable[Check], include: Iterable[str] = (),
+                  exclude: Iterable[str] = (), severities: Iterable[str] = (),
+                  source: str = "--checks") -> list[Check]:
+    """Filter by id and severity; naming an unknown id is a usage error."""
+    checks = list(checks)
+    known = {c.id for c in checks}
+    include, exclude, severities = set(include), set(exclude), set(severities)
+    for name, ids in (("--checks", include), ("--exclude-checks", exclude)):
+        unknown = sorted(ids - known)
+        if unknown:
+            raise UsageError(source if source != "--checks" else name, "$",
+                             f"unknown check id {unknown[0]!r}")
+    bad = sorted(severities - set(SEVERITIES))
+    if bad:
+        raise UsageError("--severity", "$", f"unknown severity {bad[0]!r}")
+    return [c for c in checks
+            if (not include or c.id in include) and c.id not in exclude
+            and (not severities or c.severity in severities)]
+
+
+def compile_with_params(checks: Iterable[Check], params: Mapping[str, Mapping[str, Any]],
+                        source: str) -> list[CompiledCheck]:
+    """Compile each check with its config params; ``"*"`` params go to every check declaring them."""
+    checks = list(checks)
+    by_id = {c.id: c for c in checks}
+    shared = dict(params.get("*", {}))
+    for check_id in params:
+        if check_id != "*" and check_id not in by_id:
+            raise ConfigError(source, f"$.params.{check_id}", "no such check (or not selected)")
+    declared = {name for c in checks for name in c.param_specs}
+    for name in shared:
+        if name not in declared:
+            raise ConfigError(source, f"$.params.*.{name}", "no selected check has this parameter")
+    compiled = []
+    for check in checks:
+        overrides = {k: v for k, v in shared.items() if k in check.param_specs}
+        overrides.update(params.get(check.id, {}))
+        compiled.append(compile_check(check, overrides, source))
+    return compiled

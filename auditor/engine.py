@@ -1,0 +1,116 @@
+"""Run compiled checks over an inventory.
+
+Order per (check, resource), as in DESIGN.md: absent facts -> NOT_APPLICABLE; any opaque fact ->
+OPAQUE; any denied or error fact -> UNVERIFIED; ``applies_if`` not met -> NOT_APPLICABLE; then
+``assert``: PASS or FAIL. A fact that could not be read never becomes PASS or FAIL.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+from jsonschema.exceptions import ValidationError
+
+from auditor.checks import CompiledCheck
+from auditor.model import Evidence, Fact, FactState, Finding, Inventory, Resource, Status
+
+
+def nest(facts: dict[str, Fact], paths: Iterable[str]) -> dict[str, Any]:
+    """{"a.b": fact} -> {"a": {"b": value}} for the JSON Schema instance."""
+    out: dict[str, Any] = {}
+    for path in paths:
+        head, _, tail = path.partition(".")
+        out.setdefault(head, {})[tail] = facts[path].value
+    return out
+
+
+def _show(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, default=str)
+
+
+def evaluate_one(compiled: CompiledCheck, resource: Resource) -> tuple[Status, str]:
+    """The status and message of one check on one resource."""
+    check = compiled.check
+    facts = resource.facts
+    absent = [p for p in check.reads if p not in facts]
+    if absent:
+        return Status.NOT_APPLICABLE, f"not applicable: {', '.join(absent)} not present"
+    opaque = [p for p in check.reads if facts[p].state is FactState.OPAQUE]
+    if opaque:
+        reasons = "; ".join(f"{p}: {facts[p].detail}" for p in opaque)
+        return Status.OPAQUE, f"{resource.provider} does not expose {reasons}"
+    unread = [p for p in check.reads if facts[p].state in (FactState.DENIED, FactState.ERROR)]
+    if unread:
+        reasons = "; ".join(f"{p} {facts[p].state.value} ({facts[p].detail})" for p in unread)
+        return Status.UNVERIFIED, f"could not verify: {reasons}"
+    instance = nest(facts, check.reads)
+    if compiled.applies is not None and not compiled.applies.is_valid(instance):
+        found = ", ".join(f"{p}={_show(facts[p].value)}" for p in check.reads)
+        return Status.NOT_APPLICABLE, f"not applicable: {found}"
+    errors = list(compiled.validator.iter_errors(instance))
+    if not errors:
+        return Status.PASS, ", ".join(f"{p}={_show(facts[p].value)}" for p in check.reads)
+    order = {p: i for i, p in enumerate(check.reads)}
+    err = min(errors, key=lambda e: (order.get(_fact_of(e), len(order)), -len(e.absolute_path)))
+    path = ".".join(str(p) for p in err.absolute_path) or "facts"
+    return Status.FAIL, f"{path}={_show(err.instance)}: {_expected(err)}"
+
+
+def _fact_of(error: ValidationError) -> str:
+    return ".".join(str(p) for p in list(error.absolute_path)[:2])
+
+
+EXPECTATIONS = {
+    "const": lambda v: f"expected {_show(v)}",
+    "enum": lambda v: f"expected one of {_show(v)}",
+    "maximum": lambda v: f"expected at most {_show(v)}",
+    "minimum": lambda v: f"expected at least {_show(v)}",
+    "type": lambda v: f"expected a value of type {_show(v)}",
+}
+
+
+def _expected(error: ValidationError) -> str:
+    explain = EXPECTATIONS.get(str(error.validator))
+    return explain(error.validator_value) if explain else error.message
+
+
+def _evidence(compiled: CompiledCheck, resource: Resource) -> list[Evidence]:
+    out = []
+    for path in compiled.check.reads:
+        fact = resource.facts.get(path)
+        if fact is not None:
+            out.append(Evidence(path, fact.state.value, fact.value, list(fact.source),
+                                fact.detail))
+    return out
+
+
+def finding_for(compiled: CompiledCheck, resource: Resource) -> Finding:
+    check = compiled.check
+    status, message = evaluate_one(compiled, resource)
+    return Finding(
+        check_id=check.id, title=check.title, safeguard=check.safeguard,
+        severity=check.severity, status=status, message=message, kind=resource.kind,
+        provider=resource.provider, account=resource.account, region=resource.region,
+        resource_id=resource.id, resource_name=resource.name,
+        evidence=_evidence(compiled, resource),
+        remediation=check.remediation.get(resource.provider, ""),
+        frameworks=check.frameworks)
+
+
+def evaluate(inventory: Inventory, checks: Iterable[CompiledCheck]) -> list[Finding]:
+    """Every check against every resource of its kind, in check then inventory order."""
+    by_kind: dict[str, list[Resource]] = defaultdict(list)
+    for resource in inventory.resources:
+        by_kind[resource.kind].append(resource)
+    return [finding_for(c, r) for c in checks for r in by_kind.get(c.check.resource, ())]
+
+
+def wanted_facts(checks: Iterable[CompiledCheck]) -> dict[str, frozenset[str]]:
+    """kind -> fact paths the selected checks read: all an adapter needs to collect."""
+    wanted: dict[str, set[str]] = defaultdict(set)
+    for compiled in checks:
+        wanted[compiled.check.resource].update(compiled.check.reads)
+    return {kind: frozenset(paths) for kind, paths in wanted.items()}

@@ -1,0 +1,103 @@
+"""Collect, evaluate and assemble a Report: the steps the CLI and the demo share."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from auditor import __version__
+from auditor.checks import CompiledCheck
+from auditor.engine import evaluate, wanted_facts
+from auditor.errors import ProviderError
+from auditor.model import Inventory, ProviderRun, Report, RunError
+from auditor.mutelist import MuteRule, apply_mutes
+from auditor.providers.base import CollectRequest, ProgressCallback, ProviderRegistry
+
+
+@dataclass(slots=True)
+class CollectOutcome:
+    inventory: Inventory
+    failures: dict[str, str] = field(default_factory=dict)  # provider -> reason
+
+
+def collect(registry: ProviderRegistry, providers: Sequence[str], options: dict,
+            checks: Sequence[CompiledCheck] | None, max_workers: int,
+            progress: ProgressCallback | None = None) -> CollectOutcome:
+    """Collect the providers concurrently; one failing as a whole does not stop the others."""
+    facts = wanted_facts(checks) if checks is not None else None
+    request = CollectRequest(options=options, facts=facts, max_workers=max_workers,
+                             progress=progress)
+    adapters = [registry.get(name) for name in providers]  # unknown names fail before any call
+
+    def one(adapter) -> tuple[str, Inventory | str]:
+        started = _now()
+        try:
+            collection = adapter.collect(request)
+        except ProviderError as exc:
+            run = ProviderRun(adapter.name, started_at=started, finished_at=_now(),
+                              status="failed",
+                              errors=[RunError("provider", "collect", type(exc).__name__,
+                                               exc.reason)])
+            return adapter.name, _Failed(run, exc.reason)
+        return adapter.name, Inventory([collection.run], collection.resources)
+
+    outcome = CollectOutcome(Inventory())
+    with ThreadPoolExecutor(max_workers=max(1, len(adapters))) as pool:
+        for name, result in pool.map(one, adapters):
+            if isinstance(result, _Failed):
+                outcome.failures[name] = result.reason
+                outcome.inventory.runs.append(result.run)
+            else:
+                outcome.inventory = outcome.inventory.merge(result)
+    return outcome
+
+
+@dataclass(slots=True)
+class _Failed:
+    run: ProviderRun
+    reason: str
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+ExposureLookup = Callable[[str], dict[str, dict[str, str]] | None]
+
+
+def registry_exposure(registry: ProviderRegistry) -> ExposureLookup:
+    """Exposure levels per kind and fact path of a registered provider, or None."""
+
+    def lookup(provider: str) -> dict[str, dict[str, str]] | None:
+        if provider not in registry.names():
+            return None
+        profile = registry.get(provider).exposure_profile()
+        return {kind: {path: entry.level for path, entry in facts.items()}
+                for kind, facts in profile.items()}
+
+    return lookup
+
+
+def build_report(inventory: Inventory, checks: Sequence[CompiledCheck],
+                 exposure: ExposureLookup, mutes: Sequence[MuteRule] = (),
+                 failures: dict[str, str] | None = None) -> Report:
+    from auditor.transparency import summarize
+
+    findings = apply_mutes(evaluate(inventory, checks), list(mutes))
+    providers = sorted({r.provider for r in inventory.runs}
+                       | {r.provider for r in inventory.resources})
+    exposures = {}
+    for provider in providers:
+        levels = exposure(provider)
+        if levels is not None:
+            exposures[provider] = levels
+    failures = dict(failures or {})
+    for run in inventory.runs:
+        if run.status == "failed" and run.provider not in failures:
+            failures[run.provider] = "; ".join(e.message or e.code for e in run.errors) or "failed"
+    report = Report(__version__, _now(), inventory.runs, [c.summary for c in checks], findings,
+                    exposures, {}, failures)
+    report.transparency = summarize(report)
+    return report

@@ -1,0 +1,142 @@
+"""Transparency and comparability scores, computed from a Report alone.
+
+Formulas (also carried in every JSON report under ``transparency.formulas``):
+- applicable = PASS + FAIL + OPAQUE + UNVERIFIED (NOT_APPLICABLE and MUTED left out)
+- verifiability = (PASS + FAIL) / applicable: the share of the estate we could decide
+- provider_opacity = OPAQUE / applicable: the share the provider exposes no API for
+- access_gap = UNVERIFIED / applicable: the share our credentials or the API let us down on
+- pass_rate = PASS / (PASS + FAIL)
+- exposure of a safeguard = api when every catalog fact of that safeguard is read from an API
+  field, derived when some are derived from a policy and none is hidden, partial when some are
+  not exposed, none when none is exposed
+- a safeguard is comparable across the compared providers when none of them has exposure none
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from typing import Any
+
+from auditor.model import CUSTODY_LADDER, Finding, Report, Status
+from auditor.schema import fact_catalog
+
+FORMULAS = {
+    "applicable": "PASS + FAIL + OPAQUE + UNVERIFIED (NOT_APPLICABLE and MUTED excluded)",
+    "verifiability": "(PASS + FAIL) / applicable",
+    "provider_opacity": "OPAQUE / applicable",
+    "access_gap": "UNVERIFIED / applicable",
+    "pass_rate": "PASS / (PASS + FAIL)",
+    "exposure": "api if every fact of the safeguard is read from an API field; derived if some "
+                "are derived from a policy and none is hidden; partial if some are not exposed; "
+                "none if none is exposed",
+    "comparable": "no compared provider has exposure none for the safeguard",
+}
+DECIDED = (Status.PASS, Status.FAIL)
+APPLICABLE = (Status.PASS, Status.FAIL, Status.OPAQUE, Status.UNVERIFIED)
+
+
+def ratio(num: int, den: int) -> float | None:
+    return round(num / den, 4) if den else None
+
+
+def tally(findings: list[Finding]) -> dict[str, Any]:
+    counts = Counter(f.status for f in findings)
+    applicable = sum(counts[s] for s in APPLICABLE)
+    decided = sum(counts[s] for s in DECIDED)
+    return {
+        "pass": counts[Status.PASS], "fail": counts[Status.FAIL],
+        "opaque": counts[Status.OPAQUE], "unverified": counts[Status.UNVERIFIED],
+        "not_applicable": counts[Status.NOT_APPLICABLE], "muted": counts[Status.MUTED],
+        "applicable": applicable, "decided": decided,
+        "verifiability": ratio(decided, applicable),
+        "provider_opacity": ratio(counts[Status.OPAQUE], applicable),
+        "access_gap": ratio(counts[Status.UNVERIFIED], applicable),
+        "pass_rate": ratio(counts[Status.PASS], decided),
+    }
+
+
+def safeguard_exposure(levels: dict[str, dict[str, str]]) -> dict[str, str]:
+    """safeguard -> api | derived | partial | none, from a provider's fact-level exposure."""
+    per_safeguard: dict[str, list[str]] = defaultdict(list)
+    for kind, facts in fact_catalog().items():
+        for path, safeguard in facts.items():
+            per_safeguard[safeguard].append(levels.get(kind, {}).get(path, "none"))
+    out = {}
+    for safeguard, found in sorted(per_safeguard.items()):
+        hidden = found.count("none")
+        if hidden == len(found):
+            out[safeguard] = "none"
+        elif hidden:
+            out[safeguard] = "partial"
+        else:
+            out[safeguard] = "derived" if "derived" in found else "api"
+    return out
+
+
+def _evidence_values(findings: list[Finding], fact: str) -> list[Any]:
+    """One observed value per resource of ``fact`` across the findings' evidence."""
+    seen: dict[str, Any] = {}
+    for f in findings:
+        for e in f.evidence:
+            if e.fact == fact and e.state == "observed" and f.kind == "storage.bucket":
+                seen.setdefault(f.resource_id, e.value)
+    return list(seen.values())
+
+
+def custody_summary(findings: list[Finding]) -> dict[str, Any]:
+    levels = Counter(_evidence_values(findings, "key_custody.level"))
+    hsm = _evidence_values(findings, "key_custody.hsm")
+    return {"levels": {level: levels.get(level, 0) for level in CUSTODY_LADDER},
+            "hsm_share": ratio(sum(1 for v in hsm if v is True), len(hsm))}
+
+
+def residency_summary(findings: list[Finding]) -> dict[str, Any]:
+    home: dict[str, str | None] = {}
+    replicas: dict[str, list[str]] = {}
+    names: dict[str, str] = {}
+    for f in findings:
+        if f.kind != "storage.bucket":
+            continue
+        names[f.resource_id] = f.resource_name
+        for e in f.evidence:
+            if e.state != "observed":
+                continue
+            if e.fact == "data_residency.jurisdiction":
+                home.setdefault(f.resource_id, e.value)
+            elif e.fact == "data_residency.replication_jurisdictions":
+                replicas.setdefault(f.resource_id, list(e.value or []))
+    buckets = Counter(j or "unknown" for j in home.values())
+    crossing = [{"bucket": names[rid], "from": home.get(rid), "to": sorted(set(js))}
+                for rid, js in sorted(replicas.items())
+                if any(j != home.get(rid) for j in js)]
+    return {"buckets_per_jurisdiction": dict(sorted(buckets.items())),
+            "cross_border_replication": crossing}
+
+
+def summarize(report: Report) -> dict[str, Any]:
+    by_provider: dict[str, list[Finding]] = defaultdict(list)
+    for f in report.findings:
+        by_provider[f.provider].append(f)
+    providers = sorted(set(by_provider) | set(report.exposure) | {r.provider for r in report.runs})
+    exposure = {p: safeguard_exposure(report.exposure[p]) for p in providers
+                if p in report.exposure}
+    safeguards: dict[str, Any] = {}
+    for safeguard in sorted({s for kinds in fact_catalog().values() for s in kinds.values()}):
+        cells = {}
+        for p in providers:
+            cell = tally([f for f in by_provider[p] if f.safeguard == safeguard])
+            cell["exposure"] = exposure.get(p, {}).get(safeguard, "unknown")
+            cells[p] = cell
+        safeguards[safeguard] = {
+            "comparable": bool(cells) and all(c["exposure"] not in ("none", "unknown")
+                                              for c in cells.values()),
+            "providers": cells}
+    return {
+        "formulas": FORMULAS,
+        "providers": {p: {**tally(by_provider[p]), "exposure": exposure.get(p, {}),
+                          "custody": custody_summary(by_provider[p]),
+                          "residency": residency_summary(by_provider[p])}
+                      for p in providers},
+        "safeguards": safeguards,
+        "comparable_safeguards": [s for s, v in safeguards.items() if v["comparable"]],
+    }

@@ -1,0 +1,32 @@
+"""Shared fixtures: paths to golden files and a runner for the installed console script."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+GOLDEN = Path(__file__).parent / "golden"
+
+
+@pytest.fixture
+def golden() -> Path:
+    return GOLDEN
+
+
+def run_auditor(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None,
+                timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """Run the installed ``auditor`` console script as a user would."""
+    exe = shutil.which("auditor")
+    assert exe, "the auditor console script is not installed (pip install -e '.[test]')"
+    full_env = {**os.environ, "NO_COLOR": "1", **(env or {})}
+    return subprocess.run([exe, *args], cwd=cwd, env=full_env, capture_output=True, text=True,
+                          timeout=timeout, stdin=subprocess.DEVNULL)
+
+
+@pytest.fixture
+def auditor():
+    return run_auditor

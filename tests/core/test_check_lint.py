@@ -1,0 +1,79 @@
+"""Lint over every shipped check, as Cloud Custodian lints every registered plugin."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from jsonschema import Draft202012Validator
+
+from auditor._data_dirs import data_dir
+from auditor.checks import compile_check, load_check_file, load_checks, resolve_params
+from auditor.errors import CheckDefinitionError
+from auditor.schema import fact_catalog, validator
+
+CHECK_FILES = sorted(data_dir("checks").glob("*.yaml"))
+PROVIDERS = ("aws", "gcp", "alibaba")
+
+
+def test_enough_checks_covering_every_safeguard_and_kind():
+    checks = load_checks()
+    assert len(checks) >= 16
+    safeguards = {s for kinds in fact_catalog().values() for s in kinds.values()}
+    assert {c.safeguard for c in checks} == safeguards
+    assert {c.resource for c in checks} == set(fact_catalog())
+
+
+@pytest.mark.parametrize("path", CHECK_FILES, ids=lambda p: p.stem)
+def test_check_file(path: Path):
+    doc = yaml.safe_load(path.read_text())
+    assert not list(validator("check").iter_errors(doc))
+    assert doc["id"] == path.stem, "file name is the check id"
+    check = load_check_file(path)
+    for read in check.reads:
+        assert read in fact_catalog()[check.resource]
+    Draft202012Validator.check_schema(resolve_params(check.assertion, check.defaults(), "x"))
+    assert all(check.remediation.get(p) for p in PROVIDERS)
+    for framework, controls in check.frameworks.items():
+        assert framework.startswith("CIS ") and " v" in framework, "name the version"
+        assert controls
+    compile_check(check)
+
+
+def test_ids_unique():
+    ids = [yaml.safe_load(p.read_text())["id"] for p in CHECK_FILES]
+    assert len(ids) == len(set(ids))
+
+
+def test_duplicate_id_in_user_dir_rejected(tmp_path):
+    (tmp_path / "dup.yaml").write_text((CHECK_FILES[0]).read_text())
+    with pytest.raises(CheckDefinitionError, match="duplicate check id"):
+        load_checks([tmp_path])
+
+
+@pytest.mark.parametrize("mutation, where, reason", [
+    (lambda d: d.update(reads=["encryption.nope"]), "$.reads[0]", "no fact"),
+    (lambda d: d.update(severity="urgent"), "$.severity", "urgent"),
+    (lambda d: d.pop("remediation"), "$", "remediation"),
+    (lambda d: d.update({"assert": {"type": "nonsense"}}), "$.assert", "not a valid JSON Schema"),
+    (lambda d: d["remediation"].pop("gcp"), "$.remediation", "gcp"),
+])
+def test_malformed_check_names_file_path_reason(tmp_path, mutation, where, reason):
+    doc = yaml.safe_load((data_dir("checks") / "bucket-versioning.yaml").read_text())
+    doc["id"] = "custom-check"
+    mutation(doc)
+    path = tmp_path / "custom-check.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    with pytest.raises(CheckDefinitionError) as info:
+        load_check_file(path)
+    assert info.value.source == str(path)
+    assert info.value.path == where
+    assert reason in info.value.reason
+
+
+def test_unparsable_yaml(tmp_path):
+    path = tmp_path / "broken.yaml"
+    path.write_text("id: [unclosed\n")
+    with pytest.raises(CheckDefinitionError, match="not valid YAML"):
+        load_check_file(path)
