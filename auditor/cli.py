@@ -152,15 +152,16 @@ def build_parser(argv: Sequence[str]) -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser(argv)
-    args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help()
-        return EXIT_INPUT
-    from auditor.commands import run_command
     from auditor.errors import AuditorError
 
     try:
+        parser = build_parser(argv)
+        args = parser.parse_args(argv)
+        if args.command is None:
+            parser.print_help()
+            return EXIT_INPUT
+        from auditor.commands import run_command
+
         return run_command(args)
     except KeyboardInterrupt:
         print("auditor: interrupted", file=sys.stderr)

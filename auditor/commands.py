@@ -124,25 +124,24 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return exit_code(report, args.fail_on or config.get("fail_on"))
 
 
-def _provider_request(args: argparse.Namespace, registry) -> dict[str, Any]:
-    """Flag values by option name; env fallbacks; reject options no chosen provider takes."""
-    accepted = {}
-    for name in args.providers:
-        for opt in registry.get(name).options:
-            accepted[opt.name] = opt
-    options: dict[str, Any] = {}
-    for key, value in vars(args).items():
-        if not key.startswith("provider_") or key == "providers":
-            continue
-        name = key.removeprefix("provider_")
-        if value is not None and name not in accepted:
-            raise UsageError("--" + name.replace("_", "-"), "$",
-                             f"not an option of {', '.join(args.providers)}")
-        if name in accepted:
-            opt = accepted[name]
+def _provider_request(args: argparse.Namespace, registry) -> dict[str, dict[str, Any]]:
+    """Per provider, its option values (flag, else env); reject a flag no chosen provider takes."""
+    given = {key.removeprefix("provider_"): value for key, value in vars(args).items()
+             if key.startswith("provider_") and value is not None}
+    accepted = {opt.name for name in args.providers for opt in registry.get(name).options}
+    for name in sorted(set(given) - accepted):
+        raise UsageError("--" + name.replace("_", "-"), "$",
+                         f"not an option of {', '.join(args.providers)}")
+    options: dict[str, dict[str, Any]] = {}
+    for provider in args.providers:
+        options[provider] = {}
+        for opt in registry.get(provider).options:
+            value = given.get(opt.name)
             if value is None and opt.env:
                 value = os.environ.get(opt.env) or None
-            options[name] = value
+                if value is not None and opt.multiple:
+                    value = _split([value])
+            options[provider][opt.name] = value
     return options
 
 

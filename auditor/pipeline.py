@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from auditor import __version__
 from auditor.checks import CompiledCheck
@@ -22,17 +23,20 @@ class CollectOutcome:
     failures: dict[str, str] = field(default_factory=dict)  # provider -> reason
 
 
-def collect(registry: ProviderRegistry, providers: Sequence[str], options: dict,
-            checks: Sequence[CompiledCheck] | None, max_workers: int,
-            progress: ProgressCallback | None = None) -> CollectOutcome:
-    """Collect the providers concurrently; one failing as a whole does not stop the others."""
+def collect(registry: ProviderRegistry, providers: Sequence[str],
+            options: Mapping[str, Mapping[str, Any]], checks: Sequence[CompiledCheck] | None,
+            max_workers: int, progress: ProgressCallback | None = None) -> CollectOutcome:
+    """Collect the providers concurrently; one failing as a whole does not stop the others.
+
+    ``options`` maps provider name -> that adapter's option values.
+    """
     facts = wanted_facts(checks) if checks is not None else None
-    request = CollectRequest(options=options, facts=facts, max_workers=max_workers,
-                             progress=progress)
     adapters = [registry.get(name) for name in providers]  # unknown names fail before any call
 
-    def one(adapter) -> tuple[str, Inventory | str]:
+    def one(adapter) -> tuple[str, Inventory | _Failed]:
         started = _now()
+        request = CollectRequest(options=dict(options.get(adapter.name, {})), facts=facts,
+                                 max_workers=max_workers, progress=progress)
         try:
             collection = adapter.collect(request)
         except ProviderError as exc:

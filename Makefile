@@ -1,0 +1,17 @@
+.PHONY: test demo lint bench
+
+# Everything the tests need on a fresh machine, then the whole suite on both cores.
+test:
+	python -m pip install -q -e '.[test]'
+	sh scripts/ensure-chromium.sh
+	python -m pytest -n 2
+
+demo:
+	python -m pip install -q -e '.[all]'
+	auditor demo
+
+lint:
+	ruff check .
+
+bench:
+	python benchmarks/run.py
