@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +56,7 @@ class CompiledCheck:
     validator: Draft202012Validator
     applies: Draft202012Validator | None
 
-    @cached_property
+    @property
     def summary(self) -> CheckSummary:
         c = self.check
         return CheckSummary(c.id, c.title, c.safeguard, c.resource, c.severity, self.params)

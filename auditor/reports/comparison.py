@@ -1,0 +1,100 @@
+"""Render the comparison matrix: terminal table, Markdown, and an HTML page with drill-down."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tabulate import tabulate
+
+from auditor.compare import Cell, Matrix
+from auditor.reports._common import clean, value_text
+
+
+def _pct(value: float | None) -> str:
+    return "n/a" if value is None else f"{value * 100:.0f}%"
+
+
+def cell_lines(cell: Cell) -> list[str]:
+    f = cell.figures
+    if not f or (not f.get("applicable") and not f.get("not_applicable")):
+        return [cell.exposure, "no findings"]
+    return [cell.exposure,
+            f"pass {_pct(f.get('pass_rate'))} ({f.get('pass', 0)}/{f.get('decided', 0)})",
+            f"FAIL {f.get('fail', 0)} · OPAQUE {f.get('opaque', 0)} · "
+            f"UNVERIFIED {f.get('unverified', 0)}"]
+
+
+def _rows(matrix: Matrix, sep: str) -> list[list[str]]:
+    rows = []
+    for s in matrix.safeguards:
+        mark = "" if matrix.comparable[s] else " (not comparable)"
+        rows.append([s + mark] + [sep.join(cell_lines(matrix.cell(s, p)))
+                                  for p in matrix.providers])
+    return rows
+
+
+def _score_rows(matrix: Matrix) -> list[list[str]]:
+    rows = []
+    for label, key in (("verifiability", "verifiability"), ("provider opacity", "provider_opacity"),
+                       ("access gap", "access_gap"), ("pass rate", "pass_rate")):
+        rows.append([label] + [_pct(matrix.provider_scores[p].get(key)) for p in matrix.providers])
+    return rows
+
+
+def render_table(matrix: Matrix) -> str:
+    headers = ["safeguard", *matrix.providers]
+    out = [tabulate(_rows(matrix, "\n"), headers=headers, tablefmt="grid"),
+           tabulate(_score_rows(matrix), headers=["score", *matrix.providers]),
+           _custody_text(matrix)]
+    out += [f"{p}: not collected: {why}" for p, why in sorted(matrix.failures.items())]
+    return "\n\n".join(out)
+
+
+def _custody_text(matrix: Matrix) -> str:
+    rows = []
+    for p in matrix.providers:
+        custody = matrix.provider_scores[p].get("custody", {})
+        levels = custody.get("levels", {})
+        rows.append([p, *[levels.get(level, 0) for level in levels],
+                     _pct(custody.get("hsm_share"))])
+    levels = list(next(iter(matrix.provider_scores.values()), {}).get("custody", {})
+                  .get("levels", {}))
+    return "key custody (buckets per level)\n" + tabulate(
+        rows, headers=["provider", *levels, "hsm share"])
+
+
+def _md_escape(text: str) -> str:
+    return clean(text).replace("|", "\\|").replace("\n", " ")
+
+
+def render_markdown(matrix: Matrix) -> str:
+    lines = ["# Safeguard Auditor: providers side by side", ""]
+    if matrix.sandbox:
+        lines += ["_Collected from local stand-ins (endpoint overrides), not real clouds._", ""]
+    lines += ["| safeguard | " + " | ".join(matrix.providers) + " |",
+              "|---|" + "---|" * len(matrix.providers)]
+    for row in _rows(matrix, "<br>"):
+        lines.append("| " + " | ".join(_md_escape(c).replace("&lt;br&gt;", "<br>")
+                                       for c in row) + " |")
+    lines += ["", "| score | " + " | ".join(matrix.providers) + " |",
+              "|---|" + "---|" * len(matrix.providers)]
+    lines += ["| " + " | ".join(row) + " |" for row in _score_rows(matrix)]
+    for p, why in sorted(matrix.failures.items()):
+        lines.append(f"\n**{_md_escape(p)}: not collected:** {_md_escape(why)}")
+    return "\n".join(lines) + "\n"
+
+
+def render_html(matrix: Matrix) -> str:
+    from auditor.reports.html import _environment
+
+    template = _environment().get_template("compare.html.j2")
+    context: dict[str, Any] = {"m": matrix, "lines": cell_lines, "pct": _pct,
+                               "value": lambda v: clean(value_text(v))}
+    return template.render(**context)
+
+
+RENDERERS = {"table": render_table, "markdown": render_markdown, "html": render_html}
+
+
+def render_comparison(matrix: Matrix, fmt: str) -> str:
+    return RENDERERS[fmt](matrix)
