@@ -44,12 +44,17 @@ def load_report(path: str | Path) -> Report:
 
 
 def write_atomic(path: Path, text: str) -> Path:
-    """Write the whole file or nothing: a temp file in the same folder, then rename."""
+    """Write the whole file or nothing: a temp file in the same folder, then rename.
+
+    Files are owner-only (0600, from mkstemp): a report is a map of an estate's weaknesses.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -1,0 +1,69 @@
+"""Markdown: a summary and a findings table (GitHub-flavoured), every cell escaped."""
+
+from __future__ import annotations
+
+import re
+
+from auditor.model import Finding, Report, Status
+from auditor.reports._common import (
+    TOOL_NAME,
+    evidence_line,
+    one_line,
+    run_problems,
+    sorted_findings,
+    truncate,
+)
+
+MESSAGE_WIDTH = 200
+EVIDENCE_WIDTH = 300
+# Characters with a meaning in Markdown tables and inline syntax; "<" and ">" and "&" become
+# entities so that no renderer takes a value for HTML.
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|#~!])")
+_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+
+
+def escape(text: object) -> str:
+    flat = one_line(text)
+    flat = "".join(_ENTITIES.get(ch, ch) for ch in flat)
+    return _MD_SPECIAL.sub(r"\\\1", flat)
+
+
+def _row(finding: Finding) -> str:
+    cells = (
+        finding.status.value, finding.severity, finding.check_id, finding.provider,
+        finding.resource_name or finding.resource_id, finding.region,
+        truncate(one_line(finding.message), MESSAGE_WIDTH),
+        truncate(evidence_line(finding.evidence), EVIDENCE_WIDTH),
+    )
+    return "| " + " | ".join(escape(c) for c in cells) + " |"
+
+
+def render(report: Report, *, color: bool = False) -> str:
+    counts = report.counts()
+    lines = [
+        f"# {TOOL_NAME} report",
+        "",
+        f"Generated {escape(report.generated_at)} by {TOOL_NAME} "
+        f"{escape(report.tool_version)}: {len(report.findings)} finding(s) from "
+        f"{len(report.checks)} check(s).",
+        "",
+        "## Summary",
+        "",
+        "| " + " | ".join(s.value.replace("_", "\\_") for s in Status) + " |",
+        "|" + "---:|" * len(Status),
+        "| " + " | ".join(str(counts[s.value]) for s in Status) + " |",
+    ]
+    problems = run_problems(report)
+    if problems:
+        lines += ["", "Provider runs that failed or were partial:", ""]
+        lines += [f"- {escape(line)}" for line in problems]
+    lines += ["", "## Findings", ""]
+    findings = sorted_findings(report)
+    if findings:
+        lines.append("| Status | Severity | Check | Provider | Resource | Region | Message "
+                     "| Evidence |")
+        lines.append("|---|---|---|---|---|---|---|---|")
+        lines += [_row(f) for f in findings]
+    else:
+        lines.append("No findings.")
+    return "\n".join(lines) + "\n"

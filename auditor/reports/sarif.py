@@ -1,0 +1,113 @@
+"""SARIF 2.1.0: checks become rules; FAIL, UNVERIFIED and OPAQUE findings become results.
+
+SARIF allows a level other than "none" only on results of kind "fail" (SARIF 2.1.0,
+result.level). A FAIL is kind "fail" with level error (high, critical), warning (medium, low)
+or note (info). UNVERIFIED is kind "review" and OPAQUE kind "informational", both at level
+"none": neither is a failure, and our own status is in the result's properties.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from auditor.model import CheckSummary, Finding, Report, Status
+from auditor.reports._common import TOOL_NAME, finding_uid, run_problems, sorted_findings
+
+SARIF_SCHEMA = ("https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/"
+                "sarif-schema-2.1.0.json")
+REPORTED: tuple[Status, ...] = (Status.FAIL, Status.UNVERIFIED, Status.OPAQUE)
+FAIL_LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "warning",
+              "info": "note"}
+KIND = {Status.FAIL: "fail", Status.UNVERIFIED: "review", Status.OPAQUE: "informational"}
+# GitHub code scanning reads this property to rank security results (0.0 to 10.0).
+SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0",
+                     "info": "0.0"}
+
+
+def _level(finding: Finding) -> str:
+    if finding.status is Status.FAIL:
+        return FAIL_LEVEL.get(finding.severity, "warning")
+    return "none"
+
+
+def _rule_name(title: str, fallback: str) -> str:
+    words = re.findall(r"[A-Za-z0-9]+", title)
+    return "".join(w[:1].upper() + w[1:] for w in words) or fallback
+
+
+def _rule(check: CheckSummary, findings: list[Finding]) -> dict[str, Any]:
+    remediations = sorted({(f.provider, f.remediation) for f in findings if f.remediation})
+    frameworks = sorted({f"{name}:{control}" for f in findings
+                         for name, ids in f.frameworks.items() for control in ids})
+    help_text = "\n".join(f"{provider}: {text}" for provider, text in remediations)
+    return {
+        "id": check.id,
+        "name": _rule_name(check.title, check.id),
+        "shortDescription": {"text": check.title or check.id},
+        "fullDescription": {"text": f"{check.title} (safeguard {check.safeguard}, "
+                                    f"resource kind {check.kind})"},
+        "help": {"text": help_text or "No remediation documented for this check."},
+        "defaultConfiguration": {"level": FAIL_LEVEL.get(check.severity, "warning")},
+        "properties": {"safeguard": check.safeguard, "severity": check.severity,
+                       "kind": check.kind, "frameworks": frameworks,
+                       "tags": ["security", check.safeguard],
+                       "security-severity": SECURITY_SEVERITY.get(check.severity, "5.5")},
+    }
+
+
+def _checks(report: Report) -> list[CheckSummary]:
+    """The report's checks, plus any check a finding names that the list lacks."""
+    checks = {c.id: c for c in report.checks}
+    for f in report.findings:
+        checks.setdefault(f.check_id, CheckSummary(f.check_id, f.title, f.safeguard, f.kind,
+                                                   f.severity))
+    return list(checks.values())
+
+
+def _result(finding: Finding, rule_index: int) -> dict[str, Any]:
+    properties: dict[str, Any] = {
+        "provider": finding.provider, "account": finding.account, "region": finding.region,
+        "status": finding.status.value, "severity": finding.severity,
+        "safeguard": finding.safeguard,
+        "evidence": [e.to_dict() for e in finding.evidence]}
+    return {
+        "ruleId": finding.check_id,
+        "ruleIndex": rule_index,
+        "kind": KIND[finding.status],
+        "level": _level(finding),
+        "message": {"text": f"{finding.resource_name or finding.resource_id}: "
+                            f"{finding.message}"},
+        "locations": [{"logicalLocations": [{
+            "name": finding.resource_name or finding.resource_id,
+            "fullyQualifiedName": finding.resource_id,
+            "kind": "resource"}]}],
+        "partialFingerprints": {"safeguardAuditorFinding/v1": finding_uid(finding)},
+        "properties": properties,
+    }
+
+
+def render(report: Report, *, color: bool = False) -> str:
+    checks = _checks(report)
+    index = {c.id: i for i, c in enumerate(checks)}
+    by_check: dict[str, list[Finding]] = {c.id: [] for c in checks}
+    for f in report.findings:
+        by_check[f.check_id].append(f)
+    results = [_result(f, index[f.check_id]) for f in sorted_findings(report)
+               if f.status in REPORTED]
+    problems = run_problems(report)
+    run = {
+        "tool": {"driver": {"name": TOOL_NAME, "version": report.tool_version,
+                            "rules": [_rule(c, by_check[c.id]) for c in checks]}},
+        "invocations": [{
+            "executionSuccessful": not report.provider_failures
+            and all(r.status != "failed" for r in report.runs),
+            "endTimeUtc": report.generated_at,
+            "toolExecutionNotifications": [
+                {"level": "warning", "message": {"text": line}} for line in problems]}],
+        "results": results,
+        "properties": {"summary": report.counts()},
+    }
+    log = {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
+    return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
