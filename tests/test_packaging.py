@@ -1,0 +1,33 @@
+"""The wheel carries checks/ and schemas/ and works with no source tree."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_wheel_ships_data_and_runs_without_source_tree(tmp_path):
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path),
+                    str(ROOT)], check=True, capture_output=True)
+    wheel = next(tmp_path.glob("safeguard_auditor-*.whl"))
+    names = set(zipfile.ZipFile(wheel).namelist())
+    shipped_checks = {p.name for p in (ROOT / "checks").glob("*.yaml")}
+    assert {f"auditor/_data/checks/{n}" for n in shipped_checks} <= names
+    for schema in ("inventory", "check", "report", "config", "mutelist"):
+        assert f"auditor/_data/schemas/{schema}.schema.json" in names
+    assert "auditor/reports/templates/report.html.j2" in names
+    assert "auditor/data/regions.yaml" in names
+    assert any(n.endswith("entry_points.txt") for n in names)
+    unpacked = tmp_path / "site"
+    zipfile.ZipFile(wheel).extractall(unpacked)
+    code = ("from auditor._data_dirs import data_dir; from auditor.checks import load_checks;"
+            "print(data_dir('checks')); print(len(load_checks()))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
+                         text=True, env={"PYTHONPATH": str(unpacked), "PATH": "/usr/bin:/bin"},
+                         check=True)
+    where, count = out.stdout.split()
+    assert where.startswith(str(unpacked)) and int(count) == len(shipped_checks)
