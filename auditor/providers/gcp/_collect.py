@@ -1,0 +1,195 @@
+"""One collection run: list buckets per project, read what the wanted facts need, normalize.
+
+Order: bucket lists (projects at once) -> Cloud KMS enumeration when kms.key facts are
+wanted -> one bounded pool for every per-bucket and per-key call -> normalization.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+from collections.abc import Callable
+from typing import Any
+
+from auditor.errors import CallError, EndpointError
+from auditor.model import ProviderRun, Resource
+from auditor.providers._runtime import ApiLedger, bounded_map, utc_now
+from auditor.providers.base import Collection, CollectRequest
+from auditor.providers.gcp import _kms, _storage
+from auditor.providers.gcp._errors import Caller, RetryPolicy
+from auditor.providers.gcp._normalize import account_facts, bucket_facts, key_facts
+from auditor.providers.gcp._session import GcpSession, open_session
+from auditor.regions import canonical
+
+PROVIDER = "gcp"
+BUCKET, KEY, ACCOUNT = "storage.bucket", "kms.key", "account"
+KEY_JOIN_PATHS = ("key_custody.level", "key_custody.hsm", "key_rotation.enabled",
+                  "key_rotation.period_days")
+EXPOSURE_PATHS = ("public_exposure.is_public", "public_exposure.reasons")
+
+
+def bucket_id(name: str) -> str:
+    return f"projects/_/buckets/{name}"
+
+
+class _Run:
+    def __init__(self, request: CollectRequest, session: GcpSession, call: Caller,
+                 ledger: ApiLedger) -> None:
+        self.request = request
+        self.session = session
+        self.call = call
+        self.ledger = ledger
+        self.workers = request.max_workers
+        self._done = 0
+        self._lock = threading.Lock()
+
+    def wants_kind(self, kind: str) -> bool:
+        facts = self.request.facts
+        return facts is None or bool(facts.get(kind))
+
+    def _try(self, scope: str, fn: Callable[[], Any]) -> Any:
+        """The value, or the CallError (recorded once, here) that stood in its way."""
+        try:
+            return fn()
+        except CallError as exc:
+            self.ledger.failed(scope, exc)
+            return exc
+
+    def _tick(self, total: int) -> None:
+        with self._lock:
+            self._done += 1
+            done = self._done
+        self.request.report(PROVIDER, done, total)
+
+    # -- listing ------------------------------------------------------------------
+
+    def list_buckets(self) -> list[_storage.BucketInfo]:
+        projects = self.session.projects
+        results = bounded_map(
+            lambda p: self._try(f"projects/{p}", lambda: _storage.list_buckets(
+                self.call, self.session.storage, p)), projects, self.workers)
+        failures = [r for r in results if isinstance(r, CallError)]
+        if failures and len(failures) == len(projects) and all(
+                f.code == "NetworkError" for f in failures):
+            raise EndpointError(PROVIDER, "Cloud Storage could not be reached: "
+                                f"{failures[0].operation} failed after retries")
+        return [b for r in results if isinstance(r, list) for b in r]
+
+    def enumerate_keys(self) -> dict[str, _kms.KeyInfo]:
+        """Every key in every key ring of every Cloud KMS location of the projects."""
+        kms, call = self.session.kms, self.call
+
+        def locations(project: str) -> list[tuple[str, str]]:
+            found = self._try(f"projects/{project}",
+                              lambda: _kms.list_locations(call, kms, project))
+            return [(project, loc) for loc in found] if isinstance(found, list) else []
+
+        def rings(where: tuple[str, str]) -> list[str]:
+            found = self._try(f"projects/{where[0]}/locations/{where[1]}",
+                              lambda: _kms.list_key_rings(call, kms, *where))
+            return found if isinstance(found, list) else []
+
+        def keys(ring: str) -> list[_kms.KeyInfo]:
+            found = self._try(ring, lambda: _kms.list_keys(call, kms, ring))
+            return found if isinstance(found, list) else []
+
+        places = [p for found in bounded_map(locations, self.session.projects, self.workers)
+                  for p in found]
+        ring_names = [r for found in bounded_map(rings, places, self.workers) for r in found]
+        return {k.name: k for found in bounded_map(keys, ring_names, self.workers)
+                for k in found}
+
+    # -- per-resource calls ----------------------------------------------------------
+
+    def bucket_task(self, info: _storage.BucketInfo) -> tuple[Any, Any]:
+        """(IAM public members, [bucket ACL, default object ACL] public grantees) outcomes."""
+        scope, client = bucket_id(info.name), self.session.storage
+        iam = self._try(scope, lambda: _storage.iam_public_members(self.call, client, info.name))
+        acls = None
+        if not info.uniform_access:  # legacy ACLs apply only with fine-grained access
+            acls = [self._try(scope, lambda d=default: _storage.acl_public_entities(
+                self.call, client, info.name, d)) for default in (False, True)]
+        return iam, acls
+
+    def key_task(self, name: str, known: _kms.KeyInfo | None, need_state: bool,
+                 need_iam: bool) -> tuple[Any, Any, Any]:
+        """(key, versions, public members) outcomes for one key."""
+        kms = self.session.kms
+        key = known or self._try(name, lambda: _kms.get_key(self.call, kms, name))
+        versions = members = None
+        if isinstance(key, _kms.KeyInfo):
+            if need_state and key.primary is None:
+                versions = self._try(name, lambda: _kms.list_versions(self.call, kms, name))
+            if need_iam:
+                members = self._try(name, lambda: _kms.key_public_members(self.call, kms, name))
+        return key, versions, members
+
+    # -- the run ---------------------------------------------------------------------
+
+    def run(self) -> list[Resource]:
+        req = self.request
+        want_buckets, want_keys = self.wants_kind(BUCKET), self.wants_kind(KEY)
+        buckets = self.list_buckets() if (want_buckets or want_keys) else []
+        need_join = want_buckets and req.wants(BUCKET, *KEY_JOIN_PATHS)
+        need_exposure = want_buckets and req.wants(BUCKET, *EXPOSURE_PATHS)
+        named: dict[str, list[str]] = defaultdict(list)
+        for b in buckets:
+            if b.kms_key:
+                named[b.kms_key].append(b.name)
+        known = self.enumerate_keys() if want_keys else {}
+        key_names = sorted(set(known) | (set(named) if (need_join or want_keys) else set()))
+        need_state = need_join or (want_keys and req.wants(KEY, "key.state", "key_custody.level"))
+        need_iam = want_keys and req.wants(KEY, "key_exposure.is_public")
+
+        tasks: list[Callable[[], tuple[str, Any]]] = []
+        for b in buckets:
+            if need_exposure and b.public_access_prevention != "enforced":
+                tasks.append(lambda b=b: (bucket_id(b.name), self.bucket_task(b)))
+        for name in key_names:
+            tasks.append(lambda n=name: (n, self.key_task(n, known.get(n), need_state, need_iam)))
+        total = len(tasks)
+
+        def run_task(task: Callable[[], tuple[str, Any]]) -> tuple[str, Any]:
+            result = task()
+            self._tick(total)
+            return result
+
+        results = dict(bounded_map(run_task, tasks, self.workers))
+        resources: list[Resource] = []
+        if want_buckets:
+            for b in buckets:
+                key, versions, _ = results.get(b.kms_key, (None, None, None)) if b.kms_key else (
+                    None, None, None)
+                iam, acls = results.get(bucket_id(b.name), (None, None))
+                facts = bucket_facts(b, key, versions, iam, acls, lambda p: req.wants(BUCKET, p))
+                region = canonical(PROVIDER, b.location) or b.location
+                resources.append(Resource(BUCKET, PROVIDER, b.project, region,
+                                          bucket_id(b.name), b.name, facts))
+        if want_keys:
+            for name in key_names:
+                key, versions, members = results[name]
+                facts = key_facts(name, key, versions, members, named.get(name, []),
+                                  lambda p: req.wants(KEY, p))
+                parts = name.split("/")
+                region = canonical(PROVIDER, parts[3]) or parts[3]
+                resources.append(Resource(KEY, PROVIDER, parts[1], region, name, parts[-1],
+                                          facts))
+        if self.wants_kind(ACCOUNT):
+            for project in self.session.projects:
+                resources.append(Resource(ACCOUNT, PROVIDER, project, "global", project, project,
+                                          account_facts(lambda p: req.wants(ACCOUNT, p))))
+        return resources
+
+
+def collect(request: CollectRequest, policy: RetryPolicy | None = None) -> Collection:
+    run = ProviderRun(PROVIDER, started_at=utc_now())
+    ledger = ApiLedger()
+    session = open_session(request.options, request.max_workers)
+    run.accounts = list(session.projects)
+    run.endpoint_overridden = session.endpoint_overridden
+    try:
+        resources = _Run(request, session, Caller(ledger, policy), ledger).run()
+    finally:
+        session.close()
+    run.regions = sorted({r.region for r in resources if r.kind in (BUCKET, KEY)})
+    return Collection(ledger.finish(run), resources)

@@ -1,0 +1,137 @@
+"""The one translation point from Google client errors to the auditor tree, with retries.
+
+Both clients raise ``google.api_core.exceptions.GoogleAPICallError`` built from the JSON
+error body (``{"error": {"code", "message", "errors": [{"reason"}], "details": [ErrorInfo]}}``).
+403 becomes AccessDenied (a disabled API keeps the reason SERVICE_DISABLED), 404 NotFound,
+429 Throttled and 5xx / network failures ServiceError. The SDK retry objects are switched
+off at every call site (``retry=None``) so that this module alone decides: throttling, 5xx
+and network failures are retried with backoff, then the call is an ``error``.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+import requests
+from google.api_core import exceptions as gexc
+from google.auth import exceptions as auth_exc
+from google.protobuf import json_format
+
+from auditor.errors import (
+    AccessDenied,
+    CallError,
+    CredentialsError,
+    NotFound,
+    ServiceError,
+    Throttled,
+)
+from auditor.providers._runtime import ApiLedger
+
+T = TypeVar("T")
+
+PROVIDER = "gcp"
+DISABLED_REASONS = frozenset({"SERVICE_DISABLED", "accessNotConfigured"})
+_MAX_MESSAGE = 300
+_URL_PREFIX = re.compile(r"^[A-Z]+ \S+://\S+: ")
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """Exponential backoff with jitter; ``max_attempts`` counts the first try."""
+
+    max_attempts: int = 4
+    base_delay: float = 0.25
+    max_delay: float = 4.0
+
+    def delay(self, attempt: int) -> float:
+        return min(self.max_delay, self.base_delay * (2 ** (attempt - 1))) * random.uniform(0.5, 1)
+
+
+def _short(text: str) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= _MAX_MESSAGE else text[: _MAX_MESSAGE - 3] + "..."
+
+
+def _message(exc: gexc.GoogleAPICallError) -> str:
+    """The service's message without the ``GET https://...: `` prefix the client adds."""
+    return _short(_URL_PREFIX.sub("", str(exc.message or "")))
+
+
+def _reason(exc: gexc.GoogleAPICallError) -> str:
+    """ErrorInfo reason (SERVICE_DISABLED, ...) or the legacy errors[0].reason (forbidden)."""
+    if exc.reason:
+        return str(exc.reason)
+    for item in exc.errors or ():
+        if isinstance(item, dict) and item.get("reason"):
+            return str(item["reason"])
+    return ""
+
+
+def _from_api_error(operation: str, exc: gexc.GoogleAPICallError) -> tuple[CallError, bool]:
+    status = int(exc.code or 0)
+    reason = _reason(exc)
+    message = _message(exc)
+    code = f"{status} {reason or type(exc).__name__}" if status else (reason or type(exc).__name__)
+    if status == 403 or status == 401:
+        if reason in DISABLED_REASONS:
+            return AccessDenied(operation, f"{status} SERVICE_DISABLED",
+                                f"the API is disabled for this project: {message}"), False
+        return AccessDenied(operation, code, message), False
+    if status == 404:
+        return NotFound(operation, code, message), False
+    if status == 429:
+        return Throttled(operation, code, message), True
+    if status >= 500:
+        return ServiceError(operation, code, message), True
+    return ServiceError(operation, code, message), False
+
+
+def translate(operation: str, exc: BaseException) -> tuple[CallError, bool]:
+    """Map one client exception onto the tree; the flag says whether a retry may help.
+
+    A refused token refresh means the credentials are unusable for every call: that is a
+    provider-level CredentialsError, raised rather than returned.
+    """
+    if isinstance(exc, auth_exc.RefreshError):
+        raise CredentialsError(PROVIDER, f"the credentials were refused: {_short(exc)}") from exc
+    if isinstance(exc, gexc.GoogleAPICallError):
+        return _from_api_error(operation, exc)
+    if isinstance(exc, (requests.JSONDecodeError, json_format.ParseError)):
+        return ServiceError(operation, "UnparsableResponse", _short(exc)), False
+    if isinstance(exc, (requests.ConnectionError, requests.Timeout, auth_exc.TransportError)):
+        return ServiceError(operation, "NetworkError", _short(type(exc).__name__)), True
+    return ServiceError(operation, type(exc).__name__, _short(exc)), False
+
+
+CLIENT_ERRORS: tuple[type[BaseException], ...] = (
+    gexc.GoogleAPICallError, requests.RequestException, auth_exc.GoogleAuthError,
+    json_format.ParseError,
+)
+
+
+class Caller:
+    """Runs one API call: counts it in the ledger, retries what may pass, translates the rest."""
+
+    def __init__(self, ledger: ApiLedger, policy: RetryPolicy | None = None,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self.ledger = ledger
+        self.policy = policy or RetryPolicy()
+        self._sleep = sleep
+
+    def __call__(self, operation: str, fn: Callable[[], T]) -> T:
+        attempt = 0
+        while True:
+            attempt += 1
+            self.ledger.count(operation)
+            try:
+                return fn()
+            except CLIENT_ERRORS as exc:
+                error, retryable = translate(operation, exc)
+                if not retryable or attempt >= self.policy.max_attempts:
+                    raise error from exc
+            self._sleep(self.policy.delay(attempt))

@@ -1,0 +1,291 @@
+"""Normalize Cloud Storage / Cloud KMS answers into facts (no SDK here, no calls).
+
+Joins happen here: a bucket's key custody and rotation come from the CryptoKey it names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from auditor.errors import CallError, NotFound
+from auditor.model import Fact
+from auditor.providers.gcp._kms import KeyInfo, VersionInfo
+from auditor.providers.gcp._storage import OP_ACL, OP_DEFAULT_ACL, OP_IAM, OP_LIST, BucketInfo
+from auditor.regions import canonical, combine, locate
+
+Wants = Callable[[str], bool]
+Outcome = Any  # a value, or the CallError that stood in its way
+
+DAY = 86400
+EXTERNAL_LEVELS = frozenset({"EXTERNAL", "EXTERNAL_VPC"})
+HSM_LEVELS = frozenset({"HSM", "HSM_SINGLE_TENANT"})
+STATES = {
+    "ENABLED": "enabled", "DISABLED": "disabled", "DESTROYED": "destroyed",
+    "DESTROY_SCHEDULED": "pending_deletion", "PENDING_EXTERNAL_DESTRUCTION": "pending_deletion",
+    "EXTERNAL_DESTRUCTION_FAILED": "destroyed", "PENDING_IMPORT": "pending_import",
+    "PENDING_GENERATION": "unavailable", "IMPORT_FAILED": "unavailable",
+    "GENERATION_FAILED": "unavailable",
+}
+
+ORG_POLICY = ("the organization policy constraint storage.publicAccessPrevention is read "
+              "through the Organization Policy API, which google-cloud-storage and "
+              "google-cloud-kms do not cover")
+GOOGLE_KEY_ROTATION = ("Google-managed default encryption key: Google rotates it on its own "
+                       "schedule and no API shows the key or its rotation")
+NO_TLS_CONTROL = ("Cloud Storage has no setting that refuses plain-HTTP requests to a bucket, "
+                  "so there is nothing to read")
+NO_MFA_DELETE = "Cloud Storage has no MFA-delete control"
+DISK_ENCRYPTION = ("Compute Engine encrypts every persistent disk; google-cloud-storage and "
+                   "google-cloud-kms have no call that shows a project's default disk key")
+
+
+def _days(seconds: float | None) -> float | int | None:
+    if seconds is None:
+        return None
+    days = seconds / DAY
+    return int(days) if float(days).is_integer() else round(days, 4)
+
+
+def _failed(outcome: CallError, *extra: str) -> Fact:
+    return Fact.from_call_error(outcome, *extra)
+
+
+# --- keys ---------------------------------------------------------------------------
+
+
+def _imported(key: KeyInfo, versions: Outcome) -> bool:
+    if key.import_only:
+        return True
+    if key.primary is not None:
+        return bool(key.primary.import_job)
+    return isinstance(versions, tuple) and any(v.import_job for v in versions)
+
+
+def custody(key: KeyInfo, versions: Outcome = None) -> tuple[str, bool]:
+    """(custody ladder level, hsm) of a Cloud KMS key."""
+    if key.protection_level in EXTERNAL_LEVELS:
+        level = "external"
+    elif _imported(key, versions):
+        level = "customer_imported"
+    else:
+        level = "customer_kms"
+    return level, key.protection_level in HSM_LEVELS
+
+
+def _state(versions: tuple[VersionInfo, ...]) -> str:
+    states = [STATES.get(v.state, "unavailable") for v in versions]
+    for wanted in ("enabled", "pending_import", "disabled", "pending_deletion"):
+        if wanted in states:
+            return wanted
+    return "destroyed" if states else "unavailable"
+
+
+def key_state(key: KeyInfo, versions: Outcome) -> Fact:
+    if key.primary is not None:
+        return Fact.observed(STATES.get(key.primary.state, "unavailable"), key.source)
+    if isinstance(versions, CallError):
+        return _failed(versions, key.source)
+    if versions is None:
+        return Fact.error("the key has no primary version and its versions were not read",
+                          key.source)
+    return Fact.observed(_state(versions), key.source, "cloudkms:cryptoKeyVersions.list")
+
+
+def _rotation(key: KeyInfo, *source: str) -> dict[str, Fact]:
+    enabled = key.rotation_seconds is not None and key.rotation_seconds > 0
+    return {"key_rotation.enabled": Fact.observed(enabled, *source),
+            "key_rotation.period_days": Fact.observed(
+                _days(key.rotation_seconds) if enabled else None, *source)}
+
+
+def _public(members: Outcome, source: str, basis: str = "derived") -> Fact:
+    if isinstance(members, CallError):
+        return _failed(members)
+    detail = f"public members: {', '.join(members)}" if members else None
+    return Fact.observed(bool(members), source, basis=basis, detail=detail)
+
+
+def key_facts(name: str, key: Outcome, versions: Outcome, members: Outcome,
+              named_by: list[str], wants: Wants) -> dict[str, Fact]:
+    facts: dict[str, Fact] = {}
+    if isinstance(key, CallError):
+        failed = _failed(key)
+        for path in ("key.manager", "key_custody.level", "key_custody.hsm",
+                     "key_rotation.enabled", "key_rotation.period_days",
+                     "key_exposure.is_public"):
+            facts[path] = failed
+        if isinstance(key, NotFound):
+            users = f"; named by bucket(s) {', '.join(named_by)}" if named_by else ""
+            facts["key.state"] = Fact.observed("missing", key.operation,
+                                               detail=f"{failed.detail}{users}")
+        else:
+            facts["key.state"] = failed
+    else:
+        level, hsm = custody(key, versions)
+        source = key.source
+        facts = {
+            # Cloud KMS holds only customer-managed keys; Google's default keys are not in it.
+            "key.manager": Fact.observed("customer", source),
+            "key.state": key_state(key, versions),
+            "key_custody.level": Fact.observed(
+                level, source, detail=f"protectionLevel {key.protection_level}"),
+            "key_custody.hsm": Fact.observed(hsm, source),
+            **_rotation(key, source),
+            "key_exposure.is_public": (_public(members, "cloudkms:cryptoKeys.getIamPolicy")
+                                       if members is not None else Fact.error(
+                                           "the key IAM policy was not read", source)),
+        }
+    return {path: fact for path, fact in facts.items() if wants(path)}
+
+
+# --- buckets ------------------------------------------------------------------------
+
+
+def _key_custody(info: BucketInfo, key: Outcome, versions: Outcome) -> dict[str, Fact]:
+    if info.kms_key is None:
+        return {"key_custody.level": Fact.observed("provider", OP_LIST,
+                                                   detail="Google-managed default encryption"),
+                "key_custody.hsm": Fact.observed(False, OP_LIST),
+                "key_rotation.enabled": Fact.opaque(GOOGLE_KEY_ROTATION, OP_LIST),
+                "key_rotation.period_days": Fact.opaque(GOOGLE_KEY_ROTATION, OP_LIST)}
+    if isinstance(key, CallError):
+        if isinstance(key, NotFound):
+            failed = Fact.error(f"the bucket names key {info.kms_key}, which no longer exists "
+                                f"({key.code}: {key.message})", OP_LIST, key.operation)
+        else:
+            failed = _failed(key, OP_LIST)
+        return dict.fromkeys(("key_custody.level", "key_custody.hsm", "key_rotation.enabled",
+                              "key_rotation.period_days"), failed)
+    level, hsm = custody(key, versions)
+    return {"key_custody.level": Fact.observed(
+                level, OP_LIST, key.source, detail=f"protectionLevel {key.protection_level}"),
+            "key_custody.hsm": Fact.observed(hsm, OP_LIST, key.source),
+            **_rotation(key, OP_LIST, key.source)}
+
+
+def _exposure(info: BucketInfo, iam: Outcome, acls: Outcome) -> dict[str, Fact]:
+    if info.public_access_prevention == "enforced":
+        detail = "publicAccessPrevention is enforced: no public grant can take effect"
+        return {"public_exposure.is_public": Fact.observed(False, OP_LIST, basis="derived",
+                                                           detail=detail),
+                "public_exposure.reasons": Fact.observed([], OP_LIST, basis="derived",
+                                                         detail=detail)}
+    source = [OP_IAM] + ([] if info.uniform_access else [OP_ACL, OP_DEFAULT_ACL])
+    outcomes = [("iam", iam)] + ([] if info.uniform_access else
+                                 [("acl", a) for a in (acls or [None, None])])
+    errors = [o for _, o in outcomes if isinstance(o, CallError)]
+    reasons = sorted({why for why, o in outcomes if isinstance(o, list) and o})
+    members = sorted({m for _, o in outcomes if isinstance(o, list) for m in o})
+    detail = None
+    if members:
+        detail = (f"granted to {', '.join(members)} ({', '.join(reasons)}); "
+                  f"publicAccessPrevention is {info.public_access_prevention!r}, so an "
+                  f"organization policy could still block it, and {ORG_POLICY}")
+    if reasons:
+        is_public = Fact.observed(True, *source, basis="derived", detail=detail)
+    elif errors:
+        is_public = _failed(errors[0])
+    else:
+        is_public = Fact.observed(False, *source, basis="derived")
+    why = (_failed(errors[0]) if errors
+           else Fact.observed(reasons, *source, basis="derived", detail=detail))
+    return {"public_exposure.is_public": is_public, "public_exposure.reasons": why}
+
+
+def _immutability(info: BucketInfo) -> dict[str, Fact]:
+    if info.retention_seconds is not None:
+        mode, days, locked = "retention_policy", _days(info.retention_seconds), info.retention_locked
+        detail = "bucket retention policy" + (", locked" if locked else ", not locked")
+    elif info.object_retention:
+        mode, days, locked = "object_retention", None, False
+        detail = "object retention is on: each object carries its own retention; no bucket default"
+    else:
+        mode, days, locked, detail = None, None, False, None
+    if info.event_based_hold:
+        detail = (detail + "; " if detail else "") + "default event-based hold is on"
+    enabled = mode is not None
+    return {"immutability.enabled": Fact.observed(enabled, OP_LIST, detail=detail),
+            "immutability.mode": Fact.observed(mode, OP_LIST),
+            "immutability.retention_days": Fact.observed(days, OP_LIST),
+            "immutability.locked": Fact.observed(locked, OP_LIST)}
+
+
+def _place(code: str) -> dict[str, Any]:
+    loc = locate("gcp", code)
+    return {"target": code, "region": canonical("gcp", code) or code,
+            "country": loc.country, "jurisdiction": loc.jurisdiction}
+
+
+def _residency(info: BucketInfo) -> dict[str, Fact]:
+    region = canonical("gcp", info.location) or info.location
+    parts = list(info.data_locations)
+    loc = combine(locate("gcp", p) for p in parts) if parts else locate("gcp", info.location)
+    multi = (info.location_type in ("dual-region", "multi-region") if info.location_type
+             else loc.multi_region)
+    places = [_place(p) for p in parts] if parts else ([_place(info.location)] if multi else [])
+    facts = {"data_residency.region": Fact.observed(region, OP_LIST),
+             "data_residency.multi_region": Fact.observed(
+                 multi, OP_LIST, detail=f"locationType {info.location_type}"
+                 + (f", dataLocations {', '.join(parts)}" if parts else "")
+                 + (f", rpo {info.rpo}" if info.rpo else "")),
+             "data_residency.replication_destinations": Fact.observed(places, OP_LIST),
+             "data_residency.replication_jurisdictions": Fact.observed(
+                 sorted({p["jurisdiction"] for p in places if p["jurisdiction"]}), OP_LIST)}
+    if loc.known:
+        facts["data_residency.country"] = Fact.observed(loc.country, OP_LIST)
+        facts["data_residency.jurisdiction"] = Fact.observed(loc.jurisdiction, OP_LIST)
+    else:
+        unknown = Fact.error(f"location {info.location} is not in the region table", OP_LIST)
+        facts["data_residency.country"] = facts["data_residency.jurisdiction"] = unknown
+    return facts
+
+
+def bucket_facts(info: BucketInfo, key: Outcome, versions: Outcome, iam: Outcome,
+                 acls: Outcome, wants: Wants) -> dict[str, Fact]:
+    pap = info.public_access_prevention
+    enforced = pap == "enforced"
+    soft = info.soft_delete_seconds
+    facts: dict[str, Fact] = {
+        # Cloud Storage encrypts every object at rest (AES-256); the bucket only picks the key.
+        "encryption.enabled": Fact.observed(True, OP_LIST),
+        "encryption.algorithm": Fact.observed("KMS" if info.kms_key else "AES256", OP_LIST),
+        "encryption.key_id": Fact.observed(info.kms_key, OP_LIST),
+        "public_access_block.bucket": Fact.observed(enforced, OP_LIST,
+                                                    detail=f"publicAccessPrevention {pap}"),
+        "public_access_block.account": Fact.opaque(ORG_POLICY),
+        "public_access_block.effective": (
+            Fact.observed(True, OP_LIST, detail="publicAccessPrevention enforced on the bucket")
+            if enforced else Fact.opaque(
+                f"publicAccessPrevention is {pap!r}: the effective value follows the "
+                f"organization policy, and {ORG_POLICY}", OP_LIST)),
+        "access_control.acls_disabled": Fact.observed(info.uniform_access, OP_LIST),
+        "tls_enforced.required": Fact.opaque(NO_TLS_CONTROL),
+        "versioning.enabled": Fact.observed(info.versioning, OP_LIST),
+        "versioning.mfa_delete": Fact.opaque(NO_MFA_DELETE),
+        "access_logging.enabled": Fact.observed(info.log_bucket is not None, OP_LIST),
+        "access_logging.target": Fact.observed(
+            f"gs://{info.log_bucket}/{info.log_prefix or ''}" if info.log_bucket else None,
+            OP_LIST),
+        "soft_delete.enabled": (Fact.observed(bool(soft), OP_LIST) if soft is not None else
+                                Fact.error("softDeletePolicy is absent from the bucket", OP_LIST)),
+        "soft_delete.retention_days": (Fact.observed(_days(soft) if soft else None, OP_LIST)
+                                       if soft is not None else Fact.error(
+                                           "softDeletePolicy is absent from the bucket", OP_LIST)),
+        **_immutability(info),
+        **_residency(info),
+    }
+    if any(wants(p) for p in ("key_custody.level", "key_custody.hsm", "key_rotation.enabled",
+                              "key_rotation.period_days")):
+        facts.update(_key_custody(info, key, versions))
+    if wants("public_exposure.is_public") or wants("public_exposure.reasons"):
+        facts.update(_exposure(info, iam, acls))
+    return {path: fact for path, fact in facts.items() if wants(path)}
+
+
+def account_facts(wants: Wants) -> dict[str, Fact]:
+    facts = {"public_access_block.enabled": Fact.opaque(ORG_POLICY),
+             "block_storage_encryption.enabled": Fact.opaque(DISK_ENCRYPTION),
+             "block_storage_encryption.key_id": Fact.opaque(DISK_ENCRYPTION)}
+    return {path: fact for path, fact in facts.items() if wants(path)}
+

@@ -1,0 +1,169 @@
+"""Credentials, projects and the two clients (Cloud Storage JSON API, Cloud KMS over REST).
+
+Credentials: ``--credentials-file``, else Application Default Credentials. With an endpoint
+override (a local stand-in or an emulator) the clients go anonymous. Without any credential
+source we fail at once with one line, before google.auth would probe the metadata server
+and before the storage client would retry against the real service for minutes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import google.auth
+from google.api_core.client_options import ClientOptions
+from google.auth import exceptions as auth_exc
+from google.auth.credentials import AnonymousCredentials, Credentials
+from google.auth.transport.requests import AuthorizedSession
+from google.cloud import kms_v1, storage
+from requests.adapters import HTTPAdapter
+
+from auditor.errors import CredentialsError
+
+PROVIDER = "gcp"
+SCOPES = ("https://www.googleapis.com/auth/cloud-platform",)
+GCS_ENDPOINT_ENV = "STORAGE_EMULATOR_HOST"
+KMS_ENDPOINT_ENV = "AUDITOR_GCP_KMS_ENDPOINT"
+PROJECT_ENVS = ("GOOGLE_CLOUD_PROJECT", "GCLOUD_PROJECT", "CLOUDSDK_CORE_PROJECT")
+FILE_TYPES = frozenset({"service_account", "authorized_user", "external_account",
+                        "impersonated_service_account"})
+NO_CREDENTIALS = ("no Google Cloud credentials found: set GOOGLE_APPLICATION_CREDENTIALS, run "
+                  "`gcloud auth application-default login`, or pass --credentials-file")
+
+
+@dataclass
+class GcpSession:
+    projects: list[str]
+    storage: Any  # google.cloud.storage.Client
+    kms: Any  # google.cloud.kms_v1.KeyManagementServiceClient
+    endpoint_overridden: bool
+
+    def close(self) -> None:
+        self.storage.close()
+        self.kms.transport.close()
+
+
+def _endpoint(value: str | None) -> str | None:
+    """An emulator address with or without scheme (STORAGE_EMULATOR_HOST=host:port is common)."""
+    if not value:
+        return None
+    value = value.strip().rstrip("/")
+    return value if "://" in value else f"http://{value}"
+
+
+def _projects(value: Any) -> list[str]:
+    if value is None:
+        return []
+    items = [value] if isinstance(value, str) else list(value)
+    out: list[str] = []
+    for item in items:
+        for part in str(item).split(","):
+            if part.strip() and part.strip() not in out:
+                out.append(part.strip())
+    return out
+
+
+def _adc_source_present() -> bool:
+    """True when google.auth.default has something to find without a network probe.
+
+    google.auth.default would otherwise ping the metadata server (169.254.169.254) with
+    retries; we only let it do so on a machine that says it is a Google VM.
+    """
+    if os.environ.get("GOOGLE_APPLICATION_CREDENTIALS") or os.environ.get("GCE_METADATA_HOST"):
+        return True
+    from google.auth import _cloud_sdk
+    from google.auth.compute_engine import _metadata
+
+    if os.path.isfile(_cloud_sdk.get_application_default_credentials_path()):
+        return True
+    return _metadata.detect_gce_residency_linux()
+
+
+def _load_file(path: str) -> tuple[Credentials, str | None]:
+    """Credentials from the operator's own file (the --credentials-file flag).
+
+    Only the credential types ADC itself accepts are loaded; the file is trusted as
+    GOOGLE_APPLICATION_CREDENTIALS would be, so google-auth's generic-loader warning
+    (meant for configurations from third parties) is silenced as google.auth does for gcloud's.
+    """
+    try:
+        with open(path, encoding="utf-8") as fh:
+            kind = json.load(fh).get("type")
+    except FileNotFoundError as exc:
+        raise CredentialsError(PROVIDER, f"credentials file {path}: not found") from exc
+    except (OSError, ValueError, AttributeError) as exc:
+        raise CredentialsError(PROVIDER, f"credentials file {path}: not a JSON credentials "
+                                         "file") from exc
+    if kind not in FILE_TYPES:
+        raise CredentialsError(PROVIDER, f"credentials file {path}: type {kind!r} is not one of "
+                                         f"{', '.join(sorted(FILE_TYPES))}")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            return google.auth.load_credentials_from_file(path, scopes=SCOPES)
+    except auth_exc.DefaultCredentialsError as exc:
+        # The message names the file and the problem, never its content.
+        raise CredentialsError(PROVIDER, f"credentials file {path}: {exc}") from exc
+
+
+def _credentials(options: Mapping[str, Any], emulated: bool) -> tuple[Credentials, str | None]:
+    path = options.get("credentials_file")
+    if path:
+        creds, project = _load_file(str(path))
+        if emulated:
+            return AnonymousCredentials(), project
+        return creds, project
+    if emulated:
+        return AnonymousCredentials(), None
+    if not _adc_source_present():
+        raise CredentialsError(PROVIDER, NO_CREDENTIALS)
+    try:
+        creds, project = google.auth.default(scopes=SCOPES)
+    except auth_exc.DefaultCredentialsError as exc:
+        raise CredentialsError(PROVIDER, NO_CREDENTIALS) from exc
+    return creds, project
+
+
+def _pooled(session: Any, size: int) -> Any:
+    """Give a requests session a connection pool as large as the worker pool."""
+    adapter = HTTPAdapter(pool_connections=4, pool_maxsize=max(10, size), max_retries=0)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    return session
+
+
+def open_session(options: Mapping[str, Any], max_workers: int) -> GcpSession:
+    gcs = _endpoint(options.get("gcs_endpoint") or os.environ.get(GCS_ENDPOINT_ENV))
+    kms_url = _endpoint(options.get("gcp_kms_endpoint") or os.environ.get(KMS_ENDPOINT_ENV))
+    emulated = bool(gcs or kms_url)
+    creds, adc_project = _credentials(options, emulated)
+    projects = _projects(options.get("project"))
+    if not projects:
+        env_project = next((os.environ[e] for e in PROJECT_ENVS if os.environ.get(e)), None)
+        projects = _projects(adc_project or env_project)
+    if not projects:
+        raise CredentialsError(PROVIDER, "no project: pass --project or set GOOGLE_CLOUD_PROJECT "
+                                         "(the credentials name none)")
+
+    http = _pooled(AuthorizedSession(creds), max_workers)
+    storage_client = storage.Client(
+        project=projects[0], credentials=creds, _http=http,
+        client_options={"api_endpoint": gcs} if gcs else None)
+    # The 3.x client fetches bucket metadata in background threads to label tracing spans:
+    # hidden, unretried GETs that would double the reads and escape the call ledger.
+    storage_client._bucket_metadata_cache = None
+
+    kms_options = ClientOptions(api_endpoint=kms_url) if kms_url else None
+    kms_client = kms_v1.KeyManagementServiceClient(
+        credentials=creds, transport="rest", client_options=kms_options)
+    # The REST transport builds its own AuthorizedSession; size its pool to match.
+    transport_session = getattr(kms_client.transport, "_session", None)
+    if transport_session is not None:
+        _pooled(transport_session, max_workers)
+    return GcpSession(projects, storage_client, kms_client, emulated)
+

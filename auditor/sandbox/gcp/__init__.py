@@ -1,0 +1,109 @@
+"""Google Cloud stand-in: one small HTTP server for the Cloud Storage JSON API and Cloud KMS REST.
+
+Seeded from the ``gcp:`` section of an estate description (see ``estate_gcp.yaml`` for the
+demo estate and every field it understands). The real google-cloud-storage client reaches
+it through ``STORAGE_EMULATOR_HOST`` / ``api_endpoint`` and google-cloud-kms through its
+REST transport with ``ClientOptions(api_endpoint=...)``. It answers reads only and records
+every request.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from auditor.sandbox.base import RecordedRequest, RecordingServer, Reply
+from auditor.sandbox.gcp._estate import Estate, EstateError, build
+from auditor.sandbox.gcp._routes import handle
+
+DEMO_ESTATE = Path(__file__).resolve().parent.parent / "estate_gcp.yaml"
+
+__all__ = ["DEMO_ESTATE", "EstateError", "GcpSandbox", "load_demo_section"]
+
+
+def load_demo_section() -> dict[str, Any]:
+    """The ``gcp:`` section of the shipped demo estate."""
+    with open(DEMO_ESTATE, encoding="utf-8") as fh:
+        return yaml.safe_load(fh)["gcp"]
+
+
+class GcpSandbox:
+    """Cloud Storage + Cloud KMS stand-in on 127.0.0.1 (one port serves both)."""
+
+    provider = "gcp"
+
+    def __init__(self, page_size: int | None = None, latency: float = 0.0) -> None:
+        # page_size caps every list page (buckets, key rings, keys) to exercise paging;
+        # latency (seconds per answer) makes concurrency visible in peak_in_flight.
+        self._page_size = page_size
+        self._latency = latency
+        self._server = RecordingServer(self._handle)
+        self._estate = Estate()
+        self._started = False
+        self._lock = threading.Lock()
+        self._in_flight = 0
+        self._peak = 0
+
+    def _handle(self, request: RecordedRequest) -> Reply:
+        with self._lock:
+            self._in_flight += 1
+            self._peak = max(self._peak, self._in_flight)
+        try:
+            if self._latency:
+                time.sleep(self._latency)
+            return handle(self._estate, request)
+        finally:
+            with self._lock:
+                self._in_flight -= 1
+
+    @property
+    def peak_in_flight(self) -> int:
+        """Most requests answered at once since the last reset."""
+        return self._peak
+
+    @property
+    def url(self) -> str:
+        return self._server.url
+
+    def start(self) -> None:
+        if not self._started:
+            self._server.start()
+            self._started = True
+
+    def seed(self, estate: dict[str, Any]) -> None:
+        """Seed from the ``gcp:`` section (a whole estate document with a gcp key works too)."""
+        section = estate.get("gcp", estate) if isinstance(estate, dict) else estate
+        built = build(section, self.url)
+        if self._page_size is not None:
+            built.page_size = self._page_size
+        self._estate = built
+
+    def projects(self) -> list[str]:
+        return list(self._estate.projects)
+
+    def scan_options(self) -> dict[str, Any]:
+        return {"project": self.projects(), "gcs_endpoint": self.url,
+                "gcp_kms_endpoint": self.url}
+
+    def environment(self) -> dict[str, str]:
+        env = {"STORAGE_EMULATOR_HOST": self.url, "AUDITOR_GCP_KMS_ENDPOINT": self.url}
+        if self._estate.projects:
+            env["GOOGLE_CLOUD_PROJECT"] = self.projects()[0]
+        return env
+
+    def requests(self) -> list[RecordedRequest]:
+        return self._server.requests()
+
+    def reset_requests(self) -> None:
+        self._server.reset_requests()
+        with self._lock:
+            self._peak = self._in_flight
+
+    def stop(self) -> None:
+        if self._started:
+            self._server.stop()
+            self._started = False

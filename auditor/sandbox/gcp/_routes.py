@@ -1,0 +1,293 @@
+"""Request routing of the Google Cloud stand-in: Cloud Storage JSON API and Cloud KMS REST.
+
+Reads only (the RecordingServer answers 405 to anything else). Each answer names its
+operation (the IAM permission style name, e.g. ``storage.buckets.getIamPolicy``) so the
+request record can be counted per operation.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from typing import Any
+from urllib.parse import unquote
+
+from auditor.sandbox.base import RecordedRequest, Reply
+from auditor.sandbox.gcp._estate import Estate, Project
+
+# Cloud KMS enum values (google/cloud/kms/v1/resources.proto), for enum-encoding=int.
+_ENUMS: dict[str, dict[str, int]] = {
+    "protectionLevel": {"PROTECTION_LEVEL_UNSPECIFIED": 0, "SOFTWARE": 1, "HSM": 2,
+                        "EXTERNAL": 3, "EXTERNAL_VPC": 4, "HSM_SINGLE_TENANT": 5},
+    "state": {"CRYPTO_KEY_VERSION_STATE_UNSPECIFIED": 0, "ENABLED": 1, "DISABLED": 2,
+              "DESTROYED": 3, "DESTROY_SCHEDULED": 4, "PENDING_GENERATION": 5,
+              "PENDING_IMPORT": 6, "IMPORT_FAILED": 7, "GENERATION_FAILED": 8,
+              "PENDING_EXTERNAL_DESTRUCTION": 9, "EXTERNAL_DESTRUCTION_FAILED": 10},
+    "purpose": {"CRYPTO_KEY_PURPOSE_UNSPECIFIED": 0, "ENCRYPT_DECRYPT": 1,
+                "ASYMMETRIC_SIGN": 5, "ASYMMETRIC_DECRYPT": 6, "RAW_ENCRYPT_DECRYPT": 7,
+                "MAC": 9, "KEY_ENCAPSULATION": 10, "AES_WRAPPING": 11},
+    "algorithm": {"CRYPTO_KEY_VERSION_ALGORITHM_UNSPECIFIED": 0,
+                  "GOOGLE_SYMMETRIC_ENCRYPTION": 1, "RSA_SIGN_PSS_2048_SHA256": 2,
+                  "EC_SIGN_P256_SHA256": 12, "EC_SIGN_P384_SHA384": 13,
+                  "EXTERNAL_SYMMETRIC_ENCRYPTION": 18, "AES_256_GCM": 19},
+}
+_STATUS_NAMES = {400: "INVALID_ARGUMENT", 403: "PERMISSION_DENIED", 404: "NOT_FOUND",
+                 429: "RESOURCE_EXHAUSTED", 500: "INTERNAL", 503: "UNAVAILABLE"}
+_GCS_REASONS = {400: "invalid", 403: "forbidden", 404: "notFound", 429: "rateLimitExceeded",
+                500: "backendError", 503: "backendError"}
+_SERVICE_TITLES = {"storage": "Cloud Storage JSON API",
+                   "cloudkms": "Cloud Key Management Service (KMS) API"}
+
+_KMS = "/v1/projects/"
+_RING = r"projects/[^/]+/locations/[^/]+/keyRings/[^/:]+"
+_KEY = _RING + r"/cryptoKeys/[^/:]+"
+_KMS_ROUTES: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"^(projects/[^/]+)/locations$"), "cloudkms.locations.list"),
+    (re.compile(r"^(projects/[^/]+/locations/[^/]+)$"), "cloudkms.locations.get"),
+    (re.compile(r"^(projects/[^/]+/locations/[^/]+)/keyRings$"), "cloudkms.keyRings.list"),
+    (re.compile(rf"^({_RING})$"), "cloudkms.keyRings.get"),
+    (re.compile(rf"^({_RING}):getIamPolicy$"), "cloudkms.keyRings.getIamPolicy"),
+    (re.compile(rf"^({_RING})/cryptoKeys$"), "cloudkms.cryptoKeys.list"),
+    (re.compile(rf"^({_KEY})$"), "cloudkms.cryptoKeys.get"),
+    (re.compile(rf"^({_KEY}):getIamPolicy$"), "cloudkms.cryptoKeys.getIamPolicy"),
+    (re.compile(rf"^({_KEY})/cryptoKeyVersions$"), "cloudkms.cryptoKeyVersions.list"),
+    (re.compile(rf"^({_KEY}/cryptoKeyVersions/[^/:]+)$"), "cloudkms.cryptoKeyVersions.get"),
+]
+
+
+def _json(status: int, body: Any, action: str) -> Reply:
+    return Reply(status, json.dumps(body).encode(), headers={"x-recorded-action": action})
+
+
+def _gcs_error(status: int, message: str, action: str, reason: str | None = None) -> Reply:
+    reason = reason or _GCS_REASONS.get(status, "backendError")
+    return _json(status, {"error": {"code": status, "message": message, "errors": [
+        {"message": message, "domain": "global", "reason": reason}]}}, action)
+
+
+def _kms_error(status: int, message: str, action: str,
+               info: dict[str, Any] | None = None) -> Reply:
+    error: dict[str, Any] = {"code": status, "message": message,
+                             "status": _STATUS_NAMES.get(status, "UNKNOWN")}
+    if info:
+        error["details"] = [{"@type": "type.googleapis.com/google.rpc.ErrorInfo", **info}]
+    return _json(status, {"error": error}, action)
+
+
+def _disabled(service: str, project: Project, action: str) -> Reply:
+    title = _SERVICE_TITLES[service]
+    message = (f"{title} has not been used in project {project.number} before or it is "
+               f"disabled. Enable it by visiting https://console.developers.google.com/apis/"
+               f"api/{service}.googleapis.com/overview?project={project.number} then retry.")
+    info = {"reason": "SERVICE_DISABLED", "domain": "googleapis.com",
+            "metadata": {"service": f"{service}.googleapis.com",
+                         "consumer": f"projects/{project.number}"}}
+    reply = _kms_error(403, message, action, info)
+    if service == "storage":
+        body = json.loads(reply.body)
+        body["error"]["errors"] = [{"message": message, "domain": "usageLimits",
+                                    "reason": "accessNotConfigured"}]
+        reply = _json(403, body, action)
+    return reply
+
+
+def _fault(estate: Estate, scope: str, action: str, gcs: bool) -> Reply | None:
+    status = estate.faults.take(scope, action)
+    if status is None:
+        return None
+    if status == "garbage":  # a 200 whose body is not JSON (a broken proxy, say)
+        return Reply(200, b"<html>gateway says hello</html>", "text/html",
+                     {"x-recorded-action": action})
+    if status == "disabled":
+        project = estate.project_of(scope) or next(iter(estate.projects.values()))
+        return _disabled("storage" if gcs else "cloudkms", project, action)
+    status = int(status)
+    message = (f"Permission '{action}' denied on resource '{scope}' (or it may not exist)."
+               if status == 403 else f"injected {status} for {action}")
+    if gcs:
+        return _gcs_error(status, message, action)
+    info = ({"reason": "IAM_PERMISSION_DENIED", "domain": "cloudkms.googleapis.com",
+             "metadata": {"permission": action, "resource": scope}} if status == 403 else None)
+    return _kms_error(status, message, action, info)
+
+
+def _page(items: list[Any], query: dict[str, list[str]], size_param: str,
+          limit: int) -> tuple[list[Any], str | None]:
+    size = limit
+    if query.get(size_param) and query[size_param][0].isdigit() and int(query[size_param][0]):
+        size = min(limit, int(query[size_param][0]))
+    token = (query.get("pageToken") or [""])[0]
+    start = int(base64.urlsafe_b64decode(token.encode()).decode()) if token else 0
+    end = start + size
+    next_token = base64.urlsafe_b64encode(str(end).encode()).decode() if end < len(items) else None
+    return items[start:end], next_token
+
+
+# --- Cloud Storage JSON API ------------------------------------------------------------
+
+
+def _no_acl(resource: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in resource.items() if k not in ("acl", "defaultObjectAcl", "owner")}
+
+
+def _storage(estate: Estate, req: RecordedRequest, path: str) -> Reply:
+    parts = path[len("/storage/v1/"):].split("/")
+    if parts == ["b"]:
+        action = "storage.buckets.list"
+        project_id = (req.query.get("project") or [""])[0]
+        project = estate.projects.get(project_id) or next(
+            (p for p in estate.projects.values() if p.number == project_id), None)
+        if project is None:
+            return _gcs_error(400, f"Unknown project id: {project_id}", action, "invalid")
+        if "storage" in project.disabled:
+            return _disabled("storage", project, action)
+        fault = _fault(estate, f"projects/{project.id}", action, gcs=True)
+        if fault:
+            return fault
+        names = sorted(project.buckets)
+        prefix = (req.query.get("prefix") or [""])[0]
+        names = [n for n in names if n.startswith(prefix)]
+        page, token = _page(names, req.query, "maxResults", estate.page_size)
+        full = (req.query.get("projection") or ["noAcl"])[0] == "full"
+        items = [project.buckets[n] if full else _no_acl(project.buckets[n]) for n in page]
+        body: dict[str, Any] = {"kind": "storage#buckets", "items": items}
+        if token:
+            body["nextPageToken"] = token
+        return _json(200, body, action)
+    if len(parts) < 2 or parts[0] != "b" or len(parts) > 3:
+        return _gcs_error(404, "Not Found", "storage.unknown")
+    name, sub = parts[1], (parts[2] if len(parts) == 3 else "")
+    action = {"": "storage.buckets.get", "iam": "storage.buckets.getIamPolicy",
+              "acl": "storage.bucketAccessControls.list",
+              "defaultObjectAcl": "storage.defaultObjectAccessControls.list"}.get(sub)
+    if action is None:
+        return _gcs_error(404, "Not Found", "storage.unknown")
+    found = estate.bucket(name)
+    if found is None:
+        return _gcs_error(404, "The specified bucket does not exist.", action)
+    project, resource = found
+    if "storage" in project.disabled:
+        return _disabled("storage", project, action)
+    fault = _fault(estate, f"b/{name}", action, gcs=True)
+    if fault:
+        return fault
+    if sub == "":
+        full = (req.query.get("projection") or ["noAcl"])[0] == "full"
+        return _json(200, resource if full else _no_acl(resource), action)
+    if sub == "iam":
+        return _json(200, project.bucket_policies[name], action)
+    if "acl" not in resource:
+        return _gcs_error(400, "Cannot get legacy ACL for a bucket that has uniform bucket-level "
+                          "access. Read more at https://cloud.google.com/storage/docs/"
+                          "uniform-bucket-level-access", action, "invalid")
+    if sub == "acl":
+        return _json(200, {"kind": "storage#bucketAccessControls", "items": resource["acl"]},
+                     action)
+    return _json(200, {"kind": "storage#objectAccessControls",
+                       "items": resource["defaultObjectAcl"]}, action)
+
+
+# --- Cloud KMS REST -------------------------------------------------------------------
+
+
+def _enums_as_int(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: (_ENUMS[k].get(v, 0) if k in _ENUMS and isinstance(v, str)
+                    else _enums_as_int(v)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_enums_as_int(v) for v in value]
+    return value
+
+
+def _location(name: str, location: str) -> dict[str, Any]:
+    return {"name": f"{name}/locations/{location}", "locationId": location,
+            "displayName": location,
+            "metadata": {"@type": "type.googleapis.com/google.cloud.kms.v1.LocationMetadata",
+                         "hsmAvailable": True, "ekmAvailable": location != "global"}}
+
+
+def _kms_list(items: list[Any], field: str, req: RecordedRequest, estate: Estate) -> Any:
+    page, token = _page(items, req.query, "pageSize", estate.page_size)
+    body: dict[str, Any] = {field: page} if page else {}
+    if token:
+        body["nextPageToken"] = token
+    if field != "locations":
+        body["totalSize"] = len(items)
+    return body
+
+
+def _kms_body(estate: Estate, project: Project, action: str, name: str,
+              req: RecordedRequest) -> tuple[int, Any]:
+    if action == "cloudkms.locations.list":
+        return 200, _kms_list([_location(name, loc) for loc in project.locations],
+                              "locations", req, estate)
+    if action == "cloudkms.locations.get":
+        location = name.rsplit("/", 1)[1]
+        if location in project.locations:
+            return 200, _location(name.rsplit("/locations/", 1)[0], location)
+        return 404, f"Location {name} not found."
+    if action == "cloudkms.keyRings.list":
+        rings = [r for n, r in sorted(project.rings.items()) if n.startswith(name + "/")]
+        return 200, _kms_list(rings, "keyRings", req, estate)
+    if action in ("cloudkms.keyRings.get", "cloudkms.keyRings.getIamPolicy"):
+        if name not in project.rings:
+            return 404, f"KeyRing {name} not found."
+        if action.endswith("getIamPolicy"):
+            return 200, {"version": 1, "etag": "ACAB"}
+        return 200, project.rings[name]
+    if action == "cloudkms.cryptoKeys.list":
+        if name not in project.rings:
+            return 404, f"KeyRing {name} not found."
+        keys = [k.resource for n, k in sorted(project.keys.items())
+                if n.startswith(name + "/cryptoKeys/")]
+        return 200, _kms_list(keys, "cryptoKeys", req, estate)
+    key_name = name.split("/cryptoKeyVersions/")[0]
+    key = project.keys.get(key_name)
+    if key is None:
+        return 404, f"CryptoKey {key_name} not found."
+    if action == "cloudkms.cryptoKeys.get":
+        return 200, key.resource
+    if action == "cloudkms.cryptoKeys.getIamPolicy":
+        return 200, key.policy
+    if action == "cloudkms.cryptoKeyVersions.list":
+        return 200, _kms_list(key.versions, "cryptoKeyVersions", req, estate)
+    version = next((v for v in key.versions if v["name"] == name), None)
+    return (200, version) if version else (404, f"CryptoKeyVersion {name} not found.")
+
+
+def _kms(estate: Estate, req: RecordedRequest, path: str) -> Reply:
+    name = path[len("/v1/"):]
+    found = next(((m, a) for pattern, a in _KMS_ROUTES if (m := pattern.match(name))), None)
+    if found is None:
+        return _kms_error(404, f"Resource {name} not found.", "cloudkms.unknown")
+    name, action = found[0].group(1), found[1]
+    project = estate.project_of(name)
+    if project is None:
+        # A project these credentials cannot see answers as IAM does: 403, not 404.
+        info = {"reason": "IAM_PERMISSION_DENIED", "domain": "cloudkms.googleapis.com",
+                "metadata": {"permission": action, "resource": name}}
+        return _kms_error(403, f"Permission '{action}' denied on resource '{name}' (or it may "
+                          "not exist).", action, info)
+    if "cloudkms" in project.disabled:
+        return _disabled("cloudkms", project, action)
+    in_key = "/cryptoKeys/" in name
+    scope = name.split("/cryptoKeyVersions/")[0] if in_key else f"projects/{project.id}"
+    fault = _fault(estate, scope, action, gcs=False)
+    if fault:
+        return fault
+    status, body = _kms_body(estate, project, action, name, req)
+    if status != 200:
+        return _kms_error(status, body, action)
+    if "enum-encoding=int" in (req.query.get("$alt") or [""])[0]:
+        body = _enums_as_int(body)
+    return _json(200, body, action)
+
+
+def handle(estate: Estate, req: RecordedRequest) -> Reply:
+    path = unquote(req.path)
+    if path.startswith("/storage/v1/"):
+        return _storage(estate, req, path)
+    if path.startswith(_KMS):
+        return _kms(estate, req, path)
+    return _json(404, {"error": {"code": 404, "message": f"no route for {path}"}}, "unknown")

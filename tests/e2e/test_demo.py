@@ -1,0 +1,79 @@
+"""``auditor demo`` as a newcomer runs it: reports exist, validate, show every status, no leftovers."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from jsonschema import Draft7Validator, Draft202012Validator
+
+from auditor.schema import load_schema
+
+SARIF_SCHEMA = Path(__file__).parent.parent / "reports" / "data" / "sarif-schema-2.1.0.json"
+
+
+def _refused(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(1)
+        return sock.connect_ex(("127.0.0.1", port)) != 0
+
+
+def test_demo_end_to_end(tmp_path):
+    out_dir = tmp_path / "demo"
+    started = time.monotonic()
+    proc = subprocess.run([shutil.which("auditor"), "demo", "-o", str(out_dir)],
+                          capture_output=True, text=True, timeout=180, cwd=tmp_path,
+                          env={**os.environ, "NO_COLOR": "1"}, stdin=subprocess.DEVNULL)
+    elapsed = time.monotonic() - started
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "LOCAL STAND-INS" in proc.stdout
+    assert "exposure" in proc.stdout or "api" in proc.stdout
+    names = {p.name for p in out_dir.iterdir()}
+    assert {"auditor-report.json", "auditor-report.csv", "auditor-report.sarif",
+            "auditor-report.ocsf.json", "auditor-report.html", "auditor-report.md",
+            "auditor-report.xml", "auditor-compare.md", "auditor-compare.html",
+            "auditor-inventory.json"} <= names
+    report = json.loads((out_dir / "auditor-report.json").read_text())
+    Draft202012Validator(load_schema("report")).validate(report)
+    inventory = json.loads((out_dir / "auditor-inventory.json").read_text())
+    Draft202012Validator(load_schema("inventory")).validate(inventory)
+    sarif = json.loads((out_dir / "auditor-report.sarif").read_text())
+    Draft7Validator(json.loads(SARIF_SCHEMA.read_text())).validate(sarif)
+    ET.parse(out_dir / "auditor-report.xml")
+    for status, count in report["summary"].items():
+        assert count > 0, f"demo shows no {status}"
+    providers = {r["provider"] for r in report["runs"]}
+    assert providers == {"aws", "gcp", "alibaba"}
+    for provider in providers:
+        buckets = {r["name"] for r in inventory["resources"]
+                   if r["provider"] == provider and r["kind"] == "storage.bucket"}
+        assert 20 <= len(buckets) <= 40, (provider, len(buckets))
+    assert elapsed < 120, f"demo took {elapsed:.0f}s"
+
+
+def test_demo_interrupted_leaves_nothing_running(tmp_path):
+    proc = subprocess.Popen([shutil.which("auditor"), "demo", "-o", str(tmp_path / "d")],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            cwd=tmp_path, stdin=subprocess.DEVNULL)
+    try:
+        assert "LOCAL STAND-INS" in proc.stdout.readline()
+        line = proc.stdout.readline()
+        ports = [int(p) for p in re.findall(r"127\.0\.0\.1:(\d+)", line)]
+        assert len(ports) >= 3, line
+        assert not any(_refused(p) for p in ports)
+        proc.send_signal(signal.SIGINT)
+        code = proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert code == 130
+    assert all(_refused(p) for p in ports)
+    assert not (tmp_path / "d" / "auditor-report.json").exists()

@@ -1,0 +1,170 @@
+"""Per-bucket expectations of one full scan of the stand-in (every branch the adapter has)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from gcp_support import MAIN, MAIN_BUCKETS, NO_KMS, PAGE_SIZE, key, resources
+
+from auditor.model import FactState, Inventory
+from auditor.schema import fact_catalog, validate
+
+OPAQUE, DENIED, ERROR = FactState.OPAQUE, FactState.DENIED, FactState.ERROR
+ORG = {"public_access_block.account": OPAQUE, "public_access_block.effective": OPAQUE,
+       "public_access_block.bucket": False}
+PRIVATE = {"public_exposure.is_public": False, "public_exposure.reasons": []}
+GOOGLE_KEY = {"encryption.enabled": True, "encryption.algorithm": "AES256",
+              "encryption.key_id": None, "key_custody.level": "provider",
+              "key_custody.hsm": False, "key_rotation.enabled": OPAQUE,
+              "key_rotation.period_days": OPAQUE}
+US_REGION = {"data_residency.region": "US-CENTRAL1", "data_residency.country": "US",
+             "data_residency.jurisdiction": "US", "data_residency.multi_region": False,
+             "data_residency.replication_destinations": [],
+             "data_residency.replication_jurisdictions": []}
+EU_REGION = {"data_residency.region": "EUROPE-WEST1", "data_residency.country": "BE",
+             "data_residency.jurisdiction": "EU", "data_residency.multi_region": False}
+NO_WORM = {"immutability.enabled": False, "immutability.mode": None,
+           "immutability.retention_days": None, "immutability.locked": False}
+ALWAYS = {"tls_enforced.required": OPAQUE, "versioning.mfa_delete": OPAQUE}
+
+
+def cmek(name: str, level: str, hsm: bool, period: int | None) -> dict[str, Any]:
+    return {"encryption.enabled": True, "encryption.algorithm": "KMS",
+            "encryption.key_id": key(name), "key_custody.level": level, "key_custody.hsm": hsm,
+            "key_rotation.enabled": period is not None, "key_rotation.period_days": period,
+            **ORG, **PRIVATE, **EU_REGION, **ALWAYS}
+
+
+EXPECTED: dict[str, dict[str, Any]] = {
+    "gm-default": {**GOOGLE_KEY, **ORG, **PRIVATE, **US_REGION, **NO_WORM, **ALWAYS,
+                   "access_control.acls_disabled": True, "versioning.enabled": False,
+                   "access_logging.enabled": False, "access_logging.target": None,
+                   "soft_delete.enabled": True, "soft_delete.retention_days": 7},
+    "cmek-software-rot": cmek("soft-rot", "customer_kms", False, 90),
+    "cmek-software-norot": cmek("soft-norot", "customer_kms", False, None),
+    "cmek-hsm": cmek("hsm", "customer_kms", True, 30),
+    "cmek-external": cmek("ext", "external", False, None),
+    "cmek-external-vpc": cmek("ext-vpc", "external", False, None),
+    "cmek-imported": cmek("imported", "customer_imported", False, None),
+    "pap-enforced": {"public_access_block.bucket": True, "public_access_block.effective": True,
+                     "public_access_block.account": OPAQUE, **PRIVATE,
+                     "data_residency.region": "US-EAST1"},
+    "iam-all-users": {**ORG, "public_exposure.is_public": True,
+                      "public_exposure.reasons": ["iam"], "access_control.acls_disabled": True},
+    "iam-all-auth": {"public_exposure.is_public": True, "public_exposure.reasons": ["iam"]},
+    "acl-public": {"access_control.acls_disabled": False, "public_exposure.is_public": True,
+                   "public_exposure.reasons": ["acl"]},
+    "acl-private": {"access_control.acls_disabled": False, **PRIVATE},
+    "acl-default-object-public": {"public_exposure.is_public": True,
+                                  "public_exposure.reasons": ["acl"]},
+    "retention-locked": {"immutability.enabled": True, "immutability.mode": "retention_policy",
+                         "immutability.retention_days": 30, "immutability.locked": True,
+                         "versioning.enabled": True},
+    "retention-unlocked": {"immutability.enabled": True, "immutability.mode": "retention_policy",
+                           "immutability.retention_days": 7, "immutability.locked": False},
+    "object-retention": {"immutability.enabled": True, "immutability.mode": "object_retention",
+                         "immutability.retention_days": None, "immutability.locked": False},
+    "soft-delete-off": {"soft_delete.enabled": False, "soft_delete.retention_days": None},
+    "soft-delete-30": {"soft_delete.enabled": True, "soft_delete.retention_days": 30,
+                       "access_logging.enabled": True,
+                       "access_logging.target": "gs://log-sink/sd30/"},
+    "dual-custom": {"data_residency.region": "EU", "data_residency.country": None,
+                    "data_residency.jurisdiction": "EU", "data_residency.multi_region": True,
+                    "data_residency.replication_destinations": [
+                        {"target": "EUROPE-WEST1", "region": "EUROPE-WEST1", "country": "BE",
+                         "jurisdiction": "EU"},
+                        {"target": "EUROPE-WEST4", "region": "EUROPE-WEST4", "country": "NL",
+                         "jurisdiction": "EU"}],
+                    "data_residency.replication_jurisdictions": ["EU"]},
+    "dual-nam4": {"data_residency.region": "NAM4", "data_residency.country": "US",
+                  "data_residency.jurisdiction": "US", "data_residency.multi_region": True,
+                  "data_residency.replication_jurisdictions": ["US"]},
+    "multi-asia": {"data_residency.region": "ASIA", "data_residency.country": None,
+                   "data_residency.jurisdiction": None, "data_residency.multi_region": True,
+                   "data_residency.replication_jurisdictions": []},
+    "multi-eu": {"data_residency.region": "EU", "data_residency.country": None,
+                 "data_residency.jurisdiction": "EU", "data_residency.multi_region": True},
+    "iam-denied": {"public_exposure.is_public": DENIED, "public_exposure.reasons": DENIED,
+                   **GOOGLE_KEY},
+    # The bucket ACL alone proves it public; the reasons are incomplete, so not decided.
+    "acl-partly-denied": {"public_exposure.is_public": True,
+                          "public_exposure.reasons": DENIED},
+    "key-gone": {"encryption.key_id": key("retired"), "encryption.algorithm": "KMS",
+                 "key_custody.level": ERROR, "key_custody.hsm": ERROR,
+                 "key_rotation.enabled": ERROR, "key_rotation.period_days": ERROR},
+    "key-denied": {"key_custody.level": DENIED, "key_custody.hsm": DENIED,
+                   "key_rotation.enabled": DENIED, "key_rotation.period_days": DENIED},
+    "nokms-cmek": {"key_custody.level": DENIED, "key_rotation.enabled": DENIED},
+}
+
+
+def test_every_test_bucket_has_expectations():
+    assert set(EXPECTED) == {*MAIN_BUCKETS, "nokms-cmek"}
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_bucket_facts(full_scan, name):
+    collection, _ = full_scan
+    bucket = resources(collection, "storage.bucket")[name]
+    assert set(bucket.facts) == set(fact_catalog()["storage.bucket"])
+    for path, want in EXPECTED[name].items():
+        fact = bucket.facts[path]
+        if isinstance(want, FactState):
+            assert fact.state is want, (path, fact)
+            assert fact.value is None and fact.detail, (path, fact)
+        else:
+            assert fact.state is FactState.OBSERVED, (path, fact)
+            assert fact.value == want, (path, fact.value)
+
+
+def test_bucket_identity(full_scan):
+    collection, _ = full_scan
+    buckets = resources(collection, "storage.bucket")
+    bucket = buckets["cmek-hsm"]
+    assert (bucket.id, bucket.account, bucket.region, bucket.provider) == (
+        "projects/_/buckets/cmek-hsm", MAIN, "EUROPE-WEST1", "gcp")
+    assert buckets["nokms-cmek"].account == NO_KMS
+    assert "never-listed" not in buckets  # its project has the Cloud Storage API disabled
+
+
+def test_details_name_the_reason(full_scan):
+    collection, _ = full_scan
+    buckets = resources(collection, "storage.bucket")
+    gone = buckets["key-gone"].facts["key_custody.level"]
+    assert "no longer exists" in gone.detail and key("retired") in gone.detail
+    disabled = buckets["nokms-cmek"].facts["key_custody.level"]
+    assert "SERVICE_DISABLED" in disabled.detail
+    denied = buckets["iam-denied"].facts["public_exposure.is_public"]
+    assert denied.detail.startswith("403") and denied.source == ("storage:buckets.getIamPolicy",)
+    effective = buckets["gm-default"].facts["public_access_block.effective"]
+    assert "inherited" in effective.detail and "organization policy" in effective.detail
+    rotation = buckets["gm-default"].facts["key_rotation.enabled"]
+    assert "Google-managed" in rotation.detail
+    public = buckets["iam-all-users"].facts["public_exposure.is_public"]
+    assert public.basis == "derived" and "allUsers" in public.detail
+    hsm = buckets["cmek-hsm"].facts["key_custody.level"]
+    assert hsm.source == ("storage:buckets.list", "cloudkms:cryptoKeys.list")
+
+
+def test_inventory_is_schema_valid(full_scan):
+    collection, _ = full_scan
+    document = Inventory([collection.run], collection.resources).to_dict()
+    validate("inventory", document, "gcp-inventory")
+
+
+def test_run_metadata(full_scan):
+    collection, requests = full_scan
+    run = collection.run
+    assert run.provider == "gcp" and run.status == "partial" and run.endpoint_overridden
+    assert run.accounts == [MAIN, "t-nostorage", NO_KMS]
+    assert {"US-CENTRAL1", "EUROPE-WEST1", "EU", "ASIA", "NAM4"} <= set(run.regions)
+    # The ledger counts exactly what the stand-in received.
+    assert sum(run.api_calls.values()) == len(requests)
+    pages = -(-len(MAIN_BUCKETS) // PAGE_SIZE)
+    # t-main pages, t-nokms one page, t-nostorage one refused call (403 is not retried)
+    assert run.api_calls["storage:buckets.list"] == pages + 2
+    codes = {(e.scope, e.code) for e in run.errors}
+    assert ("projects/t-nostorage", "403 SERVICE_DISABLED") in codes
+    assert ("projects/_/buckets/iam-denied", "403 forbidden") in codes
+    assert (key("retired"), "404 NotFound") in codes
