@@ -30,3 +30,9 @@ def run_auditor(*args: str, cwd: Path | None = None, env: dict[str, str] | None 
 @pytest.fixture
 def auditor():
     return run_auditor
+
+
+@pytest.fixture(scope="session")
+def auditor_cli():
+    """``run_auditor`` for fixtures wider than one test."""
+    return run_auditor
