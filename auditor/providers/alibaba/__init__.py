@@ -1,0 +1,60 @@
+"""Alibaba Cloud adapter: OSS buckets and KMS keys, read-only.
+
+Importing this package loads no cloud SDK; ``collect`` imports them.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import ClassVar
+
+from auditor.providers.base import (
+    Collection,
+    CollectRequest,
+    ExposureProfile,
+    ProviderOption,
+    load_exposure_profile,
+)
+
+_EXPOSURE = Path(__file__).resolve().parent / "exposure.yaml"
+
+
+class AlibabaAdapter:
+    """Collects OSS and KMS settings through alibabacloud-oss-v2 and alibabacloud-kms20160120."""
+
+    name: ClassVar[str] = "alibaba"
+    title: ClassVar[str] = "Alibaba Cloud"
+    options: ClassVar[tuple[ProviderOption, ...]] = (
+        ProviderOption("region", "OSS/KMS region to scan (cn-hangzhou or oss-cn-hangzhou); "
+                       "repeatable; default: every region where ListBuckets finds buckets",
+                       multiple=True, metavar="REGION"),
+        ProviderOption("oss_endpoint", "OSS endpoint override (path-style), e.g. a local "
+                       "stand-in", metavar="URL", env="AUDITOR_OSS_ENDPOINT"),
+        ProviderOption("alibaba_kms_endpoint", "KMS endpoint override: host:port or "
+                       "http(s)://host:port", metavar="ENDPOINT",
+                       env="AUDITOR_ALIBABA_KMS_ENDPOINT"),
+    )
+
+    def __init__(self, retry_attempts: int = 4, retry_base_delay: float = 0.25,
+                 retry_max_delay: float = 5.0) -> None:
+        self._retry = (retry_attempts, retry_base_delay, retry_max_delay)
+
+    def exposure_profile(self) -> ExposureProfile:
+        return load_exposure_profile(_EXPOSURE)
+
+    def collect(self, request: CollectRequest) -> Collection:
+        """Collect read-only. Raises ProviderError (CredentialsError, EndpointError) when
+        nothing can be listed at all."""
+        from auditor.providers.alibaba._collect import Collector
+        from auditor.providers.alibaba._errors import RetryPolicy
+
+        options = dict(request.options)
+        for option in self.options:  # the flag wins; the environment fills a gap
+            if option.env and not options.get(option.name) and os.environ.get(option.env):
+                options[option.name] = os.environ[option.env]
+        request = CollectRequest(options, request.facts, request.max_workers, request.progress)
+        return Collector(request, RetryPolicy(*self._retry)).run()
+
+
+__all__ = ["AlibabaAdapter"]

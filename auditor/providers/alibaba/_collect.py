@@ -1,0 +1,237 @@
+"""One collection run: list buckets, read each bucket's settings, describe keys."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from auditor.errors import (
+    CallError,
+    CredentialsError,
+    EndpointError,
+    NotFound,
+    ProviderError,
+)
+from auditor.model import Fact, ProviderRun, Resource
+from auditor.providers._runtime import ApiLedger, bounded_map, utc_now
+from auditor.providers.alibaba import _kms, _oss
+from auditor.providers.alibaba._errors import CREDENTIAL_CODES, Caller, RetryPolicy
+from auditor.providers.alibaba._normalize import (
+    PROVIDER,
+    Answer,
+    BucketRaw,
+    Locate,
+    oss_location,
+    region_id,
+)
+from auditor.providers.alibaba._reader import BucketReader
+from auditor.providers.alibaba._resources import (
+    ACCOUNT,
+    BUCKET,
+    KEY,
+    PUBLIC,
+    account_resource,
+    bucket_resource,
+    key_resource,
+)
+from auditor.providers.alibaba._session import Session
+from auditor.providers.base import Collection, CollectRequest
+
+T = TypeVar("T")
+DEFAULT_REGION = "cn-hangzhou"  # ListBuckets answers for every region from any endpoint
+SERVICE_KEY_ALIAS = "alias/acs/oss"
+KEY_FACTS = ("key.manager", "key.state", "key_custody.level", "key_custody.hsm",
+             "key_rotation.enabled", "key_rotation.period_days", "key_exposure.is_public")
+
+
+class _Once:
+    """Compute a value once, whichever thread asks first."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._done = False
+        self._value: Any = None
+
+    def get(self, compute: Callable[[], T]) -> T:
+        with self._lock:
+            if not self._done:
+                self._value = compute()
+                self._done = True
+            return self._value
+
+
+def _listed_regions(option: Any) -> list[str]:
+    values = [option] if isinstance(option, str) else list(option or [])
+    return sorted({region_id(v) for v in values if str(v).strip()})
+
+
+class Collector:
+    def __init__(self, request: CollectRequest, retry: RetryPolicy,
+                 locate: Locate | None = None) -> None:
+        if locate is None:
+            from auditor.regions import locate as table_locate
+            locate = table_locate
+        self.request = request
+        self.locate = locate
+        opts = request.options
+        self.regions = _listed_regions(opts.get("region"))
+        self.session = Session(opts.get("oss_endpoint"), opts.get("alibaba_kms_endpoint"),
+                               request.max_workers)
+        self.ledger = ApiLedger()
+        self.call = Caller(self.ledger, retry, self.session.scrub)
+        self._lock = threading.Lock()
+        self._once: dict[tuple[str, ...], _Once] = {}
+        self._done = 0
+
+    # --- plumbing ----------------------------------------------------------------------
+
+    def wants(self, kind: str, *paths: str) -> bool:
+        return self.request.wants(kind, *paths)
+
+    def attempt(self, scope: str, source: str, fn: Callable[[], Any]) -> Answer:
+        try:
+            return Answer(source, fn())
+        except CallError as exc:
+            self.ledger.failed(scope, exc)
+            return Answer(source, error=exc)
+
+    def once(self, key: tuple[str, ...], compute: Callable[[], T]) -> T:
+        with self._lock:
+            slot = self._once.setdefault(key, _Once())
+        return slot.get(compute)
+
+    # --- the run -----------------------------------------------------------------------
+
+    def run(self) -> Collection:
+        run = ProviderRun(PROVIDER, started_at=utc_now(),
+                          endpoint_overridden=self.session.endpoint_overridden)
+        home = self.regions[0] if self.regions else DEFAULT_REGION
+        listing = self._list_buckets(home)
+        account = listing.owner or "unknown"
+        located = bounded_map(self._locate, listing.buckets, self.request.max_workers)
+        # A bucket whose region cannot be read stays in, with that failure on its facts.
+        buckets = [(b, where) for b, where in located
+                   if not self.regions or not where.ok or region_id(where.value) in self.regions]
+        regions = self.regions or sorted({region_id(w.value) for _, w in buckets if w.ok})
+        run.accounts, run.regions = [account], regions
+        account_block = None
+        if self.wants(BUCKET, *PUBLIC) or \
+                self.wants(ACCOUNT, "public_access_block.enabled"):
+            account_block = self.attempt(account, "oss:GetPublicAccessBlock", lambda: (
+                _oss.account_public_access_block(self.session.oss(home), self.call)))
+        total = len(buckets)
+        raws = bounded_map(lambda item: self._bucket(*item, account, account_block, total),
+                           buckets, self.request.max_workers)
+        resources: list[Resource] = [
+            bucket_resource(raw, lambda p: self.wants(BUCKET, p), self.locate) for raw in raws]
+        if self.request.facts is None or self.request.facts.get(KEY):
+            resources.extend(self._keys(regions, raws, account))
+        if self.request.facts is None or self.request.facts.get(ACCOUNT):
+            resources.append(account_resource(account, account_block,
+                                              lambda p: self.wants(ACCOUNT, p)))
+        return Collection(self.ledger.finish(run), resources)
+
+    def _list_buckets(self, home: str) -> _oss.Listing:
+        try:
+            return _oss.list_buckets(self.session.oss(home), self.call)
+        except CallError as exc:
+            if exc.code in CREDENTIAL_CODES:
+                raise CredentialsError(PROVIDER, f"credentials rejected by OSS ({exc.code})") \
+                    from exc
+            if exc.code == "NetworkError":
+                raise EndpointError(PROVIDER, f"OSS endpoint unreachable: {exc.message}") \
+                    from exc
+            raise ProviderError(PROVIDER, f"cannot list buckets: {exc}") from exc
+
+    # --- one bucket --------------------------------------------------------------------
+
+    def _locate(self, listed: _oss.ListedBucket) -> tuple[_oss.ListedBucket, Answer]:
+        """The bucket's OSS location: from the listing, else GetBucketLocation."""
+        if listed.location:
+            return listed, Answer("oss:ListBuckets", oss_location(listed.location))
+        return listed, self.attempt(listed.name, "oss:GetBucketLocation", lambda: oss_location(
+            _oss.bucket_location(self.session.oss(DEFAULT_REGION), self.call, listed.name)))
+
+    def _bucket(self, listed: _oss.ListedBucket, region: Answer, account: str,
+                account_block: Answer | None, total: int) -> BucketRaw:
+        name = listed.name
+        client = self.session.oss(region_id(region.value) if region.ok else DEFAULT_REGION)
+        raw = BucketRaw(name, account, region)
+        BucketReader(self, client, raw, account_block).read()
+        with self._lock:
+            self._done += 1
+            done = self._done
+        self.request.report(PROVIDER, done, total)
+        return raw
+
+    # --- keys --------------------------------------------------------------------------
+
+    def describe(self, region: str, key_ref: str) -> Answer:
+        """DescribeKey once per key (a key id, or an ARN for another account's key)."""
+        if key_ref.startswith("acs:kms:"):
+            region = _kms.arn_region(key_ref) or region
+        key_id = key_ref.rsplit("/", 1)[-1] if key_ref.startswith("acs:kms:") else key_ref
+        return self.once(("key", region, key_id), lambda: self.attempt(
+            key_ref, "kms:DescribeKey",
+            lambda: _kms.describe_key(self.session.kms(region), self.call, key_ref)))
+
+    def service_key(self, region: str) -> Answer:
+        """The OSS service key of a region, found through its alias alias/acs/oss."""
+        aliases = self.once(("aliases", region), lambda: self.attempt(
+            region, "kms:ListAliases",
+            lambda: _kms.list_aliases(self.session.kms(region), self.call, region)))
+        if not aliases.ok:
+            return aliases
+        key_id = aliases.value.get(SERVICE_KEY_ALIAS)
+        if key_id is None:
+            return Answer("kms:ListAliases", error=NotFound(
+                "kms:ListAliases", "AliasNotFound", f"{SERVICE_KEY_ALIAS} not in {region}"))
+        return self.describe(region, key_id)
+
+    def _keys(self, regions: list[str], raws: list[BucketRaw], account: str) -> list[Resource]:
+        listed: list[tuple[str, dict[str, str]]] = []
+        for region in regions:
+            keys = self.attempt(region, "kms:ListKeys", lambda r=region: _kms.list_keys(
+                self.session.kms(r), self.call, r))
+            if keys.ok:
+                listed.extend((region, k) for k in keys.value)
+        answers = bounded_map(lambda item: (item[0], item[1], self.describe(
+            item[0], item[1]["KeyId"])), listed, self.request.max_workers)
+        seen: dict[str, tuple[str, Answer, str | None]] = {}
+        for region, entry, answer in answers:
+            seen.setdefault(entry["KeyId"], (region, answer, entry.get("KeyArn")))
+        # Keys named by buckets but not listed (another region or account, or ListKeys
+        # denied) count too, even when they could not be described.
+        for raw in raws:
+            enc, key = raw.answers.get("encryption"), raw.answers.get("key")
+            ref = enc.value.get("key_id") if enc is not None and enc.ok and enc.value else None
+            if key is None or (not key.ok and not ref):
+                continue  # an unreadable service key has no id to report it under
+            key_id = key.value["KeyId"] if key.ok else str(ref).rsplit("/", 1)[-1]
+            if key_id not in seen:
+                arn = key.value.get("Arn") if key.ok else (ref if ref.startswith("acs:") else None)
+                region = _kms.arn_region(arn) or region_id(raw.region.value)
+                seen[key_id] = (region, key, arn)
+
+        def wanted(path: str) -> bool:
+            return self.wants(KEY, path)
+
+        return bounded_map(lambda item: self._key_resource(item[0], *item[1], account, wanted),
+                           list(seen.items()), self.request.max_workers)
+
+    def _key_resource(self, key_id: str, region: str, meta: Answer, arn: str | None,
+                      account: str, wanted: Callable[[str], bool]) -> Resource:
+        if not meta.ok:
+            fact: Fact = meta.failure()
+            return Resource(KEY, PROVIDER, account, region,
+                            arn or f"acs:kms:{region}:{account}:key/{key_id}", key_id,
+                            {p: fact for p in KEY_FACTS if wanted(p)})
+        policy = None
+        instance = meta.value.get("DKMSInstanceId")
+        if instance and wanted("key_exposure.is_public"):
+            ref = meta.value.get("Arn") or key_id
+            policy = self.attempt(key_id, "kms:GetKeyPolicy", lambda: _kms.get_key_policy(
+                self.session.kms(region), self.call, ref))
+        return key_resource(meta, policy, region, account, wanted)
+

@@ -1,0 +1,150 @@
+"""The one translation point from Alibaba SDK errors to the auditor tree, with retries.
+
+OSS answers ``<Error><Code>..</Code>`` XML (alibabacloud_oss_v2 ``ServiceError``); KMS
+answers JSON ``{"Code": ..}`` (a ``TeaException``). Both become AccessDenied,
+NotConfigured, NotFound, Throttled or ServiceError. Throttling, 5xx and network
+failures are retried with backoff here (the SDK retryers are switched off so that one
+place decides), then the call is an ``error``.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from alibabacloud_oss_v2 import exceptions as oss_exc
+from Tea.exceptions import TeaException, UnretryableException
+
+from auditor.errors import (
+    AccessDenied,
+    CallError,
+    NotConfigured,
+    NotFound,
+    ServiceError,
+    Throttled,
+)
+from auditor.providers._runtime import ApiLedger
+
+T = TypeVar("T")
+
+# Documented "nothing configured" answers: observed values, not failures.
+NOT_CONFIGURED_CODES = frozenset({
+    "NoSuchBucketPolicy",
+    "NoSuchWORMConfiguration",
+    "NoSuchServerSideEncryptionRule",
+    "NoSuchPublicAccessBlockConfiguration",
+    "NoSuchBucketLoggingConfiguration",
+    "NoSuchReplicationConfiguration",
+    "NoSuchHttpsConfig",
+    "NoSuchHttpsConfiguration",
+})
+# "NoSuch..." codes that name a missing resource rather than a missing setting.
+NOT_FOUND_CODES = frozenset({
+    "NoSuchBucket", "NoSuchKey", "NoSuchUpload",
+    "Forbidden.KeyNotFound", "Forbidden.AliasNotFound", "Forbidden.ResourceNotFound",
+    "EntityNotExist.Key", "EntityNotExist.Alias",
+})
+THROTTLING_CODES = frozenset({
+    "SlowDown", "TooManyRequests", "Throttling", "Throttling.User", "Throttling.Api",
+    "QpsLimitExceeded",
+})
+DENIED_CODES = frozenset({
+    "AccessDenied", "Forbidden", "Forbidden.RAM", "Forbidden.NoPermission", "NoPermission",
+    "InvalidAccessKeyId", "InvalidAccessKeyId.NotFound", "SignatureDoesNotMatch",
+    "InvalidAccessKeyId.Inactive", "SecurityTokenExpired",
+})
+# Codes that mean the credentials themselves are bad (a provider-level failure).
+CREDENTIAL_CODES = frozenset({
+    "InvalidAccessKeyId", "InvalidAccessKeyId.NotFound", "InvalidAccessKeyId.Inactive",
+    "SignatureDoesNotMatch", "SecurityTokenExpired", "InvalidSecurityToken",
+})
+
+SDK_ERRORS: tuple[type[BaseException], ...] = (oss_exc.BaseError, TeaException)
+
+Scrub = Callable[[str], str]
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """Exponential backoff with jitter; ``max_attempts`` counts the first try."""
+
+    max_attempts: int = 4
+    base_delay: float = 0.25
+    max_delay: float = 5.0
+
+    def delay(self, attempt: int) -> float:
+        return min(self.max_delay, self.base_delay * (2 ** (attempt - 1))) * random.uniform(0.5, 1)
+
+
+def _classify(operation: str, code: str, status: int, message: str) -> tuple[CallError, bool]:
+    """(translated error, retryable)."""
+    if code in NOT_CONFIGURED_CODES or (code.startswith("NoSuch") and code not in NOT_FOUND_CODES):
+        return NotConfigured(operation, code, message), False
+    if code in NOT_FOUND_CODES:
+        return NotFound(operation, code, message), False
+    if code in THROTTLING_CODES or code.startswith("Throttling") or status == 429:
+        return Throttled(operation, code, message), True
+    if code in DENIED_CODES or code.startswith("Forbidden") or status == 403:
+        return AccessDenied(operation, code or "AccessDenied", message), False
+    if status == 404:
+        return NotFound(operation, code or "NotFound", message), False
+    if status >= 500:
+        return ServiceError(operation, code or f"HTTP{status}", message), True
+    return ServiceError(operation, code or f"HTTP{status}", message), False
+
+
+def translate(operation: str, exc: BaseException, scrub: Scrub = str) -> tuple[CallError, bool]:
+    """Map one SDK exception onto the tree; the flag says whether a retry may help."""
+    inner: BaseException = exc
+    while isinstance(inner, oss_exc.OperationError) and inner.unwrap() is not None:
+        inner = inner.unwrap()
+    if isinstance(inner, oss_exc.ServiceError):
+        return _classify(operation, str(inner.code or ""), int(inner.status_code or 0),
+                         scrub(str(inner.message or "")))
+    if isinstance(inner, (oss_exc.RequestError, oss_exc.ResponseError)):
+        return ServiceError(operation, "NetworkError", scrub(_short(inner))), True
+    if isinstance(inner, oss_exc.DeserializationError):
+        return ServiceError(operation, "UnparsableResponse", scrub(_short(inner))), False
+    if isinstance(inner, UnretryableException):
+        return ServiceError(operation, "NetworkError", scrub(_short(inner))), True
+    if isinstance(inner, TeaException):
+        data = inner.data if isinstance(getattr(inner, "data", None), dict) else {}
+        status = int(getattr(inner, "status_code", None) or data.get("statusCode") or 0)
+        code = str(inner.code or data.get("Code") or "")
+        message = str(data.get("Message") or inner.message or "")
+        return _classify(operation, code, status, scrub(message))
+    return ServiceError(operation, type(inner).__name__, scrub(_short(inner))), False
+
+
+def _short(exc: BaseException, limit: int = 300) -> str:
+    text = " ".join(str(exc).split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+class Caller:
+    """Runs one SDK call: counts it, retries what is retryable, translates failures."""
+
+    def __init__(self, ledger: ApiLedger, retry: RetryPolicy, scrub: Scrub = str) -> None:
+        self.ledger = ledger
+        self.retry = retry
+        self.scrub = scrub
+
+    def __call__(self, operation: str, fn: Callable[[], T]) -> T:
+        attempt = 0
+        while True:
+            attempt += 1
+            self.ledger.count(operation)
+            try:
+                return fn()
+            except SDK_ERRORS as exc:
+                err, retryable = translate(operation, exc, self.scrub)
+                if not retryable:
+                    raise err from exc
+                if attempt >= self.retry.max_attempts:
+                    raise ServiceError(
+                        operation, err.code,
+                        f"{err.message} (gave up after {attempt} attempts)".strip()) from exc
+            time.sleep(self.retry.delay(attempt))

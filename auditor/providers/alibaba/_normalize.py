@@ -1,0 +1,263 @@
+"""Raw OSS/KMS answers -> normalized facts (no SDK imports; joins resolved here)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from auditor.errors import CallError
+from auditor.model import Fact
+from auditor.providers.alibaba import _keys
+from auditor.providers.alibaba._policy import PolicyParseError, tls_enforcement
+
+Locate = Callable[[str, str], tuple[str | None, str | None, bool]]
+Wanted = Callable[[str], bool]
+PROVIDER = "alibaba"
+PUBLIC_ACLS = frozenset({"public-read", "public-read-write"})
+OSS_MANAGED = ("OSS-managed key (SSE-OSS): OSS does not disclose how it is held or rotated")
+
+
+def region_id(value: str) -> str:
+    """OSS location ``oss-cn-hangzhou`` or region id ``cn-hangzhou`` -> ``cn-hangzhou``."""
+    value = value.strip()
+    return value[4:] if value.startswith("oss-") else value
+
+
+def oss_location(value: str) -> str:
+    """Either form -> the OSS location ``oss-cn-hangzhou`` (the region table's code)."""
+    return f"oss-{region_id(value)}"
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """One API answer (``value``) or its translated failure (``error``)."""
+
+    source: str
+    value: Any = None
+    error: CallError | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    def failure(self, *extra: str) -> Fact:
+        assert self.error is not None
+        return Fact.from_call_error(self.error, *extra)
+
+
+@dataclass(slots=True)
+class BucketRaw:
+    name: str
+    account: str
+    region: Answer  # value: OSS location (oss-cn-hangzhou)
+    answers: dict[str, Answer] = field(default_factory=dict)
+    redundancy: str | None = None
+
+
+def observed(value: Any, *source: str, detail: str | None = None,
+         derived: bool = False) -> Fact:
+    return Fact.observed(value, *source, basis="derived" if derived else None, detail=detail)
+
+
+def sources_of(*answers: Answer | None) -> tuple[str, ...]:
+    out: list[str] = []
+    for answer in answers:
+        if answer is not None and answer.source not in out:
+            out.append(answer.source)
+    return tuple(out)
+
+
+def _first_failure(*answers: Answer | None) -> Answer | None:
+    return next((a for a in answers if a is not None and not a.ok), None)
+
+
+# --- encryption, custody, rotation ---------------------------------------------------
+
+def _key_facts_from(key: Answer, enc: Answer) -> dict[str, Fact]:
+    """custody level, hsm and rotation of the bucket from its described KMS key."""
+    sources = sources_of(enc, key)
+    if not key.ok:
+        fact = key.failure(enc.source)
+        return dict.fromkeys(("key_custody.level", "key_custody.hsm", "key_rotation.enabled",
+                              "key_rotation.period_days"), fact)
+    try:
+        prof = _keys.profile(key.value)
+    except _keys.KeyMetadataError as exc:
+        fact = Fact.error(str(exc), *sources)
+        return dict.fromkeys(("key_custody.level", "key_custody.hsm", "key_rotation.enabled",
+                              "key_rotation.period_days"), fact)
+    return {
+        "key_custody.level": observed(prof.level, *sources),
+        "key_custody.hsm": observed(prof.hsm, *sources),
+        "key_rotation.enabled": observed(prof.rotation_enabled, *sources, detail=prof.rotation_detail),
+        "key_rotation.period_days": observed(prof.period_days, *sources, detail=prof.rotation_detail),
+    }
+
+
+def encryption_facts(raw: BucketRaw) -> dict[str, Fact]:
+    enc = raw.answers["encryption"]
+    names = ("encryption.enabled", "encryption.algorithm", "encryption.key_id",
+             "key_custody.level", "key_custody.hsm", "key_rotation.enabled",
+             "key_rotation.period_days")
+    if not enc.ok:
+        return dict.fromkeys(names, enc.failure())
+    rule = enc.value
+    if rule is None:  # SSEAlgorithm None / NoSuchServerSideEncryptionRule
+        return {"encryption.enabled": observed(False, enc.source),
+                "encryption.algorithm": observed(None, enc.source),
+                "encryption.key_id": observed(None, enc.source),
+                "key_custody.level": observed("none", enc.source),
+                "key_custody.hsm": observed(False, enc.source)}
+    algorithm = rule["algorithm"]
+    facts = {"encryption.enabled": observed(True, enc.source),
+             "encryption.key_id": observed(rule.get("key_id"), enc.source)}
+    if algorithm in ("AES256", "SM4"):
+        facts["encryption.algorithm"] = observed(algorithm, enc.source)
+        facts["key_custody.level"] = observed("provider", enc.source)
+        for name in ("key_custody.hsm", "key_rotation.enabled", "key_rotation.period_days"):
+            facts[name] = Fact.opaque(OSS_MANAGED, enc.source)
+        return facts
+    if algorithm != "KMS":
+        return dict.fromkeys(names, Fact.error(f"unrecognised SSEAlgorithm {algorithm!r}",
+                                               enc.source))
+    data = rule.get("data_encryption")
+    facts["encryption.algorithm"] = observed("SM4" if data == "SM4" else "KMS", enc.source,
+                                         detail="KMS with KMSDataEncryption SM4"
+                                         if data == "SM4" else None)
+    key = raw.answers["key"]
+    facts.update(_key_facts_from(key, enc))
+    if rule.get("key_id") is None:
+        # No KMSMasterKeyID: OSS uses its service key (alias/acs/oss); the level needs no
+        # key read, its HSM use and rotation do.
+        facts["key_custody.level"] = observed(
+            "provider_kms", *(sources_of(enc, key) if key.ok else (enc.source,)),
+            detail="KMS without KMSMasterKeyID: the OSS service key alias/acs/oss")
+    return facts
+
+
+# --- public access ------------------------------------------------------------------
+
+def _bool_answer(answer: Answer, *extra: str) -> Fact:
+    return observed(bool(answer.value), answer.source) if answer.ok else answer.failure(*extra)
+
+
+def _effective_block(bucket: Answer, account: Answer) -> Fact:
+    sources = sources_of(bucket, account)
+    if (bucket.ok and bucket.value) or (account.ok and account.value):
+        level = "bucket" if bucket.ok and bucket.value else "account"
+        return observed(True, *sources, detail=f"blocked at {level} level")
+    failed = _first_failure(bucket, account)
+    if failed is not None:
+        return failed.failure(*sources)
+    return observed(False, *sources)
+
+
+def public_facts(raw: BucketRaw) -> dict[str, Fact]:
+    bucket, account = raw.answers["bucket_block"], raw.answers["account_block"]
+    effective = _effective_block(bucket, account)
+    facts = {"public_access_block.bucket": _bool_answer(bucket),
+             "public_access_block.account": _bool_answer(account),
+             "public_access_block.effective": effective}
+    acl, status = raw.answers.get("acl"), raw.answers.get("policy_status")
+    if acl is None or status is None:
+        return facts
+    sources = sources_of(acl, status, bucket, account)
+    if acl.ok and acl.value not in PUBLIC_ACLS | {"private"}:
+        bad = Fact.error(f"unrecognised ACL {acl.value!r}", *sources)
+        facts.update({"public_exposure.is_public": bad, "public_exposure.reasons": bad})
+        return facts
+    found = [name for name, public in (("acl", acl.ok and acl.value in PUBLIC_ACLS),
+                                       ("policy", status.ok and bool(status.value))) if public]
+    unknown = _first_failure(acl, status)
+    if effective.decided and effective.value:
+        note = ("public ACL/policy neutralized by Block Public Access"
+                if found else "Block Public Access is on")
+        facts["public_exposure.is_public"] = observed(False, *sources, detail=note)
+        facts["public_exposure.reasons"] = observed([], *sources, detail=note)
+    elif not effective.decided:
+        facts["public_exposure.is_public"] = facts["public_exposure.reasons"] = Fact(
+            effective.state, None, sources, effective.detail)
+    elif unknown is not None:
+        facts["public_exposure.reasons"] = unknown.failure(*sources)
+        facts["public_exposure.is_public"] = (
+            observed(True, *sources, detail=f"public through {found}; "
+                                         f"{unknown.source} could not be read")
+            if found else unknown.failure(*sources))
+    else:
+        facts["public_exposure.is_public"] = observed(bool(found), *sources)
+        facts["public_exposure.reasons"] = observed(found, *sources)
+    return facts
+
+
+# --- TLS, versioning, WORM, logging -------------------------------------------------
+
+def tls_facts(raw: BucketRaw) -> dict[str, Fact]:
+    policy, https = raw.answers["policy"], raw.answers.get("https")
+    if not policy.ok:
+        return {"tls_enforced.required": policy.failure()}
+    sources = sources_of(policy, https)
+    try:
+        verdict = tls_enforcement(policy.value, raw.name,
+                                   region_id(raw.region.value) if raw.region.ok else "",
+                                   raw.account)
+    except PolicyParseError as exc:
+        return {"tls_enforced.required": Fact.error(str(exc), *sources)}
+    detail = verdict.detail
+    if https is not None and https.ok:
+        tls = https.value
+        detail += ("; HTTPS config limits TLS to " + ", ".join(tls["versions"])
+                   if tls["enabled"] else "; no TLS version restriction (GetBucketHttpsConfig)")
+    elif https is not None:
+        detail += f"; GetBucketHttpsConfig {https.failure().state}: {https.error.code}"
+    return {"tls_enforced.required": observed(verdict.required, *sources, detail=detail,
+                                          derived=True)}
+
+
+def versioning_facts(raw: BucketRaw) -> dict[str, Fact]:
+    ans = raw.answers.get("versioning")
+    facts = {"versioning.mfa_delete": Fact.opaque(
+        "OSS has no MFA delete for versioned buckets")}
+    if ans is None:
+        return facts
+    if not ans.ok:
+        facts["versioning.enabled"] = ans.failure()
+        return facts
+    detail = {None: "versioning was never enabled",
+              "Suspended": "versioning is Suspended"}.get(ans.value)
+    facts["versioning.enabled"] = observed(ans.value == "Enabled", ans.source, detail=detail)
+    return facts
+
+
+def worm_facts(raw: BucketRaw) -> dict[str, Fact]:
+    ans = raw.answers["worm"]
+    names = ("immutability.enabled", "immutability.mode", "immutability.retention_days",
+             "immutability.locked")
+    if not ans.ok:
+        return dict.fromkeys(names, ans.failure())
+    worm = ans.value
+    if worm is None:
+        detail = "no retention policy (NoSuchWORMConfiguration)"
+        return {"immutability.enabled": observed(False, ans.source, detail=detail),
+                "immutability.mode": observed(None, ans.source, detail=detail),
+                "immutability.retention_days": observed(None, ans.source, detail=detail),
+                "immutability.locked": observed(False, ans.source, detail=detail)}
+    if worm["state"] not in ("Locked", "InProgress"):
+        return dict.fromkeys(names, Fact.error(f"unrecognised WORM State {worm['state']!r}",
+                                               ans.source))
+    detail = f"WORM State {worm['state']}"
+    return {"immutability.enabled": observed(True, ans.source, detail=detail),
+            "immutability.mode": observed("worm", ans.source, detail=detail),
+            "immutability.retention_days": observed(worm["days"], ans.source, detail=detail),
+            "immutability.locked": observed(worm["state"] == "Locked", ans.source, detail=detail)}
+
+
+def logging_facts(raw: BucketRaw) -> dict[str, Fact]:
+    ans = raw.answers["logging"]
+    if not ans.ok:
+        return dict.fromkeys(("access_logging.enabled", "access_logging.target"), ans.failure())
+    target = None
+    if ans.value is not None:
+        target = ans.value["bucket"] + (f"/{ans.value['prefix']}" if ans.value["prefix"] else "")
+    return {"access_logging.enabled": observed(ans.value is not None, ans.source),
+            "access_logging.target": observed(target, ans.source)}

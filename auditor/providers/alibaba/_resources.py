@@ -1,0 +1,169 @@
+"""Assemble normalized resources: buckets (with residency), KMS keys and the account."""
+
+from __future__ import annotations
+
+from auditor.model import Fact, Resource
+from auditor.providers.alibaba import _keys
+from auditor.providers.alibaba._normalize import (
+    PROVIDER,
+    Answer,
+    BucketRaw,
+    Locate,
+    Wanted,
+    encryption_facts,
+    logging_facts,
+    observed,
+    oss_location,
+    public_facts,
+    sources_of,
+    tls_facts,
+    versioning_facts,
+    worm_facts,
+)
+from auditor.providers.alibaba._policy import PolicyParseError, key_policy_public
+
+BUCKET, KEY, ACCOUNT = "storage.bucket", "kms.key", "account"
+
+# Fact groups: one builder per group, run only when one of its facts is wanted.
+ENCRYPTION = ("encryption.enabled", "encryption.algorithm", "encryption.key_id",
+              "key_custody.level", "key_custody.hsm", "key_rotation.enabled",
+              "key_rotation.period_days")
+PUBLIC = ("public_access_block.bucket", "public_access_block.account",
+          "public_access_block.effective", "public_exposure.is_public",
+          "public_exposure.reasons")
+RESIDENCY = ("data_residency.region", "data_residency.country", "data_residency.jurisdiction",
+             "data_residency.multi_region")
+REPLICATION = ("data_residency.replication_destinations",
+               "data_residency.replication_jurisdictions")
+GROUPS = (
+    (ENCRYPTION, encryption_facts),
+    (PUBLIC, public_facts),
+    (("tls_enforced.required",), tls_facts),
+    (("versioning.enabled", "versioning.mfa_delete"), versioning_facts),
+    (("immutability.enabled", "immutability.mode", "immutability.retention_days",
+      "immutability.locked"), worm_facts),
+    (("access_logging.enabled", "access_logging.target"), logging_facts),
+)
+OPAQUE_BUCKET = {
+    "access_control.acls_disabled": "OSS has no switch that disables ACLs; see "
+                                    "public_access_block for the public-ACL guard",
+    "soft_delete.enabled": "OSS has no soft-delete feature (versioning is the recovery path)",
+    "soft_delete.retention_days": "OSS has no soft-delete feature",
+}
+
+
+def residency_facts(raw: BucketRaw, locate: Locate) -> dict[str, Fact]:
+    region = raw.region
+    if not region.ok:
+        return dict.fromkeys(RESIDENCY, region.failure())
+    place = locate(PROVIDER, region.value)
+    country, jurisdiction, multi = place
+    redundancy = (f"DataRedundancyType {raw.redundancy}" if raw.redundancy else None)
+    if not getattr(place, "known", True):
+        unknown = Fact.error(f"region {region.value!r} is not in the region table",
+                             region.source)
+        return {"data_residency.region": observed(region.value, region.source),
+                "data_residency.country": unknown, "data_residency.jurisdiction": unknown,
+                "data_residency.multi_region": unknown}
+    return {"data_residency.region": observed(region.value, region.source),
+            "data_residency.country": observed(country, region.source),
+            "data_residency.jurisdiction": observed(jurisdiction, region.source),
+            "data_residency.multi_region": observed(
+                bool(multi), region.source, *(("oss:GetBucketInfo",) if redundancy else ()),
+                detail=redundancy)}
+
+
+def replication_facts(raw: BucketRaw, locate: Locate) -> dict[str, Fact]:
+    ans = raw.answers["replication"]
+    if not ans.ok:
+        return dict.fromkeys(REPLICATION, ans.failure())
+    destinations: list[dict[str, str | None]] = []
+    for rule in ans.value:
+        target = rule.get("bucket") or "?"
+        dest_region = oss_location(rule["location"]) if rule.get("location") else None
+        country, jurisdiction, _ = (tuple(locate(PROVIDER, dest_region)) if dest_region
+                                    else (None, None, False))
+        entry = {"target": target, "region": dest_region, "country": country,
+                 "jurisdiction": jurisdiction}
+        if entry not in destinations:
+            destinations.append(entry)
+    facts = {"data_residency.replication_destinations": observed(destinations, ans.source)}
+    unplaced = [d["target"] for d in destinations if d["jurisdiction"] is None]
+    if unplaced:
+        facts["data_residency.replication_jurisdictions"] = Fact.error(
+            f"jurisdiction unknown for replication target(s) {unplaced}", ans.source)
+    else:
+        facts["data_residency.replication_jurisdictions"] = observed(
+            sorted({str(d["jurisdiction"]) for d in destinations}), ans.source)
+    return facts
+
+
+def bucket_resource(raw: BucketRaw, wanted: Wanted, locate: Locate) -> Resource:
+    facts: dict[str, Fact] = {}
+    for names, build in GROUPS:
+        if any(wanted(n) for n in names):
+            facts.update(build(raw))
+    if any(wanted(n) for n in RESIDENCY):
+        facts.update(residency_facts(raw, locate))
+    if any(wanted(n) for n in REPLICATION):
+        facts.update(replication_facts(raw, locate))
+    for name, why in OPAQUE_BUCKET.items():
+        facts[name] = Fact.opaque(why)
+    region = raw.region.value if raw.region.ok else "unknown"
+    return Resource(BUCKET, PROVIDER, raw.account, region, f"acs:oss:*:{raw.account}:{raw.name}",
+                    raw.name, {k: v for k, v in facts.items() if wanted(k)})
+
+
+def key_resource(meta: Answer, policy: Answer | None, region: str, account: str,
+                 wanted: Wanted) -> Resource:
+    """A kms.key resource from DescribeKey (``meta`` must have answered)."""
+    key_id = str(meta.value.get("KeyId"))
+    arn = meta.value.get("Arn") or f"acs:kms:{region}:{account}:key/{key_id}"
+    owner = arn.split(":")[3] if arn.count(":") >= 4 and arn.split(":")[3] else account
+    src = meta.source
+    names = ("key.manager", "key.state", "key_custody.level", "key_custody.hsm",
+             "key_rotation.enabled", "key_rotation.period_days")
+    try:
+        prof = _keys.profile(meta.value)
+    except _keys.KeyMetadataError as exc:
+        facts = dict.fromkeys(names, Fact.error(str(exc), src))
+    else:
+        facts = {
+            "key.manager": observed(prof.manager, src),
+            "key.state": (observed(prof.state, src) if prof.state is not None else
+                          Fact.error(f"unrecognised KeyState {prof.raw_state!r}", src)),
+            "key_custody.level": observed(prof.level, src),
+            "key_custody.hsm": observed(prof.hsm, src),
+            "key_rotation.enabled": observed(prof.rotation_enabled, src, detail=prof.rotation_detail),
+            "key_rotation.period_days": observed(prof.period_days, src, detail=prof.rotation_detail),
+        }
+    if policy is None:
+        facts["key_exposure.is_public"] = observed(
+            False, src, derived=True,
+            detail="no key policy: keys outside a KMS instance are governed only by RAM "
+                   "policies of the owning account")
+    elif not policy.ok:
+        facts["key_exposure.is_public"] = policy.failure()
+    else:
+        try:
+            verdict = key_policy_public(policy.value)
+        except PolicyParseError as exc:
+            facts["key_exposure.is_public"] = Fact.error(str(exc), *sources_of(meta, policy))
+        else:
+            facts["key_exposure.is_public"] = observed(verdict.public, *sources_of(meta, policy),
+                                                   detail=verdict.detail, derived=True)
+    key_region = arn.split(":")[2] if arn.count(":") >= 4 and arn.split(":")[2] else region
+    return Resource(KEY, PROVIDER, owner, key_region, arn, key_id,
+                    {k: v for k, v in facts.items() if wanted(k)})
+
+
+def account_resource(account: str, block: Answer | None, wanted: Wanted) -> Resource:
+    facts: dict[str, Fact] = {}
+    if block is not None:
+        facts["public_access_block.enabled"] = (observed(bool(block.value), block.source)
+                                                if block.ok else block.failure())
+    for name in ("block_storage_encryption.enabled", "block_storage_encryption.key_id"):
+        facts[name] = Fact.opaque("ECS default disk encryption is outside the OSS and KMS "
+                                  "APIs this adapter reads")
+    return Resource(ACCOUNT, PROVIDER, account, "global", account, account,
+                    {k: v for k, v in facts.items() if wanted(k)})

@@ -1,0 +1,139 @@
+"""Credentials, endpoints and SDK clients (one OSS and one KMS client per region)."""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import alibabacloud_oss_v2 as oss
+from alibabacloud_credentials.client import Client as CredentialClient
+from alibabacloud_credentials.exceptions import CredentialException
+from alibabacloud_credentials.provider import (
+    DefaultCredentialsProvider,
+    StaticAKCredentialsProvider,
+    StaticSTSCredentialsProvider,
+)
+from alibabacloud_credentials_api import ICredentialsProvider
+from alibabacloud_kms20160120.client import Client as KmsClient
+from alibabacloud_tea_openapi.models import Config as KmsConfig
+
+from auditor.errors import CredentialsError, EndpointError
+
+PROVIDER = "alibaba"
+ENV_KEY_ID = "ALIBABA_CLOUD_ACCESS_KEY_ID"
+ENV_KEY_SECRET = "ALIBABA_CLOUD_ACCESS_KEY_SECRET"
+ENV_TOKEN = "ALIBABA_CLOUD_SECURITY_TOKEN"
+ENV_OSS_ENDPOINT = "AUDITOR_OSS_ENDPOINT"
+ENV_KMS_ENDPOINT = "AUDITOR_ALIBABA_KMS_ENDPOINT"
+LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+CONNECT_TIMEOUT_S = 5
+READ_TIMEOUT_S = 20
+
+
+@dataclass(frozen=True, slots=True)
+class KmsEndpoint:
+    host: str  # host[:port], as the KMS SDK wants it
+    protocol: str  # http | https
+
+
+def parse_kms_endpoint(value: str) -> KmsEndpoint:
+    """``http://127.0.0.1:PORT``, ``https://host`` or a bare ``host[:port]``.
+
+    A bare loopback address means plain HTTP (a local stand-in); any other bare host HTTPS.
+    """
+    value = value.strip()
+    if "://" in value:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise EndpointError(PROVIDER, f"KMS endpoint {value!r} is not an http(s) URL")
+        return KmsEndpoint(parts.netloc, parts.scheme)
+    host = value.rsplit(":", 1)[0].strip("[]")
+    return KmsEndpoint(value, "http" if host in LOOPBACK else "https")
+
+
+def _credentials_provider() -> ICredentialsProvider:
+    """ALIBABA_CLOUD_* variables as they are now, else the SDK's default chain."""
+    key_id = os.environ.get(ENV_KEY_ID, "")
+    secret = os.environ.get(ENV_KEY_SECRET, "")
+    token = os.environ.get(ENV_TOKEN, "")
+    if key_id and secret and token:
+        return StaticSTSCredentialsProvider(access_key_id=key_id, access_key_secret=secret,
+                                            security_token=token)
+    if key_id and secret:
+        return StaticAKCredentialsProvider(access_key_id=key_id, access_key_secret=secret)
+    return DefaultCredentialsProvider()
+
+
+class Session:
+    """Everything needed to talk to OSS and KMS for one collection run."""
+
+    def __init__(self, oss_endpoint: str | None, kms_endpoint: str | None,
+                 max_workers: int) -> None:
+        self.oss_endpoint = oss_endpoint or None
+        self.kms_endpoint = parse_kms_endpoint(kms_endpoint) if kms_endpoint else None
+        self.max_workers = max(1, max_workers)
+        self._provider = _credentials_provider()
+        try:
+            first = self._provider.get_credentials()
+        except CredentialException as exc:
+            raise CredentialsError(
+                PROVIDER, f"no usable credentials: set {ENV_KEY_ID}/{ENV_KEY_SECRET} or "
+                "configure the alibabacloud-credentials default chain") from exc
+        # Values never to be echoed into facts, details or logs.
+        self._secrets = tuple(s for s in (first.get_access_key_id(),
+                                          first.get_access_key_secret(),
+                                          first.get_security_token()) if s)
+        self._lock = threading.Lock()
+        self._oss: dict[str, oss.Client] = {}
+        self._kms: dict[str, KmsClient] = {}
+
+    @property
+    def endpoint_overridden(self) -> bool:
+        return bool(self.oss_endpoint or self.kms_endpoint)
+
+    def scrub(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, "***")
+        return text
+
+    def _oss_credentials(self) -> oss.credentials.Credentials:
+        cred = self._provider.get_credentials()
+        return oss.credentials.Credentials(cred.get_access_key_id(),
+                                           cred.get_access_key_secret(),
+                                           cred.get_security_token())
+
+    def oss(self, region: str) -> oss.Client:
+        """The OSS client for a region (V4 signing needs the region)."""
+        with self._lock:
+            client = self._oss.get(region)
+            if client is None:
+                cfg = oss.config.load_default()
+                cfg.region = region
+                cfg.credentials_provider = oss.credentials.CredentialsProviderFunc(
+                    self._oss_credentials)
+                if self.oss_endpoint:
+                    cfg.endpoint = self.oss_endpoint
+                    cfg.use_path_style = True  # a stand-in serves every bucket on one host
+                cfg.retryer = oss.retry.NopRetryer()  # retries live in _errors.Caller
+                cfg.http_client = oss.transport.RequestsHttpClient(
+                    max_connections=self.max_workers, connect_timeout=CONNECT_TIMEOUT_S,
+                    readwrite_timeout=READ_TIMEOUT_S)
+                client = self._oss[region] = oss.Client(cfg)
+            return client
+
+    def kms(self, region: str) -> KmsClient:
+        """The KMS client for a region (endpoint and protocol overridable)."""
+        with self._lock:
+            client = self._kms.get(region)
+            if client is None:
+                cfg = KmsConfig(credential=CredentialClient(provider=self._provider),
+                                region_id=region, connect_timeout=CONNECT_TIMEOUT_S * 1000,
+                                read_timeout=READ_TIMEOUT_S * 1000,
+                                max_idle_conns=self.max_workers)
+                if self.kms_endpoint is not None:
+                    cfg.endpoint = self.kms_endpoint.host
+                    cfg.protocol = self.kms_endpoint.protocol
+                client = self._kms[region] = KmsClient(cfg)
+            return client

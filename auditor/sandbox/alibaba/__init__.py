@@ -1,0 +1,123 @@
+"""Alibaba Cloud stand-in: an OSS server and a KMS server, both read-only and recording.
+
+Seeded from the ``alibaba:`` section of an estate description (see estate_alibaba.yaml and
+``_estate`` for every field). The real alibabacloud-oss-v2 client reaches the OSS server
+path-style (V4-signed with the bucket's region, which the stand-in checks like the real
+regional endpoints do); alibabacloud-kms20160120 reaches the KMS server with
+``Config(endpoint="127.0.0.1:PORT", protocol="http")``.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from auditor.sandbox.alibaba import _kms, _oss
+from auditor.sandbox.alibaba._estate import Estate, EstateError, build
+from auditor.sandbox.base import RecordedRequest, RecordingServer, Reply
+
+DEMO_ESTATE = Path(__file__).resolve().parent.parent / "estate_alibaba.yaml"
+ACCESS_KEY_ID = "LTAI5tSandboxFakeKey00001"
+ACCESS_KEY_SECRET = "sandbox-fake-secret-not-a-credential"
+
+__all__ = ["ACCESS_KEY_ID", "DEMO_ESTATE", "AlibabaSandbox", "EstateError", "load_demo_section"]
+
+
+def load_demo_section() -> dict[str, Any]:
+    """The ``alibaba:`` section of the shipped demo estate."""
+    with open(DEMO_ESTATE, encoding="utf-8") as fh:
+        return yaml.safe_load(fh)["alibaba"]
+
+
+class AlibabaSandbox:
+    """OSS + KMS stand-ins on 127.0.0.1, one port each."""
+
+    provider = "alibaba"
+
+    def __init__(self, latency: float = 0.0) -> None:
+        # latency (seconds per request) makes overlapping requests observable.
+        self.latency = latency
+        self._gauge = threading.Lock()
+        self._in_flight = 0
+        self._peak = 0
+        self._estate = Estate()
+        self._oss = RecordingServer(self._handle_oss)
+        # KMS is RPC over POST; the handler serves read actions only and 405s the rest.
+        self._kms = RecordingServer(self._handle_kms, allowed_methods=frozenset({"POST"}))
+        self._started = False
+
+    def _measured(self, handle: Callable[[], Reply]) -> Reply:
+        with self._gauge:
+            self._in_flight += 1
+            self._peak = max(self._peak, self._in_flight)
+        try:
+            if self.latency:
+                time.sleep(self.latency)
+            return handle()
+        finally:
+            with self._gauge:
+                self._in_flight -= 1
+
+    def _handle_oss(self, request: RecordedRequest) -> Reply:
+        return self._measured(lambda: _oss.handle(self._estate, request, ACCESS_KEY_ID))
+
+    def _handle_kms(self, request: RecordedRequest) -> Reply:
+        return self._measured(lambda: _kms.handle(self._estate, request, ACCESS_KEY_ID))
+
+    @property
+    def peak_in_flight(self) -> int:
+        """Most requests handled at once since the last reset_requests()."""
+        return self._peak
+
+    @property
+    def oss_url(self) -> str:
+        return self._oss.url
+
+    @property
+    def kms_url(self) -> str:
+        return self._kms.url
+
+    def start(self) -> None:
+        if not self._started:
+            self._oss.start()
+            self._kms.start()
+            self._started = True
+
+    def seed(self, estate: dict[str, Any]) -> None:
+        """Seed from the ``alibaba:`` section (a whole estate document works too)."""
+        section = estate.get("alibaba", estate) if isinstance(estate, dict) else estate
+        self._estate = build(section)
+
+    @property
+    def estate(self) -> Estate:
+        return self._estate
+
+    def scan_options(self) -> dict[str, Any]:
+        return {"region": self._estate.regions(), "oss_endpoint": self.oss_url,
+                "alibaba_kms_endpoint": self.kms_url}
+
+    def environment(self) -> dict[str, str]:
+        return {"ALIBABA_CLOUD_ACCESS_KEY_ID": ACCESS_KEY_ID,
+                "ALIBABA_CLOUD_ACCESS_KEY_SECRET": ACCESS_KEY_SECRET,
+                "AUDITOR_OSS_ENDPOINT": self.oss_url,
+                "AUDITOR_ALIBABA_KMS_ENDPOINT": self.kms_url}
+
+    def requests(self) -> list[RecordedRequest]:
+        return self._oss.requests() + self._kms.requests()
+
+    def reset_requests(self) -> None:
+        self._oss.reset_requests()
+        self._kms.reset_requests()
+        with self._gauge:
+            self._peak = 0
+
+    def stop(self) -> None:
+        if self._started:
+            self._oss.stop()
+            self._kms.stop()
+            self._started = False

@@ -1,0 +1,178 @@
+"""The ``alibaba:`` section of an estate description, as the OSS and KMS stand-ins hold it.
+
+Fields (all optional unless noted; see estate_alibaba.yaml for a full example):
+
+account: UID (digits).  public_access_block: account-level BlockPublicAccess.
+list_page_size: cap on ListBuckets pages.  faults: {Operation: fault} for account calls.
+keys: [{id (required), region (required), creator (UID or a service such as Oss),
+        origin (Aliyun_KMS | EXTERNAL), protection (SOFTWARE | HSM), spec, usage,
+        rotation (e.g. 365d; omitted = off), state, aliases: [alias/...], instance
+        (DKMSInstanceId), policy (key policy object), faults}]
+buckets: [{name (required), region (required, oss-cn-hangzhou or cn-hangzhou),
+           redundancy (LRS | ZRS), acl, encryption (none | AES256 | SM4 |
+           {algorithm: KMS, key: id or null, data: SM4}), versioning (Enabled | Suspended),
+           block_public_access, policy (object), policy_public (override IsPublic),
+           https: {versions: [...]}, worm: {state, days}, logging: {bucket, prefix},
+           replication: [{bucket, region}], info_omits: [GetBucketInfo elements to leave out],
+           list_omits: [ListBuckets elements to leave out, e.g. Location], faults}]
+A fault is an HTTP status or an error code, answered always, or a list of them answered one
+per request before the normal answer (e.g. [503, 503]).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+CREATED = "2024-05-13T08:21:44.000Z"
+KMS_CREATED = "2024-05-13T08:20:10Z"
+OSS_CODES = {403: "AccessDenied", 404: "NoSuchBucket", 429: "TooManyRequests",
+             500: "InternalError", 503: "ServiceUnavailable"}
+KMS_CODES = {403: "Forbidden.NoPermission", 404: "Forbidden.KeyNotFound",
+             429: "Throttling.User", 500: "InternalFailure", 503: "ServiceUnavailable"}
+CODE_STATUS = {"AccessDenied": 403, "Forbidden.NoPermission": 403, "Forbidden.RAM": 403,
+               "SlowDown": 503, "Throttling.User": 503, "Throttling": 503,
+               "TooManyRequests": 429, "InternalError": 500, "ServiceUnavailable": 503}
+
+
+class EstateError(ValueError):
+    """The alibaba section of an estate description is malformed."""
+
+
+def region_id(value: str) -> str:
+    return value[4:] if value.startswith("oss-") else value
+
+
+class Faults:
+    """Injected failures: (scope, operation) -> fault, or a list used up one per request."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._book: dict[tuple[str, str], Any] = {}
+
+    def add(self, scope: str, faults: dict[str, Any] | None) -> None:
+        for operation, value in (faults or {}).items():
+            self._book[(scope, operation)] = list(value) if isinstance(value, list) else value
+
+    def take(self, scope: str, operation: str) -> int | str | None:
+        with self._lock:
+            value = self._book.get((scope, operation))
+            if isinstance(value, list):
+                return value.pop(0) if value else None
+            return value
+
+
+def fault_reply(fault: int | str, codes: dict[int, str]) -> tuple[int, str]:
+    """A fault as (HTTP status, error code)."""
+    if isinstance(fault, int):
+        return fault, codes.get(fault, f"HTTP{fault}")
+    return CODE_STATUS.get(fault, 400), fault
+
+
+@dataclass
+class Key:
+    id: str
+    region: str
+    metadata: dict[str, Any]
+    aliases: list[str] = field(default_factory=list)
+    policy: str | None = None
+
+
+@dataclass
+class Bucket:
+    name: str
+    location: str  # oss-cn-hangzhou
+    spec: dict[str, Any]
+
+    @property
+    def region(self) -> str:
+        return region_id(self.location)
+
+
+@dataclass
+class Estate:
+    account: str = "1357924680135792"
+    account_block: bool = False
+    page_size: int = 1000
+    buckets: dict[str, Bucket] = field(default_factory=dict)
+    keys: dict[str, Key] = field(default_factory=dict)
+    faults: Faults = field(default_factory=Faults)
+
+    def regions(self) -> list[str]:
+        return sorted({b.region for b in self.buckets.values()})
+
+    def find_key(self, ref: str) -> Key | None:
+        """A key by id, key ARN, alias name or alias ARN."""
+        if ref in self.keys:
+            return self.keys[ref]
+        if ref.startswith("acs:kms:"):
+            parts = ref.split(":", 4)
+            if len(parts) == 5 and parts[4].startswith("key/"):
+                key = self.keys.get(parts[4][4:])
+                return key if key is not None and key.region == parts[2] else None
+            if len(parts) == 5 and parts[4].startswith("alias/"):
+                return self._by_alias(parts[4], parts[2])
+        if ref.startswith("alias/"):
+            return self._by_alias(ref, None)
+        return None
+
+    def _by_alias(self, alias: str, region: str | None) -> Key | None:
+        hits = [k for k in self.keys.values()
+                if alias in k.aliases and (region is None or k.region == region)]
+        return hits[0] if len(hits) == 1 else None
+
+
+def _key(spec: dict[str, Any], account: str) -> Key:
+    if not spec.get("id") or not spec.get("region"):
+        raise EstateError(f"key {spec!r}: id and region are required")
+    key_id, region = str(spec["id"]), region_id(str(spec["region"]))
+    rotation = spec.get("rotation")
+    meta: dict[str, Any] = {
+        "KeyId": key_id, "Arn": f"acs:kms:{region}:{account}:key/{key_id}",
+        "Creator": str(spec.get("creator", account)), "Origin": spec.get("origin", "Aliyun_KMS"),
+        "ProtectionLevel": spec.get("protection", "SOFTWARE"),
+        "KeySpec": spec.get("spec", "Aliyun_AES_256"),
+        "KeyUsage": spec.get("usage", "ENCRYPT/DECRYPT"), "KeyState": spec.get("state", "Enabled"),
+        "CreationDate": KMS_CREATED, "Description": spec.get("description", ""),
+        "DeletionProtection": "Disabled", "PrimaryKeyVersion": f"{key_id}-v1",
+        "LastRotationDate": KMS_CREATED,
+        "AutomaticRotation": spec.get("automatic_rotation",
+                                      "Enabled" if rotation else "Disabled"),
+    }
+    if rotation:
+        text = str(rotation)
+        seconds = int(text[:-1]) * 86400 if text.endswith("d") else int(text.rstrip("s"))
+        meta["RotationInterval"] = f"{seconds}s"
+        meta["NextRotationDate"] = "2026-05-13T08:20:10Z"
+    if meta["Origin"] == "EXTERNAL":
+        meta["MaterialExpireTime"] = spec.get("material_expires", "2027-05-13T00:00:00Z")
+    if spec.get("instance"):
+        meta["DKMSInstanceId"] = str(spec["instance"])
+    policy = spec.get("policy")
+    return Key(key_id, region, meta, [str(a) for a in spec.get("aliases", [])],
+               json.dumps(policy) if policy is not None else None)
+
+
+def build(section: dict[str, Any] | None) -> Estate:
+    section = section or {}
+    if not isinstance(section, dict):
+        raise EstateError("the alibaba section must be a mapping")
+    estate = Estate(account=str(section.get("account", Estate.account)),
+                    account_block=bool(section.get("public_access_block", False)),
+                    page_size=int(section.get("list_page_size", 1000)))
+    estate.faults.add("", section.get("faults"))
+    for spec in section.get("keys", []) or []:
+        key = _key(spec, estate.account)
+        estate.keys[key.id] = key
+        estate.faults.add(key.id, spec.get("faults"))
+    for spec in section.get("buckets", []) or []:
+        if not spec.get("name") or not spec.get("region"):
+            raise EstateError(f"bucket {spec!r}: name and region are required")
+        name = str(spec["name"])
+        if name in estate.buckets:
+            raise EstateError(f"bucket {name!r} is listed twice")
+        estate.buckets[name] = Bucket(name, f"oss-{region_id(str(spec['region']))}", dict(spec))
+        estate.faults.add(name, spec.get("faults"))
+    return estate

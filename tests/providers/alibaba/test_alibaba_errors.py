@@ -1,0 +1,198 @@
+"""Failures: account-level settings, missing permissions, bad credentials, dead endpoints.
+
+Each scenario seeds its own stand-in; the adapter still talks to it through the real SDKs.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+
+import pytest
+from alibaba_support import ACCOUNT, allow_public, b, buckets, keys, scan
+
+from auditor.errors import (
+    AccessDenied,
+    CredentialsError,
+    EndpointError,
+    NotConfigured,
+    NotFound,
+    ProviderError,
+    ServiceError,
+    Throttled,
+)
+from auditor.model import FactState, Inventory
+from auditor.providers.alibaba._errors import _classify
+from auditor.sandbox.alibaba import ACCESS_KEY_ID, ACCESS_KEY_SECRET
+
+SERVICE_KEY = {"id": "key-svc", "region": "cn-hangzhou", "creator": "Oss",
+               "aliases": ["alias/acs/oss"], "rotation": "365d"}
+CUSTOMER_KEY = {"id": "key-cust", "region": "cn-hangzhou", "rotation": "90d"}
+
+
+def section(*bucket_specs, **extra):
+    return {"account": ACCOUNT, "keys": [SERVICE_KEY, CUSTOMER_KEY],
+            "buckets": list(bucket_specs), **extra}
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def account_of(collection):
+    (account,) = [r for r in collection.resources if r.kind == "account"]
+    return account
+
+
+def test_account_level_block_neutralizes_public_buckets(make_ali_sandbox):
+    box = make_ali_sandbox(section(b("acl-public", acl="public-read"),
+                                   b("policy-public", policy=allow_public("policy-public")),
+                                   public_access_block=True))
+    collection, _ = scan(box)
+    for name in ("acl-public", "policy-public"):
+        facts = buckets(collection)[name].facts
+        assert facts["public_access_block.bucket"].value is False
+        assert facts["public_access_block.account"].value is True
+        effective = facts["public_access_block.effective"]
+        assert effective.value is True and "account level" in effective.detail
+        assert facts["public_exposure.is_public"].value is False
+        assert facts["public_exposure.reasons"].value == []
+        assert "neutralized" in facts["public_exposure.is_public"].detail
+    assert account_of(collection).facts["public_access_block.enabled"].value is True
+
+
+def test_account_block_denied(make_ali_sandbox):
+    box = make_ali_sandbox(section(
+        b("blocked", block_public_access=True, acl="public-read"),
+        b("open-acl", acl="public-read"), b("private"),
+        faults={"GetPublicAccessBlock": 403}))
+    collection, _ = scan(box)
+    found = buckets(collection)
+    blocked, open_acl, private = (found[n].facts for n in ("blocked", "open-acl", "private"))
+    assert blocked["public_access_block.account"].state is FactState.DENIED
+    assert blocked["public_access_block.effective"].value is True  # the bucket alone decides
+    assert blocked["public_exposure.is_public"].value is False
+    for facts in (open_acl, private):  # the account block might neutralize them: undecided
+        assert facts["public_access_block.effective"].state is FactState.DENIED
+        assert facts["public_exposure.is_public"].state is FactState.DENIED
+        assert facts["public_exposure.reasons"].state is FactState.DENIED
+    assert account_of(collection).facts["public_access_block.enabled"].state is FactState.DENIED
+
+
+def test_policy_status_denied_but_acl_public(make_ali_sandbox):
+    box = make_ali_sandbox(section(b("acl-open", acl="public-read-write",
+                                     faults={"GetBucketPolicyStatus": 403})))
+    facts = buckets(scan(box)[0])["acl-open"].facts
+    assert facts["public_exposure.is_public"].value is True  # the ACL alone proves it
+    assert "could not be read" in facts["public_exposure.is_public"].detail
+    assert facts["public_exposure.reasons"].state is FactState.DENIED  # the list is incomplete
+
+
+def test_list_keys_denied_still_describes_bucket_keys(make_ali_sandbox):
+    box = make_ali_sandbox(section(b("cust", encryption={"algorithm": "KMS", "key": "key-cust"}),
+                                   faults={"ListKeys": 403}))
+    collection, _ = scan(box)
+    assert set(keys(collection)) == {"key-cust"}
+    assert buckets(collection)["cust"].facts["key_rotation.period_days"].value == 90
+    assert ("cn-hangzhou", "kms:ListKeys", "Forbidden.NoPermission") in {
+        (e.scope, e.operation, e.code) for e in collection.run.errors}
+
+
+def test_denied_key_is_still_reported(make_ali_sandbox):
+    locked = {"id": "key-locked", "region": "cn-hangzhou", "faults": {"DescribeKey": 403}}
+    box = make_ali_sandbox({"account": ACCOUNT, "keys": [locked], "faults": {"ListKeys": 403},
+                            "buckets": [b("bkt-x", encryption={"algorithm": "KMS",
+                                                          "key": "key-locked"})]})
+    found = keys(scan(box)[0])
+    assert set(found) == {"key-locked"}
+    assert {f.state for f in found["key-locked"].facts.values()} == {FactState.DENIED}
+    assert found["key-locked"].region == "cn-hangzhou"
+
+
+def test_service_key_unreadable(make_ali_sandbox):
+    box = make_ali_sandbox(section(b("svc", encryption={"algorithm": "KMS"}),
+                                   faults={"ListAliases": 403}))
+    facts = buckets(scan(box)[0])["svc"].facts
+    assert facts["key_custody.level"].value == "provider_kms"  # from the bucket rule alone
+    assert facts["key_custody.hsm"].state is FactState.DENIED
+    assert facts["key_rotation.enabled"].state is FactState.DENIED
+
+
+def test_service_key_missing(make_ali_sandbox):
+    box = make_ali_sandbox({"account": ACCOUNT, "keys": [CUSTOMER_KEY],
+                            "buckets": [b("svc", encryption={"algorithm": "KMS"})]})
+    facts = buckets(scan(box)[0])["svc"].facts
+    assert facts["key_rotation.enabled"].state is FactState.ERROR
+    assert "alias/acs/oss" in facts["key_rotation.enabled"].detail
+
+
+def test_throttling_that_never_ends_is_an_error(make_ali_sandbox):
+    box = make_ali_sandbox(section(b("busy", faults={"GetBucketWorm": "SlowDown"})))
+    collection, requests = scan(box)
+    fact = buckets(collection)["busy"].facts["immutability.enabled"]
+    assert fact.state is FactState.ERROR and fact.detail.startswith("SlowDown")
+    assert sum(r.action == "oss:GetBucketWorm" for r in requests) == 4
+
+
+def test_kms_unreachable_leaves_oss_facts(make_ali_sandbox):
+    box = make_ali_sandbox(section(b("cust", encryption={"algorithm": "KMS", "key": "key-cust"})))
+    options = {**box.scan_options(), "alibaba_kms_endpoint": f"127.0.0.1:{closed_port()}"}
+    collection, _ = scan(box, options=options)
+    facts = buckets(collection)["cust"].facts
+    assert facts["encryption.key_id"].value == "key-cust"
+    assert facts["key_custody.level"].state is FactState.ERROR
+    assert facts["key_custody.level"].detail.startswith("NetworkError")
+
+
+def test_wrong_credentials(make_ali_sandbox):
+    box = make_ali_sandbox(section(b("bkt-x")))
+    env = {**box.environment(), "ALIBABA_CLOUD_ACCESS_KEY_ID": "LTAI-not-the-sandbox-key"}
+    with pytest.raises(CredentialsError) as caught:
+        scan(box, env=env)
+    assert "InvalidAccessKeyId" in str(caught.value)
+    assert "LTAI-not-the-sandbox-key" not in str(caught.value)
+
+
+def test_list_buckets_denied(make_ali_sandbox):
+    box = make_ali_sandbox(section(b("bkt-x"), faults={"ListBuckets": 403}))
+    with pytest.raises(ProviderError) as caught:
+        scan(box)
+    assert not isinstance(caught.value, CredentialsError)
+    assert "AccessDenied" in str(caught.value)
+
+
+def test_oss_endpoint_unreachable(make_ali_sandbox):
+    box = make_ali_sandbox(section(b("bkt-x")))
+    options = {**box.scan_options(), "oss_endpoint": f"http://127.0.0.1:{closed_port()}"}
+    with pytest.raises(EndpointError):
+        scan(box, options=options)
+
+
+def test_no_secret_in_the_inventory(make_ali_sandbox):
+    box = make_ali_sandbox(section(b("bkt-x", faults={"GetBucketPolicy": 403}),
+                                   b("bkt-y", encryption={"algorithm": "KMS", "key": "key-cust"})))
+    collection, _ = scan(box)
+    text = json.dumps(Inventory([collection.run], collection.resources).to_dict())
+    assert ACCESS_KEY_SECRET not in text and ACCESS_KEY_ID not in text
+
+
+@pytest.mark.parametrize(("code", "status", "expected", "retryable"), [
+    ("AccessDenied", 403, AccessDenied, False),
+    ("Forbidden.NoPermission", 403, AccessDenied, False),
+    ("NoSuchBucketPolicy", 404, NotConfigured, False),
+    ("NoSuchWORMConfiguration", 404, NotConfigured, False),
+    ("NoSuchServerSideEncryptionRule", 404, NotConfigured, False),
+    ("NoSuchPublicAccessBlockConfiguration", 404, NotConfigured, False),
+    ("NoSuchBucket", 404, NotFound, False),
+    ("Forbidden.KeyNotFound", 404, NotFound, False),
+    ("SlowDown", 503, Throttled, True),
+    ("Throttling.User", 400, Throttled, True),
+    ("InternalError", 500, ServiceError, True),
+    ("InvalidArgument", 400, ServiceError, False),
+])
+def test_error_codes_map_onto_the_tree(code, status, expected, retryable):
+    error, again = _classify("oss:GetBucketPolicy", code, status, "message")
+    assert type(error) is expected and again is retryable
+    assert (error.operation, error.code) == ("oss:GetBucketPolicy", code)

@@ -1,0 +1,64 @@
+"""The adapter keeps to its exposure profile (exposure.yaml) on every resource it emits."""
+
+from __future__ import annotations
+
+from auditor.model import FactState
+from auditor.providers.alibaba import AlibabaAdapter
+from auditor.providers.base import validate_adapter
+from auditor.schema import fact_catalog
+
+PROFILE = AlibabaAdapter().exposure_profile()
+NOT_APPLICABLE_WHEN_UNENCRYPTED = {"key_rotation.enabled", "key_rotation.period_days"}
+
+
+def resources(ali_scan, demo_scan):
+    return ali_scan[0].resources + demo_scan[0].resources
+
+
+def test_profile_is_valid_and_complete():
+    validate_adapter(AlibabaAdapter(), "alibaba")
+    assert {k: set(v) for k, v in PROFILE.items()} == {
+        k: set(v) for k, v in fact_catalog().items()}
+
+
+def test_every_wanted_fact_is_emitted(ali_scan, demo_scan):
+    catalog = fact_catalog()
+    for resource in resources(ali_scan, demo_scan):
+        expected = set(catalog[resource.kind])
+        custody = resource.facts.get("key_custody.level")
+        if resource.kind == "storage.bucket" and custody is not None and custody.value == "none":
+            expected -= NOT_APPLICABLE_WHEN_UNENCRYPTED
+        assert set(resource.facts) == expected, resource.name
+
+
+def test_opaque_exactly_where_the_profile_says(ali_scan, demo_scan):
+    opaque_api: set[str] = set()
+    for resource in resources(ali_scan, demo_scan):
+        for path, fact in resource.facts.items():
+            entry = PROFILE[resource.kind][path]
+            if entry.level == "none":
+                assert fact.state is FactState.OPAQUE and fact.detail, (resource.name, path)
+            elif fact.state is FactState.OPAQUE:
+                assert entry.opaque_when, (resource.name, path, fact)
+                # The only declared case: keys OSS manages itself (AES256, SM4 without KMS).
+                algorithm = resource.facts["encryption.algorithm"]
+                assert resource.facts["key_custody.level"].value == "provider"
+                assert algorithm.value in ("AES256", "SM4"), resource.name
+                opaque_api.add(path)
+    assert opaque_api == {path for path, entry in PROFILE["storage.bucket"].items()
+                          if entry.level != "none" and entry.opaque_when}
+
+
+def test_sources_are_declared_operations(ali_scan, demo_scan):
+    for resource in resources(ali_scan, demo_scan):
+        for path, fact in resource.facts.items():
+            declared = set(PROFILE[resource.kind][path].operations)
+            assert set(fact.source) <= declared, (resource.name, path, fact.source)
+
+
+def test_derived_facts_carry_the_basis(ali_scan, demo_scan):
+    for resource in resources(ali_scan, demo_scan):
+        for path, fact in resource.facts.items():
+            if fact.state is FactState.OBSERVED:
+                derived = PROFILE[resource.kind][path].level == "derived"
+                assert (fact.basis == "derived") is derived, (resource.name, path)
