@@ -4,7 +4,7 @@
 test:
 	python -m pip install -q -e '.[test]'
 	sh scripts/ensure-chromium.sh
-	python -m pytest -n 2
+	python -m pytest -n 2 --dist loadfile
 
 demo:
 	python -m pip install -q -e '.[all]'

@@ -15,6 +15,7 @@ from typing import Any
 from auditor.sandbox.base import Sandbox
 
 PROVIDERS = ("aws", "gcp", "alibaba")
+DEMO_MUTELIST = Path(__file__).with_name("sandbox") / "demo-mutelist.yaml"
 BANNER = ("Safeguard Auditor demo: scanning LOCAL STAND-INS on 127.0.0.1 (moto for AWS, built-in "
           "Cloud Storage / Cloud KMS and OSS / KMS stand-ins), seeded with a made-up estate. "
           "No cloud account is used and nothing leaves this machine.")
@@ -70,6 +71,7 @@ def run_demo(args: argparse.Namespace) -> int:
     from auditor.compare import build_matrix
     from auditor.config import compile_with_params
     from auditor.documents import dump_inventory, write_atomic
+    from auditor.mutelist import load_mutelist
     from auditor.pipeline import build_report, collect, registry_exposure
     from auditor.progress import progress_display
     from auditor.providers.base import ProviderRegistry
@@ -83,16 +85,20 @@ def run_demo(args: argparse.Namespace) -> int:
     started = time.monotonic()
     registry = ProviderRegistry.from_entry_points()
     checks = compile_with_params(load_checks(), {}, "defaults")
+    mutes = load_mutelist(DEMO_MUTELIST)
     with _terminate_as_interrupt(), running_sandboxes() as sandboxes:
         env: dict[str, str] = {}
         for sandbox in sandboxes.values():
             env.update(sandbox.environment())
         options = {p: s.scan_options() for p, s in sandboxes.items()}
-        say(f"stand-ins up and seeded in {time.monotonic() - started:.1f}s; collecting...")
+        urls = sorted({v for s in sandboxes.values() for v in s.environment().values()
+                       if isinstance(v, str) and "127.0.0.1:" in v})
+        say(f"stand-ins up and seeded in {time.monotonic() - started:.1f}s at "
+            f"{', '.join(urls)}; collecting...")
         with patched_environment(env), progress_display(PROVIDERS, quiet=quiet) as progress:
             outcome = collect(registry, PROVIDERS, options, checks, 16, progress)
         requests = {p: len(s.requests()) for p, s in sandboxes.items()}
-    report = build_report(outcome.inventory, checks, registry_exposure(registry), (),
+    report = build_report(outcome.inventory, checks, registry_exposure(registry), mutes,
                           outcome.failures)
     matrix = build_matrix(report)
     rendered = {fmt: render(report, fmt) for fmt in FORMATS if fmt != "table"}

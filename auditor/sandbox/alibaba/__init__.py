@@ -1,6 +1,6 @@
 """Alibaba Cloud stand-in: an OSS server and a KMS server, both read-only and recording.
 
-Seeded from the ``alibaba:`` section of an estate description (see estate_alibaba.yaml and
+Seeded from the ``alibaba:`` section of an estate description (see estate.yaml and
 ``_estate`` for every field). The real alibabacloud-oss-v2 client reaches the OSS server
 path-style (V4-signed with the bucket's region, which the stand-in checks like the real
 regional endpoints do); alibabacloud-kms20160120 reaches the KMS server with
@@ -12,26 +12,23 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
-
-import yaml
 
 from auditor.sandbox.alibaba import _kms, _oss
 from auditor.sandbox.alibaba._estate import Estate, EstateError, build
 from auditor.sandbox.base import RecordedRequest, RecordingServer, Reply
 
-DEMO_ESTATE = Path(__file__).resolve().parent.parent / "estate_alibaba.yaml"
 ACCESS_KEY_ID = "LTAI5tSandboxFakeKey00001"
 ACCESS_KEY_SECRET = "sandbox-fake-secret-not-a-credential"
 
-__all__ = ["ACCESS_KEY_ID", "DEMO_ESTATE", "AlibabaSandbox", "EstateError", "load_demo_section"]
+__all__ = ["ACCESS_KEY_ID", "AlibabaSandbox", "EstateError", "load_demo_section"]
 
 
 def load_demo_section() -> dict[str, Any]:
     """The ``alibaba:`` section of the shipped demo estate."""
-    with open(DEMO_ESTATE, encoding="utf-8") as fh:
-        return yaml.safe_load(fh)["alibaba"]
+    from auditor.sandbox.estate import load_estate
+
+    return load_estate()["alibaba"]
 
 
 class AlibabaSandbox:

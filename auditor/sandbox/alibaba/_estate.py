@@ -1,6 +1,6 @@
 """The ``alibaba:`` section of an estate description, as the OSS and KMS stand-ins hold it.
 
-Fields (all optional unless noted; see estate_alibaba.yaml for a full example):
+Fields (all optional unless noted; see estate.yaml for a full example):
 
 account: UID (digits).  public_access_block: account-level BlockPublicAccess.
 list_page_size: cap on ListBuckets pages.  faults: {Operation: fault} for account calls.

@@ -1,6 +1,6 @@
 """Google Cloud stand-in: one small HTTP server for the Cloud Storage JSON API and Cloud KMS REST.
 
-Seeded from the ``gcp:`` section of an estate description (see ``estate_gcp.yaml`` for the
+Seeded from the ``gcp:`` section of an estate description (see ``estate.yaml`` for the
 demo estate and every field it understands). The real google-cloud-storage client reaches
 it through ``STORAGE_EMULATOR_HOST`` / ``api_endpoint`` and google-cloud-kms through its
 REST transport with ``ClientOptions(api_endpoint=...)``. It answers reads only and records
@@ -11,24 +11,20 @@ from __future__ import annotations
 
 import threading
 import time
-from pathlib import Path
 from typing import Any
-
-import yaml
 
 from auditor.sandbox.base import RecordedRequest, RecordingServer, Reply
 from auditor.sandbox.gcp._estate import Estate, EstateError, build
 from auditor.sandbox.gcp._routes import handle
 
-DEMO_ESTATE = Path(__file__).resolve().parent.parent / "estate_gcp.yaml"
-
-__all__ = ["DEMO_ESTATE", "EstateError", "GcpSandbox", "load_demo_section"]
+__all__ = ["EstateError", "GcpSandbox", "load_demo_section"]
 
 
 def load_demo_section() -> dict[str, Any]:
     """The ``gcp:`` section of the shipped demo estate."""
-    with open(DEMO_ESTATE, encoding="utf-8") as fh:
-        return yaml.safe_load(fh)["gcp"]
+    from auditor.sandbox.estate import load_estate
+
+    return load_estate()["gcp"]
 
 
 class GcpSandbox:

@@ -1,0 +1,46 @@
+"""AWS adapter: S3 buckets, their KMS keys and account settings, read-only through boto3.
+
+boto3 is imported only by :meth:`AwsAdapter.collect`, so importing this package is cheap.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar
+
+from auditor.providers.base import (
+    Collection,
+    CollectRequest,
+    ExposureProfile,
+    ProviderOption,
+    load_exposure_profile,
+)
+
+_EXPOSURE = Path(__file__).resolve().parent / "exposure.yaml"
+
+
+class AwsAdapter:
+    """Amazon S3, AWS KMS, S3 account Block Public Access and EBS default encryption."""
+
+    name: ClassVar[str] = "aws"
+    title: ClassVar[str] = "Amazon Web Services"
+    options: ClassVar[tuple[ProviderOption, ...]] = (
+        ProviderOption("region", "region to scan (repeatable); default: every enabled region",
+                       multiple=True, metavar="REGION"),
+        ProviderOption("profile", "named profile from the shared AWS config/credentials files",
+                       metavar="PROFILE"),
+        ProviderOption("role_arn", "IAM role to assume for the scan", metavar="ARN"),
+        ProviderOption("external_id", "external id to pass when assuming --role-arn",
+                       metavar="ID"),
+    )
+
+    def exposure_profile(self) -> ExposureProfile:
+        return load_exposure_profile(_EXPOSURE)
+
+    def collect(self, request: CollectRequest) -> Collection:
+        from auditor.providers.aws._collect import collect
+
+        return collect(request)
+
+
+__all__ = ["AwsAdapter"]

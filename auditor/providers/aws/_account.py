@@ -1,0 +1,70 @@
+"""Account-level calls: caller identity, enabled regions, account Block Public Access, EBS."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from botocore.exceptions import BotoCoreError, ClientError
+from botocore.parsers import ResponseParserError
+
+from auditor.errors import EndpointError
+from auditor.providers.aws._errors import PROVIDER, Answer, Caller, provider_failure, scrub
+from auditor.providers.aws._session import AwsSession
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    account: str
+    partition: str
+
+
+def identity(session: AwsSession, caller: Caller) -> Identity:
+    """sts:GetCallerIdentity; its failure is a failure of the whole provider."""
+    caller.ledger.count("sts:GetCallerIdentity")
+    try:
+        answer = session.client("sts").get_caller_identity()
+    except (ClientError, BotoCoreError, ResponseParserError) as exc:
+        failure = provider_failure(exc, "sts:GetCallerIdentity")
+        if failure is not None:
+            raise failure from exc
+        raise EndpointError(PROVIDER, f"sts:GetCallerIdentity: {scrub(str(exc))}") from exc
+    arn = str(answer.get("Arn", ""))
+    partition = arn.split(":")[1] if arn.count(":") >= 2 else "aws"
+    return Identity(str(answer["Account"]), partition or "aws")
+
+
+def enabled_regions(session: AwsSession, caller: Caller) -> tuple[list[str], Answer]:
+    """Every region enabled for the account; the session region when that cannot be read."""
+    answer = caller.call(session.client("ec2"), "describe_regions", "ec2:DescribeRegions",
+                         "account", AllRegions=False)
+    if not answer.ok:
+        return [session.region], answer
+    regions = sorted(r["RegionName"] for r in (answer.data or {}).get("Regions", [])
+                     if r.get("OptInStatus", "opt-in-not-required") != "not-opted-in")
+    return regions or [session.region], answer
+
+
+def account_public_access_block(session: AwsSession, caller: Caller, account: str) -> Answer:
+    return caller.call(session.client("s3control"), "get_public_access_block",
+                       "s3control:GetPublicAccessBlock", "account", AccountId=account)
+
+
+@dataclass(slots=True)
+class EbsDefaults:
+    region: str
+    encryption: Answer | None = None
+    key: Answer | None = None
+
+
+def ebs_defaults(session: AwsSession, caller: Caller, region: str, encryption: bool,
+                 key: bool) -> EbsDefaults:
+    client = session.client("ec2", region)
+    out = EbsDefaults(region)
+    scope = f"ec2/{region}"
+    if encryption:
+        out.encryption = caller.call(client, "get_ebs_encryption_by_default",
+                                     "ec2:GetEbsEncryptionByDefault", scope)
+    if key:
+        out.key = caller.call(client, "get_ebs_default_kms_key_id",
+                              "ec2:GetEbsDefaultKmsKeyId", scope)
+    return out

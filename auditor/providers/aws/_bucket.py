@@ -1,0 +1,257 @@
+"""Normalize one bucket's answers into storage.bucket facts (joins with its key resolved here)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from auditor.model import Fact
+from auditor.providers.aws import _bucket_state, _policy
+from auditor.providers.aws._errors import Answer
+from auditor.providers.aws._kms import AWS_MANAGED_S3, KeyInfo, key_region
+from auditor.providers.aws._normalize import (
+    ACCOUNT_PAB,
+    PAB_FLAGS,
+    effective_flags,
+    enforced_ownership,
+    failed,
+    key_custody,
+    key_rotation,
+    pab_fact,
+)
+from auditor.providers.aws._s3 import BucketRaw
+
+ALGORITHMS = {"AES256": "AES256", "aws:kms": "KMS", "aws:kms:dsse": "DSSE"}
+PUBLIC_GROUPS = ("http://acs.amazonaws.com/groups/global/AllUsers",
+                 "http://acs.amazonaws.com/groups/global/AuthenticatedUsers")
+_SSE_S3_HSM = "SSE-S3: S3 holds the key; no API reveals how it is stored"
+_SSE_S3_ROTATION = "SSE-S3: S3 holds and rotates the key; no API reveals its rotation"
+_SOFT_DELETE = ("S3 has no soft-delete feature; versioning with lifecycle rules is the "
+                "nearest equivalent")
+
+
+@dataclass(slots=True)
+class BucketContext:
+    account_pab: Answer | None
+    keys: dict[tuple[str, str], KeyInfo]  # (region, reference) -> key
+    destinations: dict[str, Answer | str]  # destination bucket -> region or failed lookup
+
+
+def encryption_rule(answer: Answer) -> dict[str, Any]:
+    rules = ((answer.data or {}).get("ServerSideEncryptionConfiguration") or {}).get("Rules", [])
+    return next((r for r in rules if r.get("ApplyServerSideEncryptionByDefault")),
+                rules[0] if rules else {})
+
+
+def key_reference(raw: BucketRaw) -> tuple[str, str] | None:
+    """(region, key reference) of the KMS key protecting the bucket, if it names one."""
+    answer = raw.answers.get("encryption")
+    if answer is None or not answer.ok or answer.absent:
+        return None
+    default = encryption_rule(answer).get("ApplyServerSideEncryptionByDefault") or {}
+    if ALGORITHMS.get(default.get("SSEAlgorithm")) not in ("KMS", "DSSE"):
+        return None
+    ref = default.get("KMSMasterKeyID") or AWS_MANAGED_S3
+    region = raw.region or "us-east-1"
+    return key_region(ref, region), ref
+
+
+def _encryption(raw: BucketRaw, ctx: BucketContext, out: dict[str, Fact]) -> None:
+    answer = raw.answers["encryption"]
+    if not answer.ok:
+        for path in ("encryption.enabled", "encryption.algorithm", "encryption.key_id",
+                     "key_custody.level", "key_custody.hsm", "key_rotation.enabled",
+                     "key_rotation.period_days"):
+            out[path] = failed(answer)
+        return
+    op = answer.operation
+    if answer.absent:
+        why = f"no default encryption ({answer.code})"
+        out["encryption.enabled"] = Fact.observed(False, op, detail=why)
+        out["encryption.algorithm"] = Fact.observed(None, op, detail=why)
+        out["encryption.key_id"] = Fact.observed(None, op, detail=why)
+        out["key_custody.level"] = Fact.observed("none", op, detail=why)
+        out["key_custody.hsm"] = Fact.observed(False, op, detail=why)
+        return  # key_rotation.* does not apply
+    rule = encryption_rule(answer)
+    default = rule.get("ApplyServerSideEncryptionByDefault") or {}
+    algorithm = ALGORITHMS.get(default.get("SSEAlgorithm"))
+    if algorithm is None:
+        bad = Fact.error(f"unknown SSEAlgorithm {default.get('SSEAlgorithm')!r}", op)
+        for path in ("encryption.enabled", "encryption.algorithm", "encryption.key_id",
+                     "key_custody.level", "key_custody.hsm", "key_rotation.enabled",
+                     "key_rotation.period_days"):
+            out[path] = bad
+        return
+    notes = [f"BucketKeyEnabled={str(bool(rule.get('BucketKeyEnabled'))).lower()}"]
+    blocked = (rule.get("BlockedEncryptionTypes") or {}).get("EncryptionType")
+    if blocked:
+        notes.append("BlockedEncryptionTypes=" + ",".join(blocked))
+    out["encryption.enabled"] = Fact.observed(True, op)
+    out["encryption.algorithm"] = Fact.observed(algorithm, op, detail="; ".join(notes))
+    key_id = default.get("KMSMasterKeyID")
+    out["encryption.key_id"] = Fact.observed(
+        key_id, op, detail=None if key_id or algorithm == "AES256"
+        else f"no KMSMasterKeyID: the AWS managed key {AWS_MANAGED_S3}")
+    if algorithm == "AES256":
+        out["key_custody.level"] = Fact.observed("provider", op, detail="SSE-S3")
+        out["key_custody.hsm"] = Fact.opaque(_SSE_S3_HSM, op)
+        out["key_rotation.enabled"] = Fact.opaque(_SSE_S3_ROTATION, op)
+        out["key_rotation.period_days"] = Fact.opaque(_SSE_S3_ROTATION, op)
+        return
+    ref = key_reference(raw)
+    info = ctx.keys.get(ref) if ref else None
+    if info is None:
+        missing = Fact.error("the protecting key was not read", op, "kms:DescribeKey")
+        level = hsm = enabled = period = missing
+    else:
+        level, hsm = key_custody(info)
+        enabled, period = key_rotation(info)
+    out["key_custody.level"], out["key_custody.hsm"] = _with_source(level, op), _with_source(
+        hsm, op)
+    out["key_rotation.enabled"], out["key_rotation.period_days"] = enabled, period
+
+
+def _with_source(fact: Fact, *extra: str) -> Fact:
+    source = tuple(dict.fromkeys((*extra, *fact.source)))
+    return Fact(fact.state, fact.value, source, fact.detail, fact.basis)
+
+
+def _public_access_block(raw: BucketRaw, ctx: BucketContext, out: dict[str, Fact]) -> None:
+    bucket, account = raw.answers.get("pab"), ctx.account_pab
+    if bucket is not None:
+        out["public_access_block.bucket"] = pab_fact(bucket, "bucket-level")
+    if account is not None:
+        out["public_access_block.account"] = pab_fact(account, "account-level")
+    if bucket is None or account is None:
+        return
+    flags = effective_flags(bucket, account)
+    source = (bucket.operation, ACCOUNT_PAB)
+    off = [f for f in PAB_FLAGS if flags[f] is False]
+    if off:
+        out["public_access_block.effective"] = Fact.observed(
+            False, *source, detail="off at both levels: " + ", ".join(off))
+    elif all(flags[f] for f in PAB_FLAGS):
+        out["public_access_block.effective"] = Fact.observed(True, *source)
+    else:
+        unknown = bucket if not bucket.ok else account
+        out["public_access_block.effective"] = failed(unknown)
+
+
+def _policy_component(raw: BucketRaw, flags: dict[str, bool | None], sources: list[str],
+                      pab_failure: Fact) -> Fact:
+    """Whether the bucket policy makes the bucket public (observed bool) or why unknown."""
+    policy, status = raw.answers.get("policy"), raw.answers.get("policy_status")
+    if "policy_status" in raw.skipped:
+        sources.append("s3:GetBucketPolicy" if policy and policy.absent
+                       else "s3:GetPublicAccessBlock")
+        return Fact.observed(False, detail=raw.skipped["policy_status"])
+    assert status is not None
+    sources.append(status.operation)
+    if not status.ok:
+        return failed(status)
+    public = ((status.data or {}).get("PolicyStatus") or {}).get("IsPublic")
+    detail = None
+    if not isinstance(public, bool):
+        # IsPublic missing from the answer: derive it from the policy document instead.
+        if policy is None or not policy.ok:
+            return failed(policy) if policy else Fact.error("no IsPublic in the answer")
+        try:
+            grants = _policy.public_grants(_policy.parse((policy.data or {}).get("Policy", "")))
+        except _policy.PolicyParseError as exc:
+            return Fact.error(f"unparsable bucket policy: {exc}", policy.operation)
+        public, detail = bool(grants), "IsPublic absent; derived from the policy document"
+        sources.append(policy.operation)
+    if public and flags["RestrictPublicBuckets"] is None:
+        return pab_failure  # a public policy, but whether RestrictPublicBuckets applies is unknown
+    return Fact.observed(public, detail=detail)
+
+
+def _acl_component(raw: BucketRaw, flags: dict[str, bool | None], sources: list[str],
+                   pab_failure: Fact) -> Fact:
+    if "acl" in raw.skipped:
+        sources.append("s3:GetBucketOwnershipControls")
+        return Fact.observed(False, detail=raw.skipped["acl"])
+    acl = raw.answers["acl"]
+    sources.append(acl.operation)
+    if not acl.ok:
+        return failed(acl)
+    public = any((g.get("Grantee") or {}).get("URI") in PUBLIC_GROUPS
+                 for g in (acl.data or {}).get("Grants", []))
+    ownership = raw.answers.get("ownership")
+    if public and enforced_ownership(ownership) is None and ownership is not None:
+        return failed(ownership)  # a public grant, but whether ACLs are disabled is unknown
+    if public and flags["IgnorePublicAcls"] is None:
+        return pab_failure
+    return Fact.observed(public)
+
+
+def _exposure(raw: BucketRaw, ctx: BucketContext, out: dict[str, Fact]) -> None:
+    bucket_pab = raw.answers.get("pab")
+    flags = effective_flags(bucket_pab, ctx.account_pab)
+    unknown_pab = next((a for a in (bucket_pab, ctx.account_pab) if a and not a.ok), None)
+    pab_failure = failed(unknown_pab) if unknown_pab else Fact.error(
+        "Block Public Access settings were not read")
+    sources: list[str] = ["s3:GetPublicAccessBlock", ACCOUNT_PAB]
+    parts = {"policy": _policy_component(raw, flags, sources, pab_failure),
+             "acl": _acl_component(raw, flags, sources, pab_failure)}
+    source = tuple(dict.fromkeys(sources))
+    reasons = sorted(k for k, f in parts.items() if f.decided and f.value)
+    unknown = [f for f in parts.values() if not f.decided]
+    details = "; ".join(f"{k}: {f.detail}" for k, f in parts.items() if f.detail)
+    if not unknown:
+        out["public_exposure.is_public"] = Fact.observed(bool(reasons), *source,
+                                                         detail=details or None)
+        out["public_exposure.reasons"] = Fact.observed(reasons, *source, detail=details or None)
+        return
+    first = unknown[0]
+    failure = Fact(first.state, None, tuple(dict.fromkeys((*first.source, *source))),
+                   first.detail)
+    if reasons:  # public for a known reason, whatever the unknown part says
+        out["public_exposure.is_public"] = Fact.observed(
+            True, *source, detail=f"public through {', '.join(reasons)}; other: {first.detail}")
+    else:
+        out["public_exposure.is_public"] = failure
+    out["public_exposure.reasons"] = failure
+
+
+def _tls(raw: BucketRaw, arn: str, out: dict[str, Fact]) -> None:
+    answer = raw.answers["policy"]
+    if not answer.ok:
+        out["tls_enforced.required"] = failed(answer)
+    elif answer.absent:
+        out["tls_enforced.required"] = Fact.observed(
+            False, answer.operation, basis="derived", detail=f"no bucket policy ({answer.code})")
+    else:
+        try:
+            verdict = _policy.tls_enforced(
+                _policy.parse((answer.data or {}).get("Policy") or ""), arn)
+        except _policy.PolicyParseError as exc:
+            out["tls_enforced.required"] = Fact.error(f"unparsable bucket policy: {exc}",
+                                                      answer.operation)
+            return
+        out["tls_enforced.required"] = Fact.observed(verdict.required, answer.operation,
+                                                     basis="derived", detail=verdict.detail)
+
+
+def bucket_facts(raw: BucketRaw, arn: str, ctx: BucketContext,
+                 wants: Callable[[str], bool]) -> dict[str, Fact]:
+    """Every wanted fact of one bucket."""
+    out: dict[str, Fact] = {}
+    if "encryption" in raw.answers:
+        _encryption(raw, ctx, out)
+    _public_access_block(raw, ctx, out)
+    if "policy" in raw.answers:
+        _tls(raw, arn, out)
+    if "acl" in raw.answers or "acl" in raw.skipped:
+        _exposure(raw, ctx, out)
+    if "ownership" in raw.answers:
+        owned = raw.answers["ownership"]
+        enforced = enforced_ownership(owned)
+        out["access_control.acls_disabled"] = (
+            failed(owned) if enforced is None else Fact.observed(enforced, owned.operation))
+    _bucket_state.state_facts(raw, ctx.destinations, out)
+    out["soft_delete.enabled"] = Fact.opaque(_SOFT_DELETE)
+    out["soft_delete.retention_days"] = Fact.opaque(_SOFT_DELETE)
+    return {path: fact for path, fact in out.items() if wants(path)}

@@ -1,0 +1,191 @@
+"""One AWS collection: scope, then buckets, keys and account settings through a bounded pool."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from typing import Any
+
+from auditor.model import ProviderRun, Resource
+from auditor.providers._runtime import ApiLedger, bounded_map, utc_now
+from auditor.providers.aws import _account, _bucket_state, _kms, _s3
+from auditor.providers.aws._bucket import BucketContext, bucket_facts, key_reference
+from auditor.providers.aws._errors import PROVIDER, Answer, Caller
+from auditor.providers.aws._normalize import (
+    ebs_encryption_fact,
+    ebs_key_fact,
+    key_facts,
+    key_manager,
+    pab_fact,
+)
+from auditor.providers.aws._session import AwsSession
+from auditor.providers.base import Collection, CollectRequest
+from auditor.schema import fact_catalog
+
+BUCKET, KEY, ACCOUNT = "storage.bucket", "kms.key", "account"
+_BUCKET_KEY_FACTS = ("key_custody.level", "key_custody.hsm", "key_rotation.enabled",
+                     "key_rotation.period_days")
+
+
+def _as_list(value: Any) -> list[str]:
+    if not value:
+        return []
+    items = [value] if isinstance(value, str) else list(value)
+    return list(dict.fromkeys(str(v) for v in items if v))
+
+
+class _Collector:
+    def __init__(self, request: CollectRequest) -> None:
+        self.request = request
+        self.workers = max(1, int(request.max_workers or 1))
+        self.ledger = ApiLedger()
+        self.caller = Caller(self.ledger)
+        options = request.options
+        self.session = AwsSession(options.get("profile"), options.get("role_arn"),
+                                  options.get("external_id"), self.workers)
+        self.ident = _account.identity(self.session, self.caller)
+        self.regions = _as_list(options.get("region"))
+        if not self.regions:
+            self.regions, _ = _account.enabled_regions(self.session, self.caller)
+
+    def wants(self, kind: str, paths: Iterable[str] | None = None) -> bool:
+        return self.request.wants(kind, *(paths if paths is not None else fact_catalog()[kind]))
+
+    def _map(self, fn: Any, items: Iterable[Any]) -> list[Any]:
+        return bounded_map(fn, items, self.workers)
+
+    # --- buckets ----------------------------------------------------------------------
+
+    def buckets(self, account_pab: Answer | None) -> tuple[list[_s3.BucketRaw], dict[str, str]]:
+        if not self.wants(BUCKET):
+            return [], {}
+        listed, _failure = _s3.list_buckets(self.session, self.caller)
+        located = self._map(lambda raw: _s3.locate(self.session, self.caller, raw), listed)
+        known = {raw.name: raw.region for raw in located if raw.region}
+        # A bucket whose region could not be read stays in scope: it cannot be shown to be out.
+        scoped = [raw for raw in located if raw.region is None or raw.region in self.regions]
+        calls = _s3.wanted_calls(self.request)
+        lock, done = threading.Lock(), [0]
+
+        def read(raw: _s3.BucketRaw) -> _s3.BucketRaw:
+            _s3.read_bucket(self.session, self.caller, raw, calls, account_pab)
+            with lock:
+                done[0] += 1
+                self.request.report(PROVIDER, done[0], len(scoped))
+            return raw
+
+        self.request.report(PROVIDER, 0, len(scoped))
+        return self._map(read, scoped), known
+
+    # --- keys -------------------------------------------------------------------------
+
+    def keys(self, buckets: list[_s3.BucketRaw]) -> tuple[dict[tuple[str, str], _kms.KeyInfo],
+                                                          list[_kms.KeyInfo]]:
+        """(bucket key references -> key, key resources to emit)."""
+        key_resources = self.wants(KEY)
+        bucket_keys = self.request.wants(BUCKET, *_BUCKET_KEY_FACTS)
+        # Keys that protect a bucket: for the bucket's custody, and emitted as key resources.
+        refs = {ref for raw in buckets if (ref := key_reference(raw))} \
+            if bucket_keys or key_resources else set()
+        regions = sorted(set(self.regions if key_resources else []) | {r for r, _ in refs})
+        if not regions:
+            return {}, []
+        listings = {rk.region: rk for rk in self._map(
+            lambda region: _kms.list_region(self.session, self.caller, region,
+                                            key_resources and region in self.regions),
+            regions)}
+        # A key behind a reserved alias/aws/ alias is AWS managed: no need to describe it
+        # unless it protects a bucket.
+        listed = {(rk.region, key) for rk in listings.values() for key in rk.key_ids
+                  if not any(a.startswith("alias/aws/") for a in
+                             rk.alias_names.get(key.rsplit("key/", 1)[-1], ()))}
+        described = self._map(lambda target: _kms.describe(self.session, self.caller, *target),
+                              sorted(refs | listed))
+        by_target: dict[tuple[str, str], _kms.KeyInfo] = {}
+        by_arn: dict[str, _kms.KeyInfo] = {}
+        for info in described:
+            target = (info.region, info.ref)
+            info.aliases = listings[info.region].alias_names.get(info.key_id, [])
+            info = by_arn.setdefault(info.arn, info)
+            by_target[target] = info
+        emit: dict[str, _kms.KeyInfo] = {}
+        if key_resources:
+            for target in sorted(listed):
+                info = by_target[target]
+                manager = key_manager(info) if info.describe.ok else None
+                if manager is None or manager.value != "provider":
+                    emit.setdefault(info.arn, info)
+            for target in sorted(refs):
+                emit.setdefault(by_target[target].arn, by_target[target])
+        rotate = {id(i): i for i in emit.values()} if self.wants(
+            KEY, ("key_rotation.enabled", "key_rotation.period_days")) else {}
+        if self.request.wants(BUCKET, "key_rotation.enabled", "key_rotation.period_days"):
+            rotate.update({id(by_target[t]): by_target[t] for t in refs})
+        self._map(lambda info: _kms.read_rotation(self.session, self.caller, info),
+                  rotate.values())
+        if self.wants(KEY, ("key_exposure.is_public",)):
+            self._map(lambda info: _kms.read_policy(self.session, self.caller, info),
+                      emit.values())
+        return {t: by_target[t] for t in refs}, list(emit.values())
+
+    # --- resources --------------------------------------------------------------------
+
+    def key_resource(self, info: _kms.KeyInfo) -> Resource:
+        arn = info.arn
+        parts = arn.split(":")
+        account = parts[4] if arn.startswith("arn:") and len(parts) > 5 else self.ident.account
+        named = [a for a in info.aliases if not a.startswith("alias/aws/")] or info.aliases
+        name = named[0].removeprefix("alias/") if named else info.key_id
+        return Resource(KEY, PROVIDER, account, info.region, arn, name,
+                        key_facts(info, lambda p: self.request.wants(KEY, p)))
+
+    def account_resources(self, account_pab: Answer | None) -> list[Resource]:
+        account = self.ident.account
+        out: list[Resource] = []
+        if account_pab is not None and self.request.wants(ACCOUNT, "public_access_block.enabled"):
+            out.append(Resource(ACCOUNT, PROVIDER, account, "global", account, account,
+                                {"public_access_block.enabled": pab_fact(account_pab,
+                                                                         "account-level")}))
+        enc = self.request.wants(ACCOUNT, "block_storage_encryption.enabled")
+        key = self.request.wants(ACCOUNT, "block_storage_encryption.key_id")
+        if enc or key:
+            for ebs in self._map(lambda r: _account.ebs_defaults(self.session, self.caller, r,
+                                                                 enc, key), self.regions):
+                facts = {}
+                if ebs.encryption is not None:
+                    facts["block_storage_encryption.enabled"] = ebs_encryption_fact(
+                        ebs.encryption)
+                if ebs.key is not None:
+                    facts["block_storage_encryption.key_id"] = ebs_key_fact(ebs.key)
+                out.append(Resource(ACCOUNT, PROVIDER, account, ebs.region,
+                                    f"{account}/{ebs.region}", f"{account}/{ebs.region}", facts))
+        return out
+
+    def run(self) -> Collection:
+        run = ProviderRun(PROVIDER, [self.ident.account], list(self.regions), utc_now())
+        account_pab = None
+        if self.request.wants(BUCKET, *_s3.ACCOUNT_PAB_FACTS) or self.request.wants(
+                ACCOUNT, "public_access_block.enabled"):
+            account_pab = _account.account_public_access_block(self.session, self.caller,
+                                                               self.ident.account)
+        raws, known = self.buckets(account_pab)
+        wanted_destinations = {name for raw in raws for name in _bucket_state.destinations(raw)}
+        destinations = _s3.destination_regions(self.session, self.caller, known,
+                                               wanted_destinations)
+        key_map, key_infos = self.keys(raws)
+        ctx = BucketContext(account_pab, key_map, destinations)
+        resources = [
+            Resource(BUCKET, PROVIDER, self.ident.account, raw.region or "unknown",
+                     f"arn:{self.ident.partition}:s3:::{raw.name}", raw.name,
+                     bucket_facts(raw, f"arn:{self.ident.partition}:s3:::{raw.name}", ctx,
+                                  lambda p: self.request.wants(BUCKET, p)))
+            for raw in raws]
+        resources += [self.key_resource(info) for info in key_infos]
+        resources += self.account_resources(account_pab)
+        run.endpoint_overridden = self.session.endpoint_overridden
+        return Collection(self.ledger.finish(run), resources)
+
+
+def collect(request: CollectRequest) -> Collection:
+    return _Collector(request).run()
+

@@ -1,0 +1,132 @@
+"""KMS calls: list keys and aliases per region, describe keys, rotation status, key policy."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from auditor.providers.aws._errors import Answer, Caller
+from auditor.providers.aws._session import AwsSession
+
+AWS_MANAGED_S3 = "alias/aws/s3"
+
+
+def key_region(ref: str, default: str) -> str:
+    """The region a key reference points into: from its ARN, else ``default``."""
+    if ref.startswith("arn:"):
+        parts = ref.split(":")
+        if len(parts) > 3 and parts[3]:
+            return parts[3]
+    return default
+
+
+@dataclass(slots=True)
+class RegionKeys:
+    """ListKeys and ListAliases of one region."""
+
+    region: str
+    keys: Answer | None = None
+    key_ids: list[str] = field(default_factory=list)
+    aliases: Answer | None = None
+    alias_names: dict[str, list[str]] = field(default_factory=dict)  # key id -> alias names
+
+
+@dataclass(slots=True)
+class KeyInfo:
+    """What KMS said about one key."""
+
+    ref: str
+    region: str
+    describe: Answer
+    aliases: list[str] = field(default_factory=list)
+    rotation: Answer | None = None
+    # (enabled, period in days, why) when DescribeKey already implies the rotation status
+    rotation_implied: tuple[bool, int | None, str] | None = None
+    policy: Answer | None = None
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        return (self.describe.data or {}).get("KeyMetadata", {}) if self.describe.ok else {}
+
+    @property
+    def arn(self) -> str:
+        return self.metadata.get("Arn") or self.ref
+
+    @property
+    def key_id(self) -> str:
+        return self.metadata.get("KeyId") or self.ref.rsplit("key/", 1)[-1]
+
+
+def _paginate(caller: Caller, client: Any, method: str, operation: str, scope: str,
+              item_key: str) -> tuple[Answer, list[dict[str, Any]]]:
+    items: list[dict[str, Any]] = []
+    marker: str | None = None
+    while True:
+        kwargs: dict[str, Any] = {"Limit": 1000}
+        if marker:
+            kwargs["Marker"] = marker
+        answer = caller.call(client, method, operation, scope, **kwargs)
+        if not answer.ok:
+            return answer, items
+        items.extend((answer.data or {}).get(item_key, []))
+        marker = (answer.data or {}).get("NextMarker")
+        if not (answer.data or {}).get("Truncated") or not marker:
+            return answer, items
+
+
+def list_region(session: AwsSession, caller: Caller, region: str, with_keys: bool) -> RegionKeys:
+    client = session.client("kms", region)
+    out = RegionKeys(region)
+    scope = f"kms/{region}"
+    if with_keys:
+        out.keys, items = _paginate(caller, client, "list_keys", "kms:ListKeys", scope, "Keys")
+        # Describe by ARN, the form bucket configurations use, so both meet in one describe.
+        out.key_ids = [k.get("KeyArn") or k["KeyId"] for k in items if "KeyId" in k]
+    out.aliases, items = _paginate(caller, client, "list_aliases", "kms:ListAliases", scope,
+                                   "Aliases")
+    for alias in items:
+        if alias.get("TargetKeyId") and alias.get("AliasName"):
+            out.alias_names.setdefault(alias["TargetKeyId"], []).append(alias["AliasName"])
+    return out
+
+
+def describe(session: AwsSession, caller: Caller, region: str, ref: str) -> KeyInfo:
+    answer = caller.call(session.client("kms", region), "describe_key", "kms:DescribeKey",
+                         ref, KeyId=ref)
+    return KeyInfo(ref, region, answer)
+
+
+def implied_rotation(info: KeyInfo) -> tuple[bool, int | None, str] | None:
+    """The rotation status DescribeKey already implies, per the KMS API reference."""
+    metadata = info.metadata
+    if metadata.get("KeyManager") == "AWS" or any(
+            a.startswith("alias/aws/") for a in (*info.aliases, info.ref)):
+        return True, 365, ("AWS managed keys rotate every year; their rotation status is "
+                           "always true and not configurable")
+    origin = metadata.get("Origin")
+    if origin and origin != "AWS_KMS":
+        return False, None, f"automatic rotation is not supported for keys with Origin {origin}"
+    spec = metadata.get("KeySpec") or metadata.get("CustomerMasterKeySpec")
+    if spec and spec != "SYMMETRIC_DEFAULT":
+        return False, None, f"automatic rotation is not supported for {spec} keys"
+    return None
+
+
+def read_rotation(session: AwsSession, caller: Caller, info: KeyInfo) -> KeyInfo:
+    if not info.describe.ok or info.rotation is not None or info.rotation_implied:
+        return info
+    implied = implied_rotation(info)
+    if implied:
+        info.rotation_implied = implied
+    else:
+        info.rotation = caller.call(session.client("kms", info.region), "get_key_rotation_status",
+                                    "kms:GetKeyRotationStatus", info.arn, KeyId=info.arn)
+    return info
+
+
+def read_policy(session: AwsSession, caller: Caller, info: KeyInfo) -> KeyInfo:
+    if info.describe.ok and info.policy is None:
+        info.policy = caller.call(session.client("kms", info.region), "get_key_policy",
+                                  "kms:GetKeyPolicy", info.arn, KeyId=info.arn,
+                                  PolicyName="default")
+    return info

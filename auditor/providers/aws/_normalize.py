@@ -1,0 +1,221 @@
+"""Shared normalization: answers to facts for Block Public Access, keys and accounts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from auditor.model import Fact
+from auditor.providers.aws import _policy
+from auditor.providers.aws._errors import Answer
+from auditor.providers.aws._kms import KeyInfo
+
+PAB_FLAGS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
+ACCOUNT_PAB = "s3control:GetPublicAccessBlock"
+
+KEY_STATES = {
+    "Enabled": "enabled", "Disabled": "disabled", "PendingDeletion": "pending_deletion",
+    "PendingReplicaDeletion": "pending_deletion", "PendingImport": "pending_import",
+    "Unavailable": "unavailable", "Creating": "unavailable", "Updating": "enabled",
+}
+_XKS_HSM = ("the key is in an external key store: whether the external key manager keeps it in "
+            "an HSM is not visible through AWS APIs")
+
+
+def failed(answer: Answer, *extra: str) -> Fact:
+    assert answer.error is not None
+    return Fact.from_call_error(answer.error, *extra)
+
+
+def pab_flags(answer: Answer | None) -> dict[str, bool] | None:
+    """The four flags of a Block Public Access answer; all off when not configured."""
+    if answer is None or not answer.ok:
+        return None
+    config = (answer.data or {}).get("PublicAccessBlockConfiguration", {})
+    return {flag: bool(config.get(flag, False)) for flag in PAB_FLAGS}
+
+
+def effective_flags(bucket: Answer | None, account: Answer | None) -> dict[str, bool | None]:
+    """Each flag is on when the bucket OR the account sets it; None when that is unknown."""
+    b, a = pab_flags(bucket), pab_flags(account)
+    out: dict[str, bool | None] = {}
+    for flag in PAB_FLAGS:
+        values = [d[flag] for d in (b, a) if d is not None]
+        if any(values):
+            out[flag] = True
+        elif len(values) == 2:
+            out[flag] = False
+        else:
+            out[flag] = None
+    return out
+
+
+def pab_fact(answer: Answer, what: str) -> Fact:
+    if not answer.ok:
+        return failed(answer)
+    flags = pab_flags(answer) or {}
+    if answer.absent:
+        return Fact.observed(False, answer.operation,
+                             detail=f"no {what} Block Public Access configuration ({answer.code})")
+    off = [f for f in PAB_FLAGS if not flags[f]]
+    return Fact.observed(not off, answer.operation,
+                         detail=f"off: {', '.join(off)}" if off else None)
+
+
+def enforced_ownership(answer: Answer | None) -> bool | None:
+    """True when ownership controls say BucketOwnerEnforced (ACLs off); None if unknown."""
+    if answer is None or not answer.ok:
+        return None
+    rules = ((answer.data or {}).get("OwnershipControls") or {}).get("Rules", [])
+    return any(r.get("ObjectOwnership") == "BucketOwnerEnforced" for r in rules)
+
+
+# --- keys ---------------------------------------------------------------------------------
+
+
+def key_manager(info: KeyInfo) -> Fact:
+    meta = info.metadata
+    manager = meta.get("KeyManager")
+    if manager == "AWS":
+        return Fact.observed("provider", "kms:DescribeKey")
+    aws_alias = [a for a in info.aliases if a.startswith("alias/aws/")]
+    if info.ref.startswith("alias/aws/") or aws_alias:
+        # AWS reserves the alias/aws/ prefix for its AWS managed keys.
+        return Fact.observed("provider", "kms:DescribeKey", "kms:ListAliases",
+                             detail=f"AWS managed key ({(aws_alias or [info.ref])[0]})")
+    if manager == "CUSTOMER":
+        return Fact.observed("customer", "kms:DescribeKey")
+    return Fact.error(f"DescribeKey answer has no usable KeyManager ({manager!r})",
+                      "kms:DescribeKey")
+
+
+def key_custody(info: KeyInfo) -> tuple[Fact, Fact]:
+    """(custody level, hsm) of a described key."""
+    if not info.describe.ok:
+        return failed(info.describe), failed(info.describe)
+    manager = key_manager(info)
+    if not manager.decided:
+        return manager, manager
+    meta = info.metadata
+    origin = meta.get("Origin")
+    store = meta.get("CustomKeyStoreId")
+    src = ("kms:DescribeKey",)
+    detail = (f"Origin {origin}" + (f", custom key store {store}" if store else "")
+              + (", multi-Region key" if meta.get("MultiRegion") else ""))
+    if manager.value == "provider":
+        return (Fact.observed("provider_kms", *src, detail=manager.detail),
+                Fact.observed(False, *src, detail="AWS managed key in the AWS KMS key store"))
+    levels = {"AWS_KMS": "customer_kms", "AWS_CLOUDHSM": "customer_kms",
+              "EXTERNAL": "customer_imported", "EXTERNAL_KEY_STORE": "external"}
+    if origin not in levels:
+        bad = Fact.error(f"DescribeKey answer has an unknown Origin ({origin!r})", *src)
+        return bad, bad
+    if origin == "EXTERNAL_KEY_STORE":
+        hsm = Fact.opaque(_XKS_HSM, *src)
+    else:
+        hsm = Fact.observed(origin == "AWS_CLOUDHSM", *src, detail=detail)
+    return Fact.observed(levels[origin], *src, detail=detail), hsm
+
+
+def key_rotation(info: KeyInfo) -> tuple[Fact, Fact]:
+    """(rotation enabled, period in days) of a described key."""
+    if not info.describe.ok:
+        return failed(info.describe), failed(info.describe)
+    if info.rotation_implied:
+        enabled, period, why = info.rotation_implied
+        return (Fact.observed(enabled, "kms:DescribeKey", detail=why),
+                Fact.observed(period, "kms:DescribeKey", detail=why))
+    answer = info.rotation
+    if answer is None:
+        bad = Fact.error("rotation status was not read", "kms:GetKeyRotationStatus")
+        return bad, bad
+    if not answer.ok:
+        return failed(answer), failed(answer)
+    if answer.absent:
+        why = f"automatic rotation is not supported for this key ({answer.code})"
+        return (Fact.observed(False, answer.operation, detail=why),
+                Fact.observed(None, answer.operation, detail=why))
+    enabled = (answer.data or {}).get("KeyRotationEnabled")
+    if not isinstance(enabled, bool):
+        bad = Fact.error("GetKeyRotationStatus answer has no KeyRotationEnabled",
+                         answer.operation)
+        return bad, bad
+    if not enabled:
+        return (Fact.observed(False, answer.operation),
+                Fact.observed(None, answer.operation, detail="rotation is off"))
+    period = (answer.data or {}).get("RotationPeriodInDays")
+    if period is None:
+        return (Fact.observed(True, answer.operation),
+                Fact.observed(365, answer.operation,
+                              detail="RotationPeriodInDays absent from the answer: AWS rotates "
+                                     "at its fixed default of 365 days"))
+    return Fact.observed(True, answer.operation), Fact.observed(period, answer.operation)
+
+
+def key_state(info: KeyInfo) -> Fact:
+    if not info.describe.ok:
+        code = info.describe.error.code if info.describe.error else ""
+        if code == "NotFoundException":
+            return Fact.observed("missing", "kms:DescribeKey",
+                                 detail=f"the key {info.ref} does not exist")
+        return failed(info.describe)
+    state = info.metadata.get("KeyState")
+    if state not in KEY_STATES:
+        return Fact.error(f"DescribeKey answer has an unknown KeyState ({state!r})",
+                          "kms:DescribeKey")
+    return Fact.observed(KEY_STATES[state], "kms:DescribeKey")
+
+
+def key_exposure(info: KeyInfo) -> Fact:
+    answer = info.policy
+    if answer is None:
+        return failed(info.describe) if not info.describe.ok else Fact.error(
+            "key policy was not read", "kms:GetKeyPolicy")
+    if not answer.ok:
+        return failed(answer)
+    try:
+        grants = _policy.public_grants(_policy.parse((answer.data or {}).get("Policy") or ""))
+    except _policy.PolicyParseError as exc:
+        return Fact.error(f"unparsable key policy: {exc}", answer.operation)
+    detail = ("Allow to every principal without conditions: " + ", ".join(grants)) if grants \
+        else None
+    return Fact.observed(bool(grants), answer.operation, basis="derived", detail=detail)
+
+
+def key_facts(info: KeyInfo, wants: Any) -> dict[str, Fact]:
+    """Facts of a kms.key resource; ``wants(path)`` filters."""
+    out: dict[str, Fact] = {}
+    makers: dict[str, Any] = {
+        "key.manager": lambda: (key_manager(info) if info.describe.ok
+                                else failed(info.describe)),
+        "key.state": lambda: key_state(info),
+        "key_custody.level": lambda: key_custody(info)[0],
+        "key_custody.hsm": lambda: key_custody(info)[1],
+        "key_rotation.enabled": lambda: key_rotation(info)[0],
+        "key_rotation.period_days": lambda: key_rotation(info)[1],
+        "key_exposure.is_public": lambda: key_exposure(info),
+    }
+    for path, make in makers.items():
+        if wants(path):
+            out[path] = make()
+    return out
+
+
+# --- account ------------------------------------------------------------------------------
+
+
+def ebs_encryption_fact(answer: Answer) -> Fact:
+    if not answer.ok:
+        return failed(answer)
+    value = (answer.data or {}).get("EbsEncryptionByDefault")
+    if not isinstance(value, bool):
+        return Fact.error("answer has no EbsEncryptionByDefault", answer.operation)
+    return Fact.observed(value, answer.operation)
+
+
+def ebs_key_fact(answer: Answer) -> Fact:
+    if not answer.ok:
+        return failed(answer)
+    value = (answer.data or {}).get("KmsKeyId")
+    if not value:
+        return Fact.error("answer has no KmsKeyId", answer.operation)
+    return Fact.observed(value, answer.operation)

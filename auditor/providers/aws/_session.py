@@ -1,0 +1,111 @@
+"""boto3 session and client construction: credential chain, assume role, retries, endpoints."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import boto3
+import botocore.session
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError, ProfileNotFound
+from botocore.parsers import ResponseParserError
+
+from auditor.errors import CredentialsError, EndpointError
+from auditor.providers.aws._errors import PROVIDER, provider_failure, scrub
+
+DEFAULT_REGION = "us-east-1"
+_AWS_HOST_SUFFIXES = (".amazonaws.com", ".amazonaws.com.cn", ".api.aws", ".on.aws")
+
+
+def endpoint_is_overridden(endpoint_url: str | None) -> bool:
+    """True when a client talks to something other than an AWS-owned host."""
+    host = (urlsplit(endpoint_url or "").hostname or "").lower()
+    return not host.endswith(_AWS_HOST_SUFFIXES)
+
+
+def strip_account_label(request: Any, **_: Any) -> None:
+    """s3control puts ``<account>.`` in front of the host; an overridden endpoint has no such
+    host, so take the label off again before the request is signed."""
+    account = request.headers.get("x-amz-account-id")
+    if isinstance(account, bytes):
+        account = account.decode()
+    if not account:
+        return
+    parts = urlsplit(request.url)
+    prefix = f"{account}."
+    if parts.netloc.startswith(prefix):
+        request.url = urlunsplit(parts._replace(netloc=parts.netloc[len(prefix):]))
+
+
+class AwsSession:
+    """One credential context and a cache of thread-safe clients per (service, region)."""
+
+    def __init__(self, profile: str | None = None, role_arn: str | None = None,
+                 external_id: str | None = None, max_workers: int = 16) -> None:
+        try:
+            core = botocore.session.Session(profile=profile)
+            core.get_scoped_config()  # raises ProfileNotFound now rather than mid-scan
+        except ProfileNotFound as exc:
+            raise CredentialsError(PROVIDER, f"profile not found: {profile}") from exc
+        mode = core.get_config_variable("retry_mode")
+        # Standard or adaptive retries with backoff; total attempts come from AWS_MAX_ATTEMPTS
+        # or the profile (botocore's default is 3 in these modes).
+        self.config = Config(
+            retries={"mode": mode if mode in ("standard", "adaptive") else "standard"},
+            max_pool_connections=max(1, max_workers),  # one connection per worker
+            connect_timeout=10, read_timeout=30,
+            user_agent_extra="safeguard-auditor",
+        )
+        self.session = boto3.Session(botocore_session=core)
+        self.region = self.session.region_name or DEFAULT_REGION
+        self.endpoint_overridden = False
+        self._lock = threading.Lock()
+        self._clients: dict[tuple[str, str], Any] = {}
+        if role_arn:
+            self.session = self._assume(role_arn, external_id)
+
+    def _assume(self, role_arn: str, external_id: str | None) -> boto3.Session:
+        sts = self.client("sts", self.region)
+        kwargs: dict[str, Any] = {"RoleArn": role_arn, "RoleSessionName": "safeguard-auditor"}
+        if external_id:
+            kwargs["ExternalId"] = external_id
+        try:
+            creds = sts.assume_role(**kwargs)["Credentials"]
+        except (ClientError, BotoCoreError, ResponseParserError) as exc:
+            failure = provider_failure(exc, f"sts:AssumeRole {role_arn}")
+            if failure is not None:
+                raise failure from exc
+            raise CredentialsError(PROVIDER, f"sts:AssumeRole {role_arn}: {scrub(str(exc))}") \
+                from exc
+        with self._lock:
+            self._clients.clear()
+        return boto3.Session(aws_access_key_id=creds["AccessKeyId"],
+                             aws_secret_access_key=creds["SecretAccessKey"],
+                             aws_session_token=creds["SessionToken"],
+                             region_name=self.region)
+
+    def client(self, service: str, region: str | None = None) -> Any:
+        key = (service, region or self.region)
+        with self._lock:
+            cached = self._clients.get(key)
+            if cached is None:
+                cached = self._clients[key] = self._make(service, key[1])
+            return cached
+
+    def _make(self, service: str, region: str) -> Any:
+        try:
+            client = self.session.client(service, region_name=region, config=self.config)
+            overridden = endpoint_is_overridden(client.meta.endpoint_url)
+            if overridden and service == "s3":
+                # A stand-in host cannot carry bucket names as subdomains.
+                client = self.session.client(service, region_name=region, config=self.config.merge(
+                    Config(s3={"addressing_style": "path"})))
+        except (BotoCoreError, ValueError) as exc:
+            raise EndpointError(PROVIDER, f"{service} client: {scrub(str(exc))}") from exc
+        if overridden:
+            self.endpoint_overridden = True
+            if service == "s3control":
+                client.meta.events.register("before-sign.s3-control", strip_account_label)
+        return client

@@ -1,0 +1,100 @@
+"""TLS-enforcement and public-grant analysis of policy documents (no SDK involved)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from auditor.providers.aws._policy import PolicyParseError, parse, public_grants, tls_enforced
+
+ARN = "arn:aws:s3:::bucket"
+INSECURE = {"Bool": {"aws:SecureTransport": "false"}}
+
+
+def deny(**overrides: Any) -> dict[str, Any]:
+    statement = {"Sid": "TLS", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+                 "Resource": [ARN, f"{ARN}/*"], "Condition": INSECURE}
+    statement.update(overrides)
+    return {k: v for k, v in statement.items() if v is not None}
+
+
+def verdict(*statements: dict[str, Any]) -> tuple[bool, str]:
+    result = tls_enforced(parse(json.dumps({"Statement": list(statements)})), ARN)
+    return result.required, result.detail
+
+
+@pytest.mark.parametrize("statement", [
+    deny(),
+    deny(Principal={"AWS": "*"}),
+    deny(Principal={"AWS": ["*"]}),
+    deny(Action="*"),
+    deny(Action=["s3:GetObject", "S3:*"]),
+    deny(Resource=["arn:aws:s3:::bucket*"]),
+    deny(Resource="*"),
+    deny(Condition={"Bool": {"aws:SecureTransport": False}}),
+    deny(Condition={"Bool": {"aws:securetransport": ["false"]}}),
+    deny(Condition={"BoolIfExists": {"aws:SecureTransport": "false"}}),
+    deny(Condition={"NumericLessThan": {"s3:TlsVersion": "1.2"}}),
+])
+def test_full_deny_enforces_tls(statement: dict[str, Any]) -> None:
+    required, detail = verdict(statement)
+    assert required, detail
+    assert "'TLS'" in detail
+
+
+@pytest.mark.parametrize(("statement", "why"), [
+    (deny(Condition={**INSECURE, "IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}),
+     "extra condition(s) IpAddress:aws:SourceIp"),
+    (deny(Principal={"AWS": "arn:aws:iam::111122223333:root"}), "not every principal"),
+    (deny(NotPrincipal={"AWS": "arn:aws:iam::111122223333:root"}), "not every principal"),
+    (deny(Action="s3:GetObject"), "not all actions"),
+    (deny(Action=None, NotAction="s3:ListBucket"), "not all actions"),
+    (deny(Resource=f"{ARN}/*"), "bucket ARN not covered"),
+    (deny(Resource=ARN), "not every object ARN covered"),
+    (deny(Resource=[ARN, f"{ARN}/logs/*"]), "not every object ARN covered"),
+    (deny(Resource=None, NotResource="arn:aws:s3:::other"), "NotResource"),
+])
+def test_narrowed_deny_does_not_count(statement: dict[str, Any], why: str) -> None:
+    required, detail = verdict(statement)
+    assert not required
+    assert why in detail and "does not count" in detail
+
+
+def test_a_full_statement_wins_over_a_narrowed_one() -> None:
+    required, _ = verdict(deny(Principal={"AWS": "arn:aws:iam::1:root"}), deny(Sid="Full"))
+    assert required
+
+
+def test_no_tls_statement() -> None:
+    allow_tls = {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+                 "Resource": f"{ARN}/*", "Condition": {"Bool": {"aws:SecureTransport": "true"}}}
+    required, detail = verdict(allow_tls, deny(Condition={"Bool": {"aws:SecureTransport":
+                                                                   "true"}}))
+    assert not required
+    assert "unsupported form" in detail
+
+
+def test_statement_may_be_a_single_object() -> None:
+    assert tls_enforced(parse({"Statement": deny()}), ARN).required
+
+
+@pytest.mark.parametrize("document", ["not json", "[]", '{"Version": "2012-10-17"}',
+                                      '{"Statement": ["x"]}'])
+def test_unparsable_policy(document: str) -> None:
+    with pytest.raises(PolicyParseError):
+        parse(document)
+
+
+def test_public_grants() -> None:
+    statements = parse(json.dumps({"Statement": [
+        {"Sid": "Open", "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject"},
+        {"Sid": "OpenAws", "Effect": "Allow", "Principal": {"AWS": ["*"]}, "Action": "kms:*"},
+        {"Sid": "Vpc", "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+         "Condition": {"StringEquals": {"aws:SourceVpc": "vpc-1"}}},
+        {"Sid": "Account", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::1:root"},
+         "Action": "*"},
+        {"Sid": "DenyAll", "Effect": "Deny", "Principal": "*", "Action": "*"},
+    ]}))
+    assert public_grants(statements) == ["statement 'Open'", "statement 'OpenAws'"]

@@ -1,0 +1,234 @@
+"""Small estates for the branches the demo account cannot hold at once, and failure modes."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from aws_support import aws_environment, by_name, collect, mocked_estate
+
+from auditor.errors import CredentialsError, EndpointError
+from auditor.model import FactState
+from auditor.providers.aws._session import AwsSession
+from auditor.sandbox.base import RecordedRequest, RecordingServer, Reply
+
+US, EU = "us-east-1", "eu-west-1"
+EXPOSURE = {"public_exposure.is_public", "public_exposure.reasons",
+            "access_control.acls_disabled"}
+
+ACL_ESTATE = {
+    "regions": [US, EU],
+    "keys": [{"alias": "us-key", "region": US, "rotation": True}],
+    "buckets": [
+        {"name": "acl-public", "region": US, "acl": "public-read"},
+        {"name": "acl-authenticated", "region": US, "acl": "authenticated-read"},
+        {"name": "acl-owner-enforced", "region": US, "ownership": "BucketOwnerEnforced"},
+        {"name": "acl-and-policy", "region": EU, "acl": "public-read",
+         "policy": ["public-read"]},
+        {"name": "eu-bucket-us-key", "region": EU,
+         "encryption": {"algorithm": "aws:kms", "key": "us-key", "key_region": US}},
+        {"name": "replicates-abroad", "region": EU, "versioning": "Enabled",
+         "replication": "bucket-of-someone-else"},
+    ],
+}
+
+
+def test_public_acls_count_when_the_account_does_not_block_them(tmp_path: Path) -> None:
+    with mocked_estate(ACL_ESTATE, tmp_path):
+        collection = collect({"region": [US, EU]}, {
+            "storage.bucket": EXPOSURE | {"key_custody.level", "key_rotation.enabled",
+                                          "data_residency.replication_jurisdictions",
+                                          "data_residency.replication_destinations"},
+            "kms.key": {"key.manager"}})
+    buckets = by_name(collection, "storage.bucket")
+
+    def value(name: str, path: str) -> object:
+        fact = buckets[name].facts[path]
+        assert fact.state is FactState.OBSERVED, (name, path, fact)
+        return fact.value
+
+    assert value("acl-public", "public_exposure.reasons") == ["acl"]
+    assert value("acl-authenticated", "public_exposure.is_public") is True
+    assert value("acl-and-policy", "public_exposure.reasons") == ["acl", "policy"]
+    assert value("acl-owner-enforced", "public_exposure.is_public") is False
+    assert value("acl-owner-enforced", "access_control.acls_disabled") is True
+    assert "BucketOwnerEnforced" in buckets["acl-owner-enforced"].facts[
+        "public_exposure.is_public"].detail
+    # ACLs are read for every bucket but the one whose ownership controls disable them.
+    assert collection.run.api_calls["s3:GetBucketAcl"] == len(ACL_ESTATE["buckets"]) - 1
+    # A key in another region than its bucket is described in its own region.
+    assert value("eu-bucket-us-key", "key_custody.level") == "customer_kms"
+    assert value("eu-bucket-us-key", "key_rotation.enabled") is True
+    (key,) = by_name(collection, "kms.key").values()
+    assert key.region == US
+    # The destination's region cannot be read: the facts are errors, never a guess.
+    for path in ("data_residency.replication_jurisdictions",
+                 "data_residency.replication_destinations"):
+        fact = buckets["replicates-abroad"].facts[path]
+        assert fact.state is FactState.ERROR and fact.value is None
+        assert "bucket-of-someone-else" in fact.detail and "NoSuchBucket" in fact.detail
+
+
+def test_account_block_neutralizes_public_policy_and_acl(tmp_path: Path) -> None:
+    estate = {"regions": [US], "account": {"public_access_block": True},
+              "buckets": [{"name": "open-policy", "region": US, "policy": ["public-read"]},
+                          {"name": "open-acl", "region": US, "acl": "public-read"}]}
+    with mocked_estate(estate, tmp_path):
+        collection = collect({"region": [US]}, {
+            "storage.bucket": EXPOSURE | {"public_access_block.bucket",
+                                          "public_access_block.account",
+                                          "public_access_block.effective"},
+            "account": {"public_access_block.enabled"}})
+    for bucket in by_name(collection, "storage.bucket").values():
+        facts = bucket.facts
+        assert facts["public_exposure.is_public"].value is False, bucket.name
+        assert facts["public_access_block.bucket"].value is False
+        assert facts["public_access_block.account"].value is True
+        assert facts["public_access_block.effective"].value is True
+    assert by_name(collection, "account")["123456789012"].facts[
+        "public_access_block.enabled"].value is True
+    # Both answers are implied by the account block: neither call is made.
+    assert "s3:GetBucketAcl" not in collection.run.api_calls
+    assert "s3:GetBucketPolicyStatus" not in collection.run.api_calls
+
+
+def test_every_enabled_region_by_default(tmp_path: Path) -> None:
+    estate = {"buckets": [{"name": "in-virginia", "region": US},
+                          {"name": "in-sao-paulo", "region": "sa-east-1"}]}
+    with mocked_estate(estate, tmp_path):
+        collection = collect({}, {"storage.bucket": {"data_residency.country"}})
+    assert collection.run.api_calls["ec2:DescribeRegions"] == 1
+    assert {US, "sa-east-1", EU} <= set(collection.run.regions)
+    countries = {r.name: r.facts["data_residency.country"].value
+                 for r in collection.resources}
+    assert countries == {"in-virginia": "US", "in-sao-paulo": "BR"}
+
+
+def test_denied_region_listing_falls_back_to_the_session_region(tmp_path: Path) -> None:
+    estate = {"buckets": [{"name": "in-virginia", "region": US},
+                          {"name": "in-ireland", "region": EU}],
+              "scanner": {"deny": [{"action": "ec2:DescribeRegions"}]}}
+    with mocked_estate(estate, tmp_path):
+        collection = collect({}, {"storage.bucket": {"encryption.enabled"}})
+    assert collection.run.regions == [US]
+    assert [r.name for r in collection.resources] == ["in-virginia"]
+    (error,) = collection.run.errors  # moto says AccessDenied where EC2 says UnauthorizedOperation
+    assert error.operation == "ec2:DescribeRegions"
+    assert error.code in ("AccessDenied", "UnauthorizedOperation")
+
+
+def test_denied_location_keeps_the_bucket_in_scope(tmp_path: Path) -> None:
+    estate = {"buckets": [{"name": "where-am-i", "region": EU,
+                           "encryption": {"algorithm": "AES256"}}],
+              "scanner": {"deny": [{"action": "s3:GetBucketLocation", "bucket": "where-am-i"}]}}
+    with mocked_estate(estate, tmp_path):
+        collection = collect({"region": [US]}, {"storage.bucket": {
+            "encryption.algorithm", "data_residency.region", "data_residency.jurisdiction"}})
+    (bucket,) = collection.resources
+    assert bucket.region == "unknown"  # it cannot be shown to be outside the scope
+    assert bucket.facts["encryption.algorithm"].value == "AES256"
+    for path in ("data_residency.region", "data_residency.jurisdiction"):
+        assert bucket.facts[path].state is FactState.DENIED
+        assert bucket.facts[path].source == ("s3:GetBucketLocation",)
+
+
+def test_denied_bucket_listing_is_recorded_not_hidden(tmp_path: Path) -> None:
+    estate = {"buckets": [{"name": "unseen", "region": US}],
+              "scanner": {"deny": [{"action": "s3:ListAllMyBuckets"}]}}
+    with mocked_estate(estate, tmp_path):
+        collection = collect({"region": [US]}, {"storage.bucket": {"encryption.enabled"},
+                                                "account": {"public_access_block.enabled"}})
+    assert [r.kind for r in collection.resources] == ["account"]
+    assert collection.run.status == "partial"
+    assert [(e.operation, e.code) for e in collection.run.errors] == [
+        ("s3:ListBuckets", "AccessDenied")]
+
+
+def test_wrong_external_id_cannot_assume_the_role(tmp_path: Path) -> None:
+    estate = {"buckets": [], "scanner": {"role": {"name": "audit", "external_id": "right"}}}
+    with mocked_estate(estate, tmp_path) as scanner:
+        with pytest.raises(CredentialsError, match="AssumeRole"):
+            collect({"region": [US], "role_arn": scanner["role_arn"], "external_id": "wrong"})
+        ok = collect({"region": [US], "role_arn": scanner["role_arn"], "external_id": "right"},
+                     {"storage.bucket": {"encryption.enabled"}})
+    assert ok.run.status == "complete" and ok.run.api_calls["s3:ListBuckets"] == 1
+
+
+def test_no_credentials_is_a_credentials_error(tmp_path: Path) -> None:
+    with aws_environment(tmp_path) as mp:
+        mp.delenv("AWS_ACCESS_KEY_ID")
+        mp.delenv("AWS_SECRET_ACCESS_KEY")
+        with pytest.raises(CredentialsError, match="no usable credentials"):
+            collect({"region": [US]})
+
+
+def test_unknown_profile_is_a_credentials_error(tmp_path: Path) -> None:
+    with aws_environment(tmp_path), pytest.raises(CredentialsError, match="profile not found"):
+        collect({"region": [US], "profile": "nobody"})
+
+
+def test_unreachable_endpoint_is_an_endpoint_error(tmp_path: Path) -> None:
+    server = RecordingServer(lambda request: Reply())
+    server.start()
+    url = server.url
+    server.stop()  # the port is now closed
+    with aws_environment(tmp_path, AWS_ENDPOINT_URL=url, AWS_MAX_ATTEMPTS="1"), \
+            pytest.raises(EndpointError, match="unreachable"):
+        collect({"region": [US]})
+
+
+_S3 = 'xmlns="http://s3.amazonaws.com/doc/2006-03-01/"'
+_IDENTITY = (b'<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">'
+             b"<GetCallerIdentityResult><Arn>arn:aws:iam::123456789012:user/x</Arn>"
+             b"<UserId>AIDAEXAMPLE</UserId><Account>123456789012</Account>"
+             b"</GetCallerIdentityResult><ResponseMetadata><RequestId>1</RequestId>"
+             b"</ResponseMetadata></GetCallerIdentityResponse>")
+
+
+def _failing_s3(request: RecordedRequest) -> Reply:
+    """STS and S3 answers in the providers' shapes; encryption reads fail with 503 / 500."""
+    if request.method == "POST":
+        return Reply(200, _IDENTITY, "text/xml")
+    bucket = request.path.strip("/")
+    if not bucket:
+        body = (f"<ListAllMyBucketsResult {_S3}><Buckets>"
+                "<Bucket><Name>slow-bucket</Name><CreationDate>2024-01-01T00:00:00Z"
+                "</CreationDate></Bucket><Bucket><Name>broken-bucket</Name><CreationDate>"
+                "2024-01-01T00:00:00Z</CreationDate></Bucket></Buckets></ListAllMyBucketsResult>")
+        return Reply(200, body.encode(), "application/xml")
+    if "location" in request.query:
+        return Reply(200, f"<LocationConstraint {_S3}>{EU}</LocationConstraint>".encode(),
+                     "application/xml")
+    code, status = ("SlowDown", 503) if bucket == "slow-bucket" else ("InternalError", 500)
+    body = f"<Error><Code>{code}</Code><Message>try later</Message></Error>"
+    return Reply(status, body.encode(), "application/xml")
+
+
+def test_throttling_and_5xx_are_retried_then_error(tmp_path: Path) -> None:
+    server = RecordingServer(_failing_s3, allowed_methods=frozenset({"GET", "POST"}))
+    server.start()
+    try:
+        with aws_environment(tmp_path, AWS_ENDPOINT_URL=server.url, AWS_MAX_ATTEMPTS="2"):
+            collection = collect({"region": [EU]}, {"storage.bucket": {"encryption.enabled"}})
+    finally:
+        server.stop()
+    facts = {r.name: r.facts["encryption.enabled"] for r in collection.resources}
+    assert facts["slow-bucket"].state is FactState.ERROR
+    assert facts["slow-bucket"].detail.startswith("SlowDown")
+    assert facts["broken-bucket"].state is FactState.ERROR
+    assert facts["broken-bucket"].detail.startswith("InternalError")
+    tries = [(r.path, re.search(r"attempt=\d+", r.headers["amz-sdk-request"]).group())
+             for r in server.requests() if "encryption" in r.query]
+    assert sorted(tries) == [("/broken-bucket", "attempt=1"), ("/broken-bucket", "attempt=2"),
+                             ("/slow-bucket", "attempt=1"), ("/slow-bucket", "attempt=2")]
+    assert collection.run.api_calls["s3:GetBucketEncryption"] == 2  # logical calls
+
+
+def test_retry_mode_and_pool_follow_configuration(tmp_path: Path) -> None:
+    with aws_environment(tmp_path, AWS_RETRY_MODE="adaptive"):
+        session = AwsSession(max_workers=24)
+    assert session.config.retries == {"mode": "adaptive"}
+    assert session.config.max_pool_connections == 24
+    with aws_environment(tmp_path):
+        assert AwsSession().config.retries == {"mode": "standard"}
