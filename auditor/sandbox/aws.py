@@ -136,6 +136,10 @@ class EstateSeeder:
     def _configure(self, spec: dict[str, Any]) -> None:
         name, s3 = spec["name"], self.client("s3", spec["region"])
         arn = f"arn:aws:s3:::{name}"
+        if spec.get("public_access_block") is None:
+            # S3 (and moto >= 5.2.5) turns Block Public Access on for new buckets; the estate
+            # means "not configured" when it names none, whatever the moto version.
+            s3.delete_public_access_block(Bucket=name)
         encryption = spec.get("encryption")
         if encryption:
             default: dict[str, Any] = {"SSEAlgorithm": encryption["algorithm"]}
