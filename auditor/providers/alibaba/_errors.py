@@ -9,10 +9,8 @@ place decides), then the call is an ``error``.
 
 from __future__ import annotations
 
-import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TypeVar
 
 from alibabacloud_oss_v2 import exceptions as oss_exc
@@ -26,7 +24,7 @@ from auditor.errors import (
     ServiceError,
     Throttled,
 )
-from auditor.providers._runtime import ApiLedger
+from auditor.providers._runtime import ApiLedger, RetryPolicy
 
 T = TypeVar("T")
 
@@ -65,18 +63,6 @@ CREDENTIAL_CODES = frozenset({
 SDK_ERRORS: tuple[type[BaseException], ...] = (oss_exc.BaseError, TeaException)
 
 Scrub = Callable[[str], str]
-
-
-@dataclass(frozen=True, slots=True)
-class RetryPolicy:
-    """Exponential backoff with jitter; ``max_attempts`` counts the first try."""
-
-    max_attempts: int = 4
-    base_delay: float = 0.25
-    max_delay: float = 5.0
-
-    def delay(self, attempt: int) -> float:
-        return min(self.max_delay, self.base_delay * (2 ** (attempt - 1))) * random.uniform(0.5, 1)
 
 
 def _classify(operation: str, code: str, status: int, message: str) -> tuple[CallError, bool]:

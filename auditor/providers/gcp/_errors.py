@@ -10,11 +10,9 @@ and network failures are retried with backoff, then the call is an ``error``.
 
 from __future__ import annotations
 
-import random
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TypeVar
 
 import requests
@@ -30,7 +28,7 @@ from auditor.errors import (
     ServiceError,
     Throttled,
 )
-from auditor.providers._runtime import ApiLedger
+from auditor.providers._runtime import ApiLedger, RetryPolicy
 
 T = TypeVar("T")
 
@@ -38,18 +36,6 @@ PROVIDER = "gcp"
 DISABLED_REASONS = frozenset({"SERVICE_DISABLED", "accessNotConfigured"})
 _MAX_MESSAGE = 300
 _URL_PREFIX = re.compile(r"^[A-Z]+ \S+://\S+: ")
-
-
-@dataclass(frozen=True, slots=True)
-class RetryPolicy:
-    """Exponential backoff with jitter; ``max_attempts`` counts the first try."""
-
-    max_attempts: int = 4
-    base_delay: float = 0.25
-    max_delay: float = 4.0
-
-    def delay(self, attempt: int) -> float:
-        return min(self.max_delay, self.base_delay * (2 ** (attempt - 1))) * random.uniform(0.5, 1)
 
 
 def _short(text: str) -> str:
