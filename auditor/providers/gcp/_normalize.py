@@ -36,6 +36,8 @@ GOOGLE_KEY_ROTATION = ("Google-managed default encryption key: Google rotates it
 NO_TLS_CONTROL = ("Cloud Storage has no setting that refuses plain-HTTP requests to a bucket, "
                   "so there is nothing to read")
 NO_MFA_DELETE = "Cloud Storage has no MFA-delete control"
+GOOGLE_KEY_HSM = ("Google-managed default encryption key: how Google holds it (HSM or not) is "
+                  "not exposed to customers")
 DISK_ENCRYPTION = ("Compute Engine encrypts every persistent disk; google-cloud-storage and "
                    "google-cloud-kms have no call that shows a project's default disk key")
 
@@ -146,7 +148,7 @@ def _key_custody(info: BucketInfo, key: Outcome, versions: Outcome) -> dict[str,
     if info.kms_key is None:
         return {"key_custody.level": Fact.observed("provider", OP_LIST,
                                                    detail="Google-managed default encryption"),
-                "key_custody.hsm": Fact.observed(False, OP_LIST),
+                "key_custody.hsm": Fact.opaque(GOOGLE_KEY_HSM, OP_LIST),
                 "key_rotation.enabled": Fact.opaque(GOOGLE_KEY_ROTATION, OP_LIST),
                 "key_rotation.period_days": Fact.opaque(GOOGLE_KEY_ROTATION, OP_LIST)}
     if isinstance(key, CallError):

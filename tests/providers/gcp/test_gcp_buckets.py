@@ -16,7 +16,7 @@ ORG = {"public_access_block.account": OPAQUE, "public_access_block.effective": O
 PRIVATE = {"public_exposure.is_public": False, "public_exposure.reasons": []}
 GOOGLE_KEY = {"encryption.enabled": True, "encryption.algorithm": "AES256",
               "encryption.key_id": None, "key_custody.level": "provider",
-              "key_custody.hsm": False, "key_rotation.enabled": OPAQUE,
+              "key_custody.hsm": OPAQUE, "key_rotation.enabled": OPAQUE,
               "key_rotation.period_days": OPAQUE}
 US_REGION = {"data_residency.region": "US-CENTRAL1", "data_residency.country": "US",
              "data_residency.jurisdiction": "US", "data_residency.multi_region": False,
