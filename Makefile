@@ -14,4 +14,4 @@ lint:
 	ruff check .
 
 bench:
-	python benchmarks/run.py
+	python benchmarks/scan_scale.py

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from auditor.demo import patched_environment
 from auditor.providers.base import CollectRequest, ProviderRegistry
+from auditor.sandbox.base import RecordingServer
 from auditor.sandbox.estate import load_estate, make_sandbox
 
 RESULTS = Path(__file__).parent / "results" / "scan_scale.json"
@@ -76,22 +77,33 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--buckets", type=int, default=200)
     parser.add_argument("--providers", nargs="+", default=["aws", "gcp", "alibaba"])
+    parser.add_argument("--latency-ms", type=float, default=30.0,
+                        help="simulated round trip per request on the built-in stand-ins "
+                             "(GCP, Alibaba); moto (AWS) answers at its own pace")
     args = parser.parse_args()
     rows = []
     for provider in args.providers:
-        serial = measure(provider, args.buckets, 1)
-        pooled = measure(provider, args.buckets, 16)
-        pooled["speedup_vs_serial"] = round(serial["seconds"] / pooled["seconds"], 2)
-        rows += [serial, pooled]
+        for latency in sorted({0.0, args.latency_ms}):
+            RecordingServer.latency_s = latency / 1000
+            serial = measure(provider, args.buckets, 1)
+            pooled = measure(provider, args.buckets, 16)
+            pooled["speedup_vs_serial"] = round(serial["seconds"] / pooled["seconds"], 2)
+            for row in (serial, pooled):
+                row["latency_ms"] = latency if provider != "aws" else None
+            rows += [serial, pooled]
+            if provider == "aws":
+                break  # latency applies to the built-in stand-ins only
     result = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
               "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
               "runs": rows}
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(result, indent=2) + "\n")
-    print("| provider | workers | buckets | requests/bucket | seconds | buckets/s | speed-up |")
-    print("|---|---|---|---|---|---|---|")
+    print("| provider | added latency ms | workers | buckets | requests/bucket | seconds | buckets/s "
+          "| speed-up |")
+    print("|---|---|---|---|---|---|---|---|")
     for r in rows:
-        print(f"| {r['provider']} | {r['workers']} | {r['buckets']} | {r['requests_per_bucket']} "
+        print(f"| {r['provider']} | {r['latency_ms'] if r['latency_ms'] is not None else '-'} "
+              f"| {r['workers']} | {r['buckets']} | {r['requests_per_bucket']} "
               f"| {r['seconds']} | {r['buckets_per_second']} | {r.get('speedup_vs_serial', '')} |")
     print(f"peak RSS {result['peak_rss_mib']} MiB; written to {RESULTS}")
 

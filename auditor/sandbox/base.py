@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Protocol
@@ -65,6 +66,8 @@ class RecordingServer:
     """
 
     allowed_methods: frozenset[str] = READ_METHODS
+    # Simulated network round trip per request (benchmarks set it; the stand-ins are local).
+    latency_s: float = 0.0
 
     def __init__(self, handle: Any, allowed_methods: frozenset[str] | None = None) -> None:
         self._handle = handle
@@ -97,6 +100,8 @@ class RecordingServer:
                 return
 
             def _serve(self) -> None:
+                if server.latency_s:
+                    time.sleep(server.latency_s)
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 parts = urlsplit(self.path)
