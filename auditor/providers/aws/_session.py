@@ -9,6 +9,12 @@ from urllib.parse import urlsplit, urlunsplit
 import boto3
 import botocore.session
 from botocore.config import Config
+from botocore.credentials import (
+    AssumeRoleCredentialFetcher,
+    CredentialProvider,
+    CredentialResolver,
+    RefreshableCredentials,
+)
 from botocore.exceptions import BotoCoreError, ClientError, ProfileNotFound
 from botocore.parsers import ResponseParserError
 
@@ -39,6 +45,19 @@ def strip_account_label(request: Any, **_: Any) -> None:
         request.url = urlunsplit(parts._replace(netloc=parts.netloc[len(prefix):]))
 
 
+class _FixedProvider(CredentialProvider):
+    """Hands botocore one (refreshable) credentials object."""
+
+    METHOD = "assume-role"
+
+    def __init__(self, credentials: RefreshableCredentials) -> None:
+        super().__init__()
+        self._credentials = credentials
+
+    def load(self) -> RefreshableCredentials:
+        return self._credentials
+
+
 class AwsSession:
     """One credential context and a cache of thread-safe clients per (service, region)."""
 
@@ -58,6 +77,7 @@ class AwsSession:
             connect_timeout=10, read_timeout=30,
             user_agent_extra="safeguard-auditor",
         )
+        self._core = core
         self.session = boto3.Session(botocore_session=core)
         self.region = self.session.region_name or DEFAULT_REGION
         self.endpoint_overridden = False
@@ -67,24 +87,30 @@ class AwsSession:
             self.session = self._assume(role_arn, external_id)
 
     def _assume(self, role_arn: str, external_id: str | None) -> boto3.Session:
-        sts = self.client("sts", self.region)
-        kwargs: dict[str, Any] = {"RoleArn": role_arn, "RoleSessionName": "safeguard-auditor"}
+        """A session whose role credentials botocore refreshes before they expire."""
+        extra: dict[str, Any] = {"RoleSessionName": "safeguard-auditor"}
         if external_id:
-            kwargs["ExternalId"] = external_id
+            extra["ExternalId"] = external_id
+        source = self._core
+        fetcher = AssumeRoleCredentialFetcher(
+            client_creator=source.create_client, source_credentials=source.get_credentials(),
+            role_arn=role_arn, extra_args=extra)
         try:
-            creds = sts.assume_role(**kwargs)["Credentials"]
+            metadata = fetcher.fetch_credentials()  # fail now, with a clear line
         except (ClientError, BotoCoreError, ResponseParserError) as exc:
             failure = provider_failure(exc, f"sts:AssumeRole {role_arn}")
             if failure is not None:
                 raise failure from exc
             raise CredentialsError(PROVIDER, f"sts:AssumeRole {role_arn}: {scrub(str(exc))}") \
                 from exc
+        credentials = RefreshableCredentials.create_from_metadata(
+            metadata, refresh_using=fetcher.fetch_credentials, method="assume-role")
+        assumed = botocore.session.Session()
+        assumed.register_component("credential_provider",
+                                   CredentialResolver([_FixedProvider(credentials)]))
         with self._lock:
             self._clients.clear()
-        return boto3.Session(aws_access_key_id=creds["AccessKeyId"],
-                             aws_secret_access_key=creds["SecretAccessKey"],
-                             aws_session_token=creds["SessionToken"],
-                             region_name=self.region)
+        return boto3.Session(botocore_session=assumed, region_name=self.region)
 
     def client(self, service: str, region: str | None = None) -> Any:
         key = (service, region or self.region)

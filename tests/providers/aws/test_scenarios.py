@@ -232,3 +232,21 @@ def test_retry_mode_and_pool_follow_configuration(tmp_path: Path) -> None:
     assert session.config.max_pool_connections == 24
     with aws_environment(tmp_path):
         assert AwsSession().config.retries == {"mode": "standard"}
+
+
+def test_assumed_role_credentials_refresh_before_expiry(tmp_path: Path) -> None:
+    """A long scan must not fail when the first role credentials expire."""
+    from botocore.credentials import RefreshableCredentials
+
+    from auditor.providers.aws._session import AwsSession
+
+    estate = {"buckets": [], "scanner": {"role": {"name": "audit", "external_id": "ext-id"}}}
+    with mocked_estate(estate, tmp_path) as scanner:
+        session = AwsSession(role_arn=scanner["role_arn"], external_id="ext-id")
+        credentials = session.session.get_credentials()
+        assert isinstance(credentials, RefreshableCredentials)
+        assert credentials.get_frozen_credentials().access_key.startswith("ASIA")
+        credentials._expiry_time = credentials._expiry_time.replace(year=2000)  # force expiry
+        assert credentials.refresh_needed()
+        assert credentials.get_frozen_credentials().access_key.startswith("ASIA")
+        assert not credentials.refresh_needed(), "refreshed to a future expiry"
