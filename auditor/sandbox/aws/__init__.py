@@ -1,0 +1,159 @@
+"""AWS stand-in: moto's ThreadedMotoServer on 127.0.0.1, seeded with boto3, recorded by moto.
+
+Seeding writes with throw-away admin keys while moto's IAM enforcement is off. Afterwards the
+sandbox turns enforcement on and hands out the keys of a read-only scanner user, so the denials
+the estate asks for are real AccessDenied answers, and starts moto's request recorder.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import tempfile
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import requests as http
+
+from auditor.sandbox.aws._seed import _ADMIN, S3_SUBRESOURCES, EstateSeeder
+
+__all__ = ["AwsSandbox", "EstateSeeder", "recorded_action"]
+from auditor.sandbox.base import RecordedRequest
+
+
+def recorded_action(method: str, url: str, headers: dict[str, str], body: bytes) -> str:
+    """The AWS operation a recorded request stands for (``service:Operation``)."""
+    target = headers.get("X-Amz-Target") or headers.get("x-amz-target")
+    if target:
+        service = "kms" if target.startswith("TrentService") else target.split("_")[0]
+        return f"{service}:{target.rsplit('.', 1)[-1]}"
+    parts = urlsplit(url)
+    form = parse_qs(body.decode("utf-8", "replace")) if body else {}
+    if "Action" in form:
+        auth = headers.get("Authorization") or headers.get("authorization") or ""
+        scope = auth.split("Credential=", 1)[-1].split(",", 1)[0].split("/")
+        service = scope[3] if len(scope) > 3 else "unknown"
+        return f"{service}:{form['Action'][0]}"
+    query = parse_qs(parts.query, keep_blank_values=True)
+    if parts.path.startswith("/v20180820/"):
+        verb = {"GET": "Get", "PUT": "Put", "DELETE": "Delete"}.get(method, method)
+        last = parts.path.rsplit("/", 1)[-1]
+        return f"s3control:{verb}{last[:1].upper()}{last[1:]}"
+    if parts.path in ("", "/"):
+        return "s3:ListBuckets" if method == "GET" else f"s3:{method}"
+    if method == "GET":
+        sub = next((S3_SUBRESOURCES[k] for k in query if k in S3_SUBRESOURCES), "ListObjects")
+        return f"s3:{sub}"
+    return f"s3:{method}"
+
+
+class AwsSandbox:
+    """The AWS stand-in (implements auditor.sandbox.base.Sandbox)."""
+
+    provider = "aws"
+
+    def __init__(self) -> None:
+        self._server: Any = None
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+        self._recorder_location: str | None = None
+        self._credentials: dict[str, str] = dict(
+            access_key_id=_ADMIN["aws_access_key_id"],
+            secret_access_key=_ADMIN["aws_secret_access_key"])
+        self.regions: list[str] = ["us-east-1"]
+        self.role_arn: str | None = None
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.get_host_and_port()
+        return f"http://{host}:{port}"
+
+    def start(self) -> None:
+        from moto.moto_api import recorder
+        from moto.server import ThreadedMotoServer
+
+        # moto records to ./moto_recording by default; keep it out of the user's directory.
+        self._tmp = tempfile.TemporaryDirectory(prefix="auditor-moto-")
+        self._recorder_location = recorder._location
+        recorder._location = str(Path(self._tmp.name) / "recording.jsonl")
+        # No log line per request, nor a traceback per unimplemented call (clients see a 500).
+        logging.getLogger("werkzeug").setLevel(logging.CRITICAL)
+        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        self._server.start()
+        self._api("reset-auth", b"inf")
+
+    def _api(self, path: str, body: bytes = b"", method: str = "POST") -> str:
+        reply = http.request(method, f"{self.url}/moto-api/{path}", data=body, timeout=30)
+        reply.raise_for_status()
+        return reply.text
+
+    def _client(self, service: str, region: str) -> Any:
+        import boto3
+
+        from auditor.providers.aws._session import strip_account_label
+
+        client = boto3.client(service, region_name=region, endpoint_url=self.url, **_ADMIN)
+        if service == "s3control":
+            client.meta.events.register("before-sign.s3-control", strip_account_label)
+        return client
+
+    def seed(self, estate: dict[str, Any]) -> None:
+        section = estate.get("aws", estate) if isinstance(estate, dict) else {}
+        self._api("recorder/stop-recording")
+        self._api("reset-auth", b"inf")
+        found = {b["region"] for b in section.get("buckets", [])} | {
+            k["region"] for k in section.get("keys", [])}
+        self.regions = list(section.get("regions") or sorted(found) or ["us-east-1"])
+        scanner = EstateSeeder(self._client).seed(section)
+        self.role_arn = scanner.pop("role_arn", None)
+        self._credentials = scanner
+        self._api("reset-auth", b"0")  # from now on, IAM decides (the scanner is read-only)
+        self.reset_requests()
+        self._api("recorder/start-recording")
+
+    def scan_options(self) -> dict[str, Any]:
+        return {"region": list(self.regions)}
+
+    def environment(self) -> dict[str, str]:
+        return {
+            "AWS_ACCESS_KEY_ID": self._credentials["access_key_id"],
+            "AWS_SECRET_ACCESS_KEY": self._credentials["secret_access_key"],
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_ENDPOINT_URL": self.url,
+        }
+
+    def requests(self) -> list[RecordedRequest]:
+        out = []
+        for line in self._api("recorder/download-recording", method="GET").splitlines():
+            if not line.strip():
+                continue
+            entry = json.loads(line)
+            body = entry.get("body") or ""
+            raw = base64.b64decode(body) if entry.get("body_encoded") else body.encode()
+            headers = {str(k): str(v) for k, v in (entry.get("headers") or {}).items()}
+            parts = urlsplit(entry["url"])
+            out.append(RecordedRequest(
+                entry["method"], parts.path, parse_qs(parts.query, keep_blank_values=True),
+                {k.lower(): v for k, v in headers.items()}, raw,
+                recorded_action(entry["method"], entry["url"], headers, raw)))
+        return out
+
+    def reset_requests(self) -> None:
+        self._api("recorder/reset-recording")
+
+    def stop(self) -> None:
+        if self._server is None:
+            return
+        from moto.moto_api import recorder
+
+        self._api("recorder/stop-recording")
+        self._api("reset-auth", b"inf")  # IAM enforcement is process-wide in moto
+        self._api("reset")
+        self._server.stop()
+        self._server = None
+        if self._recorder_location is not None:
+            recorder._location = self._recorder_location
+        if self._tmp is not None:
+            self._tmp.cleanup()
+            self._tmp = None
