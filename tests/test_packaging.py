@@ -20,7 +20,10 @@ def test_wheel_ships_data_and_runs_without_source_tree(tmp_path):
     for schema in ("inventory", "check", "report", "config", "mutelist"):
         assert f"auditor/_data/schemas/{schema}.schema.json" in names
     assert "auditor/reports/templates/report.html.j2" in names
-    assert "auditor/data/regions.yaml" in names
+    for data in ("auditor/data/regions.yaml", "auditor/sandbox/estate.yaml",
+                 "auditor/sandbox/demo-mutelist.yaml", "auditor/reports/templates/compare.html.j2",
+                 *(f"auditor/providers/{p}/exposure.yaml" for p in ("aws", "gcp", "alibaba"))):
+        assert data in names, data
     assert any(n.endswith("entry_points.txt") for n in names)
     unpacked = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(unpacked)
