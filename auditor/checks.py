@@ -35,13 +35,14 @@ class Check:
     applies_if: dict[str, Any] | None = None
     frameworks: dict[str, list[str]] = field(default_factory=dict)
     source: str = ""
+    context: tuple[str, ...] = ()
 
     @classmethod
     def from_document(cls, doc: dict[str, Any], source: str) -> Check:
         return cls(doc["id"], doc["title"], doc["safeguard"], doc["resource"], doc["severity"],
                    tuple(doc["reads"]), doc["assert"], doc["rationale"], doc["remediation"],
                    doc.get("params", {}), doc.get("applies_if"), doc.get("frameworks", {}),
-                   source)
+                   source, tuple(doc.get("context", ())))
 
     def defaults(self) -> dict[str, Any]:
         return {name: spec["default"] for name, spec in self.param_specs.items()}
@@ -101,10 +102,11 @@ def load_check_file(path: Path) -> Check:
 def _lint(check: Check) -> None:
     """Semantic rules the JSON Schema cannot state."""
     known = fact_catalog()[check.resource]
-    for i, path in enumerate(check.reads):
-        if path not in known:
-            raise CheckDefinitionError(check.source, f"$.reads[{i}]",
-                                       f"no fact {path!r} on {check.resource}")
+    for key, paths in (("reads", check.reads), ("context", check.context)):
+        for i, path in enumerate(paths):
+            if path not in known:
+                raise CheckDefinitionError(check.source, f"$.{key}[{i}]",
+                                           f"no fact {path!r} on {check.resource}")
     for name, spec in check.param_specs.items():
         _check_schema(spec["schema"], check.source, f"$.params.{name}.schema")
         _validate_param(check, name, spec["default"], check.source, f"$.params.{name}.default",

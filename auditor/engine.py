@@ -51,12 +51,14 @@ def evaluate_one(compiled: CompiledCheck, resource: Resource) -> tuple[Status, s
         found = ", ".join(f"{p}={_show(facts[p].value)}" for p in check.reads)
         return Status.NOT_APPLICABLE, f"not applicable: {found}"
     errors = list(compiled.validator.iter_errors(instance))
+    shown = [p for p in check.context if p in facts and facts[p].decided]
+    context = f" ({', '.join(f'{p}={_show(facts[p].value)}' for p in shown)})" if shown else ""
     if not errors:
         return Status.PASS, ", ".join(f"{p}={_show(facts[p].value)}" for p in check.reads)
     order = {p: i for i, p in enumerate(check.reads)}
     err = min(errors, key=lambda e: (order.get(_fact_of(e), len(order)), -len(e.absolute_path)))
     path = ".".join(str(p) for p in err.absolute_path) or "facts"
-    return Status.FAIL, f"{path}={_show(err.instance)}: {_expected(err)}"
+    return Status.FAIL, f"{path}={_show(err.instance)}: {_expected(err)}{context}"
 
 
 def _fact_of(error: ValidationError) -> str:
@@ -79,7 +81,7 @@ def _expected(error: ValidationError) -> str:
 
 def _evidence(compiled: CompiledCheck, resource: Resource) -> list[Evidence]:
     out = []
-    for path in compiled.check.reads:
+    for path in (*compiled.check.reads, *compiled.check.context):
         fact = resource.facts.get(path)
         if fact is not None:
             out.append(Evidence(path, fact.state.value, fact.value, list(fact.source),

@@ -130,16 +130,21 @@ class Resource:
 
 @dataclass(slots=True)
 class RunError:
-    """A failure recorded during collection (scope: what it concerned)."""
+    """A failure recorded during collection (scope: what it concerned).
+
+    ``kind`` is "listing" when the call that failed lists resources: whatever it would have
+    listed is missing from the inventory, so no finding can stand for it.
+    """
 
     scope: str
     operation: str
     code: str
     message: str = ""
+    kind: str = "call"  # call | listing
 
     def to_dict(self) -> dict[str, str]:
         return {"scope": self.scope, "operation": self.operation, "code": self.code,
-                "message": self.message}
+                "message": self.message, "kind": self.kind}
 
 
 @dataclass(slots=True)

@@ -30,6 +30,8 @@ FORMULAS = {
                 "are derived from a policy and none is hidden; partial if some are not exposed; "
                 "none if none is exposed",
     "comparable": "no compared provider has exposure none for the safeguard",
+    "listing_failures": "listings (buckets, keys, regions) that failed: what they would have "
+                        "listed is in no figure, so every other score covers only what was listed",
 }
 DECIDED = (Status.PASS, Status.FAIL)
 APPLICABLE = (Status.PASS, Status.FAIL, Status.OPAQUE, Status.UNVERIFIED)
@@ -131,9 +133,14 @@ def summarize(report: Report) -> dict[str, Any]:
             "comparable": bool(cells) and all(c["exposure"] not in ("none", "unknown")
                                               for c in cells.values()),
             "providers": cells}
+    gaps: dict[str, list[dict[str, str]]] = defaultdict(list)
+    for run in report.runs:
+        gaps[run.provider] += [{"scope": e.scope, "operation": e.operation, "code": e.code}
+                               for e in run.errors if e.kind == "listing"]
     return {
         "formulas": FORMULAS,
         "providers": {p: {**tally(by_provider[p]), "exposure": exposure.get(p, {}),
+                          "listing_failures": gaps[p],
                           "custody": custody_summary(by_provider[p]),
                           "residency": residency_summary(by_provider[p])}
                       for p in providers},

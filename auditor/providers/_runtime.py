@@ -55,6 +55,15 @@ class ApiLedger:
             self.errors.append(RunError(scope, exc.operation, exc.code, exc.message))
         return Fact.from_call_error(exc)
 
+    def listing_failed(self, scope: str, exc: CallError) -> None:
+        """Record a failed listing: what it would have listed is missing from the inventory.
+
+        Reports count these as coverage gaps, so a refused ListBuckets never reads as a clean
+        estate.
+        """
+        with self._lock:
+            self.errors.append(RunError(scope, exc.operation, exc.code, exc.message, "listing"))
+
     def finish(self, run: ProviderRun) -> ProviderRun:
         run.api_calls = dict(self.calls)
         run.errors = list(self.errors)

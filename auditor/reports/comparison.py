@@ -38,6 +38,8 @@ def _score_rows(matrix: Matrix) -> list[list[str]]:
     for label, key in (("verifiability", "verifiability"), ("provider opacity", "provider_opacity"),
                        ("access gap", "access_gap"), ("pass rate", "pass_rate")):
         rows.append([label] + [_pct(matrix.provider_scores[p].get(key)) for p in matrix.providers])
+    rows.append(["listing failures"] + [str(len(matrix.provider_scores[p].get("listing_failures", [])))
+                                        for p in matrix.providers])
     return rows
 
 
@@ -47,7 +49,18 @@ def render_table(matrix: Matrix) -> str:
            tabulate(_score_rows(matrix), headers=["score", *matrix.providers]),
            _custody_text(matrix)]
     out += [f"{p}: not collected: {why}" for p, why in sorted(matrix.failures.items())]
+    out += _gap_lines(matrix)
     return "\n\n".join(out)
+
+
+def _gap_lines(matrix: Matrix) -> list[str]:
+    """Listings that failed: their resources are missing from every figure above."""
+    lines = []
+    for p in matrix.providers:
+        for gap in matrix.provider_scores[p].get("listing_failures", []):
+            lines.append(f"{p}: {gap['operation']} failed for {gap['scope']} ({gap['code']}): "
+                         "what it lists is missing from every figure")
+    return lines
 
 
 def _custody_text(matrix: Matrix) -> str:
@@ -81,6 +94,7 @@ def render_markdown(matrix: Matrix) -> str:
     lines += ["| " + " | ".join(row) + " |" for row in _score_rows(matrix)]
     for p, why in sorted(matrix.failures.items()):
         lines.append(f"\n**{_md_escape(p)}: not collected:** {_md_escape(why)}")
+    lines += [f"\n**{_md_escape(line)}**" for line in _gap_lines(matrix)]
     return "\n".join(lines) + "\n"
 
 
@@ -88,7 +102,7 @@ def render_html(matrix: Matrix) -> str:
     from auditor.reports.html import _environment
 
     template = _environment().get_template("compare.html.j2")
-    context: dict[str, Any] = {"m": matrix, "lines": cell_lines, "pct": _pct,
+    context: dict[str, Any] = {"m": matrix, "lines": cell_lines, "pct": _pct, "gaps": _gap_lines(matrix),
                                "value": lambda v: clean(value_text(v))}
     return template.render(**context)
 

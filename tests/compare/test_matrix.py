@@ -126,3 +126,19 @@ def test_merge_reports_and_reject_overlap():
         k: v for k, v in report.transparency["providers"]["aws"].items()}
     with pytest.raises(ReportInputError, match=r"also in a\.json"):
         merge_reports([aws_only, aws_only], ["a.json", "b.json"])
+
+
+def test_failed_listing_is_a_coverage_gap_not_a_clean_estate():
+    from auditor.model import RunError
+
+    estate = _estate()
+    estate.runs[0].errors.append(RunError("eu-west-1", "s3:ListBuckets", "AccessDenied",
+                                          "denied", "listing"))
+    estate.runs[0].errors.append(RunError("a1", "s3:GetBucketAcl", "AccessDenied", "", "call"))
+    checks = compile_with_params([c for c in load_checks() if c.id in CHECKS], {}, "t")
+    report = build_report(estate, checks, _exposure)
+    gaps = report.transparency["providers"]["aws"]["listing_failures"]
+    assert gaps == [{"scope": "eu-west-1", "operation": "s3:ListBuckets", "code": "AccessDenied"}]
+    assert report.transparency["providers"]["gcp"]["listing_failures"] == []
+    table = render_comparison(build_matrix(report), "table")
+    assert "aws: s3:ListBuckets failed for eu-west-1 (AccessDenied)" in table

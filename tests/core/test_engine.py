@@ -77,3 +77,16 @@ def test_wanted_facts_are_the_union_of_reads():
         "storage.bucket": frozenset({"versioning.enabled", "versioning.mfa_delete"}),
         "kms.key": frozenset({"key_exposure.is_public"}),
     }
+
+
+def test_context_fact_is_evidence_but_never_decides():
+    check = compile_check(_check("bucket-not-public"))
+    r = _bucket(public_exposure__is_public=Fact.observed(True, "s3:GetBucketPolicyStatus"),
+                public_exposure__reasons=Fact.denied("AccessDenied", "s3:GetBucketAcl"))
+    status, message = evaluate_one(check, r)
+    assert status is Status.FAIL
+    from auditor.engine import finding_for
+
+    evidence = {e.fact: e.state for e in finding_for(check, r).evidence}
+    assert evidence == {"public_exposure.is_public": "observed",
+                        "public_exposure.reasons": "denied"}
