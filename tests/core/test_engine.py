@@ -85,6 +85,7 @@ def test_context_fact_is_evidence_but_never_decides():
                 public_exposure__reasons=Fact.denied("AccessDenied", "s3:GetBucketAcl"))
     status, message = evaluate_one(check, r)
     assert status is Status.FAIL
+    assert message == "public_exposure.is_public=true: expected false"
     from auditor.engine import finding_for
 
     evidence = {e.fact: e.state for e in finding_for(check, r).evidence}
