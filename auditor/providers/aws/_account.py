@@ -33,15 +33,16 @@ def identity(session: AwsSession, caller: Caller) -> Identity:
     return Identity(str(answer["Account"]), partition or "aws")
 
 
-def enabled_regions(session: AwsSession, caller: Caller) -> tuple[list[str], Answer]:
-    """Every region enabled for the account; the session region when that cannot be read."""
+def enabled_regions(session: AwsSession, caller: Caller) -> list[str] | None:
+    """Every region enabled for the account; None when they cannot be listed (recorded as a
+    listing failure)."""
     answer = caller.call(session.client("ec2"), "describe_regions", "ec2:DescribeRegions",
-                         "account", AllRegions=False)
+                         "account", listing=True, AllRegions=False)
     if not answer.ok:
-        return [session.region], answer
+        return None
     regions = sorted(r["RegionName"] for r in (answer.data or {}).get("Regions", [])
                      if r.get("OptInStatus", "opt-in-not-required") != "not-opted-in")
-    return regions or [session.region], answer
+    return regions or [session.region]
 
 
 def account_public_access_block(session: AwsSession, caller: Caller, account: str) -> Answer:

@@ -44,17 +44,39 @@ def encryption_rule(answer: Answer) -> dict[str, Any]:
                 rules[0] if rules else {})
 
 
-def key_reference(raw: BucketRaw) -> tuple[str, str] | None:
-    """(region, key reference) of the KMS key protecting the bucket, if it names one."""
+def _key_ref(raw: BucketRaw) -> str | None:
+    """The KMS key reference in the bucket's default encryption, if it uses KMS."""
     answer = raw.answers.get("encryption")
     if answer is None or not answer.ok or answer.absent:
         return None
     default = encryption_rule(answer).get("ApplyServerSideEncryptionByDefault") or {}
     if ALGORITHMS.get(default.get("SSEAlgorithm")) not in ("KMS", "DSSE"):
         return None
-    ref = default.get("KMSMasterKeyID") or AWS_MANAGED_S3
-    region = raw.region or "us-east-1"
-    return key_region(ref, region), ref
+    return default.get("KMSMasterKeyID") or AWS_MANAGED_S3
+
+
+def key_reference(raw: BucketRaw) -> tuple[str, str] | None:
+    """(region, key reference) of the KMS key protecting the bucket, if it names one.
+
+    None also when the key is named by a bare key id or alias and the bucket's region is
+    unknown: such a reference resolves in the bucket's region, and describing it anywhere
+    else could describe a different key.
+    """
+    ref = _key_ref(raw)
+    region = key_region(ref, raw.region) if ref else None
+    return (region, ref) if ref and region else None
+
+
+def _unknown_region(raw: BucketRaw, op: str) -> Fact:
+    """Why the key cannot be resolved: the bucket's location call failed."""
+    location = raw.location
+    if location is not None and location.error is not None:
+        fact = failed(location, op)
+        return Fact(fact.state, None, fact.source,
+                    f"the bucket's region is unknown, so its key {_key_ref(raw)} cannot be "
+                    f"resolved: {fact.detail}")
+    return Fact.error(f"the bucket's region is unknown, so its key {_key_ref(raw)} cannot be "
+                      "resolved", op)
 
 
 def _encryption(raw: BucketRaw, ctx: BucketContext, out: dict[str, Fact]) -> None:
@@ -102,7 +124,9 @@ def _encryption(raw: BucketRaw, ctx: BucketContext, out: dict[str, Fact]) -> Non
         return
     ref = key_reference(raw)
     info = ctx.keys.get(ref) if ref else None
-    if info is None:
+    if ref is None:
+        level = hsm = enabled = period = _unknown_region(raw, op)
+    elif info is None:
         missing = Fact.error("the protecting key was not read", op, "kms:DescribeKey")
         level = hsm = enabled = period = missing
     else:
@@ -151,6 +175,8 @@ def _policy_component(raw: BucketRaw, flags: dict[str, bool | None], sources: li
     sources.append(status.operation)
     if not status.ok:
         return failed(status)
+    if status.absent:  # NoSuchBucketPolicy: no policy, so no public policy
+        return Fact.observed(False, detail=f"no bucket policy ({status.code})")
     public = ((status.data or {}).get("PolicyStatus") or {}).get("IsPublic")
     detail = None
     if not isinstance(public, bool):
@@ -206,13 +232,19 @@ def _exposure(raw: BucketRaw, ctx: BucketContext, out: dict[str, Fact]) -> None:
         out["public_exposure.reasons"] = Fact.observed(reasons, *source, detail=details or None)
         return
     first = unknown[0]
+    if reasons:
+        # Public for a known reason, whatever the unknown part says; the reasons list is the
+        # known part, and the detail names what could not be read.
+        missing = "; ".join(f"{k} not read ({'/'.join(f.source) or 'unknown'}: {f.detail})"
+                            for k, f in parts.items() if not f.decided)
+        out["public_exposure.is_public"] = Fact.observed(
+            True, *source, detail=f"public through {', '.join(reasons)}; {missing}")
+        out["public_exposure.reasons"] = Fact.observed(
+            reasons, *source, detail=f"partial list: {missing}")
+        return
     failure = Fact(first.state, None, tuple(dict.fromkeys((*first.source, *source))),
                    first.detail)
-    if reasons:  # public for a known reason, whatever the unknown part says
-        out["public_exposure.is_public"] = Fact.observed(
-            True, *source, detail=f"public through {', '.join(reasons)}; other: {first.detail}")
-    else:
-        out["public_exposure.is_public"] = failure
+    out["public_exposure.is_public"] = failure
     out["public_exposure.reasons"] = failure
 
 

@@ -45,8 +45,12 @@ class _Collector:
                                   options.get("external_id"), self.workers)
         self.ident = _account.identity(self.session, self.caller)
         self.regions = _as_list(options.get("region"))
+        # Buckets are filtered by region only when the regions in scope are known.
+        self.scoped = bool(self.regions)
         if not self.regions:
-            self.regions, _ = _account.enabled_regions(self.session, self.caller)
+            listed = _account.enabled_regions(self.session, self.caller)
+            self.scoped = listed is not None
+            self.regions = listed if listed is not None else [self.session.region]
 
     def wants(self, kind: str, paths: Iterable[str] | None = None) -> bool:
         return self.request.wants(kind, *(paths if paths is not None else fact_catalog()[kind]))
@@ -59,11 +63,18 @@ class _Collector:
     def buckets(self, account_pab: Answer | None) -> tuple[list[_s3.BucketRaw], dict[str, str]]:
         if not self.wants(BUCKET):
             return [], {}
-        listed, _failure = _s3.list_buckets(self.session, self.caller)
+        listed = _s3.list_buckets(self.session, self.caller)
         located = self._map(lambda raw: _s3.locate(self.session, self.caller, raw), listed)
         known = {raw.name: raw.region for raw in located if raw.region}
-        # A bucket whose region could not be read stays in scope: it cannot be shown to be out.
-        scoped = [raw for raw in located if raw.region is None or raw.region in self.regions]
+        if self.scoped:
+            # A bucket whose region could not be read stays in scope: it cannot be shown to
+            # be out.
+            scoped = [raw for raw in located if raw.region is None or raw.region in self.regions]
+        else:
+            # The enabled regions could not be listed, but the bucket listing is global: keep
+            # every bucket, and take the regions for keys and EBS from where the buckets are.
+            scoped = located
+            self.regions = sorted({self.session.region, *known.values()})
         calls = _s3.wanted_calls(self.request)
         lock, done = threading.Lock(), [0]
 
@@ -162,7 +173,7 @@ class _Collector:
         return out
 
     def run(self) -> Collection:
-        run = ProviderRun(PROVIDER, [self.ident.account], list(self.regions), utc_now())
+        started = utc_now()
         account_pab = None
         if self.request.wants(BUCKET, *_s3.ACCOUNT_PAB_FACTS) or self.request.wants(
                 ACCOUNT, "public_access_block.enabled"):
@@ -172,6 +183,8 @@ class _Collector:
         wanted_destinations = {name for raw in raws for name in _bucket_state.destinations(raw)}
         destinations = _s3.destination_regions(self.session, self.caller, known,
                                                wanted_destinations)
+        # The regions are final once the buckets are located (see buckets()).
+        run = ProviderRun(PROVIDER, [self.ident.account], list(self.regions), started)
         key_map, key_infos = self.keys(raws)
         ctx = BucketContext(account_pab, key_map, destinations)
         resources = [

@@ -35,19 +35,22 @@ DENIED_CODES = frozenset({
     "AuthorizationError", "Forbidden",
 })
 
-# "This setting is absent" answers: observed values, not failures.
-NOT_CONFIGURED_CODES = frozenset({
-    "NoSuchBucketPolicy",
-    "ServerSideEncryptionConfigurationNotFoundError",
-    "NoSuchPublicAccessBlockConfiguration",
-    "ObjectLockConfigurationNotFoundError",
-    "ReplicationConfigurationNotFoundError",
-    "OwnershipControlsNotFoundError",
-    "NoSuchLifecycleConfiguration",
-    "NoSuchTagSet",
+# "This setting is absent" answers, per operation: observed values, not failures. A code is
+# only "absent" on the operation that documents it; on any other call it is a failure.
+_NO_POLICY = frozenset({"NoSuchBucketPolicy"})
+_NO_PAB = frozenset({"NoSuchPublicAccessBlockConfiguration"})
+NOT_CONFIGURED: dict[str, frozenset[str]] = {
+    "s3:GetBucketEncryption": frozenset({"ServerSideEncryptionConfigurationNotFoundError"}),
+    "s3:GetBucketPolicy": _NO_POLICY,
+    "s3:GetBucketPolicyStatus": _NO_POLICY,  # a bucket without a policy has no policy status
+    "s3:GetPublicAccessBlock": _NO_PAB,
+    "s3control:GetPublicAccessBlock": _NO_PAB,
+    "s3:GetObjectLockConfiguration": frozenset({"ObjectLockConfigurationNotFoundError"}),
+    "s3:GetBucketReplication": frozenset({"ReplicationConfigurationNotFoundError"}),
+    "s3:GetBucketOwnershipControls": frozenset({"OwnershipControlsNotFoundError"}),
     # KMS answers this to GetKeyRotationStatus for keys that cannot rotate automatically.
-    "UnsupportedOperationException",
-})
+    "kms:GetKeyRotationStatus": frozenset({"UnsupportedOperationException"}),
+}
 
 NOT_FOUND_CODES = frozenset({"NoSuchBucket", "NotFoundException", "NoSuchKey", "NotFound"})
 
@@ -81,7 +84,7 @@ def translate(exc: Exception, operation: str) -> CallError:
         message = scrub(error.get("Message") or "")
         if not code:
             code = f"HTTP{status}" if status else "UnknownError"
-        if code in NOT_CONFIGURED_CODES:
+        if code in NOT_CONFIGURED.get(operation, ()):
             return NotConfigured(operation, code, message)
         if code in DENIED_CODES or status == 403:
             return AccessDenied(operation, code, message)
@@ -140,8 +143,10 @@ class Caller:
     def __init__(self, ledger: ApiLedger) -> None:
         self.ledger = ledger
 
-    def call(self, client: Any, method: str, operation: str, scope: str,
-             **kwargs: Any) -> Answer:
+    def call(self, client: Any, method: str, operation: str, scope: str, *,
+             listing: bool = False, **kwargs: Any) -> Answer:
+        """One call; ``listing`` marks a call that lists resources, whose failure leaves them
+        out of the inventory (recorded as a coverage gap)."""
         self.ledger.count(operation)
         try:
             data = getattr(client, method)(**kwargs)
@@ -150,7 +155,10 @@ class Caller:
             error = translate(exc, operation)
             if isinstance(error, NotConfigured):
                 return Answer(operation, code=error.code)
-            self.ledger.failed(scope, error)
+            if listing:
+                self.ledger.listing_failed(scope, error)
+            else:
+                self.ledger.failed(scope, error)
             return Answer(operation, error=error)
         data.pop("ResponseMetadata", None)
         return Answer(operation, data)

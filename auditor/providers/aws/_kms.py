@@ -11,8 +11,9 @@ from auditor.providers.aws._session import AwsSession
 AWS_MANAGED_S3 = "alias/aws/s3"
 
 
-def key_region(ref: str, default: str) -> str:
-    """The region a key reference points into: from its ARN, else ``default``."""
+def key_region(ref: str, default: str | None) -> str | None:
+    """The region a key reference points into: from its ARN, else ``default`` (a bare key id
+    or alias resolves in the region of the caller, here the bucket's)."""
     if ref.startswith("arn:"):
         parts = ref.split(":")
         if len(parts) > 3 and parts[3]:
@@ -65,7 +66,8 @@ def _paginate(caller: Caller, client: Any, method: str, operation: str, scope: s
         kwargs: dict[str, Any] = {"Limit": 1000}
         if marker:
             kwargs["Marker"] = marker
-        answer = caller.call(client, method, operation, scope, **kwargs)
+        # A failed page leaves its keys out of the inventory: recorded as a listing failure.
+        answer = caller.call(client, method, operation, scope, listing=True, **kwargs)
         if not answer.ok:
             return answer, items
         items.extend((answer.data or {}).get(item_key, []))

@@ -17,6 +17,11 @@ KEY_STATES = {
     "PendingReplicaDeletion": "pending_deletion", "PendingImport": "pending_import",
     "Unavailable": "unavailable", "Creating": "unavailable", "Updating": "enabled",
 }
+# AWS KMS generates and uses key material only inside its FIPS 140-3 Security Level 3
+# validated HSMs (shared, multi-tenant; OSCCA-certified in the China Regions); imported
+# material is unwrapped inside them too. A CloudHSM key store holds it in the customer's
+# CloudHSM cluster.
+KMS_HSM = "AWS KMS keeps key material in FIPS 140-3 Level 3 HSMs"
 _XKS_HSM = ("the key is in an external key store: whether the external key manager keeps it in "
             "an HSM is not visible through AWS APIs")
 
@@ -103,7 +108,8 @@ def key_custody(info: KeyInfo) -> tuple[Fact, Fact]:
               + (", multi-Region key" if meta.get("MultiRegion") else ""))
     if manager.value == "provider":
         return (Fact.observed("provider_kms", *src, detail=manager.detail),
-                Fact.observed(False, *src, detail="AWS managed key in the AWS KMS key store"))
+                Fact.observed(True, *src, detail=f"AWS managed key in the AWS KMS key store: "
+                                                 f"{KMS_HSM}"))
     levels = {"AWS_KMS": "customer_kms", "AWS_CLOUDHSM": "customer_kms",
               "EXTERNAL": "customer_imported", "EXTERNAL_KEY_STORE": "external"}
     if origin not in levels:
@@ -111,8 +117,11 @@ def key_custody(info: KeyInfo) -> tuple[Fact, Fact]:
         return bad, bad
     if origin == "EXTERNAL_KEY_STORE":
         hsm = Fact.opaque(_XKS_HSM, *src)
-    else:
-        hsm = Fact.observed(origin == "AWS_CLOUDHSM", *src, detail=detail)
+    elif origin == "AWS_CLOUDHSM":
+        hsm = Fact.observed(True, *src, detail=f"{detail}: key material in the AWS CloudHSM "
+                                                "cluster of the custom key store")
+    else:  # AWS_KMS, or EXTERNAL: imported material is kept in the KMS HSMs too
+        hsm = Fact.observed(True, *src, detail=f"{detail}: {KMS_HSM}")
     return Fact.observed(levels[origin], *src, detail=detail), hsm
 
 
@@ -146,8 +155,8 @@ def key_rotation(info: KeyInfo) -> tuple[Fact, Fact]:
     if period is None:
         return (Fact.observed(True, answer.operation),
                 Fact.observed(365, answer.operation,
-                              detail="RotationPeriodInDays absent from the answer: AWS rotates "
-                                     "at its fixed default of 365 days"))
+                              detail="RotationPeriodInDays absent from the answer: the KMS API "
+                                     "reference gives 365 days as its default value"))
     return Fact.observed(True, answer.operation), Fact.observed(period, answer.operation)
 
 

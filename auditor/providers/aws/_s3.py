@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from auditor.providers.aws._errors import Answer, Caller
+from auditor.errors import ProviderError
+from auditor.providers.aws._errors import PROVIDER, Answer, Caller
 from auditor.providers.aws._normalize import effective_flags, enforced_ownership
 from auditor.providers.aws._session import AwsSession
 from auditor.providers.base import CollectRequest
@@ -71,8 +72,13 @@ def normalize_location(constraint: Any) -> str:
     return normalize_aws_location(str(constraint) if constraint else None)
 
 
-def list_buckets(session: AwsSession, caller: Caller) -> tuple[list[BucketRaw], Answer | None]:
-    """Every bucket (paginated), with its region when the answer carries BucketRegion."""
+def list_buckets(session: AwsSession, caller: Caller) -> list[BucketRaw]:
+    """Every bucket (paginated), with its region when the answer carries BucketRegion.
+
+    A failed later page is recorded as a listing failure and the buckets read so far are
+    kept; when not even the first page can be read, no bucket can be scanned at all and
+    the provider fails (ProviderError).
+    """
     client = session.client("s3", session.region)
     buckets: list[BucketRaw] = []
     token: str | None = None
@@ -80,18 +86,21 @@ def list_buckets(session: AwsSession, caller: Caller) -> tuple[list[BucketRaw], 
         kwargs: dict[str, Any] = {"MaxBuckets": 1000}
         if token:
             kwargs["ContinuationToken"] = token
-        answer = caller.call(client, "list_buckets", "s3:ListBuckets", "s3", **kwargs)
-        if not answer.ok or answer.data is None:
-            return buckets, answer
-        for item in answer.data.get("Buckets", []):
+        answer = caller.call(client, "list_buckets", "s3:ListBuckets", "s3", listing=True,
+                             **kwargs)
+        if answer.error is not None:
+            if token is None:
+                raise ProviderError(PROVIDER, f"cannot list buckets: {answer.error}")
+            return buckets
+        for item in (answer.data or {}).get("Buckets", []):
             raw = BucketRaw(item["Name"])
             if item.get("BucketRegion"):
                 raw.region = item["BucketRegion"]
                 raw.location = answer
             buckets.append(raw)
-        token = answer.data.get("ContinuationToken")
+        token = (answer.data or {}).get("ContinuationToken")
         if not token:
-            return buckets, None
+            return buckets
 
 
 def locate(session: AwsSession, caller: Caller, raw: BucketRaw) -> BucketRaw:

@@ -32,10 +32,10 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "public_access_block.effective": True},
     "demo-us-aws-managed": {  # AWS managed keys always rotate yearly (no call needed)
         "encryption.algorithm": "KMS", "encryption.key_id": None,
-        "key_custody.level": "provider_kms", "key_custody.hsm": False,
+        "key_custody.level": "provider_kms", "key_custody.hsm": True,  # in the KMS HSMs
         "key_rotation.enabled": True, "key_rotation.period_days": 365},
     "demo-us-imported": {
-        "key_custody.level": "customer_imported", "key_custody.hsm": False,
+        "key_custody.level": "customer_imported", "key_custody.hsm": True,
         "key_rotation.enabled": False, "key_rotation.period_days": None},
     "demo-us-hidden-key": {
         "encryption.enabled": True, "encryption.algorithm": "KMS",
@@ -217,6 +217,10 @@ def test_keys(collection: Collection) -> None:
     assert value("sg-retiring", "key.state") == "pending_deletion"
     assert value("us-imported", "key_custody.level") == "customer_imported"
     assert value("de-cloudhsm", "key_custody.hsm") is True
+    # AWS KMS keeps generated and imported key material in its own HSMs.
+    for name in ("eu-data-rotated", "us-imported", "aws/s3"):
+        assert value(name, "key_custody.hsm") is True, name
+        assert "FIPS 140-3 Level 3" in keys[name].facts["key_custody.hsm"].detail
     assert value("sg-xks", "key_custody.level") == "external"
     assert keys["sg-xks"].facts["key_custody.hsm"].state is FactState.OPAQUE
     assert value("us-open-policy", "key_exposure.is_public") is True

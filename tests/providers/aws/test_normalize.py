@@ -18,7 +18,7 @@ from auditor.errors import (
     Throttled,
 )
 from auditor.model import FactState
-from auditor.providers.aws._bucket import BucketContext, bucket_facts
+from auditor.providers.aws._bucket import BucketContext, bucket_facts, key_reference
 from auditor.providers.aws._errors import Answer, provider_failure, scrub, translate
 from auditor.providers.aws._kms import KeyInfo
 from auditor.providers.aws._normalize import key_facts
@@ -32,29 +32,50 @@ def client_error(code: str, status: int, message: str = "msg") -> ClientError:
                         "ResponseMetadata": {"HTTPStatusCode": status}}, "Op")
 
 
-@pytest.mark.parametrize(("code", "status", "kind"), [
-    ("AccessDenied", 403, AccessDenied),
-    ("AllAccessDisabled", 403, AccessDenied),
-    ("AccessDeniedException", 400, AccessDenied),
-    ("SomethingForbidden", 403, AccessDenied),
-    ("NoSuchBucketPolicy", 404, NotConfigured),
-    ("ServerSideEncryptionConfigurationNotFoundError", 404, NotConfigured),
-    ("NoSuchPublicAccessBlockConfiguration", 404, NotConfigured),
-    ("ObjectLockConfigurationNotFoundError", 404, NotConfigured),
-    ("ReplicationConfigurationNotFoundError", 404, NotConfigured),
-    ("OwnershipControlsNotFoundError", 404, NotConfigured),
-    ("NoSuchLifecycleConfiguration", 404, NotConfigured),
-    ("NoSuchBucket", 404, NotFound),
-    ("NotFoundException", 400, NotFound),
-    ("SlowDown", 503, Throttled),
-    ("ThrottlingException", 400, Throttled),
-    ("InternalError", 500, ServiceError),
-    ("InvalidRequest", 400, ServiceError),
+@pytest.mark.parametrize(("operation", "code", "status", "kind"), [
+    ("s3:Op", "AccessDenied", 403, AccessDenied),
+    ("s3:Op", "AllAccessDisabled", 403, AccessDenied),
+    ("kms:Op", "AccessDeniedException", 400, AccessDenied),
+    ("s3:Op", "SomethingForbidden", 403, AccessDenied),
+    ("s3:GetBucketPolicy", "NoSuchBucketPolicy", 404, NotConfigured),
+    ("s3:GetBucketPolicyStatus", "NoSuchBucketPolicy", 404, NotConfigured),
+    ("s3:GetBucketEncryption", "ServerSideEncryptionConfigurationNotFoundError", 404,
+     NotConfigured),
+    ("s3:GetPublicAccessBlock", "NoSuchPublicAccessBlockConfiguration", 404, NotConfigured),
+    ("s3control:GetPublicAccessBlock", "NoSuchPublicAccessBlockConfiguration", 404,
+     NotConfigured),
+    ("s3:GetObjectLockConfiguration", "ObjectLockConfigurationNotFoundError", 404,
+     NotConfigured),
+    ("s3:GetBucketReplication", "ReplicationConfigurationNotFoundError", 404, NotConfigured),
+    ("s3:GetBucketOwnershipControls", "OwnershipControlsNotFoundError", 404, NotConfigured),
+    ("kms:GetKeyRotationStatus", "UnsupportedOperationException", 400, NotConfigured),
+    # A "not configured" code on an operation that does not document it is a failure.
+    ("s3:GetBucketEncryption", "NoSuchLifecycleConfiguration", 404, ServiceError),
+    ("s3:GetBucketAcl", "NoSuchBucketPolicy", 404, ServiceError),
+    ("kms:DescribeKey", "UnsupportedOperationException", 400, ServiceError),
+    ("kms:GetKeyPolicy", "UnsupportedOperationException", 400, ServiceError),
+    ("s3:Op", "NoSuchBucket", 404, NotFound),
+    ("kms:Op", "NotFoundException", 400, NotFound),
+    ("s3:Op", "SlowDown", 503, Throttled),
+    ("kms:Op", "ThrottlingException", 400, Throttled),
+    ("s3:Op", "InternalError", 500, ServiceError),
+    ("s3:Op", "InvalidRequest", 400, ServiceError),
 ])
-def test_translate(code: str, status: int, kind: type) -> None:
-    error = translate(client_error(code, status), "s3:Op")
+def test_translate(operation: str, code: str, status: int, kind: type) -> None:
+    error = translate(client_error(code, status), operation)
     assert type(error) is kind
-    assert error.operation == "s3:Op" and error.code == code
+    assert error.operation == operation and error.code == code
+
+
+def test_unexpected_unsupported_operation_is_an_error_fact() -> None:
+    """UnsupportedOperationException means "cannot rotate" only for GetKeyRotationStatus."""
+    error = translate(client_error("UnsupportedOperationException", 400), "kms:GetKeyPolicy")
+    info = key({"Arn": ARN, "KeyManager": "CUSTOMER", "Origin": "AWS_KMS",
+                "KeyState": "Enabled"})
+    info.policy = Answer("kms:GetKeyPolicy", error=error)
+    fact = key_facts(info, lambda p: p == "key_exposure.is_public")["key_exposure.is_public"]
+    assert fact.state is FactState.ERROR and fact.value is None
+    assert fact.detail.startswith("UnsupportedOperationException")
 
 
 def test_translate_connection_failure_and_provider_failures() -> None:
@@ -87,7 +108,7 @@ def test_describe_key_without_optional_fields() -> None:
     facts = key_facts(info, lambda path: True)
     values = {p: f.value for p, f in facts.items() if p != "key_exposure.is_public"}
     assert values == {"key.manager": "customer", "key.state": "enabled",
-                      "key_custody.level": "customer_kms", "key_custody.hsm": False,
+                      "key_custody.level": "customer_kms", "key_custody.hsm": True,
                       "key_rotation.enabled": True, "key_rotation.period_days": 90}
     assert facts["key_exposure.is_public"].state is FactState.ERROR  # policy never read
 
@@ -218,4 +239,109 @@ def test_a_known_public_reason_decides_is_public_even_if_another_part_is_unknown
     facts = bucket_facts(raw, "arn:aws:s3:::b", BucketContext(account, {}, {}),
                          lambda p: p.startswith("public_exposure"))
     assert facts["public_exposure.is_public"].value is True
-    assert facts["public_exposure.reasons"].state is FactState.DENIED
+    # The known reason is an observed (partial) list; the detail names what was not read.
+    reasons = facts["public_exposure.reasons"]
+    assert reasons.state is FactState.OBSERVED and reasons.value == ["policy"]
+    assert "partial" in reasons.detail and "acl not read" in reasons.detail
+    assert "s3:GetBucketAcl" in reasons.detail and "AccessDenied" in reasons.detail
+
+
+def test_unknown_reason_without_a_known_one_stays_undecided() -> None:
+    raw_denied = Answer("s3:GetBucketAcl", error=AccessDenied("s3:GetBucketAcl", "AccessDenied"))
+    raw = raw_bucket(pab=Answer("s3:GetPublicAccessBlock",
+                                code="NoSuchPublicAccessBlockConfiguration"),
+                     acl=raw_denied, ownership=Answer("s3:GetBucketOwnershipControls",
+                                                      code="OwnershipControlsNotFoundError"),
+                     policy=Answer("s3:GetBucketPolicy", {"Policy": "{}"}),
+                     policy_status=Answer("s3:GetBucketPolicyStatus",
+                                          {"PolicyStatus": {"IsPublic": False}}))
+    account = Answer("s3control:GetPublicAccessBlock", code="NoSuchPublicAccessBlockConfiguration")
+    facts = bucket_facts(raw, "arn:aws:s3:::b", BucketContext(account, {}, {}),
+                         lambda p: p.startswith("public_exposure"))
+    for path in ("public_exposure.is_public", "public_exposure.reasons"):
+        assert facts[path].state is FactState.DENIED, path
+
+
+def test_policy_status_without_a_policy_is_not_public() -> None:
+    """GetBucketPolicyStatus answers NoSuchBucketPolicy when GetBucketPolicy could not tell."""
+    raw = raw_bucket(pab=Answer("s3:GetPublicAccessBlock",
+                                code="NoSuchPublicAccessBlockConfiguration"),
+                     acl=Answer("s3:GetBucketAcl", {"Grants": []}),
+                     ownership=Answer("s3:GetBucketOwnershipControls",
+                                      code="OwnershipControlsNotFoundError"),
+                     policy=Answer("s3:GetBucketPolicy", error=AccessDenied(
+                         "s3:GetBucketPolicy", "AccessDenied")),
+                     policy_status=Answer("s3:GetBucketPolicyStatus", code="NoSuchBucketPolicy"))
+    account = Answer("s3control:GetPublicAccessBlock", code="NoSuchPublicAccessBlockConfiguration")
+    facts = bucket_facts(raw, "arn:aws:s3:::b", BucketContext(account, {}, {}),
+                         lambda p: p.startswith("public_exposure"))
+    assert facts["public_exposure.is_public"].value is False
+    assert facts["public_exposure.reasons"].value == []
+    assert "NoSuchBucketPolicy" in facts["public_exposure.is_public"].detail
+
+
+@pytest.mark.parametrize(("origin", "hsm"), [
+    ("AWS_KMS", True), ("EXTERNAL", True), ("AWS_CLOUDHSM", True), ("EXTERNAL_KEY_STORE", None)])
+def test_hsm_flag_follows_the_key_origin(origin: str, hsm: bool | None) -> None:
+    info = key({"Arn": ARN, "KeyManager": "CUSTOMER", "Origin": origin, "KeyState": "Enabled"})
+    fact = key_facts(info, lambda p: p == "key_custody.hsm")["key_custody.hsm"]
+    if hsm is None:  # the key is outside AWS: nothing shows how it is held
+        assert fact.state is FactState.OPAQUE and "external key store" in fact.detail
+        return
+    assert fact.state is FactState.OBSERVED and fact.value is hsm
+    assert f"Origin {origin}" in fact.detail
+    expected = "CloudHSM" if origin == "AWS_CLOUDHSM" else "FIPS 140-3 Level 3 HSMs"
+    assert expected in fact.detail
+
+
+def test_aws_managed_key_is_in_the_kms_hsms() -> None:
+    info = key({"Arn": ARN, "KeyManager": "AWS", "Origin": "AWS_KMS", "KeyState": "Enabled"})
+    fact = key_facts(info, lambda p: p == "key_custody.hsm")["key_custody.hsm"]
+    assert fact.value is True and "FIPS 140-3 Level 3" in fact.detail
+
+
+def test_rotation_on_without_a_period_is_the_documented_default() -> None:
+    info = key({"Arn": ARN, "KeyManager": "CUSTOMER", "Origin": "AWS_KMS",
+                "KeyState": "Enabled"},
+               Answer("kms:GetKeyRotationStatus", {"KeyRotationEnabled": True}))
+    facts = key_facts(info, lambda p: p.startswith("key_rotation"))
+    assert facts["key_rotation.enabled"].value is True
+    period = facts["key_rotation.period_days"]
+    assert period.state is FactState.OBSERVED and period.value == 365
+    assert "API reference" in period.detail and "default" in period.detail
+
+
+def _kms_bucket(key_id: str | None, location: Answer) -> BucketRaw:
+    raw = BucketRaw("b", None, location)
+    default = {"SSEAlgorithm": "aws:kms"} | ({"KMSMasterKeyID": key_id} if key_id else {})
+    raw.answers["encryption"] = Answer("s3:GetBucketEncryption", {
+        "ServerSideEncryptionConfiguration": {"Rules": [
+            {"ApplyServerSideEncryptionByDefault": default}]}})
+    return raw
+
+
+@pytest.mark.parametrize("key_id", ["1234abcd-12ab-34cd-56ef-1234567890ab", "alias/mine", None])
+def test_unknown_bucket_region_leaves_a_relative_key_unresolved(key_id: str | None) -> None:
+    """A bare key id or alias resolves in the bucket's region: with the region unknown, the
+    key facts carry the location failure instead of a key guessed in another region."""
+    location = Answer("s3:GetBucketLocation",
+                      error=AccessDenied("s3:GetBucketLocation", "AccessDenied", "no"))
+    raw = _kms_bucket(key_id, location)
+    assert key_reference(raw) is None  # nothing to describe
+    other = KeyInfo(key_id or "alias/aws/s3", "us-east-1", Answer("kms:DescribeKey", {
+        "KeyMetadata": {"Arn": ARN, "KeyManager": "CUSTOMER", "Origin": "AWS_KMS"}}))
+    ctx = BucketContext(None, {("us-east-1", key_id or "alias/aws/s3"): other}, {})
+    facts = bucket_facts(raw, "arn:aws:s3:::b", ctx, lambda p: p.startswith(("key_", "enc")))
+    assert facts["encryption.enabled"].value is True
+    for path in ("key_custody.level", "key_custody.hsm", "key_rotation.enabled",
+                 "key_rotation.period_days"):
+        fact = facts[path]
+        assert fact.state is FactState.DENIED and fact.value is None, path
+        assert "s3:GetBucketLocation" in fact.source, path
+        assert "region is unknown" in fact.detail and "AccessDenied" in fact.detail
+
+
+def test_unknown_bucket_region_still_resolves_a_key_arn() -> None:
+    location = Answer("s3:GetBucketLocation",
+                      error=AccessDenied("s3:GetBucketLocation", "AccessDenied"))
+    assert key_reference(_kms_bucket(ARN, location)) == ("eu-west-1", ARN)

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
 import pytest
 from aws_support import aws_environment, by_name, collect, mocked_estate
 
-from auditor.errors import CredentialsError, EndpointError
+from auditor.errors import CredentialsError, EndpointError, ProviderError
 from auditor.model import FactState
+from auditor.providers.aws import AwsAdapter
 from auditor.providers.aws._session import AwsSession
 from auditor.sandbox.base import RecordedRequest, RecordingServer, Reply
 
@@ -105,17 +107,39 @@ def test_every_enabled_region_by_default(tmp_path: Path) -> None:
     assert countries == {"in-virginia": "US", "in-sao-paulo": "BR"}
 
 
-def test_denied_region_listing_falls_back_to_the_session_region(tmp_path: Path) -> None:
+def test_denied_region_listing_keeps_every_bucket(tmp_path: Path) -> None:
+    """S3 lists buckets globally: without the enabled regions, no bucket is filtered out, and
+    keys and EBS settings are read in the buckets' regions plus the session region."""
+    estate = {"regions": [US, EU],
+              "keys": [{"alias": "eu-key", "region": EU}],
+              "buckets": [{"name": "in-virginia", "region": US},
+                          {"name": "in-ireland", "region": EU}],
+              "scanner": {"deny": [{"action": "ec2:DescribeRegions"}]}}
+    with mocked_estate(estate, tmp_path):
+        collection = collect({}, {"storage.bucket": {"encryption.enabled"},
+                                  "kms.key": {"key.manager"},
+                                  "account": {"block_storage_encryption.enabled"}})
+    assert collection.run.regions == [EU, US]
+    assert sorted(by_name(collection, "storage.bucket")) == ["in-ireland", "in-virginia"]
+    assert set(by_name(collection, "kms.key")) == {"eu-key"}
+    assert collection.run.api_calls["kms:ListKeys"] == 2
+    assert {r.region for r in collection.resources if r.kind == "account"} == {US, EU}
+    (error,) = collection.run.errors  # moto says AccessDenied where EC2 says UnauthorizedOperation
+    assert error.operation == "ec2:DescribeRegions"
+    assert error.code in ("AccessDenied", "UnauthorizedOperation")
+    assert error.kind == "listing"  # a coverage gap, not a fact
+    assert collection.run.status == "partial"
+
+
+def test_explicit_regions_still_filter_buckets(tmp_path: Path) -> None:
     estate = {"buckets": [{"name": "in-virginia", "region": US},
                           {"name": "in-ireland", "region": EU}],
               "scanner": {"deny": [{"action": "ec2:DescribeRegions"}]}}
     with mocked_estate(estate, tmp_path):
-        collection = collect({}, {"storage.bucket": {"encryption.enabled"}})
-    assert collection.run.regions == [US]
+        collection = collect({"region": [US]}, {"storage.bucket": {"encryption.enabled"}})
     assert [r.name for r in collection.resources] == ["in-virginia"]
-    (error,) = collection.run.errors  # moto says AccessDenied where EC2 says UnauthorizedOperation
-    assert error.operation == "ec2:DescribeRegions"
-    assert error.code in ("AccessDenied", "UnauthorizedOperation")
+    assert "ec2:DescribeRegions" not in collection.run.api_calls
+    assert collection.run.status == "complete"
 
 
 def test_denied_location_keeps_the_bucket_in_scope(tmp_path: Path) -> None:
@@ -133,16 +157,55 @@ def test_denied_location_keeps_the_bucket_in_scope(tmp_path: Path) -> None:
         assert bucket.facts[path].source == ("s3:GetBucketLocation",)
 
 
-def test_denied_bucket_listing_is_recorded_not_hidden(tmp_path: Path) -> None:
+def test_denied_bucket_listing_fails_the_provider_clearly(tmp_path: Path) -> None:
+    """No bucket at all can be listed: the provider could not be scanned, not a clean estate."""
     estate = {"buckets": [{"name": "unseen", "region": US}],
               "scanner": {"deny": [{"action": "s3:ListAllMyBuckets"}]}}
     with mocked_estate(estate, tmp_path):
-        collection = collect({"region": [US]}, {"storage.bucket": {"encryption.enabled"},
-                                                "account": {"public_access_block.enabled"}})
-    assert [r.kind for r in collection.resources] == ["account"]
-    assert collection.run.status == "partial"
-    assert [(e.operation, e.code) for e in collection.run.errors] == [
-        ("s3:ListBuckets", "AccessDenied")]
+        with pytest.raises(ProviderError, match="cannot list buckets") as caught:
+            collect({"region": [US]}, {"storage.bucket": {"encryption.enabled"},
+                                       "account": {"public_access_block.enabled"}})
+        # Without bucket facts wanted, ListBuckets is not called and the account is read.
+        accounts = collect({"region": [US]}, {"account": {"public_access_block.enabled"}})
+    assert type(caught.value) is ProviderError
+    assert "s3:ListBuckets: AccessDenied" in caught.value.reason
+    assert [r.kind for r in accounts.resources] == ["account"]
+    assert "s3:ListBuckets" not in accounts.run.api_calls
+
+
+_DENIED_LOCATION_ESTATE = {
+    "keys": [{"alias": "eu-key", "region": EU, "rotation": True}],
+    "buckets": [
+        {"name": "by-alias", "region": EU,
+         "encryption": {"algorithm": "aws:kms", "key": "alias/eu-key"}},
+        {"name": "by-default-key", "region": EU, "encryption": {"algorithm": "aws:kms"}},
+        {"name": "by-arn", "region": EU, "encryption": {"algorithm": "aws:kms", "key": "eu-key"}},
+    ],
+    "scanner": {"deny": [{"action": "s3:GetBucketLocation"}]},
+}
+
+
+def test_denied_location_leaves_a_relative_key_unresolved(tmp_path: Path) -> None:
+    """A bare alias resolves in the bucket's (unknown) region: no DescribeKey elsewhere."""
+    with mocked_estate(_DENIED_LOCATION_ESTATE, tmp_path):
+        collection = collect({"region": [EU]}, {"storage.bucket": {
+            "encryption.key_id", "key_custody.level", "key_custody.hsm",
+            "key_rotation.enabled", "key_rotation.period_days"}})
+    buckets = by_name(collection, "storage.bucket")
+    profile = AwsAdapter().exposure_profile()
+    for name in ("by-alias", "by-default-key"):
+        assert buckets[name].region == "unknown"
+        for path in ("key_custody.level", "key_custody.hsm", "key_rotation.enabled",
+                     "key_rotation.period_days"):
+            fact = buckets[name].facts[path]
+            assert fact.state is FactState.DENIED, (name, path, fact)
+            assert "s3:GetBucketLocation" in fact.source
+            assert "region is unknown" in fact.detail
+            assert set(fact.source) <= set(profile["storage.bucket"][path].operations)
+    # A key ARN names its region: that key is still described, once.
+    assert buckets["by-arn"].facts["key_custody.level"].value == "customer_kms"
+    assert buckets["by-arn"].facts["key_rotation.enabled"].value is True
+    assert collection.run.api_calls["kms:DescribeKey"] == 1
 
 
 def test_wrong_external_id_cannot_assume_the_role(tmp_path: Path) -> None:
@@ -250,3 +313,71 @@ def test_assumed_role_credentials_refresh_before_expiry(tmp_path: Path) -> None:
         assert credentials.refresh_needed()
         assert credentials.get_frozen_credentials().access_key.startswith("ASIA")
         assert not credentials.refresh_needed(), "refreshed to a future expiry"
+
+
+_KEY_ARN = f"arn:aws:kms:{EU}:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+_KMS_JSON = "application/x-amz-json-1.1"
+
+
+def _kms_reply(target: str, body: dict) -> Reply:
+    """KMS answers in the API reference's shapes; the second ListKeys page fails."""
+    if target == "ListKeys":
+        if body.get("Marker"):
+            return Reply(500, b'{"__type": "KMSInternalException", "message": "try later"}',
+                         _KMS_JSON)
+        page = {"Keys": [{"KeyId": _KEY_ARN.rsplit("/", 1)[-1], "KeyArn": _KEY_ARN}],
+                "Truncated": True, "NextMarker": "page-2"}
+    elif target == "ListAliases":
+        page = {"Aliases": [], "Truncated": False}
+    else:  # DescribeKey
+        page = {"KeyMetadata": {"KeyId": _KEY_ARN.rsplit("/", 1)[-1], "Arn": _KEY_ARN,
+                                "KeyManager": "CUSTOMER", "Origin": "AWS_KMS",
+                                "KeyState": "Enabled"}}
+    return Reply(200, json.dumps(page).encode(), _KMS_JSON)
+
+
+def _paged_listings(request: RecordedRequest) -> Reply:
+    """STS, S3 and KMS: the first page of each listing answers, the next one fails."""
+    headers = {k.lower(): v for k, v in request.headers.items()}
+    target = headers.get("x-amz-target", "")
+    if target:
+        return _kms_reply(target.rsplit(".", 1)[-1], json.loads(request.body or b"{}"))
+    if request.method == "POST":
+        return Reply(200, _IDENTITY, "text/xml")
+    bucket = request.path.strip("/")
+    if not bucket:
+        if "continuation-token" in request.query:
+            body = "<Error><Code>InternalError</Code><Message>try later</Message></Error>"
+            return Reply(500, body.encode(), "application/xml")
+        body = (f"<ListAllMyBucketsResult {_S3}><Buckets><Bucket><Name>first-page</Name>"
+                "<CreationDate>2024-01-01T00:00:00Z</CreationDate></Bucket></Buckets>"
+                "<ContinuationToken>page-2</ContinuationToken></ListAllMyBucketsResult>")
+        return Reply(200, body.encode(), "application/xml")
+    if "location" in request.query:
+        return Reply(200, f"<LocationConstraint {_S3}>{EU}</LocationConstraint>".encode(),
+                     "application/xml")
+    body = ("<Error><Code>ServerSideEncryptionConfigurationNotFoundError</Code>"
+            "<Message>none</Message></Error>")
+    return Reply(404, body.encode(), "application/xml")
+
+
+def test_failed_later_pages_are_listing_gaps(tmp_path: Path) -> None:
+    """What the first pages listed is kept; the failed pages are recorded as listing gaps."""
+    server = RecordingServer(_paged_listings, allowed_methods=frozenset({"GET", "POST"}))
+    server.start()
+    try:
+        with aws_environment(tmp_path, AWS_ENDPOINT_URL=server.url, AWS_MAX_ATTEMPTS="1"):
+            collection = collect({"region": [EU]}, {"storage.bucket": {"encryption.enabled"},
+                                                    "kms.key": {"key.manager"}})
+    finally:
+        server.stop()
+    assert by_name(collection, "storage.bucket")["first-page"].facts[
+        "encryption.enabled"].value is False
+    assert by_name(collection, "kms.key")["1234abcd-12ab-34cd-56ef-1234567890ab"].facts[
+        "key.manager"].value == "customer"
+    gaps = sorted((e.operation, e.code, e.scope, e.kind) for e in collection.run.errors)
+    assert gaps == [("kms:ListKeys", "KMSInternalException", f"kms/{EU}", "listing"),
+                    ("s3:ListBuckets", "InternalError", "s3", "listing")]
+    assert collection.run.status == "partial"
+    assert collection.run.api_calls["s3:ListBuckets"] == 2
+    assert collection.run.api_calls["kms:ListKeys"] == 2
