@@ -19,6 +19,7 @@ from auditor.providers.alibaba import _kms, _oss
 from auditor.providers.alibaba._errors import CREDENTIAL_CODES, Caller, RetryPolicy
 from auditor.providers.alibaba._normalize import (
     PROVIDER,
+    UNKNOWN_ACCOUNT,
     Answer,
     BucketRaw,
     Locate,
@@ -96,6 +97,14 @@ class Collector:
             self.ledger.failed(scope, exc)
             return Answer(source, error=exc)
 
+    def listing(self, scope: str, source: str, fn: Callable[[], Any]) -> Answer:
+        """A listing call: its failure is recorded as a coverage gap (kind "listing")."""
+        try:
+            return Answer(source, fn())
+        except CallError as exc:
+            self.ledger.listing_failed(scope, exc)
+            return Answer(source, error=exc)
+
     def once(self, key: tuple[str, ...], compute: Callable[[], T]) -> T:
         with self._lock:
             slot = self._once.setdefault(key, _Once())
@@ -108,7 +117,9 @@ class Collector:
                           endpoint_overridden=self.session.endpoint_overridden)
         home = self.regions[0] if self.regions else DEFAULT_REGION
         listing = self._list_buckets(home)
-        account = listing.owner or "unknown"
+        account = listing.owner or UNKNOWN_ACCOUNT
+        if listing.error is not None:  # a later page failed: keep what was listed
+            self.ledger.listing_failed(account, listing.error)
         located = bounded_map(self._locate, listing.buckets, self.request.max_workers)
         # A bucket whose region cannot be read stays in, with that failure on its facts.
         buckets = [(b, where) for b, where in located
@@ -178,7 +189,7 @@ class Collector:
 
     def service_key(self, region: str) -> Answer:
         """The OSS service key of a region, found through its alias alias/acs/oss."""
-        aliases = self.once(("aliases", region), lambda: self.attempt(
+        aliases = self.once(("aliases", region), lambda: self.listing(
             region, "kms:ListAliases",
             lambda: _kms.list_aliases(self.session.kms(region), self.call, region)))
         if not aliases.ok:
@@ -192,10 +203,13 @@ class Collector:
     def _keys(self, regions: list[str], raws: list[BucketRaw], account: str) -> list[Resource]:
         listed: list[tuple[str, dict[str, str]]] = []
         for region in regions:
-            keys = self.attempt(region, "kms:ListKeys", lambda r=region: _kms.list_keys(
+            keys = self.listing(region, "kms:ListKeys", lambda r=region: _kms.list_keys(
                 self.session.kms(r), self.call, r))
             if keys.ok:
-                listed.extend((region, k) for k in keys.value)
+                found, later_page_failed = keys.value
+                if later_page_failed is not None:  # keep the pages that answered
+                    self.ledger.listing_failed(region, later_page_failed)
+                listed.extend((region, k) for k in found)
         answers = bounded_map(lambda item: (item[0], item[1], self.describe(
             item[0], item[1]["KeyId"])), listed, self.request.max_workers)
         seen: dict[str, tuple[str, Answer, str | None]] = {}

@@ -28,17 +28,20 @@ from auditor.providers._runtime import ApiLedger, RetryPolicy
 
 T = TypeVar("T")
 
-# Documented "nothing configured" answers: observed values, not failures.
-NOT_CONFIGURED_CODES = frozenset({
-    "NoSuchBucketPolicy",
-    "NoSuchWORMConfiguration",
-    "NoSuchServerSideEncryptionRule",
-    "NoSuchPublicAccessBlockConfiguration",
-    "NoSuchBucketLoggingConfiguration",
-    "NoSuchReplicationConfiguration",
-    "NoSuchHttpsConfig",
-    "NoSuchHttpsConfiguration",
-})
+# Documented "nothing configured" answers, per operation: observed values, not failures.
+# Any other NoSuch* code is an error: an undocumented absence is never read as "off".
+NOT_CONFIGURED_CODES: dict[str, frozenset[str]] = {
+    "oss:GetBucketPolicy": frozenset({"NoSuchBucketPolicy"}),
+    # No policy at all: nothing can be public through one.
+    "oss:GetBucketPolicyStatus": frozenset({"NoSuchBucketPolicy"}),
+    "oss:GetBucketWorm": frozenset({"NoSuchWORMConfiguration"}),
+    "oss:GetBucketEncryption": frozenset({"NoSuchServerSideEncryptionRule"}),
+    "oss:GetBucketReplication": frozenset({"NoSuchReplicationConfiguration"}),
+    # Not in the API reference; the provider's own Terraform provider reads it as "not set".
+    "oss:GetBucketHttpsConfig": frozenset({"NoSuchHttpsConfig"}),
+    # GetBucketLogging, GetBucketVersioning and the Block Public Access reads answer 200 with
+    # an empty or false configuration when nothing is set: no code of theirs means "off".
+}
 # "NoSuch..." codes that name a missing resource rather than a missing setting.
 NOT_FOUND_CODES = frozenset({
     "NoSuchBucket", "NoSuchKey", "NoSuchUpload",
@@ -67,10 +70,13 @@ Scrub = Callable[[str], str]
 
 def _classify(operation: str, code: str, status: int, message: str) -> tuple[CallError, bool]:
     """(translated error, retryable)."""
-    if code in NOT_CONFIGURED_CODES or (code.startswith("NoSuch") and code not in NOT_FOUND_CODES):
+    if code in NOT_CONFIGURED_CODES.get(operation, frozenset()):
         return NotConfigured(operation, code, message), False
     if code in NOT_FOUND_CODES:
         return NotFound(operation, code, message), False
+    if code.startswith("NoSuch"):
+        # Not a documented "not configured" answer of this operation: unknown, not "off".
+        return ServiceError(operation, code, message), False
     if code in THROTTLING_CODES or code.startswith("Throttling") or status == 429:
         return Throttled(operation, code, message), True
     if code in DENIED_CODES or code.startswith("Forbidden") or status == 403:

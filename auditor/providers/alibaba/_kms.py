@@ -11,7 +11,7 @@ from typing import Any
 from alibabacloud_kms20160120 import models as kms_models
 from alibabacloud_kms20160120.client import Client as KmsClient
 
-from auditor.errors import ServiceError
+from auditor.errors import CallError, ServiceError
 from auditor.providers.alibaba._errors import Caller
 
 PAGE_SIZE = 100  # the KMS maximum for PageSize
@@ -25,20 +25,30 @@ def arn_region(arn: str | None) -> str | None:
     return parts[2] or None
 
 
-def list_keys(client: KmsClient, call: Caller, region: str) -> list[dict[str, str]]:
-    """Every key in the region: [{"KeyId", "KeyArn"}]."""
+def list_keys(client: KmsClient, call: Caller, region: str,
+              ) -> tuple[list[dict[str, str]], CallError | None]:
+    """Every key in the region: ([{"KeyId", "KeyArn"}], None).
+
+    A failed first page raises; a failed later page returns the keys listed so far with
+    the error (the keys after it are missing).
+    """
     keys: list[dict[str, str]] = []
     page = 1
     while True:
         request = kms_models.ListKeysRequest(page_number=page, page_size=PAGE_SIZE)
-        body = call("kms:ListKeys", lambda r=request: client.list_keys(r)).body
+        try:
+            body = call("kms:ListKeys", lambda r=request: client.list_keys(r)).body
+        except CallError as exc:
+            if page == 1:
+                raise
+            return keys, exc
         entries = body.keys.key if body.keys is not None and body.keys.key else []
         for entry in entries:
             if arn_region(entry.key_arn) in (None, region):
                 keys.append({"KeyId": entry.key_id, "KeyArn": entry.key_arn})
         total = int(body.total_count or 0)
         if not entries or page * PAGE_SIZE >= total:
-            return keys
+            return keys, None
         page += 1
 
 

@@ -9,11 +9,12 @@ from typing import Any
 from auditor.errors import CallError
 from auditor.model import Fact
 from auditor.providers.alibaba import _keys
-from auditor.providers.alibaba._policy import PolicyParseError, tls_enforcement
+from auditor.providers.alibaba._policy import PolicyParseError, TlsUndecided, tls_enforcement
 
 Locate = Callable[[str, str], tuple[str | None, str | None, bool]]
 Wanted = Callable[[str], bool]
 PROVIDER = "alibaba"
+UNKNOWN_ACCOUNT = "unknown"  # the listing named no owner
 PUBLIC_ACLS = frozenset({"public-read", "public-read-write"})
 OSS_MANAGED = ("OSS-managed key (SSE-OSS): OSS does not disclose how it is held or rotated")
 
@@ -76,23 +77,17 @@ def _first_failure(*answers: Answer | None) -> Answer | None:
 
 def _key_facts_from(key: Answer, enc: Answer) -> dict[str, Fact]:
     """custody level, hsm and rotation of the bucket from its described KMS key."""
+    names = ("key_custody.level", "key_custody.hsm", "key_rotation.enabled",
+             "key_rotation.period_days")
     sources = sources_of(enc, key)
     if not key.ok:
-        fact = key.failure(enc.source)
-        return dict.fromkeys(("key_custody.level", "key_custody.hsm", "key_rotation.enabled",
-                              "key_rotation.period_days"), fact)
+        return dict.fromkeys(names, key.failure(enc.source))
     try:
         prof = _keys.profile(key.value)
     except _keys.KeyMetadataError as exc:
-        fact = Fact.error(str(exc), *sources)
-        return dict.fromkeys(("key_custody.level", "key_custody.hsm", "key_rotation.enabled",
-                              "key_rotation.period_days"), fact)
-    return {
-        "key_custody.level": observed(prof.level, *sources),
-        "key_custody.hsm": observed(prof.hsm, *sources),
-        "key_rotation.enabled": observed(prof.rotation_enabled, *sources, detail=prof.rotation_detail),
-        "key_rotation.period_days": observed(prof.period_days, *sources, detail=prof.rotation_detail),
-    }
+        return dict.fromkeys(names, Fact.error(str(exc), *sources))
+    facts = _keys.key_facts(prof, *sources)
+    return {name: facts[name] for name in names}
 
 
 def encryption_facts(raw: BucketRaw) -> dict[str, Fact]:
@@ -178,12 +173,17 @@ def public_facts(raw: BucketRaw) -> dict[str, Fact]:
     elif not effective.decided:
         facts["public_exposure.is_public"] = facts["public_exposure.reasons"] = Fact(
             effective.state, None, sources, effective.detail)
+    elif unknown is not None and found:
+        # Public for a known reason; the list is partial: say which source is missing.
+        unread = "; ".join(f"{ans.source} could not be read ({ans.failure().state.value}: "
+                           f"{ans.failure().detail})" for ans in (acl, status) if not ans.ok)
+        facts["public_exposure.is_public"] = observed(
+            True, *sources, detail=f"public through {found}; {unread}")
+        facts["public_exposure.reasons"] = observed(
+            found, *sources, detail=f"partial list: {unread}")
     elif unknown is not None:
-        facts["public_exposure.reasons"] = unknown.failure(*sources)
-        facts["public_exposure.is_public"] = (
-            observed(True, *sources, detail=f"public through {found}; "
-                                         f"{unknown.source} could not be read")
-            if found else unknown.failure(*sources))
+        facts["public_exposure.is_public"] = facts["public_exposure.reasons"] = \
+            unknown.failure(*sources)
     else:
         facts["public_exposure.is_public"] = observed(bool(found), *sources)
         facts["public_exposure.reasons"] = observed(found, *sources)
@@ -197,12 +197,21 @@ def tls_facts(raw: BucketRaw) -> dict[str, Fact]:
     if not policy.ok:
         return {"tls_enforced.required": policy.failure()}
     sources = sources_of(policy, https)
+    account = None if raw.account == UNKNOWN_ACCOUNT else raw.account
     try:
         verdict = tls_enforcement(policy.value, raw.name,
-                                   region_id(raw.region.value) if raw.region.ok else "",
-                                   raw.account)
+                                   region_id(raw.region.value) if raw.region.ok else None,
+                                   account)
     except PolicyParseError as exc:
         return {"tls_enforced.required": Fact.error(str(exc), *sources)}
+    except TlsUndecided as exc:
+        unread = []
+        if account is None:
+            unread.append("the bucket owner (ListBuckets named no Owner)")
+        if not raw.region.ok:
+            unread.append(f"the bucket region ({raw.region.failure().detail})")
+        return {"tls_enforced.required": Fact.error(
+            f"{exc}; could not read {' or '.join(unread)}", *sources)}
     detail = verdict.detail
     if https is not None and https.ok:
         tls = https.value

@@ -10,7 +10,7 @@ from typing import Any
 
 import alibabacloud_oss_v2 as oss
 
-from auditor.errors import NotConfigured, ServiceError
+from auditor.errors import CallError, NotConfigured, ServiceError
 from auditor.providers.alibaba._errors import Caller
 
 LIST_PAGE_SIZE = 1000  # the OSS maximum for max-keys
@@ -27,15 +27,25 @@ class Listing:
     owner: str | None
     buckets: list[ListedBucket] = field(default_factory=list)
     pages: int = 0
+    error: CallError | None = None  # a later page failed: the buckets after it are missing
 
 
 def list_buckets(client: oss.Client, call: Caller, page_size: int = LIST_PAGE_SIZE) -> Listing:
-    """Every bucket of the account, following ``NextMarker`` across pages."""
+    """Every bucket of the account, following ``NextMarker`` across pages.
+
+    A failed first page raises; a failed later page keeps what was listed, with the error.
+    """
     listing = Listing(owner=None)
     marker: str | None = None
     while True:
         request = oss.ListBucketsRequest(marker=marker, max_keys=page_size)
-        result = call("oss:ListBuckets", lambda r=request: client.list_buckets(r))
+        try:
+            result = call("oss:ListBuckets", lambda r=request: client.list_buckets(r))
+        except CallError as exc:
+            if not listing.pages:
+                raise
+            listing.error = exc
+            return listing
         listing.pages += 1
         if result.owner is not None and result.owner.id:
             listing.owner = str(result.owner.id)
@@ -88,7 +98,6 @@ def bucket_info(client: oss.Client, call: Caller, bucket: str) -> dict[str, Any]
         "logging": logging,
         "block_public_access": (info.block_public_access
                                 if info.block_public_access is not None else ABSENT),
-        "crr": info.cross_region_replication or ABSENT,
     }
 
 
@@ -120,11 +129,9 @@ def bucket_versioning(client: oss.Client, call: Caller, bucket: str) -> str | No
 
 
 def bucket_logging(client: oss.Client, call: Caller, bucket: str) -> dict[str, str] | None:
-    try:
-        result = call("oss:GetBucketLogging", lambda: client.get_bucket_logging(
-            oss.GetBucketLoggingRequest(bucket=bucket)))
-    except NotConfigured:
-        return None
+    # No logging answers an empty BucketLoggingStatus, not an error.
+    result = call("oss:GetBucketLogging", lambda: client.get_bucket_logging(
+        oss.GetBucketLoggingRequest(bucket=bucket)))
     status = result.bucket_logging_status
     enabled = status.logging_enabled if status is not None else None
     if enabled is None or not enabled.target_bucket:
@@ -133,21 +140,16 @@ def bucket_logging(client: oss.Client, call: Caller, bucket: str) -> dict[str, s
 
 
 def bucket_public_access_block(client: oss.Client, call: Caller, bucket: str) -> bool:
-    try:
-        result = call("oss:GetBucketPublicAccessBlock", lambda: client.get_bucket_public_access_block(
-            oss.GetBucketPublicAccessBlockRequest(bucket=bucket)))
-    except NotConfigured:
-        return False
+    # Never set answers BlockPublicAccess false; no error code means "off".
+    result = call("oss:GetBucketPublicAccessBlock", lambda: client.get_bucket_public_access_block(
+        oss.GetBucketPublicAccessBlockRequest(bucket=bucket)))
     config = result.public_access_block_configuration
     return bool(config is not None and config.block_public_access)
 
 
 def account_public_access_block(client: oss.Client, call: Caller) -> bool:
-    try:
-        result = call("oss:GetPublicAccessBlock", lambda: client.get_public_access_block(
-            oss.GetPublicAccessBlockRequest()))
-    except NotConfigured:
-        return False
+    result = call("oss:GetPublicAccessBlock", lambda: client.get_public_access_block(
+        oss.GetPublicAccessBlockRequest()))
     config = result.public_access_block_configuration
     return bool(config is not None and config.block_public_access)
 
@@ -157,7 +159,7 @@ def bucket_policy_status(client: oss.Client, call: Caller, bucket: str) -> bool:
         result = call("oss:GetBucketPolicyStatus", lambda: client.get_bucket_policy_status(
             oss.GetBucketPolicyStatusRequest(bucket=bucket)))
     except NotConfigured:
-        return False  # no policy, nothing public through it
+        return False  # NoSuchBucketPolicy: no policy, nothing public through it
     status = result.policy_status
     if status is None or status.is_public is None:
         raise_unparsable("oss:GetBucketPolicyStatus", "no <IsPublic> element")
@@ -178,7 +180,7 @@ def bucket_https_config(client: oss.Client, call: Caller, bucket: str) -> dict[s
         result = call("oss:GetBucketHttpsConfig", lambda: client.get_bucket_https_config(
             oss.GetBucketHttpsConfigRequest(bucket=bucket)))
     except NotConfigured:
-        return {"enabled": False, "versions": []}
+        return {"enabled": False, "versions": []}  # NoSuchHttpsConfig
     tls = result.https_configuration.tls if result.https_configuration is not None else None
     if tls is None:
         return {"enabled": False, "versions": []}

@@ -85,24 +85,52 @@ def _covers_all_objects(path: str, bucket: str) -> bool:
     return not any(c in prefix for c in "*?[") and f"{bucket}/".startswith(prefix)
 
 
-def _resource_scope(statement: dict[str, Any], bucket: str, region: str,
-                    account: str | None) -> tuple[bool, bool]:
-    """(covers the bucket itself, covers every object in it)."""
+@dataclass(frozen=True, slots=True)
+class _Scope:
+    """What a statement's resources cover: surely, and if the unread owner/region matched."""
+
+    bucket: bool
+    objects: bool
+    bucket_if_unknown: bool
+    objects_if_unknown: bool
+    unknown: tuple[str, ...]  # why some resources could not be placed
+
+
+def _resource_scope(statement: dict[str, Any], bucket: str, region: str | None,
+                    account: str | None) -> _Scope:
+    """The bucket's coverage by ``statement``; ``region``/``account`` None when not read.
+
+    A resource naming a specific region or account cannot be placed when ours is unknown:
+    it counts only in the ``*_if_unknown`` flags, never as a match or a miss.
+    """
     if "NotResource" in statement:
-        return False, False
-    bucket_ok = objects_ok = False
+        return _Scope(False, False, False, False, ())
+    sure = [False, False]
+    maybe = [False, False]
+    unknown: list[str] = []
     for raw in _as_list(statement.get("Resource")):
         split = _split_resource(str(raw))
         if split is None:
             continue
         res_region, res_account, path = split
-        if res_region and not any(fnmatchcase(r, res_region) for r in (region, f"oss-{region}")):
-            continue
-        if res_account and account is not None and not fnmatchcase(account, res_account):
-            continue
-        bucket_ok = bucket_ok or _covers_bucket(path, bucket)
-        objects_ok = objects_ok or _covers_all_objects(path, bucket)
-    return bucket_ok, objects_ok
+        undecided: list[str] = []
+        if res_region and res_region != "*":
+            if region is None:
+                undecided.append(f"region {res_region!r}")
+            elif not any(fnmatchcase(r, res_region) for r in (region, f"oss-{region}")):
+                continue
+        if res_account and res_account != "*":
+            if account is None:
+                undecided.append(f"account {res_account!r}")
+            elif not fnmatchcase(account, res_account):
+                continue
+        covers = (_covers_bucket(path, bucket), _covers_all_objects(path, bucket))
+        target = maybe if undecided else sure
+        target[0] = target[0] or covers[0]
+        target[1] = target[1] or covers[1]
+        if undecided and any(covers):
+            unknown.append(f"{raw} names {' and '.join(undecided)}")
+    return _Scope(sure[0], sure[1], sure[0] or maybe[0], sure[1] or maybe[1], tuple(unknown))
 
 
 def _condition_shape(statement: dict[str, Any]) -> tuple[bool, list[str]]:
@@ -125,12 +153,21 @@ def _condition_shape(statement: dict[str, Any]) -> tuple[bool, list[str]]:
     return secure_false, others
 
 
-def tls_enforcement(document: str | None, bucket: str, region: str,
+class TlsUndecided(ValueError):
+    """A statement would decide the verdict, but names a region or account we could not read."""
+
+
+def tls_enforcement(document: str | None, bucket: str, region: str | None,
                     account: str | None) -> TlsVerdict:
-    """Does the bucket policy deny every plain-HTTP request? Raises PolicyParseError."""
+    """Does the bucket policy deny every plain-HTTP request?
+
+    ``region``/``account``: the bucket's, or None when they could not be read. Raises
+    PolicyParseError, or TlsUndecided when the answer rests on the unread one.
+    """
     if document is None:
         return TlsVerdict(False, "no bucket policy (NoSuchBucketPolicy)")
     reasons: list[str] = []
+    undecided: list[str] = []
     for index, statement in enumerate(statements(document)):
         effect = str(statement.get("Effect", "")).lower()
         secure_false, other_keys = _condition_shape(statement)
@@ -145,18 +182,25 @@ def tls_enforcement(document: str | None, bucket: str, region: str,
             why.append(f"principal {_principals(statement) or 'NotPrincipal'} is not everyone")
         if not _covers_all_actions(statement):
             why.append(f"actions {_as_list(statement.get('Action'))} are not oss:*")
-        bucket_ok, objects_ok = _resource_scope(statement, bucket, region, account)
-        if not bucket_ok:
-            why.append("resources do not cover the bucket itself")
-        if not objects_ok:
-            why.append("resources do not cover every object (NAME/*)")
         if other_keys:
             why.append(f"extra conditions {other_keys} narrow it")
-        if not why:
+        scope = _resource_scope(statement, bucket, region, account)
+        if not why and scope.bucket and scope.objects:
             return TlsVerdict(True, f"statement {index} denies acs:SecureTransport=false "
                                     "for every principal, action and resource")
+        if not why and scope.bucket_if_unknown and scope.objects_if_unknown:
+            undecided.append(f"statement {index} would enforce TLS, but its resources ("
+                             + "; ".join(scope.unknown) + ") cannot be matched against the "
+                             "bucket's unread owner/region")
+            continue
+        if not scope.bucket_if_unknown:
+            why.append("resources do not cover the bucket itself")
+        if not scope.objects_if_unknown:
+            why.append("resources do not cover every object (NAME/*)")
         reasons.append(f"statement {index} denies acs:SecureTransport=false but is narrowed: "
                        + "; ".join(why))
+    if undecided:
+        raise TlsUndecided(" | ".join(undecided))
     if not reasons:
         return TlsVerdict(False, "no statement denies acs:SecureTransport=false")
     return TlsVerdict(False, " | ".join(reasons))

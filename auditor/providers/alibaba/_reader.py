@@ -54,8 +54,8 @@ class BucketReader:
         exposure = self.wants("public_exposure.is_public", "public_exposure.reasons")
         blocks = exposure or self.wants("public_access_block.bucket",
                                         "public_access_block.effective")
-        need_info = (self.wants(*ENCRYPTION, *REPLICATION, "versioning.enabled",
-                                "access_logging.enabled", "access_logging.target")
+        need_info = (self.wants(*ENCRYPTION, "versioning.enabled", "access_logging.enabled",
+                                "access_logging.target")
                      or blocks)
         if need_info:
             self.info = self.get(INFO, _oss.bucket_info)
@@ -89,7 +89,10 @@ class BucketReader:
             answers["logging"] = self.from_info("logging", "oss:GetBucketLogging",
                                                 _oss.bucket_logging)
         if self.wants(*REPLICATION):
-            answers["replication"] = self._replication()
+            # Always asked: GetBucketInfo's CrossRegionReplication flag says nothing of
+            # same-region replication (SRR), whose rules GetBucketReplication also returns.
+            answers["replication"] = self.get("oss:GetBucketReplication",
+                                              _oss.bucket_replication)
 
     def _key(self, encryption: Answer) -> None:
         rule = encryption.value if encryption.ok else None
@@ -102,11 +105,3 @@ class BucketReader:
             self.raw.answers["key"] = self.ctx.describe(region, rule["key_id"])
         else:
             self.raw.answers["key"] = self.ctx.service_key(region)
-
-    def _replication(self) -> Answer:
-        crr = self.from_info("crr", "oss:GetBucketReplication", _oss.bucket_replication)
-        if crr.source != INFO:
-            return crr  # the dedicated call answered the rules themselves
-        if crr.value == "Disabled":
-            return Answer(INFO, [])
-        return self.get("oss:GetBucketReplication", _oss.bucket_replication)

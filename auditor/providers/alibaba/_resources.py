@@ -128,15 +128,9 @@ def key_resource(meta: Answer, policy: Answer | None, region: str, account: str,
     except _keys.KeyMetadataError as exc:
         facts = dict.fromkeys(names, Fact.error(str(exc), src))
     else:
-        facts = {
-            "key.manager": observed(prof.manager, src),
-            "key.state": (observed(prof.state, src) if prof.state is not None else
-                          Fact.error(f"unrecognised KeyState {prof.raw_state!r}", src)),
-            "key_custody.level": observed(prof.level, src),
-            "key_custody.hsm": observed(prof.hsm, src),
-            "key_rotation.enabled": observed(prof.rotation_enabled, src, detail=prof.rotation_detail),
-            "key_rotation.period_days": observed(prof.period_days, src, detail=prof.rotation_detail),
-        }
+        facts = _keys.key_facts(prof, src)
+        facts["key.state"] = (observed(prof.state, src) if prof.state is not None else
+                              Fact.error(f"unrecognised KeyState {prof.raw_state!r}", src))
     if policy is None:
         facts["key_exposure.is_public"] = observed(
             False, src, derived=True,

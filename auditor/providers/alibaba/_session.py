@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -15,7 +17,7 @@ from alibabacloud_credentials.provider import (
     StaticAKCredentialsProvider,
     StaticSTSCredentialsProvider,
 )
-from alibabacloud_credentials_api import ICredentialsProvider
+from alibabacloud_credentials_api import ICredentials, ICredentialsProvider
 from alibabacloud_kms20160120.client import Client as KmsClient
 from alibabacloud_tea_openapi.models import Config as KmsConfig
 
@@ -29,6 +31,8 @@ ENV_OSS_ENDPOINT = "AUDITOR_OSS_ENDPOINT"
 ENV_KMS_ENDPOINT = "AUDITOR_ALIBABA_KMS_ENDPOINT"
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 CONNECT_TIMEOUT_S = 5
+# AccessKey ids (LTAI...) and STS key ids (STS....), scrubbed even if never handed to us.
+KEY_ID = re.compile(r"\b(?:LTAI[0-9A-Za-z]{12,30}|STS\.[0-9A-Za-z]{16,64})\b")
 READ_TIMEOUT_S = 20
 
 
@@ -66,26 +70,50 @@ def _credentials_provider() -> ICredentialsProvider:
     return DefaultCredentialsProvider()
 
 
+class _RecordingProvider(ICredentialsProvider):
+    """Hands out the inner provider's credentials and reports each set, so that keys a
+    refreshing provider (STS, RAM role) fetches later are scrubbed too."""
+
+    def __init__(self, inner: ICredentialsProvider, seen: Callable[[ICredentials], None]):
+        self._inner = inner
+        self._seen = seen
+
+    def get_credentials(self) -> ICredentials:
+        cred = self._inner.get_credentials()
+        self._seen(cred)
+        return cred
+
+    async def get_credentials_async(self) -> ICredentials:
+        cred = await self._inner.get_credentials_async()
+        self._seen(cred)
+        return cred
+
+    def get_provider_name(self) -> str:
+        return self._inner.get_provider_name()
+
+
 class Session:
     """Everything needed to talk to OSS and KMS for one collection run."""
 
     def __init__(self, oss_endpoint: str | None, kms_endpoint: str | None,
-                 max_workers: int) -> None:
+                 max_workers: int, provider: ICredentialsProvider | None = None) -> None:
+        """``provider``: where credentials come from (default: the ALIBABA_CLOUD_*
+        variables, else the SDK's default chain)."""
         self.oss_endpoint = oss_endpoint or None
         self.kms_endpoint = parse_kms_endpoint(kms_endpoint) if kms_endpoint else None
         self.max_workers = max(1, max_workers)
-        self._provider = _credentials_provider()
+        self._lock = threading.Lock()  # guards the client caches
+        self._secrets_lock = threading.Lock()
+        # Every credential value handed to a client: never to be echoed into facts,
+        # details or logs. Grows when a provider refreshes its keys.
+        self._secrets: set[str] = set()
+        self._provider = _RecordingProvider(provider or _credentials_provider(), self._remember)
         try:
-            first = self._provider.get_credentials()
+            self._provider.get_credentials()
         except CredentialException as exc:
             raise CredentialsError(
                 PROVIDER, f"no usable credentials: set {ENV_KEY_ID}/{ENV_KEY_SECRET} or "
                 "configure the alibabacloud-credentials default chain") from exc
-        # Values never to be echoed into facts, details or logs.
-        self._secrets = tuple(s for s in (first.get_access_key_id(),
-                                          first.get_access_key_secret(),
-                                          first.get_security_token()) if s)
-        self._lock = threading.Lock()
         self._oss: dict[str, oss.Client] = {}
         self._kms: dict[str, KmsClient] = {}
 
@@ -93,10 +121,19 @@ class Session:
     def endpoint_overridden(self) -> bool:
         return bool(self.oss_endpoint or self.kms_endpoint)
 
+    def _remember(self, cred: ICredentials) -> None:
+        values = {v for v in (cred.get_access_key_id(), cred.get_access_key_secret(),
+                              cred.get_security_token()) if v}
+        with self._secrets_lock:
+            self._secrets |= values
+
     def scrub(self, text: str) -> str:
-        for secret in self._secrets:
+        """``text`` without any credential used so far, nor anything shaped like a key id."""
+        with self._secrets_lock:
+            secrets = sorted(self._secrets, key=len, reverse=True)  # tokens may embed ids
+        for secret in secrets:
             text = text.replace(secret, "***")
-        return text
+        return KEY_ID.sub("***", text)
 
     def _oss_credentials(self) -> oss.credentials.Credentials:
         cred = self._provider.get_credentials()

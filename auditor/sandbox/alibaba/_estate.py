@@ -4,10 +4,13 @@ Fields (all optional unless noted; see estate.yaml for a full example):
 
 account: UID (digits).  public_access_block: account-level BlockPublicAccess.
 list_page_size: cap on ListBuckets pages.  faults: {Operation: fault} for account calls.
+access_keys: AccessKey ids accepted besides the sandbox's own (e.g. refreshed STS keys).
+list_omits: [Owner] leaves the Owner element out of every ListBuckets page.
 keys: [{id (required), region (required), creator (UID or a service such as Oss),
         origin (Aliyun_KMS | EXTERNAL), protection (SOFTWARE | HSM), spec, usage,
         rotation (e.g. 365d; omitted = off), state, aliases: [alias/...], instance
-        (DKMSInstanceId), policy (key policy object), faults}]
+        (DKMSInstanceId), policy (key policy object), metadata_omits: [KeyMetadata fields
+        DescribeKey leaves out, e.g. Creator], faults}]
 buckets: [{name (required), region (required, oss-cn-hangzhou or cn-hangzhou),
            redundancy (LRS | ZRS), acl, encryption (none | AES256 | SM4 |
            {algorithm: KMS, key: id or null, data: SM4}), versioning (Enabled | Suspended),
@@ -16,7 +19,7 @@ buckets: [{name (required), region (required, oss-cn-hangzhou or cn-hangzhou),
            replication: [{bucket, region}], info_omits: [GetBucketInfo elements to leave out],
            list_omits: [ListBuckets elements to leave out, e.g. Location], faults}]
 A fault is an HTTP status or an error code, answered always, or a list of them answered one
-per request before the normal answer (e.g. [503, 503]).
+per request before the normal answer (e.g. [503, 503]; null in a list answers normally).
 """
 
 from __future__ import annotations
@@ -68,7 +71,8 @@ def fault_reply(fault: int | str, codes: dict[int, str]) -> tuple[int, str]:
     """A fault as (HTTP status, error code)."""
     if isinstance(fault, int):
         return fault, codes.get(fault, f"HTTP{fault}")
-    return CODE_STATUS.get(fault, 400), fault
+    # OSS answers every NoSuch... code (a missing bucket, key or configuration) with 404.
+    return CODE_STATUS.get(fault, 404 if fault.startswith("NoSuch") else 400), fault
 
 
 @dataclass
@@ -96,6 +100,8 @@ class Estate:
     account: str = "1357924680135792"
     account_block: bool = False
     page_size: int = 1000
+    access_keys: frozenset[str] = frozenset()
+    list_owner: bool = True
     buckets: dict[str, Bucket] = field(default_factory=dict)
     keys: dict[str, Key] = field(default_factory=dict)
     faults: Faults = field(default_factory=Faults)
@@ -150,6 +156,8 @@ def _key(spec: dict[str, Any], account: str) -> Key:
         meta["MaterialExpireTime"] = spec.get("material_expires", "2027-05-13T00:00:00Z")
     if spec.get("instance"):
         meta["DKMSInstanceId"] = str(spec["instance"])
+    for name in spec.get("metadata_omits", []) or []:
+        meta.pop(str(name), None)
     policy = spec.get("policy")
     return Key(key_id, region, meta, [str(a) for a in spec.get("aliases", [])],
                json.dumps(policy) if policy is not None else None)
@@ -161,7 +169,9 @@ def build(section: dict[str, Any] | None) -> Estate:
         raise EstateError("the alibaba section must be a mapping")
     estate = Estate(account=str(section.get("account", Estate.account)),
                     account_block=bool(section.get("public_access_block", False)),
-                    page_size=int(section.get("list_page_size", 1000)))
+                    page_size=int(section.get("list_page_size", 1000)),
+                    access_keys=frozenset(str(k) for k in section.get("access_keys", []) or []),
+                    list_owner="Owner" not in (section.get("list_omits") or []))
     estate.faults.add("", section.get("faults"))
     for spec in section.get("keys", []) or []:
         key = _key(spec, estate.account)

@@ -27,6 +27,17 @@ def error(status: int, code: str, message: str, action: str) -> Reply:
                           "Recommend": f"https://api.aliyun.com/troubleshoot?q={code}"}, action)
 
 
+def _fault_message(req: RecordedRequest, code: str, key_id: str, action: str) -> str:
+    """The injected error's message. KMS echoes the string it signed on a signature
+    mismatch, AccessKey id and security token included: a message that must be scrubbed."""
+    if code != "SignatureDoesNotMatch":
+        return f"injected fault for {action}"
+    token = req.headers.get("x-acs-security-token", "")
+    return ("Specified signature is not matched with our calculation. server string to sign "
+            f"is: ACS3-HMAC-SHA256 Credential={key_id} x-acs-action:{action}"
+            + (f" x-acs-security-token:{token}" if token else ""))
+
+
 def _params(req: RecordedRequest) -> dict[str, str]:
     """RPC parameters travel in the query string, or as a form body."""
     merged = {k: v[0] for k, v in req.query.items() if v}
@@ -62,13 +73,14 @@ def handle(estate: Estate, req: RecordedRequest, access_key: str) -> Reply:
                      f"{action or req.method} is not served: read-only stand-in",
                      action or "Unknown")
     match = CREDENTIAL.search(req.headers.get("authorization", ""))
-    if match is None or match.group(1) != access_key:
+    if match is None or (match.group(1) != access_key and
+                         match.group(1) not in estate.access_keys):
         return error(404, "InvalidAccessKeyId.NotFound", "Specified access key is not found.",
                      action)
     fault = estate.faults.take("", action)
     if fault is not None:
         status, code = fault_reply(fault, KMS_CODES)
-        return error(status, code, f"injected fault for {action}", action)
+        return error(status, code, _fault_message(req, code, match.group(1), action), action)
     params = _params(req)
     keys = sorted(estate.keys.values(), key=lambda k: (k.region, k.id))
     if action == "ListKeys":

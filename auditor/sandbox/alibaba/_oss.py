@@ -9,7 +9,14 @@ import uuid
 from typing import Any
 from xml.sax.saxutils import escape
 
-from auditor.sandbox.alibaba._estate import CREATED, OSS_CODES, Bucket, Estate, fault_reply
+from auditor.sandbox.alibaba._estate import (
+    CREATED,
+    OSS_CODES,
+    Bucket,
+    Estate,
+    fault_reply,
+    region_id,
+)
 from auditor.sandbox.base import RecordedRequest, Reply
 
 SUBRESOURCES = {
@@ -56,7 +63,7 @@ def _auth_failure(estate: Estate, req: RecordedRequest, access_key: str, operati
     if match is None:
         return error(403, "AccessDenied", "You have no right to access this object because "
                      "of bucket acl.", operation)
-    if match.group(1) != access_key:
+    if match.group(1) != access_key and match.group(1) not in estate.access_keys:
         return error(403, "InvalidAccessKeyId",
                      "The OSS Access Key Id you provided does not exist in our records.",
                      operation)
@@ -100,8 +107,10 @@ def _bucket_info(estate: Estate, b: Bucket) -> str:
     parts = {
         "AccessMonitor": _el("AccessMonitor", "Disabled"),
         "CreationDate": _el("CreationDate", CREATED),
-        "CrossRegionReplication": _el("CrossRegionReplication",
-                                      "Enabled" if spec.get("replication") else "Disabled"),
+        # The flag covers cross-region rules only; same-region ones leave it Disabled.
+        "CrossRegionReplication": _el("CrossRegionReplication", "Enabled" if any(
+            region_id(str(r["region"])) != b.region for r in spec.get("replication") or [])
+            else "Disabled"),
         "DataRedundancyType": _el("DataRedundancyType", spec.get("redundancy", "LRS")),
         "ExtranetEndpoint": _el("ExtranetEndpoint", f"{b.location}.aliyuncs.com"),
         "IntranetEndpoint": _el("IntranetEndpoint", f"{b.location}-internal.aliyuncs.com"),
@@ -212,7 +221,8 @@ def _list_buckets(estate: Estate, req: RecordedRequest) -> Reply:
         "</Bucket>" for b in (estate.buckets[n] for n in page))
     tail = (_el("IsTruncated", more) + (_el("NextMarker", page[-1]) if more else ""))
     return _xml(f"<ListAllMyBucketsResult>{_el('Prefix', prefix)}{_el('Marker', marker)}"
-                f"{_el('MaxKeys', size)}{tail}{_owner(estate)}<Buckets>{items}</Buckets>"
+                f"{_el('MaxKeys', size)}{tail}{_owner(estate) if estate.list_owner else ''}"
+                f"<Buckets>{items}</Buckets>"
                 "</ListAllMyBucketsResult>", "ListBuckets")
 
 

@@ -103,6 +103,8 @@ BUCKETS = [
     b("replication-eu", "oss-cn-shanghai",
       replication=[{"bucket": "dr-frankfurt", "region": "oss-eu-central-1"}]),
     b("replication-unplaced", replication=[{"bucket": "dr-nowhere", "region": "oss-xx-nowhere-1"}]),
+    # Same-region replication: GetBucketInfo's CrossRegionReplication stays Disabled.
+    b("replication-srr", replication=[{"bucket": "dr-hangzhou", "region": "oss-cn-hangzhou"}]),
     b("redundancy-zrs", "oss-cn-shanghai", redundancy="ZRS"),
     b("denied-worm", encryption="AES256", versioning="Enabled", faults={"GetBucketWorm": 403}),
     b("info-denied", encryption="AES256", acl="public-read", versioning="Suspended",
@@ -189,6 +191,11 @@ EXPECTED: dict[str, dict[str, Any]] = {
              "jurisdiction": "EU"}],
         "data_residency.replication_jurisdictions": ["EU"]},
     "replication-unplaced": {"data_residency.replication_jurisdictions": ERROR},
+    "replication-srr": {
+        "data_residency.replication_destinations": [
+            {"target": "dr-hangzhou", "region": "oss-cn-hangzhou", "country": "CN",
+             "jurisdiction": "CN"}],
+        "data_residency.replication_jurisdictions": ["CN"]},
     "redundancy-zrs": {"data_residency.multi_region": False},
     "denied-worm": {"immutability.enabled": DENIED, "immutability.locked": DENIED,
                     "immutability.mode": DENIED, "immutability.retention_days": DENIED,

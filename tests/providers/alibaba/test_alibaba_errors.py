@@ -87,7 +87,11 @@ def test_policy_status_denied_but_acl_public(make_ali_sandbox):
     facts = buckets(scan(box)[0])["acl-open"].facts
     assert facts["public_exposure.is_public"].value is True  # the ACL alone proves it
     assert "could not be read" in facts["public_exposure.is_public"].detail
-    assert facts["public_exposure.reasons"].state is FactState.DENIED  # the list is incomplete
+    # The reason that is known is observed; the detail says the list may be incomplete.
+    reasons = facts["public_exposure.reasons"]
+    assert reasons.state is FactState.OBSERVED and reasons.value == ["acl"]
+    assert reasons.detail.startswith("partial list")
+    assert "oss:GetBucketPolicyStatus could not be read (denied" in reasons.detail
 
 
 def test_list_keys_denied_still_describes_bucket_keys(make_ali_sandbox):
@@ -178,21 +182,31 @@ def test_no_secret_in_the_inventory(make_ali_sandbox):
     assert ACCESS_KEY_SECRET not in text and ACCESS_KEY_ID not in text
 
 
-@pytest.mark.parametrize(("code", "status", "expected", "retryable"), [
-    ("AccessDenied", 403, AccessDenied, False),
-    ("Forbidden.NoPermission", 403, AccessDenied, False),
-    ("NoSuchBucketPolicy", 404, NotConfigured, False),
-    ("NoSuchWORMConfiguration", 404, NotConfigured, False),
-    ("NoSuchServerSideEncryptionRule", 404, NotConfigured, False),
-    ("NoSuchPublicAccessBlockConfiguration", 404, NotConfigured, False),
-    ("NoSuchBucket", 404, NotFound, False),
-    ("Forbidden.KeyNotFound", 404, NotFound, False),
-    ("SlowDown", 503, Throttled, True),
-    ("Throttling.User", 400, Throttled, True),
-    ("InternalError", 500, ServiceError, True),
-    ("InvalidArgument", 400, ServiceError, False),
+@pytest.mark.parametrize(("operation", "code", "status", "expected", "retryable"), [
+    ("oss:GetBucketPolicy", "AccessDenied", 403, AccessDenied, False),
+    ("kms:DescribeKey", "Forbidden.NoPermission", 403, AccessDenied, False),
+    ("oss:GetBucketPolicy", "NoSuchBucketPolicy", 404, NotConfigured, False),
+    ("oss:GetBucketPolicyStatus", "NoSuchBucketPolicy", 404, NotConfigured, False),
+    ("oss:GetBucketWorm", "NoSuchWORMConfiguration", 404, NotConfigured, False),
+    ("oss:GetBucketEncryption", "NoSuchServerSideEncryptionRule", 404, NotConfigured, False),
+    ("oss:GetBucketReplication", "NoSuchReplicationConfiguration", 404, NotConfigured, False),
+    ("oss:GetBucketHttpsConfig", "NoSuchHttpsConfig", 404, NotConfigured, False),
+    # A documented code of another operation, or an undocumented one, is not "off".
+    ("oss:GetBucketPolicy", "NoSuchWORMConfiguration", 404, ServiceError, False),
+    ("oss:GetBucketPublicAccessBlock", "NoSuchPublicAccessBlockConfiguration", 404,
+     ServiceError, False),
+    ("oss:GetPublicAccessBlock", "NoSuchPublicAccessBlockConfiguration", 404, ServiceError,
+     False),
+    ("oss:GetBucketLogging", "NoSuchBucketLoggingConfiguration", 404, ServiceError, False),
+    ("oss:GetBucketHttpsConfig", "NoSuchHttpsConfiguration", 404, ServiceError, False),
+    ("oss:GetBucketWorm", "NoSuchBucket", 404, NotFound, False),
+    ("kms:DescribeKey", "Forbidden.KeyNotFound", 404, NotFound, False),
+    ("oss:GetBucketWorm", "SlowDown", 503, Throttled, True),
+    ("kms:ListKeys", "Throttling.User", 400, Throttled, True),
+    ("oss:GetBucketPolicy", "InternalError", 500, ServiceError, True),
+    ("oss:GetBucketPolicy", "InvalidArgument", 400, ServiceError, False),
 ])
-def test_error_codes_map_onto_the_tree(code, status, expected, retryable):
-    error, again = _classify("oss:GetBucketPolicy", code, status, "message")
+def test_error_codes_map_onto_the_tree(operation, code, status, expected, retryable):
+    error, again = _classify(operation, code, status, "message")
     assert type(error) is expected and again is retryable
-    assert (error.operation, error.code) == ("oss:GetBucketPolicy", code)
+    assert (error.operation, error.code) == (operation, code)

@@ -6,9 +6,11 @@ import json
 
 import pytest
 
-from auditor.providers.alibaba._keys import KeyMetadataError, profile, rotation_days
+from auditor.model import FactState
+from auditor.providers.alibaba._keys import KeyMetadataError, key_facts, profile, rotation_days
 from auditor.providers.alibaba._policy import (
     PolicyParseError,
+    TlsUndecided,
     key_policy_public,
     tls_enforcement,
 )
@@ -150,15 +152,70 @@ def test_hsm_rotation_detail():
     assert "cannot rotate automatically" in prof.rotation_detail
 
 
-@pytest.mark.parametrize("over", [{"Origin": "EXTERNAL_KEY_STORE"}, {"ProtectionLevel": "X"},
-                                  {"AutomaticRotation": None}, {"KeyId": None},
-                                  {"RotationInterval": "a year"}])
-def test_unknown_metadata_is_refused(over):
+def test_metadata_without_key_id_is_refused():
     with pytest.raises(KeyMetadataError):
-        profile({**META, **over})
+        profile({**META, "KeyId": None})
+
+
+# A field DescribeKey left out or answered unrecognisably is never guessed: exactly the
+# facts that rest on it are errors, naming the field; the others stay observed.
+CUSTODY = {"key.manager", "key_custody.level"}
+ROTATION = {"key_rotation.enabled", "key_rotation.period_days"}
+
+
+@pytest.mark.parametrize(("over", "failed", "field"), [
+    ({"Creator": None}, CUSTODY, "Creator"),
+    ({"Creator": ""}, CUSTODY, "Creator"),
+    ({"Origin": None}, CUSTODY, "Origin"),
+    ({"Origin": "EXTERNAL_KEY_STORE"}, CUSTODY, "Origin"),
+    ({"ProtectionLevel": None}, {"key_custody.hsm"}, "ProtectionLevel"),
+    ({"ProtectionLevel": "X"}, {"key_custody.hsm"}, "ProtectionLevel"),
+    ({"AutomaticRotation": None}, ROTATION, "AutomaticRotation"),
+    ({"RotationInterval": "a year"}, ROTATION, "RotationInterval"),
+], ids=["no-creator", "empty-creator", "no-origin", "unknown-origin", "no-protection",
+        "unknown-protection", "no-rotation", "bad-interval"])
+def test_unplaceable_fields_make_their_facts_errors(over, failed, field):
+    meta = {**META, **over}
+    for name in [k for k, v in over.items() if v is None]:
+        del meta[name]  # absent, as DescribeKey would leave it out
+    facts = key_facts(profile(meta), "kms:DescribeKey")
+    assert {p for p, f in facts.items() if f.state is FactState.ERROR} == failed
+    for path in failed:
+        assert field in facts[path].detail and facts[path].value is None
+    assert all(facts[p].decided for p in set(facts) - failed)
+
+
+def test_service_key_needs_no_origin():
+    prof = profile({**META, "Creator": "Oss", "Origin": None})
+    assert (prof.manager, prof.level, prof.custody_error) == ("provider", "provider_kms", None)
 
 
 @pytest.mark.parametrize(("text", "days"), [("31536000s", 365), ("365d", 365), ("12h", 0.5),
                                             (None, None)])
 def test_rotation_days(text, days):
     assert rotation_days(text) == days
+
+
+# --- the bucket's owner or region could not be read ----------------------------------
+
+@pytest.mark.parametrize(("resources", "region", "account"), [
+    (BOTH, REGION, None),  # names the account
+    ([f"acs:oss:oss-cn-hangzhou:*:{NAME}", f"acs:oss:oss-cn-hangzhou:*:{NAME}/*"], None, ACCT),
+    ([f"acs:oss:oss-cn-*:*:{NAME}", f"acs:oss:*:*:{NAME}/*"], None, ACCT),  # a region pattern
+])
+def test_unread_owner_or_region_leaves_tls_undecided(resources, region, account):
+    doc = json.dumps({"Statement": [deny(Resource=resources)]})
+    with pytest.raises(TlsUndecided) as caught:
+        tls_enforcement(doc, NAME, region, account)
+    assert "would enforce TLS" in str(caught.value) and resources[0] in str(caught.value)
+
+
+@pytest.mark.parametrize(("statements", "required"), [
+    ([deny(Resource=[f"acs:oss:*:*:{NAME}", f"acs:oss:*:*:{NAME}/*"])], True),
+    ([deny(), deny(Resource=["*"])], True),  # one statement decides without the owner
+    ([deny(Principal=[ACCT])], False),  # narrowed whoever owns the bucket
+    ([deny(Resource=[f"acs:oss:*:{ACCT}:{NAME}"])], False),  # no objects whatever the owner
+])
+def test_unread_owner_that_does_not_matter(statements, required):
+    result = tls_enforcement(json.dumps({"Statement": statements}), NAME, None, None)
+    assert result.required is required, result.detail

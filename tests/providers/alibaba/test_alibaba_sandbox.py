@@ -80,6 +80,19 @@ def test_wrong_region_is_refused_like_a_regional_endpoint(make_ali_sandbox):
     assert right.worm_configuration.state == "Locked"
 
 
+def test_cross_region_flag_ignores_same_region_rules(make_ali_sandbox):
+    box = make_ali_sandbox(ESTATE)
+    client = oss_client(box, "cn-hangzhou")
+    flags = {name: client.get_bucket_info(oss.GetBucketInfoRequest(
+        bucket=name)).bucket_info.cross_region_replication
+        for name in ("replication-srr", "replication-unplaced", "enc-none")}
+    assert flags == {"replication-srr": "Disabled", "replication-unplaced": "Enabled",
+                     "enc-none": "Disabled"}
+    rules = client.get_bucket_replication(oss.GetBucketReplicationRequest(
+        bucket="replication-srr")).replication_configuration.rules
+    assert [r.destination.location for r in rules] == ["oss-cn-hangzhou"]
+
+
 def test_not_configured_answers(make_ali_sandbox):
     box = make_ali_sandbox(ESTATE)
     client = oss_client(box, "cn-hangzhou")
