@@ -1,4 +1,5 @@
-"""Google Cloud adapter: Cloud Storage buckets and Cloud KMS keys, read-only.
+"""Google Cloud adapter: Cloud Storage buckets and Cloud KMS keys (with the organization policy
+storage.publicAccessPrevention of each project), read-only.
 
 No google.* import happens here: the SDKs load inside ``collect`` only, so that
 ``import auditor.providers.gcp`` and ``auditor --help`` stay fast.
@@ -38,6 +39,10 @@ class GcpAdapter:
         ProviderOption("gcp_kms_endpoint", "Cloud KMS REST endpoint override (an emulator or "
                        "stand-in; calls go unauthenticated)", metavar="URL",
                        env="AUDITOR_GCP_KMS_ENDPOINT"),
+        ProviderOption("gcp_orgpolicy_endpoint", "Organization Policy API endpoint override "
+                       "(a stand-in; calls go unauthenticated). With the other endpoints "
+                       "overridden and this one not, the organization policy is not read",
+                       metavar="URL", env="AUDITOR_GCP_ORGPOLICY_ENDPOINT"),
     )
 
     def __init__(self, *, max_attempts: int = 4, base_delay: float = 0.25) -> None:

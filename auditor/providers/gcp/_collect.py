@@ -1,7 +1,9 @@
 """One collection run: list buckets per project, read what the wanted facts need, normalize.
 
-Order: bucket lists (projects at once) -> Cloud KMS enumeration when kms.key facts are
-wanted -> one bounded pool for every per-bucket and per-key call -> normalization.
+Order: bucket lists (projects at once) -> the organization policy of the projects whose
+facts need it -> Cloud KMS enumeration when kms.key facts are wanted -> one bounded pool for
+every per-bucket and per-key call -> normalization. The organization policy comes first so
+that no IAM or ACL read is made for a bucket that it already keeps private.
 """
 
 from __future__ import annotations
@@ -11,13 +13,14 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
-from auditor.errors import CallError, EndpointError
+from auditor.errors import CallError, EndpointError, ProviderError, ServiceError
 from auditor.model import ProviderRun, Resource
 from auditor.providers._runtime import ApiLedger, bounded_map, utc_now
 from auditor.providers.base import Collection, CollectRequest
-from auditor.providers.gcp import _kms, _storage
+from auditor.providers.gcp import _kms, _orgpolicy, _storage
 from auditor.providers.gcp._errors import Caller, RetryPolicy
 from auditor.providers.gcp._normalize import account_facts, bucket_facts, key_facts
+from auditor.providers.gcp._public import prevented
 from auditor.providers.gcp._session import GcpSession, open_session
 from auditor.regions import canonical
 
@@ -26,10 +29,21 @@ BUCKET, KEY, ACCOUNT = "storage.bucket", "kms.key", "account"
 KEY_JOIN_PATHS = ("key_custody.level", "key_custody.hsm", "key_rotation.enabled",
                   "key_rotation.period_days")
 EXPOSURE_PATHS = ("public_exposure.is_public", "public_exposure.reasons")
+ACCOUNT_PAB = "public_access_block.enabled"
 
 
 def bucket_id(name: str) -> str:
     return f"projects/_/buckets/{name}"
+
+
+def _raise_unlisted(failures: list[CallError], projects: list[str]) -> None:
+    """Raise the provider-level error for a run in which no project's buckets could be listed."""
+    first = failures[0]
+    where = f"project {projects[0]}" if len(projects) == 1 else f"any of {len(projects)} projects"
+    if all(f.code == "NetworkError" for f in failures):
+        raise EndpointError(PROVIDER, "Cloud Storage could not be reached: "
+                            f"{first.operation} failed after retries") from first
+    raise ProviderError(PROVIDER, f"no buckets could be listed for {where}: {first}") from first
 
 
 class _Run:
@@ -55,6 +69,14 @@ class _Run:
             self.ledger.failed(scope, exc)
             return exc
 
+    def _listing(self, scope: str, fn: Callable[[], list[Any]]) -> list[Any] | CallError:
+        """The listed items, or the CallError recorded as a listing gap (items missing)."""
+        try:
+            return fn()
+        except CallError as exc:
+            self.ledger.listing_failed(scope, exc)
+            return exc
+
     def _tick(self, total: int) -> None:
         with self._lock:
             self._done += 1
@@ -64,33 +86,40 @@ class _Run:
     # -- listing ------------------------------------------------------------------
 
     def list_buckets(self) -> list[_storage.BucketInfo]:
+        """Buckets of every project; a project whose listing fails is a recorded gap.
+
+        When no project at all could be listed there is nothing to report on: that is a
+        provider-level failure, not an empty estate.
+        """
         projects = self.session.projects
         results = bounded_map(
-            lambda p: self._try(f"projects/{p}", lambda: _storage.list_buckets(
+            lambda p: self._listing(f"projects/{p}", lambda: _storage.list_buckets(
                 self.call, self.session.storage, p)), projects, self.workers)
         failures = [r for r in results if isinstance(r, CallError)]
-        if failures and len(failures) == len(projects) and all(
-                f.code == "NetworkError" for f in failures):
-            raise EndpointError(PROVIDER, "Cloud Storage could not be reached: "
-                                f"{failures[0].operation} failed after retries")
+        if projects and len(failures) == len(projects):
+            _raise_unlisted(failures, projects)
         return [b for r in results if isinstance(r, list) for b in r]
 
     def enumerate_keys(self) -> dict[str, _kms.KeyInfo]:
-        """Every key in every key ring of every Cloud KMS location of the projects."""
+        """Every key in every key ring of every Cloud KMS location of the projects.
+
+        A failed listing at any level is recorded as a gap: what it would have listed (the
+        locations' rings, the rings' keys) is missing from the key inventory.
+        """
         kms, call = self.session.kms, self.call
 
         def locations(project: str) -> list[tuple[str, str]]:
-            found = self._try(f"projects/{project}",
-                              lambda: _kms.list_locations(call, kms, project))
+            found = self._listing(f"projects/{project}",
+                                  lambda: _kms.list_locations(call, kms, project))
             return [(project, loc) for loc in found] if isinstance(found, list) else []
 
         def rings(where: tuple[str, str]) -> list[str]:
-            found = self._try(f"projects/{where[0]}/locations/{where[1]}",
-                              lambda: _kms.list_key_rings(call, kms, *where))
+            found = self._listing(f"projects/{where[0]}/locations/{where[1]}",
+                                  lambda: _kms.list_key_rings(call, kms, *where))
             return found if isinstance(found, list) else []
 
         def keys(ring: str) -> list[_kms.KeyInfo]:
-            found = self._try(ring, lambda: _kms.list_keys(call, kms, ring))
+            found = self._listing(ring, lambda: _kms.list_keys(call, kms, ring))
             return found if isinstance(found, list) else []
 
         places = [p for found in bounded_map(locations, self.session.projects, self.workers)
@@ -98,6 +127,33 @@ class _Run:
         ring_names = [r for found in bounded_map(rings, places, self.workers) for r in found]
         return {k.name: k for found in bounded_map(keys, ring_names, self.workers)
                 for k in found}
+
+    def org_projects(self, buckets: list[_storage.BucketInfo]) -> list[str]:
+        """Projects whose wanted facts depend on their organization policy."""
+        req, wanted = self.request, set()
+        if req.wants(ACCOUNT, ACCOUNT_PAB):
+            wanted.update(self.session.projects)
+        if req.wants(BUCKET, "public_access_block.account"):
+            wanted.update(b.project for b in buckets)
+        if req.wants(BUCKET, "public_access_block.effective", *EXPOSURE_PATHS):
+            wanted.update(b.project for b in buckets if b.public_access_prevention != "enforced")
+        return [p for p in self.session.projects if p in wanted]
+
+    def org_policies(self, projects: list[str]) -> dict[str, Any]:
+        """Project -> its effective storage.publicAccessPrevention, or the CallError."""
+        client = self.session.orgpolicy
+
+        def read(project: str) -> Any:
+            scope = f"projects/{project}"
+            if client is None:
+                unread = ServiceError(_orgpolicy.OP_EFFECTIVE, "NotCalled",
+                                      _orgpolicy.NO_ENDPOINT)
+                self.ledger.failed(scope, unread)
+                return unread
+            return self._try(scope, lambda: _orgpolicy.effective_policy(self.call, client,
+                                                                        project))
+
+        return dict(zip(projects, bounded_map(read, projects, self.workers), strict=True))
 
     # -- per-resource calls ----------------------------------------------------------
 
@@ -130,6 +186,7 @@ class _Run:
         req = self.request
         want_buckets, want_keys = self.wants_kind(BUCKET), self.wants_kind(KEY)
         buckets = self.list_buckets() if (want_buckets or want_keys) else []
+        orgs = self.org_policies(self.org_projects(buckets if want_buckets else []))
         need_join = want_buckets and req.wants(BUCKET, *KEY_JOIN_PATHS)
         need_exposure = want_buckets and req.wants(BUCKET, *EXPOSURE_PATHS)
         named: dict[str, list[str]] = defaultdict(list)
@@ -138,12 +195,13 @@ class _Run:
                 named[b.kms_key].append(b.name)
         known = self.enumerate_keys() if want_keys else {}
         key_names = sorted(set(known) | (set(named) if (need_join or want_keys) else set()))
-        need_state = need_join or (want_keys and req.wants(KEY, "key.state", "key_custody.level"))
+        need_state = need_join or (want_keys and req.wants(KEY, "key.state", "key_custody.level",
+                                                              "key_custody.hsm"))
         need_iam = want_keys and req.wants(KEY, "key_exposure.is_public")
 
         tasks: list[Callable[[], tuple[str, Any]]] = []
         for b in buckets:
-            if need_exposure and b.public_access_prevention != "enforced":
+            if need_exposure and not prevented(b, orgs.get(b.project)):
                 tasks.append(lambda b=b: (bucket_id(b.name), self.bucket_task(b)))
         for name in key_names:
             tasks.append(lambda n=name: (n, self.key_task(n, known.get(n), need_state, need_iam)))
@@ -161,7 +219,8 @@ class _Run:
                 key, versions, _ = results.get(b.kms_key, (None, None, None)) if b.kms_key else (
                     None, None, None)
                 iam, acls = results.get(bucket_id(b.name), (None, None))
-                facts = bucket_facts(b, key, versions, iam, acls, lambda p: req.wants(BUCKET, p))
+                facts = bucket_facts(b, key, versions, iam, acls, orgs.get(b.project),
+                                     lambda p: req.wants(BUCKET, p))
                 region = canonical(PROVIDER, b.location) or b.location
                 resources.append(Resource(BUCKET, PROVIDER, b.project, region,
                                           bucket_id(b.name), b.name, facts))
@@ -176,8 +235,9 @@ class _Run:
                                           facts))
         if self.wants_kind(ACCOUNT):
             for project in self.session.projects:
+                facts = account_facts(orgs.get(project), lambda p: req.wants(ACCOUNT, p))
                 resources.append(Resource(ACCOUNT, PROVIDER, project, "global", project, project,
-                                          account_facts(lambda p: req.wants(ACCOUNT, p))))
+                                          facts))
         return resources
 
 

@@ -6,12 +6,14 @@ Joins happen here: a bucket's key custody and rotation come from the CryptoKey i
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from auditor.errors import CallError, NotFound
 from auditor.model import Fact
-from auditor.providers.gcp._kms import KeyInfo, VersionInfo
-from auditor.providers.gcp._storage import OP_ACL, OP_DEFAULT_ACL, OP_IAM, OP_LIST, BucketInfo
+from auditor.providers.gcp._kms import OP_VERSIONS, KeyInfo, VersionInfo
+from auditor.providers.gcp._public import access_block_facts, exposure_facts, org_fact
+from auditor.providers.gcp._storage import OP_LIST, BucketInfo
 from auditor.regions import canonical, combine, locate
 
 Wants = Callable[[str], bool]
@@ -20,6 +22,10 @@ Outcome = Any  # a value, or the CallError that stood in its way
 DAY = 86400
 EXTERNAL_LEVELS = frozenset({"EXTERNAL", "EXTERNAL_VPC"})
 HSM_LEVELS = frozenset({"HSM", "HSM_SINGLE_TENANT"})
+# Only these protection levels say who holds the key; anything else (absent, UNSPECIFIED,
+# a value newer than this code) must not be read as an ordinary Cloud KMS key.
+KNOWN_LEVELS = frozenset({"SOFTWARE"}) | HSM_LEVELS | EXTERNAL_LEVELS
+CUSTODY_PATHS = ("key_custody.level", "key_custody.hsm")
 STATES = {
     "ENABLED": "enabled", "DISABLED": "disabled", "DESTROYED": "destroyed",
     "DESTROY_SCHEDULED": "pending_deletion", "PENDING_EXTERNAL_DESTRUCTION": "pending_deletion",
@@ -28,9 +34,6 @@ STATES = {
     "GENERATION_FAILED": "unavailable",
 }
 
-ORG_POLICY = ("the organization policy constraint storage.publicAccessPrevention is read "
-              "through the Organization Policy API, which google-cloud-storage and "
-              "google-cloud-kms do not cover")
 GOOGLE_KEY_ROTATION = ("Google-managed default encryption key: Google rotates it on its own "
                        "schedule and no API shows the key or its rotation")
 NO_TLS_CONTROL = ("Cloud Storage has no setting that refuses plain-HTTP requests to a bucket, "
@@ -56,23 +59,43 @@ def _failed(outcome: CallError, *extra: str) -> Fact:
 # --- keys ---------------------------------------------------------------------------
 
 
-def _imported(key: KeyInfo, versions: Outcome) -> bool:
+def _imported(key: KeyInfo, versions: Outcome, source: tuple[str, ...]) -> bool | Fact:
+    """Whether the key material was imported, or the fact that says why it is not known."""
     if key.import_only:
         return True
     if key.primary is not None:
         return bool(key.primary.import_job)
-    return isinstance(versions, tuple) and any(v.import_job for v in versions)
+    # No primary version: only the versions can tell, so their failure is the answer.
+    if isinstance(versions, CallError):
+        failed = _failed(versions, *source)
+        return replace(failed, detail="the key has no primary version and its versions could "
+                       f"not be read: {failed.detail}")
+    if versions is None:
+        return Fact.error("the key has no primary version and its versions were not read",
+                          *source)
+    return any(v.import_job for v in versions)
 
 
-def custody(key: KeyInfo, versions: Outcome = None) -> tuple[str, bool]:
-    """(custody ladder level, hsm) of a Cloud KMS key."""
-    if key.protection_level in EXTERNAL_LEVELS:
+def custody(key: KeyInfo, versions: Outcome, *source: str) -> dict[str, Fact]:
+    """key_custody.level and key_custody.hsm of a Cloud KMS key (observed, or why not)."""
+    protection = key.protection_level
+    if protection not in KNOWN_LEVELS:
+        shown = repr(protection) if protection else "(the answer gives none)"
+        unknown = Fact.error(f"unrecognised protection level {shown}: custody of the key "
+                             "cannot be told from it", *source)
+        return dict.fromkeys(CUSTODY_PATHS, unknown)
+    if protection in EXTERNAL_LEVELS:
         level = "external"
-    elif _imported(key, versions):
-        level = "customer_imported"
     else:
-        level = "customer_kms"
-    return level, key.protection_level in HSM_LEVELS
+        imported = _imported(key, versions, source)
+        if isinstance(imported, Fact):
+            return dict.fromkeys(CUSTODY_PATHS, imported)
+        if key.primary is None and not key.import_only:
+            source = (*source, OP_VERSIONS)  # the versions told whether it was imported
+        level = "customer_imported" if imported else "customer_kms"
+    return {"key_custody.level": Fact.observed(level, *source,
+                                               detail=f"protectionLevel {protection}"),
+            "key_custody.hsm": Fact.observed(protection in HSM_LEVELS, *source)}
 
 
 def _state(versions: tuple[VersionInfo, ...]) -> str:
@@ -124,15 +147,12 @@ def key_facts(name: str, key: Outcome, versions: Outcome, members: Outcome,
         else:
             facts["key.state"] = failed
     else:
-        level, hsm = custody(key, versions)
         source = key.source
         facts = {
             # Cloud KMS holds only customer-managed keys; Google's default keys are not in it.
             "key.manager": Fact.observed("customer", source),
             "key.state": key_state(key, versions),
-            "key_custody.level": Fact.observed(
-                level, source, detail=f"protectionLevel {key.protection_level}"),
-            "key_custody.hsm": Fact.observed(hsm, source),
+            **custody(key, versions, source),
             **_rotation(key, source),
             "key_exposure.is_public": (_public(members, "cloudkms:cryptoKeys.getIamPolicy")
                                        if members is not None else Fact.error(
@@ -159,56 +179,27 @@ def _key_custody(info: BucketInfo, key: Outcome, versions: Outcome) -> dict[str,
             failed = _failed(key, OP_LIST)
         return dict.fromkeys(("key_custody.level", "key_custody.hsm", "key_rotation.enabled",
                               "key_rotation.period_days"), failed)
-    level, hsm = custody(key, versions)
-    return {"key_custody.level": Fact.observed(
-                level, OP_LIST, key.source, detail=f"protectionLevel {key.protection_level}"),
-            "key_custody.hsm": Fact.observed(hsm, OP_LIST, key.source),
+    return {**custody(key, versions, OP_LIST, key.source),
             **_rotation(key, OP_LIST, key.source)}
 
 
-def _exposure(info: BucketInfo, iam: Outcome, acls: Outcome) -> dict[str, Fact]:
-    if info.public_access_prevention == "enforced":
-        detail = "publicAccessPrevention is enforced: no public grant can take effect"
-        return {"public_exposure.is_public": Fact.observed(False, OP_LIST, basis="derived",
-                                                           detail=detail),
-                "public_exposure.reasons": Fact.observed([], OP_LIST, basis="derived",
-                                                         detail=detail)}
-    source = [OP_IAM] + ([] if info.uniform_access else [OP_ACL, OP_DEFAULT_ACL])
-    outcomes = [("iam", iam)] + ([] if info.uniform_access else
-                                 [("acl", a) for a in (acls or [None, None])])
-    errors = [o for _, o in outcomes if isinstance(o, CallError)]
-    reasons = sorted({why for why, o in outcomes if isinstance(o, list) and o})
-    members = sorted({m for _, o in outcomes if isinstance(o, list) for m in o})
-    detail = None
-    if members:
-        detail = (f"granted to {', '.join(members)} ({', '.join(reasons)}); "
-                  f"publicAccessPrevention is {info.public_access_prevention!r}, so an "
-                  f"organization policy could still block it, and {ORG_POLICY}")
-    if reasons:
-        is_public = Fact.observed(True, *source, basis="derived", detail=detail)
-    elif errors:
-        is_public = _failed(errors[0])
-    else:
-        is_public = Fact.observed(False, *source, basis="derived")
-    why = (_failed(errors[0]) if errors
-           else Fact.observed(reasons, *source, basis="derived", detail=detail))
-    return {"public_exposure.is_public": is_public, "public_exposure.reasons": why}
-
-
 def _immutability(info: BucketInfo) -> dict[str, Fact]:
+    # As for S3 Object Lock without a default retention: per-object retention being possible
+    # does not make the bucket immutable; only a bucket default retention does.
     if info.retention_seconds is not None:
-        mode, days, locked = "retention_policy", _days(info.retention_seconds), info.retention_locked
+        enabled, mode = True, "retention_policy"
+        days, locked = _days(info.retention_seconds), info.retention_locked
         detail = "bucket retention policy" + (", locked" if locked else ", not locked")
     elif info.object_retention:
-        mode, days, locked = "object_retention", None, False
-        detail = "object retention is on: each object carries its own retention; no bucket default"
+        enabled, mode, days, locked = False, "object_retention", None, False
+        detail = ("object retention is on, so each object may carry its own retention, but "
+                  "there is no bucket retention policy: no default retention applies")
     else:
-        mode, days, locked, detail = None, None, False, None
+        enabled, mode, days, locked, detail = False, None, None, False, None
     if info.event_based_hold:
         detail = (detail + "; " if detail else "") + "default event-based hold is on"
-    enabled = mode is not None
     return {"immutability.enabled": Fact.observed(enabled, OP_LIST, detail=detail),
-            "immutability.mode": Fact.observed(mode, OP_LIST),
+            "immutability.mode": Fact.observed(mode, OP_LIST, detail=detail),
             "immutability.retention_days": Fact.observed(days, OP_LIST),
             "immutability.locked": Fact.observed(locked, OP_LIST)}
 
@@ -244,23 +235,15 @@ def _residency(info: BucketInfo) -> dict[str, Fact]:
 
 
 def bucket_facts(info: BucketInfo, key: Outcome, versions: Outcome, iam: Outcome,
-                 acls: Outcome, wants: Wants) -> dict[str, Fact]:
-    pap = info.public_access_prevention
-    enforced = pap == "enforced"
+                 acls: Outcome, org: Outcome, wants: Wants) -> dict[str, Fact]:
+    """Every fact of one bucket; ``org`` is its project's organization policy outcome."""
     soft = info.soft_delete_seconds
     facts: dict[str, Fact] = {
         # Cloud Storage encrypts every object at rest (AES-256); the bucket only picks the key.
         "encryption.enabled": Fact.observed(True, OP_LIST),
         "encryption.algorithm": Fact.observed("KMS" if info.kms_key else "AES256", OP_LIST),
         "encryption.key_id": Fact.observed(info.kms_key, OP_LIST),
-        "public_access_block.bucket": Fact.observed(enforced, OP_LIST,
-                                                    detail=f"publicAccessPrevention {pap}"),
-        "public_access_block.account": Fact.opaque(ORG_POLICY),
-        "public_access_block.effective": (
-            Fact.observed(True, OP_LIST, detail="publicAccessPrevention enforced on the bucket")
-            if enforced else Fact.opaque(
-                f"publicAccessPrevention is {pap!r}: the effective value follows the "
-                f"organization policy, and {ORG_POLICY}", OP_LIST)),
+        **access_block_facts(info, org),
         "access_control.acls_disabled": Fact.observed(info.uniform_access, OP_LIST),
         "tls_enforced.required": Fact.opaque(NO_TLS_CONTROL),
         "versioning.enabled": Fact.observed(info.versioning, OP_LIST),
@@ -281,12 +264,12 @@ def bucket_facts(info: BucketInfo, key: Outcome, versions: Outcome, iam: Outcome
                               "key_rotation.period_days")):
         facts.update(_key_custody(info, key, versions))
     if wants("public_exposure.is_public") or wants("public_exposure.reasons"):
-        facts.update(_exposure(info, iam, acls))
+        facts.update(exposure_facts(info, org, iam, acls))
     return {path: fact for path, fact in facts.items() if wants(path)}
 
 
-def account_facts(wants: Wants) -> dict[str, Fact]:
-    facts = {"public_access_block.enabled": Fact.opaque(ORG_POLICY),
+def account_facts(org: Outcome, wants: Wants) -> dict[str, Fact]:
+    facts = {"public_access_block.enabled": org_fact(org),
              "block_storage_encryption.enabled": Fact.opaque(DISK_ENCRYPTION),
              "block_storage_encryption.key_id": Fact.opaque(DISK_ENCRYPTION)}
     return {path: fact for path, fact in facts.items() if wants(path)}

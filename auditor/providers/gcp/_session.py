@@ -1,4 +1,5 @@
-"""Credentials, projects and the two clients (Cloud Storage JSON API, Cloud KMS over REST).
+"""Credentials, projects and the clients (Cloud Storage JSON API, Cloud KMS over REST, and an
+HTTP session for the Org Policy API).
 
 Credentials: ``--credentials-file``, else Application Default Credentials. With an endpoint
 override (a local stand-in or an emulator) the clients go anonymous. Without any credential
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import google.auth
+import requests
 from google.api_core.client_options import ClientOptions
 from google.auth import exceptions as auth_exc
 from google.auth.credentials import AnonymousCredentials, Credentials
@@ -24,11 +26,13 @@ from google.cloud import kms_v1, storage
 from requests.adapters import HTTPAdapter
 
 from auditor.errors import CredentialsError
+from auditor.providers.gcp._orgpolicy import DEFAULT_ENDPOINT, OrgPolicyClient
 
 PROVIDER = "gcp"
 SCOPES = ("https://www.googleapis.com/auth/cloud-platform",)
 GCS_ENDPOINT_ENV = "STORAGE_EMULATOR_HOST"
 KMS_ENDPOINT_ENV = "AUDITOR_GCP_KMS_ENDPOINT"
+ORGPOLICY_ENDPOINT_ENV = "AUDITOR_GCP_ORGPOLICY_ENDPOINT"
 PROJECT_ENVS = ("GOOGLE_CLOUD_PROJECT", "GCLOUD_PROJECT", "CLOUDSDK_CORE_PROJECT")
 FILE_TYPES = frozenset({"service_account", "authorized_user", "external_account",
                         "impersonated_service_account"})
@@ -42,10 +46,15 @@ class GcpSession:
     storage: Any  # google.cloud.storage.Client
     kms: Any  # google.cloud.kms_v1.KeyManagementServiceClient
     endpoint_overridden: bool
+    # None when the other endpoints are overridden but this one is not: the calls go
+    # anonymous then, and an anonymous call to the real Org Policy API could only be refused.
+    orgpolicy: OrgPolicyClient | None = None
 
     def close(self) -> None:
         self.storage.close()
         self.kms.transport.close()
+        if self.orgpolicy is not None:
+            self.orgpolicy.close()
 
 
 def _endpoint(value: str | None) -> str | None:
@@ -140,7 +149,9 @@ def _pooled(session: Any, size: int) -> Any:
 def open_session(options: Mapping[str, Any], max_workers: int) -> GcpSession:
     gcs = _endpoint(options.get("gcs_endpoint") or os.environ.get(GCS_ENDPOINT_ENV))
     kms_url = _endpoint(options.get("gcp_kms_endpoint") or os.environ.get(KMS_ENDPOINT_ENV))
-    emulated = bool(gcs or kms_url)
+    org_url = _endpoint(options.get("gcp_orgpolicy_endpoint")
+                        or os.environ.get(ORGPOLICY_ENDPOINT_ENV))
+    emulated = bool(gcs or kms_url or org_url)
     creds, adc_project = _credentials(options, emulated)
     projects = _projects(options.get("project"))
     if not projects:
@@ -165,5 +176,9 @@ def open_session(options: Mapping[str, Any], max_workers: int) -> GcpSession:
     transport_session = getattr(kms_client.transport, "_session", None)
     if transport_session is not None:
         _pooled(transport_session, max_workers)
-    return GcpSession(projects, storage_client, kms_client, emulated)
+    orgpolicy = None
+    if org_url or not emulated:
+        org_http = requests.Session() if emulated else AuthorizedSession(creds)
+        orgpolicy = OrgPolicyClient(_pooled(org_http, max_workers), org_url or DEFAULT_ENDPOINT)
+    return GcpSession(projects, storage_client, kms_client, emulated, orgpolicy)
 

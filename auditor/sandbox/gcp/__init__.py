@@ -1,10 +1,11 @@
-"""Google Cloud stand-in: one small HTTP server for the Cloud Storage JSON API and Cloud KMS REST.
+"""Google Cloud stand-in: one small HTTP server for the Cloud Storage JSON API, Cloud KMS REST
+and the Org Policy API v2 (getEffectivePolicy).
 
 Seeded from the ``gcp:`` section of an estate description (see ``estate.yaml`` for the
 demo estate and every field it understands). The real google-cloud-storage client reaches
 it through ``STORAGE_EMULATOR_HOST`` / ``api_endpoint`` and google-cloud-kms through its
-REST transport with ``ClientOptions(api_endpoint=...)``. It answers reads only and records
-every request.
+REST transport with ``ClientOptions(api_endpoint=...)``; the adapter's Org Policy reads go
+to ``AUDITOR_GCP_ORGPOLICY_ENDPOINT``. It answers reads only and records every request.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ def load_demo_section() -> dict[str, Any]:
 
 
 class GcpSandbox:
-    """Cloud Storage + Cloud KMS stand-in on 127.0.0.1 (one port serves both)."""
+    """Cloud Storage + Cloud KMS + Org Policy stand-in on 127.0.0.1 (one port serves all)."""
 
     provider = "gcp"
 
@@ -83,10 +84,11 @@ class GcpSandbox:
 
     def scan_options(self) -> dict[str, Any]:
         return {"project": self.projects(), "gcs_endpoint": self.url,
-                "gcp_kms_endpoint": self.url}
+                "gcp_kms_endpoint": self.url, "gcp_orgpolicy_endpoint": self.url}
 
     def environment(self) -> dict[str, str]:
-        env = {"STORAGE_EMULATOR_HOST": self.url, "AUDITOR_GCP_KMS_ENDPOINT": self.url}
+        env = {"STORAGE_EMULATOR_HOST": self.url, "AUDITOR_GCP_KMS_ENDPOINT": self.url,
+               "AUDITOR_GCP_ORGPOLICY_ENDPOINT": self.url}
         if self._estate.projects:
             env["GOOGLE_CLOUD_PROJECT"] = self.projects()[0]
         return env

@@ -54,7 +54,8 @@ class Key:
 class Project:
     id: str
     number: str
-    disabled: set[str] = field(default_factory=set)  # "storage", "cloudkms"
+    disabled: set[str] = field(default_factory=set)  # "storage", "cloudkms", "orgpolicy"
+    org_policy: bool | str | None = None  # storage.publicAccessPrevention: bool, "denied", None
     buckets: dict[str, dict[str, Any]] = field(default_factory=dict)  # name -> full resource
     bucket_policies: dict[str, dict[str, Any]] = field(default_factory=dict)
     rings: dict[str, dict[str, Any]] = field(default_factory=dict)  # ring name -> KeyRing
@@ -232,6 +233,8 @@ def crypto_key(spec: dict[str, Any], ring_name: str, project: Project) -> Key:
         "versionTemplate": {"protectionLevel": spec.get("protection", "SOFTWARE"),
                             "algorithm": _algorithm(spec)},
         "destroyScheduledDuration": "2592000s"}
+    if spec.get("version_template") is False:  # an answer that leaves the template out
+        del res["versionTemplate"]
     if purpose == "ENCRYPT_DECRYPT" and versions and spec.get("primary", True):
         res["primary"] = dict(versions[-1])
     if spec.get("rotation_days"):
@@ -264,6 +267,19 @@ def key_name(ref: str, project: Project) -> str:
     return f"projects/{project.id}/locations/{location}/keyRings/{ring}/cryptoKeys/{key}"
 
 
+def _org_policy(pspec: dict[str, Any], project: Project) -> None:
+    value = (pspec.get("org_policy") or {}).get("public_access_prevention")
+    if value is None:
+        return
+    if not (isinstance(value, bool) or value in ("denied", "disabled")):
+        raise EstateError(f"gcp: project {project.id}: org_policy.public_access_prevention "
+                          f"must be true, false, denied or disabled, not {value!r}")
+    if value == "disabled":
+        project.disabled.add("orgpolicy")
+    else:
+        project.org_policy = value
+
+
 def build(section: dict[str, Any], base_url: str) -> Estate:
     if not isinstance(section, dict) or "projects" not in section:
         raise EstateError("gcp: expected a mapping with 'projects'")
@@ -273,6 +289,7 @@ def build(section: dict[str, Any], base_url: str) -> Estate:
                           str(pspec.get("number", "100000000001")),
                           set(pspec.get("disabled") or []))
         estate.faults.add(f"projects/{project.id}", pspec.get("faults"))
+        _org_policy(pspec, project)
         for rspec in pspec.get("key_rings") or []:
             location = _require(rspec, "location", "key ring")
             ring = f"projects/{project.id}/locations/{location}/keyRings/{rspec['name']}"

@@ -1,4 +1,5 @@
-"""Request routing of the Google Cloud stand-in: Cloud Storage JSON API and Cloud KMS REST.
+"""Request routing of the Google Cloud stand-in: Cloud Storage JSON API and Cloud KMS REST here,
+the Org Policy API v2 in ``_orgpolicy``.
 
 Reads only (the RecordingServer answers 405 to anything else). Each answer names its
 operation (the IAM permission style name, e.g. ``storage.buckets.getIamPolicy``) so the
@@ -8,13 +9,14 @@ request record can be counted per operation.
 from __future__ import annotations
 
 import base64
-import json
 import re
 from typing import Any
 from urllib.parse import unquote
 
 from auditor.sandbox.base import RecordedRequest, Reply
 from auditor.sandbox.gcp._estate import Estate, Project
+from auditor.sandbox.gcp._orgpolicy import effective_policy
+from auditor.sandbox.gcp._replies import disabled, fault_reply, gcs_error, json_reply, rpc_error
 
 # Cloud KMS enum values (google/cloud/kms/v1/resources.proto), for enum-encoding=int.
 _ENUMS: dict[str, dict[str, int]] = {
@@ -32,13 +34,6 @@ _ENUMS: dict[str, dict[str, int]] = {
                   "EC_SIGN_P256_SHA256": 12, "EC_SIGN_P384_SHA384": 13,
                   "EXTERNAL_SYMMETRIC_ENCRYPTION": 18, "AES_256_GCM": 19},
 }
-_STATUS_NAMES = {400: "INVALID_ARGUMENT", 403: "PERMISSION_DENIED", 404: "NOT_FOUND",
-                 429: "RESOURCE_EXHAUSTED", 500: "INTERNAL", 503: "UNAVAILABLE"}
-_GCS_REASONS = {400: "invalid", 403: "forbidden", 404: "notFound", 429: "rateLimitExceeded",
-                500: "backendError", 503: "backendError"}
-_SERVICE_TITLES = {"storage": "Cloud Storage JSON API",
-                   "cloudkms": "Cloud Key Management Service (KMS) API"}
-
 _KMS = "/v1/projects/"
 _RING = r"projects/[^/]+/locations/[^/]+/keyRings/[^/:]+"
 _KEY = _RING + r"/cryptoKeys/[^/:]+"
@@ -54,62 +49,6 @@ _KMS_ROUTES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(rf"^({_KEY})/cryptoKeyVersions$"), "cloudkms.cryptoKeyVersions.list"),
     (re.compile(rf"^({_KEY}/cryptoKeyVersions/[^/:]+)$"), "cloudkms.cryptoKeyVersions.get"),
 ]
-
-
-def _json(status: int, body: Any, action: str) -> Reply:
-    return Reply(status, json.dumps(body).encode(), headers={"x-recorded-action": action})
-
-
-def _gcs_error(status: int, message: str, action: str, reason: str | None = None) -> Reply:
-    reason = reason or _GCS_REASONS.get(status, "backendError")
-    return _json(status, {"error": {"code": status, "message": message, "errors": [
-        {"message": message, "domain": "global", "reason": reason}]}}, action)
-
-
-def _kms_error(status: int, message: str, action: str,
-               info: dict[str, Any] | None = None) -> Reply:
-    error: dict[str, Any] = {"code": status, "message": message,
-                             "status": _STATUS_NAMES.get(status, "UNKNOWN")}
-    if info:
-        error["details"] = [{"@type": "type.googleapis.com/google.rpc.ErrorInfo", **info}]
-    return _json(status, {"error": error}, action)
-
-
-def _disabled(service: str, project: Project, action: str) -> Reply:
-    title = _SERVICE_TITLES[service]
-    message = (f"{title} has not been used in project {project.number} before or it is "
-               f"disabled. Enable it by visiting https://console.developers.google.com/apis/"
-               f"api/{service}.googleapis.com/overview?project={project.number} then retry.")
-    info = {"reason": "SERVICE_DISABLED", "domain": "googleapis.com",
-            "metadata": {"service": f"{service}.googleapis.com",
-                         "consumer": f"projects/{project.number}"}}
-    reply = _kms_error(403, message, action, info)
-    if service == "storage":
-        body = json.loads(reply.body)
-        body["error"]["errors"] = [{"message": message, "domain": "usageLimits",
-                                    "reason": "accessNotConfigured"}]
-        reply = _json(403, body, action)
-    return reply
-
-
-def _fault(estate: Estate, scope: str, action: str, gcs: bool) -> Reply | None:
-    status = estate.faults.take(scope, action)
-    if status is None:
-        return None
-    if status == "garbage":  # a 200 whose body is not JSON (a broken proxy, say)
-        return Reply(200, b"<html>gateway says hello</html>", "text/html",
-                     {"x-recorded-action": action})
-    if status == "disabled":
-        project = estate.project_of(scope) or next(iter(estate.projects.values()))
-        return _disabled("storage" if gcs else "cloudkms", project, action)
-    status = int(status)
-    message = (f"Permission '{action}' denied on resource '{scope}' (or it may not exist)."
-               if status == 403 else f"injected {status} for {action}")
-    if gcs:
-        return _gcs_error(status, message, action)
-    info = ({"reason": "IAM_PERMISSION_DENIED", "domain": "cloudkms.googleapis.com",
-             "metadata": {"permission": action, "resource": scope}} if status == 403 else None)
-    return _kms_error(status, message, action, info)
 
 
 def _page(items: list[Any], query: dict[str, list[str]], size_param: str,
@@ -139,10 +78,10 @@ def _storage(estate: Estate, req: RecordedRequest, path: str) -> Reply:
         project = estate.projects.get(project_id) or next(
             (p for p in estate.projects.values() if p.number == project_id), None)
         if project is None:
-            return _gcs_error(400, f"Unknown project id: {project_id}", action, "invalid")
+            return gcs_error(400, f"Unknown project id: {project_id}", action, "invalid")
         if "storage" in project.disabled:
-            return _disabled("storage", project, action)
-        fault = _fault(estate, f"projects/{project.id}", action, gcs=True)
+            return disabled("storage", project, action)
+        fault = fault_reply(estate, f"projects/{project.id}", action, "storage")
         if fault:
             return fault
         names = sorted(project.buckets)
@@ -154,38 +93,38 @@ def _storage(estate: Estate, req: RecordedRequest, path: str) -> Reply:
         body: dict[str, Any] = {"kind": "storage#buckets", "items": items}
         if token:
             body["nextPageToken"] = token
-        return _json(200, body, action)
+        return json_reply(200, body, action)
     if len(parts) < 2 or parts[0] != "b" or len(parts) > 3:
-        return _gcs_error(404, "Not Found", "storage.unknown")
+        return gcs_error(404, "Not Found", "storage.unknown")
     name, sub = parts[1], (parts[2] if len(parts) == 3 else "")
     action = {"": "storage.buckets.get", "iam": "storage.buckets.getIamPolicy",
               "acl": "storage.bucketAccessControls.list",
               "defaultObjectAcl": "storage.defaultObjectAccessControls.list"}.get(sub)
     if action is None:
-        return _gcs_error(404, "Not Found", "storage.unknown")
+        return gcs_error(404, "Not Found", "storage.unknown")
     found = estate.bucket(name)
     if found is None:
-        return _gcs_error(404, "The specified bucket does not exist.", action)
+        return gcs_error(404, "The specified bucket does not exist.", action)
     project, resource = found
     if "storage" in project.disabled:
-        return _disabled("storage", project, action)
-    fault = _fault(estate, f"b/{name}", action, gcs=True)
+        return disabled("storage", project, action)
+    fault = fault_reply(estate, f"b/{name}", action, "storage")
     if fault:
         return fault
     if sub == "":
         full = (req.query.get("projection") or ["noAcl"])[0] == "full"
-        return _json(200, resource if full else _no_acl(resource), action)
+        return json_reply(200, resource if full else _no_acl(resource), action)
     if sub == "iam":
-        return _json(200, project.bucket_policies[name], action)
+        return json_reply(200, project.bucket_policies[name], action)
     if "acl" not in resource:
-        return _gcs_error(400, "Cannot get legacy ACL for a bucket that has uniform bucket-level "
-                          "access. Read more at https://cloud.google.com/storage/docs/"
-                          "uniform-bucket-level-access", action, "invalid")
+        return gcs_error(400, "Cannot get legacy ACL for a bucket that has uniform bucket-level "
+                         "access. Read more at https://cloud.google.com/storage/docs/"
+                         "uniform-bucket-level-access", action, "invalid")
     if sub == "acl":
-        return _json(200, {"kind": "storage#bucketAccessControls", "items": resource["acl"]},
-                     action)
-    return _json(200, {"kind": "storage#objectAccessControls",
-                       "items": resource["defaultObjectAcl"]}, action)
+        return json_reply(200, {"kind": "storage#bucketAccessControls",
+                                "items": resource["acl"]}, action)
+    return json_reply(200, {"kind": "storage#objectAccessControls",
+                            "items": resource["defaultObjectAcl"]}, action)
 
 
 # --- Cloud KMS REST -------------------------------------------------------------------
@@ -260,28 +199,28 @@ def _kms(estate: Estate, req: RecordedRequest, path: str) -> Reply:
     name = path[len("/v1/"):]
     found = next(((m, a) for pattern, a in _KMS_ROUTES if (m := pattern.match(name))), None)
     if found is None:
-        return _kms_error(404, f"Resource {name} not found.", "cloudkms.unknown")
+        return rpc_error(404, f"Resource {name} not found.", "cloudkms.unknown")
     name, action = found[0].group(1), found[1]
     project = estate.project_of(name)
     if project is None:
         # A project these credentials cannot see answers as IAM does: 403, not 404.
         info = {"reason": "IAM_PERMISSION_DENIED", "domain": "cloudkms.googleapis.com",
                 "metadata": {"permission": action, "resource": name}}
-        return _kms_error(403, f"Permission '{action}' denied on resource '{name}' (or it may "
-                          "not exist).", action, info)
+        return rpc_error(403, f"Permission '{action}' denied on resource '{name}' (or it may "
+                         "not exist).", action, info)
     if "cloudkms" in project.disabled:
-        return _disabled("cloudkms", project, action)
+        return disabled("cloudkms", project, action)
     in_key = "/cryptoKeys/" in name
     scope = name.split("/cryptoKeyVersions/")[0] if in_key else f"projects/{project.id}"
-    fault = _fault(estate, scope, action, gcs=False)
+    fault = fault_reply(estate, scope, action, "cloudkms")
     if fault:
         return fault
     status, body = _kms_body(estate, project, action, name, req)
     if status != 200:
-        return _kms_error(status, body, action)
+        return rpc_error(status, body, action)
     if "enum-encoding=int" in (req.query.get("$alt") or [""])[0]:
         body = _enums_as_int(body)
-    return _json(200, body, action)
+    return json_reply(200, body, action)
 
 
 def handle(estate: Estate, req: RecordedRequest) -> Reply:
@@ -290,4 +229,6 @@ def handle(estate: Estate, req: RecordedRequest) -> Reply:
         return _storage(estate, req, path)
     if path.startswith(_KMS):
         return _kms(estate, req, path)
-    return _json(404, {"error": {"code": 404, "message": f"no route for {path}"}}, "unknown")
+    if path.startswith("/v2/"):
+        return effective_policy(estate, path)
+    return json_reply(404, {"error": {"code": 404, "message": f"no route for {path}"}}, "unknown")

@@ -18,6 +18,8 @@ def key(name: str) -> str:
     return f"{RING}/cryptoKeys/{name}"
 
 
+# Organization policy storage.publicAccessPrevention: t-main has none (the default, not
+# enforced), t-nostorage enforces it, t-nokms refuses to show it (403).
 ESTATE: dict[str, Any] = {"projects": [
     {"id": MAIN, "number": "700000000001",
      "key_rings": [{"name": "ring", "location": "europe-west1", "keys": [
@@ -84,8 +86,10 @@ ESTATE: dict[str, Any] = {"projects": [
           "kms_key": "projects/t-hidden/locations/europe-west1/keyRings/r/cryptoKeys/k"},
      ]},
     {"id": NO_STORAGE, "number": "700000000002", "disabled": ["storage"],
+     "org_policy": {"public_access_prevention": True},
      "buckets": [{"name": "never-listed", "location": "us-central1"}]},
     {"id": NO_KMS, "number": "700000000003", "disabled": ["cloudkms"],
+     "org_policy": {"public_access_prevention": "denied"},
      "key_rings": [{"name": "ring", "location": "europe-west1",
                     "keys": [{"name": "k", "protection": "HSM"}]}],
      "buckets": [{"name": "nokms-cmek", "location": "europe-west1",

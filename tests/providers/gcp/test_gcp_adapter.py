@@ -22,10 +22,12 @@ PROFILE = ADAPTER.exposure_profile()
 def test_adapter_contract():
     validate_adapter(ADAPTER, "gcp")
     assert [o.name for o in ADAPTER.options] == [
-        "project", "credentials_file", "gcs_endpoint", "gcp_kms_endpoint"]
+        "project", "credentials_file", "gcs_endpoint", "gcp_kms_endpoint",
+        "gcp_orgpolicy_endpoint"]
     envs = {o.name: o.env for o in ADAPTER.options}
     assert envs["gcs_endpoint"] == "STORAGE_EMULATOR_HOST"
     assert envs["gcp_kms_endpoint"] == "AUDITOR_GCP_KMS_ENDPOINT"
+    assert envs["gcp_orgpolicy_endpoint"] == "AUDITOR_GCP_ORGPOLICY_ENDPOINT"
     assert next(o for o in ADAPTER.options if o.name == "project").multiple
 
 
@@ -57,9 +59,9 @@ def test_facts_keep_to_the_exposure_profile(full_scan):
 def test_opaque_only_in_the_declared_case(full_scan):
     collection, _ = full_scan
     for bucket in resources(collection, "storage.bucket").values():
-        effective = bucket.facts["public_access_block.effective"]
-        enforced = bucket.facts["public_access_block.bucket"].value
-        assert (effective.state is FactState.OPAQUE) == (not enforced), bucket.name
+        # The organization policy is read: public access prevention is never opaque now.
+        for path in ("public_access_block.account", "public_access_block.effective"):
+            assert bucket.facts[path].state is not FactState.OPAQUE, (bucket.name, path)
         rotation = bucket.facts["key_rotation.enabled"]
         google_key = bucket.facts["encryption.key_id"].value is None
         assert (rotation.state is FactState.OPAQUE) == google_key, bucket.name
@@ -109,13 +111,29 @@ def test_key_join_without_key_inventory_fetches_named_keys_only(sandbox):
         "storage:buckets.list", "cloudkms:cryptoKeys.get")
 
 
-def test_account_facts_alone_need_no_call(sandbox):
+def test_account_facts_alone_read_only_the_organization_policy(sandbox):
     sandbox.reset_requests()
     collection = fast_adapter().collect(CollectRequest(
         options=sandbox.scan_options(),
         facts={"account": frozenset({"public_access_block.enabled"})}))
-    assert sandbox.requests() == []
+    # No bucket listing: one organization policy read per project, nothing else.
+    assert sorted(r.path.split("/")[3] for r in sandbox.requests()) == [
+        "t-main", "t-nokms", "t-nostorage"]
+    assert {r.action for r in sandbox.requests()} == {"orgpolicy.policies.getEffectivePolicy"}
+    accounts = {r.account: r.facts["public_access_block.enabled"] for r in collection.resources}
+    assert [accounts[p].value for p in ("t-main", "t-nostorage")] == [False, True]
+    assert accounts["t-nokms"].state is FactState.DENIED
+    assert accounts["t-main"].source == ("orgpolicy:policies.getEffectivePolicy",)
     assert [r.kind for r in collection.resources] == ["account"] * 3
+
+
+def test_facts_without_the_organization_policy_do_not_read_it(sandbox):
+    sandbox.reset_requests()
+    fast_adapter().collect(CollectRequest(
+        options=sandbox.scan_options(),
+        facts={"storage.bucket": frozenset({"public_access_block.bucket", "versioning.enabled"}),
+               "account": frozenset({"block_storage_encryption.enabled"})}))
+    assert {r.action for r in sandbox.requests()} == {"storage.buckets.list"}
 
 
 def _many_buckets(count: int) -> dict:

@@ -11,7 +11,9 @@ from auditor.model import FactState, Inventory
 from auditor.schema import fact_catalog, validate
 
 OPAQUE, DENIED, ERROR = FactState.OPAQUE, FactState.DENIED, FactState.ERROR
-ORG = {"public_access_block.account": OPAQUE, "public_access_block.effective": OPAQUE,
+ORG_OP = "orgpolicy:policies.getEffectivePolicy"
+# t-main's organization policy does not enforce public access prevention (no rules).
+ORG = {"public_access_block.account": False, "public_access_block.effective": False,
        "public_access_block.bucket": False}
 PRIVATE = {"public_exposure.is_public": False, "public_exposure.reasons": []}
 GOOGLE_KEY = {"encryption.enabled": True, "encryption.algorithm": "AES256",
@@ -48,7 +50,7 @@ EXPECTED: dict[str, dict[str, Any]] = {
     "cmek-external-vpc": cmek("ext-vpc", "external", False, None),
     "cmek-imported": cmek("imported", "customer_imported", False, None),
     "pap-enforced": {"public_access_block.bucket": True, "public_access_block.effective": True,
-                     "public_access_block.account": OPAQUE, **PRIVATE,
+                     "public_access_block.account": False, **PRIVATE,
                      "data_residency.region": "US-EAST1"},
     "iam-all-users": {**ORG, "public_exposure.is_public": True,
                       "public_exposure.reasons": ["iam"], "access_control.acls_disabled": True},
@@ -63,7 +65,9 @@ EXPECTED: dict[str, dict[str, Any]] = {
                          "versioning.enabled": True},
     "retention-unlocked": {"immutability.enabled": True, "immutability.mode": "retention_policy",
                            "immutability.retention_days": 7, "immutability.locked": False},
-    "object-retention": {"immutability.enabled": True, "immutability.mode": "object_retention",
+    # Per-object retention is possible but no bucket default applies: not immutable (as S3
+    # Object Lock without a default retention).
+    "object-retention": {"immutability.enabled": False, "immutability.mode": "object_retention",
                          "immutability.retention_days": None, "immutability.locked": False},
     "soft-delete-off": {"soft_delete.enabled": False, "soft_delete.retention_days": None},
     "soft-delete-30": {"soft_delete.enabled": True, "soft_delete.retention_days": 30,
@@ -95,7 +99,10 @@ EXPECTED: dict[str, dict[str, Any]] = {
                  "key_rotation.enabled": ERROR, "key_rotation.period_days": ERROR},
     "key-denied": {"key_custody.level": DENIED, "key_custody.hsm": DENIED,
                    "key_rotation.enabled": DENIED, "key_rotation.period_days": DENIED},
-    "nokms-cmek": {"key_custody.level": DENIED, "key_rotation.enabled": DENIED},
+    # t-nokms refuses its organization policy: the inherited value is not known.
+    "nokms-cmek": {"key_custody.level": DENIED, "key_rotation.enabled": DENIED,
+                   "public_access_block.account": DENIED, "public_access_block.effective": DENIED,
+                   "public_access_block.bucket": False, **PRIVATE},
 }
 
 
@@ -138,11 +145,29 @@ def test_details_name_the_reason(full_scan):
     denied = buckets["iam-denied"].facts["public_exposure.is_public"]
     assert denied.detail.startswith("403") and denied.source == ("storage:buckets.getIamPolicy",)
     effective = buckets["gm-default"].facts["public_access_block.effective"]
-    assert "inherited" in effective.detail and "organization policy" in effective.detail
+    assert effective.source == ("storage:buckets.list", ORG_OP)
+    assert effective.detail == ("publicAccessPrevention inherited on the bucket; organization "
+                                "policy storage.publicAccessPrevention is not enforced for "
+                                "project t-main")
+    unread = buckets["nokms-cmek"].facts["public_access_block.effective"]
+    assert unread.source == (ORG_OP, "storage:buckets.list")
+    assert unread.detail.startswith("publicAccessPrevention is 'inherited': the effective value "
+                                    "follows the organization policy, which could not be read "
+                                    "(403 IAM_PERMISSION_DENIED: Permission 'orgpolicy.policies."
+                                    "get' denied")
     rotation = buckets["gm-default"].facts["key_rotation.enabled"]
     assert "Google-managed" in rotation.detail
     public = buckets["iam-all-users"].facts["public_exposure.is_public"]
     assert public.basis == "derived" and "allUsers" in public.detail
+    # Public because the organization policy, read, does not block the grant.
+    assert public.detail == ("granted to allUsers (iam); publicAccessPrevention is 'inherited' "
+                             "and the organization policy storage.publicAccessPrevention is not "
+                             "enforced for project t-main")
+    assert public.source == ("storage:buckets.getIamPolicy", ORG_OP)
+    private = buckets["gm-default"].facts["public_exposure.is_public"]
+    assert private.source == ("storage:buckets.getIamPolicy",)  # no grant: the policy is moot
+    worm = buckets["object-retention"].facts["immutability.enabled"]
+    assert "no bucket retention policy" in worm.detail and "own retention" in worm.detail
     hsm = buckets["cmek-hsm"].facts["key_custody.level"]
     assert hsm.source == ("storage:buckets.list", "cloudkms:cryptoKeys.list")
 
@@ -164,7 +189,11 @@ def test_run_metadata(full_scan):
     pages = -(-len(MAIN_BUCKETS) // PAGE_SIZE)
     # t-main pages, t-nokms one page, t-nostorage one refused call (403 is not retried)
     assert run.api_calls["storage:buckets.list"] == pages + 2
-    codes = {(e.scope, e.code) for e in run.errors}
-    assert ("projects/t-nostorage", "403 SERVICE_DISABLED") in codes
-    assert ("projects/_/buckets/iam-denied", "403 forbidden") in codes
-    assert (key("retired"), "404 NotFound") in codes
+    codes = {(e.scope, e.code, e.kind) for e in run.errors}
+    # A refused bucket listing is a coverage gap; a refused per-bucket or per-key read is not.
+    assert ("projects/t-nostorage", "403 SERVICE_DISABLED", "listing") in codes
+    assert ("projects/_/buckets/iam-denied", "403 forbidden", "call") in codes
+    # One organization policy read per project (every project has an account resource).
+    assert run.api_calls[ORG_OP] == 3
+    assert ("projects/t-nokms", "403 IAM_PERMISSION_DENIED", "call") in codes
+    assert (key("retired"), "404 NotFound", "call") in codes

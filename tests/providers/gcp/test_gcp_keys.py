@@ -73,8 +73,9 @@ def test_disabled_kms_api_is_denied_with_that_reason(full_scan):
     collection, _ = full_scan
     fact = resources(collection, "kms.key")[NOKMS].facts["key_custody.level"]
     assert "SERVICE_DISABLED" in fact.detail and "disabled" in fact.detail
-    codes = {(e.scope, e.operation, e.code) for e in collection.run.errors}
-    assert ("projects/t-nokms", "cloudkms:locations.list", "403 SERVICE_DISABLED") in codes
+    codes = {(e.scope, e.operation, e.code, e.kind) for e in collection.run.errors}
+    assert ("projects/t-nokms", "cloudkms:locations.list", "403 SERVICE_DISABLED",
+            "listing") in codes
 
 
 def test_state_without_primary_comes_from_the_versions(full_scan):

@@ -12,7 +12,7 @@ from gcp_support import MAIN, key
 
 from auditor.regions import locate
 from auditor.sandbox import SANDBOXES
-from auditor.sandbox.gcp import GcpSandbox, load_demo_section
+from auditor.sandbox.gcp import EstateError, GcpSandbox, load_demo_section
 
 
 def fetch(box: GcpSandbox, path: str, method: str = "GET") -> tuple[int, dict]:
@@ -32,6 +32,8 @@ def fetch(box: GcpSandbox, path: str, method: str = "GET") -> tuple[int, dict]:
     ("DELETE", "/storage/v1/b/gm-default"),
     ("POST", f"/v1/{key('hsm')}:encrypt"),
     ("POST", f"/v1/{key('hsm')}:setIamPolicy"),
+    ("POST", "/v2/projects/t-main/policies"),
+    ("PATCH", "/v2/projects/t-main/policies/storage.publicAccessPrevention"),
 ])
 def test_writes_are_refused_and_recorded(sandbox, method, path):
     sandbox.reset_requests()
@@ -135,6 +137,36 @@ def test_kms_errors(sandbox):
     assert status == 403 and body["error"]["details"][0]["reason"] == "SERVICE_DISABLED"
 
 
+ORG_PATH = "/v2/projects/{}/policies/storage.publicAccessPrevention:getEffectivePolicy"
+
+
+def test_org_policy_answers_follow_the_reference(sandbox):
+    # By project id or number; named by number; a rule only when the estate sets a value.
+    status, default = fetch(sandbox, ORG_PATH.format(MAIN))
+    assert status == 200
+    assert default == {"name": "projects/700000000001/policies/storage.publicAccessPrevention"}
+    status, enforced = fetch(sandbox, ORG_PATH.format("700000000002"))
+    assert status == 200 and enforced["spec"] == {"rules": [{"enforce": True}]}
+    status, denied = fetch(sandbox, ORG_PATH.format("t-nokms"))
+    assert status == 403 and denied["error"]["status"] == "PERMISSION_DENIED"
+    assert denied["error"]["details"][0]["metadata"]["permission"] == "orgpolicy.policies.get"
+    status, _ = fetch(sandbox, ORG_PATH.format("t-hidden"))
+    assert status == 403
+    status, _ = fetch(sandbox, "/v2/projects/t-main/policies/gcp.resourceLocations"
+                      ":getEffectivePolicy")
+    assert status == 400  # only the seeded constraint
+
+
+def test_org_policy_disabled_and_bad_values(make_sandbox):
+    box = make_sandbox({"projects": [{"id": "p", "number": "5",
+                                      "org_policy": {"public_access_prevention": "disabled"}}]})
+    status, body = fetch(box, ORG_PATH.format("p"))
+    assert status == 403 and body["error"]["details"][0]["reason"] == "SERVICE_DISABLED"
+    assert "Organization Policy API" in body["error"]["message"]
+    with pytest.raises(EstateError, match="must be true, false, denied or disabled"):
+        box.seed({"projects": [{"id": "p", "org_policy": {"public_access_prevention": "yes"}}]})
+
+
 def test_demo_estate_is_rich_enough():
     section = load_demo_section()
     buckets = [b for p in section["projects"] for b in p["buckets"]]
@@ -147,6 +179,9 @@ def test_demo_estate_is_rich_enough():
     assert any("403" in json.dumps(b.get("faults", {})) for b in buckets)
     locations = Counter(b["location"] for b in buckets)
     assert {"US", "EU", "ASIA", "NAM4", "EUR4"} <= set(locations)
+    # One project's organization enforces public access prevention, the other's does not.
+    org = [p["org_policy"]["public_access_prevention"] for p in section["projects"]]
+    assert sorted(org) == [False, True]
 
 
 def test_sandbox_contract():
@@ -158,7 +193,9 @@ def test_sandbox_contract():
         options, env = box.scan_options(), box.environment()
         assert options["project"] == ["acme-retail-prod", "acme-data-eu"]
         assert options["gcs_endpoint"] == options["gcp_kms_endpoint"] == box.url
+        assert options["gcp_orgpolicy_endpoint"] == box.url
         assert env["STORAGE_EMULATOR_HOST"] == env["AUDITOR_GCP_KMS_ENDPOINT"] == box.url
+        assert env["AUDITOR_GCP_ORGPOLICY_ENDPOINT"] == box.url
         assert env["GOOGLE_CLOUD_PROJECT"] == "acme-retail-prod"
         assert box.url.startswith("http://127.0.0.1:")
     finally:
