@@ -1,4 +1,4 @@
-"""Alibaba Cloud adapter: OSS buckets and KMS keys, read-only.
+"""Alibaba Cloud adapter: OSS buckets, KMS keys and ECS default disk encryption, read-only.
 
 Importing this package loads no cloud SDK; ``collect`` imports them.
 """
@@ -21,7 +21,8 @@ _EXPOSURE = Path(__file__).resolve().parent / "exposure.yaml"
 
 
 class AlibabaAdapter:
-    """Collects OSS and KMS settings through alibabacloud-oss-v2 and alibabacloud-kms20160120."""
+    """Collects OSS and KMS settings through alibabacloud-oss-v2 and alibabacloud-kms20160120,
+    and ECS default disk encryption through the generic alibabacloud-tea-openapi client."""
 
     name: ClassVar[str] = "alibaba"
     title: ClassVar[str] = "Alibaba Cloud"
@@ -34,6 +35,10 @@ class AlibabaAdapter:
         ProviderOption("alibaba_kms_endpoint", "KMS endpoint override: host:port or "
                        "http(s)://host:port", metavar="ENDPOINT",
                        env="AUDITOR_ALIBABA_KMS_ENDPOINT"),
+        ProviderOption("alibaba_ecs_endpoint", "ECS endpoint override for the default disk "
+                       "encryption reads: host:port or http(s)://host:port; default "
+                       "ecs.REGION.aliyuncs.com", metavar="ENDPOINT",
+                       env="AUDITOR_ALIBABA_ECS_ENDPOINT"),
     )
 
     def __init__(self, retry_attempts: int = 4, retry_base_delay: float = 0.25,

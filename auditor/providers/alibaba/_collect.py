@@ -1,4 +1,5 @@
-"""One collection run: list buckets, read each bucket's settings, describe keys."""
+"""One collection run: list buckets, read each bucket's settings, describe keys, read the
+account's settings (globally, and ECS default disk encryption per scanned region)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from auditor.errors import (
 )
 from auditor.model import Fact, ProviderRun, Resource
 from auditor.providers._runtime import ApiLedger, bounded_map, utc_now
-from auditor.providers.alibaba import _kms, _oss
+from auditor.providers.alibaba import _ecs, _kms, _oss
 from auditor.providers.alibaba._errors import CREDENTIAL_CODES, Caller, RetryPolicy
 from auditor.providers.alibaba._normalize import (
     PROVIDER,
@@ -29,12 +30,14 @@ from auditor.providers.alibaba._normalize import (
 from auditor.providers.alibaba._reader import BucketReader
 from auditor.providers.alibaba._resources import (
     ACCOUNT,
+    BLOCK_STORAGE,
     BUCKET,
     KEY,
     PUBLIC,
     account_resource,
     bucket_resource,
     key_resource,
+    regional_account_resource,
 )
 from auditor.providers.alibaba._session import Session
 from auditor.providers.base import Collection, CollectRequest
@@ -78,7 +81,8 @@ class Collector:
         opts = request.options
         self.regions = _listed_regions(opts.get("region"))
         self.session = Session(opts.get("oss_endpoint"), opts.get("alibaba_kms_endpoint"),
-                               request.max_workers)
+                               request.max_workers,
+                               ecs_endpoint=opts.get("alibaba_ecs_endpoint"))
         self.ledger = ApiLedger()
         self.call = Caller(self.ledger, retry, self.session.scrub)
         self._lock = threading.Lock()
@@ -138,9 +142,12 @@ class Collector:
             bucket_resource(raw, lambda p: self.wants(BUCKET, p), self.locate) for raw in raws]
         if self.request.facts is None or self.request.facts.get(KEY):
             resources.extend(self._keys(regions, raws, account))
-        if self.request.facts is None or self.request.facts.get(ACCOUNT):
+        if account_block is not None and self.wants(ACCOUNT, "public_access_block.enabled"):
             resources.append(account_resource(account, account_block,
                                               lambda p: self.wants(ACCOUNT, p)))
+        if self.wants(ACCOUNT, *BLOCK_STORAGE):
+            resources.extend(bounded_map(lambda r: self._disk_defaults(account, r), regions,
+                                         self.request.max_workers))
         return Collection(self.ledger.finish(run), resources)
 
     def _list_buckets(self, home: str) -> _oss.Listing:
@@ -154,6 +161,18 @@ class Collector:
                 raise EndpointError(PROVIDER, f"OSS endpoint unreachable: {exc.message}") \
                     from exc
             raise ProviderError(PROVIDER, f"cannot list buckets: {exc}") from exc
+
+    def _disk_defaults(self, account: str, region: str) -> Resource:
+        """ECS default disk encryption in one region; the key id only where it is on."""
+        client, scope = self.session.ecs(region), f"{account}/{region}"
+        status = self.attempt(scope, _ecs.STATUS, lambda: _ecs.encryption_by_default(
+            client, self.call, region))
+        key = None
+        if self.wants(ACCOUNT, "block_storage_encryption.key_id") and status.ok and status.value:
+            key = self.attempt(scope, _ecs.DEFAULT_KEY, lambda: _ecs.default_kms_key_id(
+                client, self.call, region))
+        return regional_account_resource(account, region, status, key,
+                                         lambda p: self.wants(ACCOUNT, p))
 
     # --- one bucket --------------------------------------------------------------------
 

@@ -1,7 +1,7 @@
 """The one translation point from Alibaba SDK errors to the auditor tree, with retries.
 
-OSS answers ``<Error><Code>..</Code>`` XML (alibabacloud_oss_v2 ``ServiceError``); KMS
-answers JSON ``{"Code": ..}`` (a ``TeaException``). Both become AccessDenied,
+OSS answers ``<Error><Code>..</Code>`` XML (alibabacloud_oss_v2 ``ServiceError``); KMS and
+ECS answer JSON ``{"Code": ..}`` (a ``TeaException``). Both become AccessDenied,
 NotConfigured, NotFound, Throttled or ServiceError. Throttling, 5xx and network
 failures are retried with backoff here (the SDK retryers are switched off so that one
 place decides), then the call is an ``error``.
@@ -57,6 +57,10 @@ DENIED_CODES = frozenset({
     "InvalidAccessKeyId", "InvalidAccessKeyId.NotFound", "SignatureDoesNotMatch",
     "InvalidAccessKeyId.Inactive", "SecurityTokenExpired",
 })
+# ECS answers these with HTTP 403, but they say the region cannot answer, not that we may
+# not look: an error, never "denied".
+REGION_CODES = frozenset({"InvalidParameter.RegionIdNotExists",
+                          "Abs.InvalidAction.RegionNotSupport"})
 # Codes that mean the credentials themselves are bad (a provider-level failure).
 CREDENTIAL_CODES = frozenset({
     "InvalidAccessKeyId", "InvalidAccessKeyId.NotFound", "InvalidAccessKeyId.Inactive",
@@ -76,6 +80,8 @@ def _classify(operation: str, code: str, status: int, message: str) -> tuple[Cal
         return NotFound(operation, code, message), False
     if code.startswith("NoSuch"):
         # Not a documented "not configured" answer of this operation: unknown, not "off".
+        return ServiceError(operation, code, message), False
+    if code in REGION_CODES:
         return ServiceError(operation, code, message), False
     if code in THROTTLING_CODES or code.startswith("Throttling") or status == 429:
         return Throttled(operation, code, message), True

@@ -1,4 +1,5 @@
-"""Assemble normalized resources: buckets (with residency), KMS keys and the account."""
+"""Assemble normalized resources: buckets (with residency), KMS keys and the account
+(globally, and per region for ECS default disk encryption)."""
 
 from __future__ import annotations
 
@@ -35,6 +36,7 @@ RESIDENCY = ("data_residency.region", "data_residency.country", "data_residency.
              "data_residency.multi_region")
 REPLICATION = ("data_residency.replication_destinations",
                "data_residency.replication_jurisdictions")
+BLOCK_STORAGE = ("block_storage_encryption.enabled", "block_storage_encryption.key_id")
 GROUPS = (
     (ENCRYPTION, encryption_facts),
     (PUBLIC, public_facts),
@@ -151,13 +153,37 @@ def key_resource(meta: Answer, policy: Answer | None, region: str, account: str,
                     {k: v for k, v in facts.items() if wanted(k)})
 
 
-def account_resource(account: str, block: Answer | None, wanted: Wanted) -> Resource:
-    facts: dict[str, Fact] = {}
-    if block is not None:
-        facts["public_access_block.enabled"] = (observed(bool(block.value), block.source)
-                                                if block.ok else block.failure())
-    for name in ("block_storage_encryption.enabled", "block_storage_encryption.key_id"):
-        facts[name] = Fact.opaque("ECS default disk encryption is outside the OSS and KMS "
-                                  "APIs this adapter reads")
+def account_resource(account: str, block: Answer, wanted: Wanted) -> Resource:
+    """The account as a whole (region "global"): account-level Block Public Access."""
+    facts = {"public_access_block.enabled": (observed(bool(block.value), block.source)
+                                             if block.ok else block.failure())}
     return Resource(ACCOUNT, PROVIDER, account, "global", account, account,
                     {k: v for k, v in facts.items() if wanted(k)})
+
+
+def block_storage_facts(status: Answer, key: Answer | None) -> dict[str, Fact]:
+    """ECS default disk encryption of one region. ``key`` is None when it was not asked:
+    not wanted, or implied by the status (off, or unread)."""
+    if not status.ok:  # the key id is only meaningful once the status is known
+        return dict.fromkeys(BLOCK_STORAGE, status.failure())
+    facts = {"block_storage_encryption.enabled": observed(status.value, status.source)}
+    if not status.value:
+        facts["block_storage_encryption.key_id"] = observed(
+            None, status.source, detail="default disk encryption is off in this region: "
+                                        "no default key applies")
+    elif key is not None and not key.ok:
+        facts["block_storage_encryption.key_id"] = key.failure(status.source)
+    elif key is not None:
+        facts["block_storage_encryption.key_id"] = observed(
+            key.value, status.source, key.source,
+            detail=None if key.value else "KMSKeyId is empty: no customer key is set, so "
+                                          "ECS encrypts new disks with its service key")
+    return facts
+
+
+def regional_account_resource(account: str, region: str, status: Answer, key: Answer | None,
+                              wanted: Wanted) -> Resource:
+    """The account in one region (id "<account>/<region>"), as AWS models EBS defaults."""
+    rid = f"{account}/{region}"
+    return Resource(ACCOUNT, PROVIDER, account, region, rid, f"{account} {region}",
+                    {k: v for k, v in block_storage_facts(status, key).items() if wanted(k)})

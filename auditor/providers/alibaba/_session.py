@@ -1,4 +1,4 @@
-"""Credentials, endpoints and SDK clients (one OSS and one KMS client per region)."""
+"""Credentials, endpoints and SDK clients (one OSS, one KMS and one ECS client per region)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,8 @@ from alibabacloud_credentials.provider import (
 )
 from alibabacloud_credentials_api import ICredentials, ICredentialsProvider
 from alibabacloud_kms20160120.client import Client as KmsClient
-from alibabacloud_tea_openapi.models import Config as KmsConfig
+from alibabacloud_tea_openapi.client import Client as OpenApiClient
+from alibabacloud_tea_openapi.models import Config as OpenApiConfig
 
 from auditor.errors import CredentialsError, EndpointError
 
@@ -29,6 +30,7 @@ ENV_KEY_SECRET = "ALIBABA_CLOUD_ACCESS_KEY_SECRET"
 ENV_TOKEN = "ALIBABA_CLOUD_SECURITY_TOKEN"
 ENV_OSS_ENDPOINT = "AUDITOR_OSS_ENDPOINT"
 ENV_KMS_ENDPOINT = "AUDITOR_ALIBABA_KMS_ENDPOINT"
+ENV_ECS_ENDPOINT = "AUDITOR_ALIBABA_ECS_ENDPOINT"
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 CONNECT_TIMEOUT_S = 5
 # AccessKey ids (LTAI...) and STS key ids (STS....), scrubbed even if never handed to us.
@@ -37,12 +39,12 @@ READ_TIMEOUT_S = 20
 
 
 @dataclass(frozen=True, slots=True)
-class KmsEndpoint:
-    host: str  # host[:port], as the KMS SDK wants it
+class RpcEndpoint:
+    host: str  # host[:port], as the OpenAPI (KMS, ECS) clients want it
     protocol: str  # http | https
 
 
-def parse_kms_endpoint(value: str) -> KmsEndpoint:
+def parse_rpc_endpoint(value: str, service: str = "KMS") -> RpcEndpoint:
     """``http://127.0.0.1:PORT``, ``https://host`` or a bare ``host[:port]``.
 
     A bare loopback address means plain HTTP (a local stand-in); any other bare host HTTPS.
@@ -51,10 +53,14 @@ def parse_kms_endpoint(value: str) -> KmsEndpoint:
     if "://" in value:
         parts = urlsplit(value)
         if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise EndpointError(PROVIDER, f"KMS endpoint {value!r} is not an http(s) URL")
-        return KmsEndpoint(parts.netloc, parts.scheme)
+            raise EndpointError(PROVIDER, f"{service} endpoint {value!r} is not an http(s) URL")
+        return RpcEndpoint(parts.netloc, parts.scheme)
     host = value.rsplit(":", 1)[0].strip("[]")
-    return KmsEndpoint(value, "http" if host in LOOPBACK else "https")
+    return RpcEndpoint(value, "http" if host in LOOPBACK else "https")
+
+
+def parse_kms_endpoint(value: str) -> RpcEndpoint:
+    return parse_rpc_endpoint(value, "KMS")
 
 
 def _credentials_provider() -> ICredentialsProvider:
@@ -93,14 +99,16 @@ class _RecordingProvider(ICredentialsProvider):
 
 
 class Session:
-    """Everything needed to talk to OSS and KMS for one collection run."""
+    """Everything needed to talk to OSS, KMS and ECS for one collection run."""
 
     def __init__(self, oss_endpoint: str | None, kms_endpoint: str | None,
-                 max_workers: int, provider: ICredentialsProvider | None = None) -> None:
+                 max_workers: int, provider: ICredentialsProvider | None = None,
+                 ecs_endpoint: str | None = None) -> None:
         """``provider``: where credentials come from (default: the ALIBABA_CLOUD_*
         variables, else the SDK's default chain)."""
         self.oss_endpoint = oss_endpoint or None
         self.kms_endpoint = parse_kms_endpoint(kms_endpoint) if kms_endpoint else None
+        self.ecs_endpoint = parse_rpc_endpoint(ecs_endpoint, "ECS") if ecs_endpoint else None
         self.max_workers = max(1, max_workers)
         self._lock = threading.Lock()  # guards the client caches
         self._secrets_lock = threading.Lock()
@@ -116,10 +124,11 @@ class Session:
                 "configure the alibabacloud-credentials default chain") from exc
         self._oss: dict[str, oss.Client] = {}
         self._kms: dict[str, KmsClient] = {}
+        self._ecs: dict[str, OpenApiClient] = {}
 
     @property
     def endpoint_overridden(self) -> bool:
-        return bool(self.oss_endpoint or self.kms_endpoint)
+        return bool(self.oss_endpoint or self.kms_endpoint or self.ecs_endpoint)
 
     def _remember(self, cred: ICredentials) -> None:
         values = {v for v in (cred.get_access_key_id(), cred.get_access_key_secret(),
@@ -165,12 +174,29 @@ class Session:
         with self._lock:
             client = self._kms.get(region)
             if client is None:
-                cfg = KmsConfig(credential=CredentialClient(provider=self._provider),
-                                region_id=region, connect_timeout=CONNECT_TIMEOUT_S * 1000,
-                                read_timeout=READ_TIMEOUT_S * 1000,
-                                max_idle_conns=self.max_workers)
+                cfg = self._rpc_config(region)
                 if self.kms_endpoint is not None:
                     cfg.endpoint = self.kms_endpoint.host
                     cfg.protocol = self.kms_endpoint.protocol
                 client = self._kms[region] = KmsClient(cfg)
             return client
+
+    def ecs(self, region: str) -> OpenApiClient:
+        """A generic OpenAPI client for ECS in a region (no ECS SDK needed for two reads):
+        the public regional endpoint, or the override."""
+        with self._lock:
+            client = self._ecs.get(region)
+            if client is None:
+                cfg = self._rpc_config(region)
+                endpoint = self.ecs_endpoint or RpcEndpoint(f"ecs.{region}.aliyuncs.com",
+                                                            "https")
+                cfg.endpoint, cfg.protocol = endpoint.host, endpoint.protocol
+                client = self._ecs[region] = OpenApiClient(cfg)
+            return client
+
+    def _rpc_config(self, region: str) -> OpenApiConfig:
+        """OpenAPI client settings shared by KMS and ECS: the same credentials chain."""
+        return OpenApiConfig(credential=CredentialClient(provider=self._provider),
+                             region_id=region, connect_timeout=CONNECT_TIMEOUT_S * 1000,
+                             read_timeout=READ_TIMEOUT_S * 1000,
+                             max_idle_conns=self.max_workers)

@@ -1,9 +1,10 @@
-"""Alibaba Cloud stand-in: an OSS server and a KMS server, both read-only and recording.
+"""Alibaba Cloud stand-in: an OSS, a KMS and an ECS server, all read-only and recording.
 
 Seeded from the ``alibaba:`` section of an estate description (see estate.yaml and
 ``_estate`` for every field). The real alibabacloud-oss-v2 client reaches the OSS server
 path-style (V4-signed with the bucket's region, which the stand-in checks like the real
-regional endpoints do); alibabacloud-kms20160120 reaches the KMS server with
+regional endpoints do); alibabacloud-kms20160120 reaches the KMS server, and the generic
+alibabacloud-tea-openapi client the ECS server, with
 ``Config(endpoint="127.0.0.1:PORT", protocol="http")``.
 """
 
@@ -14,7 +15,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from auditor.sandbox.alibaba import _kms, _oss
+from auditor.sandbox.alibaba import _ecs, _kms, _oss
 from auditor.sandbox.alibaba._estate import Estate, EstateError, build
 from auditor.sandbox.base import RecordedRequest, RecordingServer, Reply
 
@@ -32,7 +33,7 @@ def load_demo_section() -> dict[str, Any]:
 
 
 class AlibabaSandbox:
-    """OSS + KMS stand-ins on 127.0.0.1, one port each."""
+    """OSS + KMS + ECS stand-ins on 127.0.0.1, one port each."""
 
     provider = "alibaba"
 
@@ -46,6 +47,8 @@ class AlibabaSandbox:
         self._oss = RecordingServer(self._handle_oss)
         # KMS is RPC over POST; the handler serves read actions only and 405s the rest.
         self._kms = RecordingServer(self._handle_kms, allowed_methods=frozenset({"POST"}))
+        # ECS likewise: two default-disk-encryption reads, nothing else.
+        self._ecs = RecordingServer(self._handle_ecs, allowed_methods=frozenset({"POST"}))
         self._started = False
 
     def _measured(self, handle: Callable[[], Reply]) -> Reply:
@@ -66,6 +69,9 @@ class AlibabaSandbox:
     def _handle_kms(self, request: RecordedRequest) -> Reply:
         return self._measured(lambda: _kms.handle(self._estate, request, ACCESS_KEY_ID))
 
+    def _handle_ecs(self, request: RecordedRequest) -> Reply:
+        return self._measured(lambda: _ecs.handle(self._estate, request, ACCESS_KEY_ID))
+
     @property
     def peak_in_flight(self) -> int:
         """Most requests handled at once since the last reset_requests()."""
@@ -79,10 +85,17 @@ class AlibabaSandbox:
     def kms_url(self) -> str:
         return self._kms.url
 
+    @property
+    def ecs_url(self) -> str:
+        return self._ecs.url
+
+    def _servers(self) -> tuple[RecordingServer, ...]:
+        return (self._oss, self._kms, self._ecs)
+
     def start(self) -> None:
         if not self._started:
-            self._oss.start()
-            self._kms.start()
+            for server in self._servers():
+                server.start()
             self._started = True
 
     def seed(self, estate: dict[str, Any]) -> None:
@@ -96,25 +109,26 @@ class AlibabaSandbox:
 
     def scan_options(self) -> dict[str, Any]:
         return {"region": self._estate.regions(), "oss_endpoint": self.oss_url,
-                "alibaba_kms_endpoint": self.kms_url}
+                "alibaba_kms_endpoint": self.kms_url, "alibaba_ecs_endpoint": self.ecs_url}
 
     def environment(self) -> dict[str, str]:
         return {"ALIBABA_CLOUD_ACCESS_KEY_ID": ACCESS_KEY_ID,
                 "ALIBABA_CLOUD_ACCESS_KEY_SECRET": ACCESS_KEY_SECRET,
                 "AUDITOR_OSS_ENDPOINT": self.oss_url,
-                "AUDITOR_ALIBABA_KMS_ENDPOINT": self.kms_url}
+                "AUDITOR_ALIBABA_KMS_ENDPOINT": self.kms_url,
+                "AUDITOR_ALIBABA_ECS_ENDPOINT": self.ecs_url}
 
     def requests(self) -> list[RecordedRequest]:
-        return self._oss.requests() + self._kms.requests()
+        return [r for server in self._servers() for r in server.requests()]
 
     def reset_requests(self) -> None:
-        self._oss.reset_requests()
-        self._kms.reset_requests()
+        for server in self._servers():
+            server.reset_requests()
         with self._gauge:
             self._peak = 0
 
     def stop(self) -> None:
         if self._started:
-            self._oss.stop()
-            self._kms.stop()
+            for server in self._servers():
+                server.stop()
             self._started = False

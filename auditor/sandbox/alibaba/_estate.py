@@ -1,4 +1,4 @@
-"""The ``alibaba:`` section of an estate description, as the OSS and KMS stand-ins hold it.
+"""The ``alibaba:`` section of an estate description, as the OSS, KMS and ECS stand-ins hold it.
 
 Fields (all optional unless noted; see estate.yaml for a full example):
 
@@ -18,6 +18,9 @@ buckets: [{name (required), region (required, oss-cn-hangzhou or cn-hangzhou),
            https: {versions: [...]}, worm: {state, days}, logging: {bucket, prefix},
            replication: [{bucket, region}], info_omits: [GetBucketInfo elements to leave out],
            list_omits: [ListBuckets elements to leave out, e.g. Location], faults}]
+ecs_default_encryption: {region: {encrypted (bool, default false), key (KMSKeyId; omitted =
+        empty), omits: [answer fields to leave out, e.g. KMSKeyId], faults}}; a region not
+        named answers Encrypted false, as the API does by default.
 A fault is an HTTP status or an error code, answered always, or a list of them answered one
 per request before the normal answer (e.g. [503, 503]; null in a list answers normally).
 """
@@ -35,9 +38,14 @@ OSS_CODES = {403: "AccessDenied", 404: "NoSuchBucket", 429: "TooManyRequests",
              500: "InternalError", 503: "ServiceUnavailable"}
 KMS_CODES = {403: "Forbidden.NoPermission", 404: "Forbidden.KeyNotFound",
              429: "Throttling.User", 500: "InternalFailure", 503: "ServiceUnavailable"}
+ECS_CODES = {403: "Forbidden.RAM", 429: "Throttling.User", 500: "InternalError",
+             503: "ServiceUnavailable"}
 CODE_STATUS = {"AccessDenied": 403, "Forbidden.NoPermission": 403, "Forbidden.RAM": 403,
                "SlowDown": 503, "Throttling.User": 503, "Throttling": 503,
-               "TooManyRequests": 429, "InternalError": 500, "ServiceUnavailable": 503}
+               "TooManyRequests": 429, "InternalError": 500, "ServiceUnavailable": 503,
+               # ECS answers these with 403 although nothing is denied.
+               "InvalidParameter.RegionIdNotExists": 403,
+               "Abs.InvalidAction.RegionNotSupport": 403}
 
 
 class EstateError(ValueError):
@@ -84,6 +92,15 @@ class Key:
     policy: str | None = None
 
 
+@dataclass(frozen=True)
+class DiskDefaults:
+    """ECS account-level default disk encryption of one region."""
+
+    encrypted: bool = False
+    key: str | None = None
+    omits: frozenset[str] = frozenset()
+
+
 @dataclass
 class Bucket:
     name: str
@@ -104,6 +121,7 @@ class Estate:
     list_owner: bool = True
     buckets: dict[str, Bucket] = field(default_factory=dict)
     keys: dict[str, Key] = field(default_factory=dict)
+    disk_defaults: dict[str, DiskDefaults] = field(default_factory=dict)
     faults: Faults = field(default_factory=Faults)
 
     def regions(self) -> list[str]:
@@ -163,6 +181,23 @@ def _key(spec: dict[str, Any], account: str) -> Key:
                json.dumps(policy) if policy is not None else None)
 
 
+def _disk_defaults(spec: Any, estate: Estate) -> None:
+    if spec is None:
+        return
+    if not isinstance(spec, dict):
+        raise EstateError("ecs_default_encryption must map a region to {encrypted, key}")
+    for region, entry in spec.items():
+        entry = {} if entry is None else entry
+        if not isinstance(entry, dict) or not isinstance(entry.get("encrypted", False), bool):
+            raise EstateError(f"ecs_default_encryption.{region}: a mapping with a boolean "
+                              "encrypted is required")
+        rid = region_id(str(region))
+        estate.disk_defaults[rid] = DiskDefaults(
+            bool(entry.get("encrypted", False)), str(entry["key"]) if entry.get("key") else None,
+            frozenset(str(f) for f in entry.get("omits", []) or []))
+        estate.faults.add(f"ecs/{rid}", entry.get("faults"))
+
+
 def build(section: dict[str, Any] | None) -> Estate:
     section = section or {}
     if not isinstance(section, dict):
@@ -173,6 +208,7 @@ def build(section: dict[str, Any] | None) -> Estate:
                     access_keys=frozenset(str(k) for k in section.get("access_keys", []) or []),
                     list_owner="Owner" not in (section.get("list_omits") or []))
     estate.faults.add("", section.get("faults"))
+    _disk_defaults(section.get("ecs_default_encryption"), estate)
     for spec in section.get("keys", []) or []:
         key = _key(spec, estate.account)
         estate.keys[key.id] = key

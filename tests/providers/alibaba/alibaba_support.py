@@ -121,8 +121,15 @@ BUCKETS = [
     b("location-missing", "oss-cn-shanghai", list_omits=["Location"]),
 ]
 
+# ECS default disk encryption, one state per scanned region.
+DISK_DEFAULTS = {"cn-hangzhou": {"encrypted": True, "key": CUST},
+                 "cn-shanghai": {"encrypted": False, "key": "key-left-from-before"},
+                 "eu-central-1": {"encrypted": True,
+                                  "faults": {"DescribeDiskEncryptionByDefaultStatus": 403}}}
+
 ESTATE: dict[str, Any] = {"account": ACCOUNT, "public_access_block": False,
-                          "list_page_size": PAGE_SIZE, "keys": KEYS, "buckets": BUCKETS}
+                          "list_page_size": PAGE_SIZE, "keys": KEYS, "buckets": BUCKETS,
+                          "ecs_default_encryption": DISK_DEFAULTS}
 
 NONE_ENC = {"encryption.enabled": False, "encryption.algorithm": None, "encryption.key_id": None,
             "key_custody.level": "none", "key_custody.hsm": False}
@@ -240,6 +247,14 @@ def buckets(collection: Collection) -> dict[str, Resource]:
 
 def keys(collection: Collection) -> dict[str, Resource]:
     return {r.name: r for r in collection.resources if r.kind == "kms.key"}
+
+
+def accounts(collection: Collection) -> dict[str, Resource]:
+    """Account resources by region ("global", or a region id for ECS disk defaults)."""
+    found = [r for r in collection.resources if r.kind == "account"]
+    by_region = {r.region: r for r in found}
+    assert len(by_region) == len(found), "one account resource per region"
+    return by_region
 
 
 def bucket_of(request: RecordedRequest) -> str | None:

@@ -20,6 +20,7 @@ from alibaba_support import (
     PAGE_SIZE,
     PUBLIC_KEY,
     SVC_HZ,
+    accounts,
     buckets,
     keys,
 )
@@ -165,10 +166,13 @@ def test_key_resources(ali_scan):
 
 
 def test_account_resource(ali_scan):
-    (account,) = [r for r in ali_scan[0].resources if r.kind == "account"]
-    assert (account.id, account.region) == (ACCOUNT, "global")
+    found = accounts(ali_scan[0])
+    assert set(found) == {"global", "cn-hangzhou", "cn-shanghai", "eu-central-1"}
+    account = found["global"]
+    assert (account.id, account.name) == (ACCOUNT, ACCOUNT)
+    # The global resource carries Block Public Access only; disk defaults are regional.
+    assert set(account.facts) == {"public_access_block.enabled"}
     assert account.facts["public_access_block.enabled"].value is False
-    assert account.facts["block_storage_encryption.enabled"].state is FactState.OPAQUE
 
 
 def test_inventory_matches_the_schema(ali_scan):

@@ -9,7 +9,7 @@ import json
 import socket
 
 import pytest
-from alibaba_support import ACCOUNT, allow_public, b, buckets, keys, scan
+from alibaba_support import ACCOUNT, accounts, allow_public, b, buckets, keys, scan
 
 from auditor.errors import (
     AccessDenied,
@@ -42,8 +42,7 @@ def closed_port() -> int:
 
 
 def account_of(collection):
-    (account,) = [r for r in collection.resources if r.kind == "account"]
-    return account
+    return accounts(collection)["global"]
 
 
 def test_account_level_block_neutralizes_public_buckets(make_ali_sandbox):
@@ -205,6 +204,12 @@ def test_no_secret_in_the_inventory(make_ali_sandbox):
     ("kms:ListKeys", "Throttling.User", 400, Throttled, True),
     ("oss:GetBucketPolicy", "InternalError", 500, ServiceError, True),
     ("oss:GetBucketPolicy", "InvalidArgument", 400, ServiceError, False),
+    ("ecs:DescribeDiskEncryptionByDefaultStatus", "Forbidden.RAM", 403, AccessDenied, False),
+    # ECS answers 403 for a region it does not know or serve: not a denial.
+    ("ecs:DescribeDiskEncryptionByDefaultStatus", "InvalidParameter.RegionIdNotExists", 403,
+     ServiceError, False),
+    ("ecs:DescribeDiskDefaultKMSKeyId", "Abs.InvalidAction.RegionNotSupport", 403,
+     ServiceError, False),
 ])
 def test_error_codes_map_onto_the_tree(operation, code, status, expected, retryable):
     error, again = _classify(operation, code, status, "message")

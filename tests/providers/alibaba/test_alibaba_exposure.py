@@ -23,12 +23,20 @@ def test_profile_is_valid_and_complete():
 
 def test_every_wanted_fact_is_emitted(ali_scan, demo_scan):
     catalog = fact_catalog()
+    seen_regional = False
     for resource in resources(ali_scan, demo_scan):
         expected = set(catalog[resource.kind])
         custody = resource.facts.get("key_custody.level")
         if resource.kind == "storage.bucket" and custody is not None and custody.value == "none":
             expected -= NOT_APPLICABLE_WHEN_UNENCRYPTED
+        if resource.kind == "account":
+            # Global: Block Public Access; per region: ECS default disk encryption.
+            regional = resource.region != "global"
+            seen_regional |= regional
+            expected = ({p for p in expected if p.startswith("block_storage_encryption.")}
+                        if regional else {"public_access_block.enabled"})
         assert set(resource.facts) == expected, resource.name
+    assert seen_regional
 
 
 def test_opaque_exactly_where_the_profile_says(ali_scan, demo_scan):

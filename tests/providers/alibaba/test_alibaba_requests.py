@@ -8,7 +8,8 @@ import pytest
 from alibaba_support import BUCKETS, ESTATE, bucket_of, buckets, fast_adapter, keys, scan
 
 from auditor.providers.base import CollectRequest
-from auditor.sandbox.alibaba._kms import READ_ACTIONS
+from auditor.sandbox.alibaba._ecs import READ_ACTIONS as ECS_READS
+from auditor.sandbox.alibaba._kms import READ_ACTIONS as KMS_READS
 
 # What every bucket costs when all facts are wanted and GetBucketInfo answers.
 # GetBucketReplication is always asked: CrossRegionReplication in GetBucketInfo says nothing
@@ -38,7 +39,9 @@ def test_only_reads_reach_the_stand_ins(ali_scan):
             assert request.action.split(":")[1].startswith(("Get", "List")), request
         else:
             assert request.method == "POST", request
-            assert request.action.split(":")[1] in READ_ACTIONS, request
+            service, action = request.action.split(":")
+            assert action in {"kms": KMS_READS, "ecs": ECS_READS}[service], request
+    assert {r.action.split(":")[0] for r in requests} == {"oss", "kms", "ecs"}
 
 
 def test_requests_per_bucket(ali_scan):

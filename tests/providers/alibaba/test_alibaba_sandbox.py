@@ -1,4 +1,5 @@
-"""The OSS and KMS stand-ins themselves: API shapes, read-only, region checks, demo estate."""
+"""The OSS, KMS and ECS stand-ins themselves: API shapes, read-only, region checks, demo
+estate."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from collections import Counter
 
 import alibabacloud_oss_v2 as oss
 import pytest
-from alibaba_support import ACCOUNT, ESTATE, b, keys, scan
+from alibaba_support import ACCOUNT, CUST, ESTATE, accounts, b, keys, scan
 
 from auditor.model import FactState
 from auditor.sandbox.alibaba import (
@@ -48,7 +49,16 @@ def test_writes_are_refused_and_recorded(make_ali_sandbox):
     assert status == 405
     status, _ = raw(box.kms_url, "GET", "/?KeyId=x", {"x-acs-action": "DescribeKey"})
     assert status == 405
-    assert [r.method for r in box.requests()] == ["PUT", "DELETE", "POST", "POST", "GET"]
+    for action in ("EnableDiskEncryptionByDefault", "ModifyDiskDefaultKMSKeyId",
+                   "DescribeKey"):  # ECS writes, and another service's action
+        status, _ = raw(box.ecs_url, "POST", "/?RegionId=cn-hangzhou",
+                        {"x-acs-action": action, "x-acs-version": "2014-05-26"})
+        assert status == 405, action
+    status, _ = raw(box.ecs_url, "GET", "/?RegionId=cn-hangzhou",
+                    {"x-acs-action": "DescribeDiskEncryptionByDefaultStatus"})
+    assert status == 405
+    assert [r.method for r in box.requests()] == ["PUT", "DELETE", "POST", "POST", "GET",
+                                                  "POST", "POST", "POST", "GET"]
     assert box.estate.buckets["enc-none"].spec.get("policy") is None
 
 
@@ -126,6 +136,40 @@ def test_kms_answers_as_the_reference_shows(make_ali_sandbox):
     assert len(page["Keys"]["Key"]) == 2 and page["TotalCount"] == len(ESTATE["keys"])
 
 
+def test_ecs_answers_as_the_reference_shows(make_ali_sandbox):
+    box = make_ali_sandbox(ESTATE)
+    headers = {"x-acs-action": "DescribeDiskEncryptionByDefaultStatus",
+               "x-acs-version": "2014-05-26",
+               "Authorization": f"ACS3-HMAC-SHA256 Credential={ACCESS_KEY_ID},Signature=x"}
+    status, body = raw(box.ecs_url, "POST", "/?RegionId=cn-hangzhou", headers)
+    answer = json.loads(body)
+    assert status == 200 and set(answer) == {"RequestId", "Encrypted"}
+    assert answer["Encrypted"] is True
+    status, body = raw(box.ecs_url, "POST", "/?RegionId=cn-hangzhou",
+                       {**headers, "x-acs-action": "DescribeDiskDefaultKMSKeyId"})
+    answer = json.loads(body)
+    assert status == 200 and set(answer) == {"RequestId", "KMSKeyId"}
+    assert answer["KMSKeyId"] == CUST
+    # The older signature names the action and version as parameters.
+    status, body = raw(box.ecs_url, "POST", "/?Action=DescribeDiskEncryptionByDefaultStatus"
+                       f"&Version=2014-05-26&RegionId=ap-northeast-1&AccessKeyId={ACCESS_KEY_ID}")
+    assert status == 200 and json.loads(body)["Encrypted"] is False  # the API default
+    status, body = raw(box.ecs_url, "POST", "/?RegionId=eu-central-1", headers)
+    error = json.loads(body)
+    assert status == 403 and error["Code"] == "Forbidden.RAM"
+    assert {"RequestId", "HostId", "Code", "Message", "Recommend"} <= set(error)
+    status, body = raw(box.ecs_url, "POST", "/", headers)
+    assert status == 400 and json.loads(body)["Code"] == "MissingRegionId"
+    status, body = raw(box.ecs_url, "POST", "/?RegionId=cn-hangzhou",
+                       {**headers, "x-acs-version": "2016-01-20"})
+    assert status == 400 and json.loads(body)["Code"] == "InvalidVersion"
+    status, body = raw(box.ecs_url, "POST", "/?RegionId=cn-hangzhou",
+                       {**headers, "Authorization": "ACS3-HMAC-SHA256 Credential=LTAIother"})
+    assert status == 404 and json.loads(body)["Code"] == "InvalidAccessKeyId.NotFound"
+    assert {r.action for r in box.requests()} == {"ecs:DescribeDiskEncryptionByDefaultStatus",
+                                                  "ecs:DescribeDiskDefaultKMSKeyId"}
+
+
 def test_kms_listing_pages(make_ali_sandbox):
     many = [{"id": f"key-{i:03d}", "region": "cn-hangzhou"} for i in range(130)]
     box = make_ali_sandbox({"account": ACCOUNT, "keys": many, "buckets": [b("one")]})
@@ -140,10 +184,14 @@ def test_scan_options_and_environment(make_ali_sandbox):
     assert options["region"] == ["cn-hangzhou", "cn-shanghai", "eu-central-1"]
     assert options["oss_endpoint"].startswith("http://127.0.0.1:")
     assert options["alibaba_kms_endpoint"].startswith("http://127.0.0.1:")
+    assert options["alibaba_ecs_endpoint"].startswith("http://127.0.0.1:")
+    assert len({options[k] for k in ("oss_endpoint", "alibaba_kms_endpoint",
+                                     "alibaba_ecs_endpoint")}) == 3
     env = box.environment()
     assert env["ALIBABA_CLOUD_ACCESS_KEY_ID"] == ACCESS_KEY_ID
     assert env["AUDITOR_OSS_ENDPOINT"] == options["oss_endpoint"]
     assert env["AUDITOR_ALIBABA_KMS_ENDPOINT"] == options["alibaba_kms_endpoint"]
+    assert env["AUDITOR_ALIBABA_ECS_ENDPOINT"] == options["alibaba_ecs_endpoint"]
 
 
 def test_environment_alone_points_a_scan_at_the_stand_ins(make_ali_sandbox):
@@ -157,6 +205,8 @@ def test_environment_alone_points_a_scan_at_the_stand_ins(make_ali_sandbox):
     {"buckets": [{"name": "x", "region": "cn-hangzhou"}, {"name": "x", "region": "cn-hangzhou"}]},
     {"keys": [{"id": "k"}]},
     ["not", "a", "mapping"],
+    {"ecs_default_encryption": ["cn-hangzhou"]},
+    {"ecs_default_encryption": {"cn-hangzhou": {"encrypted": "yes"}}},
 ])
 def test_malformed_estates_are_refused(section):
     with pytest.raises(EstateError):
@@ -183,3 +233,12 @@ def test_demo_estate_covers_every_state(demo_scan):
     assert any(f.value == ["EU"] for _, p, f in facts
                if p == "data_residency.replication_jurisdictions")
     assert sum(r.action == "oss:ListBuckets" for r in requests) == 3
+    disks = {region: (r.facts["block_storage_encryption.enabled"],
+                      r.facts["block_storage_encryption.key_id"])
+             for region, r in accounts(collection).items() if region != "global"}
+    assert set(disks) == {"cn-hangzhou", "cn-shanghai", "eu-central-1", "ap-southeast-1",
+                          "us-west-1"}
+    assert disks["cn-hangzhou"][1].value == "key-hzz6a9f2e4c7d1fin01"
+    assert disks["cn-shanghai"][0].value is True and disks["cn-shanghai"][1].value is None
+    assert disks["us-west-1"][0].value is False
+    assert disks["ap-southeast-1"][0].state is FactState.DENIED
