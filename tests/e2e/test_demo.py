@@ -77,3 +77,19 @@ def test_demo_interrupted_leaves_nothing_running(tmp_path):
     assert code == 130
     assert all(_refused(p) for p in ports)
     assert not (tmp_path / "d" / "auditor-report.json").exists()
+
+
+def test_servers_stop_when_the_run_fails():
+    from auditor.demo import running_sandboxes
+
+    ports: list[int] = []
+    try:
+        with running_sandboxes() as sandboxes:
+            for sandbox in sandboxes.values():
+                for value in sandbox.environment().values():
+                    ports += [int(p) for p in re.findall(r"127\.0\.0\.1:(\d+)", value)]
+            assert ports and not any(_refused(p) for p in ports)
+            raise RuntimeError("boom")
+    except RuntimeError:
+        pass
+    assert all(_refused(p) for p in ports)
