@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -11,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TypeVar
 
-from auditor.errors import CallError
+from auditor.errors import CallError, ServiceError
 from auditor.model import Fact, ProviderRun, RunError
 
 T = TypeVar("T")
@@ -31,6 +32,43 @@ class RetryPolicy:
 
     def delay(self, attempt: int) -> float:
         return min(self.max_delay, self.base_delay * (2 ** (attempt - 1))) * random.uniform(0.5, 1)
+
+
+Translate = Callable[[str, BaseException], tuple[CallError, bool]]
+
+
+class RetryingCaller:
+    """Runs one SDK call: counts every attempt, retries what may pass, translates the rest.
+
+    ``translate(operation, exc)`` maps an SDK exception to (error, retryable). A retryable
+    failure that outlasts the policy becomes a ServiceError, so its fact is ``error``.
+    """
+
+    def __init__(self, ledger: ApiLedger, policy: RetryPolicy, translate: Translate,
+                 sdk_errors: tuple[type[BaseException], ...],
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self.ledger = ledger
+        self.policy = policy
+        self._translate = translate
+        self._sdk_errors = sdk_errors
+        self._sleep = sleep
+
+    def __call__(self, operation: str, fn: Callable[[], R]) -> R:
+        attempt = 0
+        while True:
+            attempt += 1
+            self.ledger.count(operation)
+            try:
+                return fn()
+            except self._sdk_errors as exc:
+                error, retryable = self._translate(operation, exc)
+                if not retryable:
+                    raise error from exc
+                if attempt >= self.policy.max_attempts:
+                    raise ServiceError(operation, error.code,
+                                       f"{error.message} (gave up after {attempt} attempts)"
+                                       .strip()) from exc
+            self._sleep(self.policy.delay(attempt))
 
 
 def utc_now() -> str:

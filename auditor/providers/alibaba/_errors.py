@@ -9,7 +9,6 @@ place decides), then the call is an ``error``.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -24,7 +23,7 @@ from auditor.errors import (
     ServiceError,
     Throttled,
 )
-from auditor.providers._runtime import ApiLedger, RetryPolicy
+from auditor.providers._runtime import ApiLedger, RetryingCaller, RetryPolicy
 
 T = TypeVar("T")
 
@@ -122,27 +121,10 @@ def _short(exc: BaseException, limit: int = 300) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-class Caller:
-    """Runs one SDK call: counts it, retries what is retryable, translates failures."""
+class Caller(RetryingCaller):
+    """The shared retrying caller with OSS/KMS error translation and credential scrubbing."""
 
     def __init__(self, ledger: ApiLedger, retry: RetryPolicy, scrub: Scrub = str) -> None:
-        self.ledger = ledger
+        super().__init__(ledger, retry, lambda op, exc: translate(op, exc, scrub), SDK_ERRORS)
         self.retry = retry
         self.scrub = scrub
-
-    def __call__(self, operation: str, fn: Callable[[], T]) -> T:
-        attempt = 0
-        while True:
-            attempt += 1
-            self.ledger.count(operation)
-            try:
-                return fn()
-            except SDK_ERRORS as exc:
-                err, retryable = translate(operation, exc, self.scrub)
-                if not retryable:
-                    raise err from exc
-                if attempt >= self.retry.max_attempts:
-                    raise ServiceError(
-                        operation, err.code,
-                        f"{err.message} (gave up after {attempt} attempts)".strip()) from exc
-            time.sleep(self.retry.delay(attempt))

@@ -28,7 +28,7 @@ from auditor.errors import (
     ServiceError,
     Throttled,
 )
-from auditor.providers._runtime import ApiLedger, RetryPolicy
+from auditor.providers._runtime import ApiLedger, RetryingCaller, RetryPolicy
 
 T = TypeVar("T")
 
@@ -100,24 +100,9 @@ CLIENT_ERRORS: tuple[type[BaseException], ...] = (
 )
 
 
-class Caller:
-    """Runs one API call: counts it in the ledger, retries what may pass, translates the rest."""
+class Caller(RetryingCaller):
+    """The shared retrying caller with Google's error translation."""
 
     def __init__(self, ledger: ApiLedger, policy: RetryPolicy | None = None,
                  sleep: Callable[[float], None] = time.sleep) -> None:
-        self.ledger = ledger
-        self.policy = policy or RetryPolicy()
-        self._sleep = sleep
-
-    def __call__(self, operation: str, fn: Callable[[], T]) -> T:
-        attempt = 0
-        while True:
-            attempt += 1
-            self.ledger.count(operation)
-            try:
-                return fn()
-            except CLIENT_ERRORS as exc:
-                error, retryable = translate(operation, exc)
-                if not retryable or attempt >= self.policy.max_attempts:
-                    raise error from exc
-            self._sleep(self.policy.delay(attempt))
+        super().__init__(ledger, policy or RetryPolicy(), translate, CLIENT_ERRORS, sleep)
