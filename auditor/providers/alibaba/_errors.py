@@ -126,5 +126,3 @@ class Caller(RetryingCaller):
 
     def __init__(self, ledger: ApiLedger, retry: RetryPolicy, scrub: Scrub = str) -> None:
         super().__init__(ledger, retry, lambda op, exc: translate(op, exc, scrub), SDK_ERRORS)
-        self.retry = retry
-        self.scrub = scrub
