@@ -87,6 +87,8 @@ def load_check_file(path: Path) -> Check:
     try:
         with open(path, encoding="utf-8") as fh:
             doc = yaml.safe_load(fh)
+    except UnicodeDecodeError as exc:
+        raise CheckDefinitionError(source, "$", "not UTF-8 text") from exc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark else "$"
@@ -115,6 +117,29 @@ def _lint(check: Check) -> None:
         if node is not None:
             _check_schema(resolve_params(node, check.defaults(), check.source, f"$.{key}"),
                           check.source, f"$.{key}")
+            # A path the check does not read is never in the instance: the schema would
+            # pass vacuously (a typo would make the check PASS everywhere).
+            for path in sorted(_schema_paths(node) - set(check.reads)):
+                raise CheckDefinitionError(check.source, f"$.{key}",
+                                           f"names {path!r}, which is not in reads")
+
+
+def _schema_paths(schema: Any) -> set[str]:
+    """The two-level fact paths a check schema names under ``properties``."""
+    paths: set[str] = set()
+    if not isinstance(schema, dict):
+        return paths
+    for head, sub in schema.get("properties", {}).items():
+        tails = sub.get("properties", {}) if isinstance(sub, dict) else {}
+        paths.update(f"{head}.{tail}" for tail in tails)
+        if not tails:
+            paths.add(f"{head}.*")
+    for key in ("allOf", "anyOf", "oneOf"):
+        for sub in schema.get(key, []):
+            paths |= _schema_paths(sub)
+    if isinstance(schema.get("not"), dict):
+        paths |= _schema_paths(schema["not"])
+    return paths
 
 
 def _check_schema(schema: Any, source: str, where: str) -> None:

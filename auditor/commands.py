@@ -31,10 +31,29 @@ def say(args: argparse.Namespace, text: str) -> None:
 
 
 def _settings(args: argparse.Namespace) -> dict[str, Any]:
+    """The config file, with its relative paths resolved against the file's folder."""
     from auditor.config import load_config
 
-    config = load_config(getattr(args, "config", None))
+    path = getattr(args, "config", None)
+    config = load_config(path)
+    if path:
+        base = Path(path).resolve().parent
+        if "mutelist" in config:
+            config["mutelist"] = str(base / config["mutelist"])
+        if "dirs" in config.get("checks", {}):
+            config["checks"]["dirs"] = [str(base / d) for d in config["checks"]["dirs"]]
     return config
+
+
+def _ids(args: argparse.Namespace, flag: str) -> list[str] | None:
+    """A comma-separated flag's values; given but empty is a usage error, not 'all'."""
+    raw = getattr(args, flag, None)
+    if raw is None:
+        return None
+    values = _split(raw)
+    if not values:
+        raise UsageError("--" + flag.replace("_", "-"), "$", "no value given")
+    return values
 
 
 def _selected_checks(args: argparse.Namespace, config: dict[str, Any]):
@@ -45,19 +64,23 @@ def _selected_checks(args: argparse.Namespace, config: dict[str, Any]):
     dirs = [Path(d) for d in section.get("dirs", [])] + [
         Path(d) for d in getattr(args, "checks_dir", None) or []]
     checks = load_checks(dirs)
-    include = _split(getattr(args, "checks", None)) or section.get("include", [])
-    exclude = _split(getattr(args, "exclude_checks", None)) or section.get("exclude", [])
-    severity = _split(getattr(args, "severity", None)) or section.get("severity", [])
+    include = _ids(args, "checks") or section.get("include", [])
+    exclude = (_ids(args, "exclude_checks") or []) + section.get("exclude", [])
+    severity = _ids(args, "severity") or section.get("severity", [])
     selected = select_checks(checks, include, exclude, severity)
     return compile_with_params(selected, config.get("params", {}),
-                               getattr(args, "config", None) or "config")
+                               getattr(args, "config", None) or "config", known=checks)
 
 
-def _mutes(args: argparse.Namespace, config: dict[str, Any]):
-    from auditor.mutelist import load_mutelist
+def _mutes(args: argparse.Namespace, config: dict[str, Any], checks) -> list:
+    from auditor.mutelist import check_rules, load_mutelist
 
     path = getattr(args, "mutelist", None) or config.get("mutelist")
-    return load_mutelist(path) if path else []
+    if not path:
+        return []
+    rules = load_mutelist(path)
+    check_rules(rules, {c.check.id for c in checks}, str(path))
+    return rules
 
 
 # --- output ------------------------------------------------------------------------
@@ -74,19 +97,22 @@ def _formats(args: argparse.Namespace, config: dict[str, Any] | None = None) -> 
     return formats
 
 
+def output_dir(args: argparse.Namespace, config: dict[str, Any] | None = None) -> Path:
+    return Path(getattr(args, "output_dir", None) or (config or {}).get("output_dir")
+                or DEFAULT_OUTPUT_DIR)
+
+
 def emit_report(report: Report, args: argparse.Namespace, config: dict[str, Any] | None = None,
-                default_dir: str = DEFAULT_OUTPUT_DIR) -> list[Path]:
-    """Render every requested format first, then write them; the table goes to stdout."""
-    from auditor.documents import write_atomic
+                extra: dict[Path, str] | None = None) -> list[Path]:
+    """Render every requested format, then write them all or none; the table goes to stdout."""
+    from auditor.documents import write_all
     from auditor.reports import extension, render
 
     formats = _formats(args, config)
-    directory = Path(getattr(args, "output_dir", None) or (config or {}).get("output_dir")
-                     or default_dir)
-    files = [f for f in formats if f != "table"]
-    rendered = {fmt: render(report, fmt) for fmt in files}  # all or nothing
-    written = [write_atomic(directory / f"auditor-report.{extension(fmt)}", text)
-               for fmt, text in rendered.items()]
+    directory = output_dir(args, config)
+    files = {directory / f"auditor-report.{extension(fmt)}": render(report, fmt)
+             for fmt in formats if fmt != "table"}
+    written = write_all({**files, **(extra or {})}) if files or extra else []
     if not getattr(args, "quiet", False):
         print(render(report, "table", color=use_color(args)))
         for path in written:
@@ -115,7 +141,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
     config = _settings(args)
     checks = _selected_checks(args, config)
-    mutes = _mutes(args, config)
+    mutes = _mutes(args, config, checks)
     _formats(args, config)
     inventory = load_inventory(args.inventory)
     report = build_report(inventory, checks, registry_exposure(ProviderRegistry.from_entry_points()),
@@ -145,16 +171,19 @@ def _provider_request(args: argparse.Namespace, registry) -> dict[str, dict[str,
     return options
 
 
-def _collect(args: argparse.Namespace, checks):
+def _collect(args: argparse.Namespace, checks, config: dict[str, Any]):
     from auditor.pipeline import collect
     from auditor.progress import progress_display
     from auditor.providers.base import ProviderRegistry
 
+    repeated = sorted({p for p in args.providers if args.providers.count(p) > 1})
+    if repeated:
+        raise UsageError("PROVIDER", "$", f"provider {repeated[0]!r} named more than once")
     registry = ProviderRegistry.from_entry_points()
     for name in args.providers:
         registry.get(name)
     options = _provider_request(args, registry)
-    workers = args.max_workers or 16
+    workers = args.max_workers if args.max_workers is not None else config.get("max_workers", 16)
     if workers < 1:
         raise UsageError("--max-workers", "$", "must be at least 1")
     with progress_display(args.providers, quiet=getattr(args, "quiet", False)) as progress:
@@ -169,7 +198,7 @@ def cmd_collect(args: argparse.Namespace) -> int:
 
     config = _settings(args)
     checks = _selected_checks(args, config) if args.checks or args.checks_dir else None
-    _, outcome = _collect(args, checks)
+    _, outcome = _collect(args, checks, config)
     path = dump_inventory(outcome.inventory, Path(args.output or "auditor-inventory.json"))
     say(args, f"wrote {path}: {len(outcome.inventory.resources)} resources from "
               f"{len(outcome.inventory.runs)} provider run(s)")
@@ -178,20 +207,19 @@ def cmd_collect(args: argparse.Namespace) -> int:
 
 
 def cmd_scan(args: argparse.Namespace) -> int:
-    from auditor.documents import dump_inventory
+    from auditor.documents import inventory_text
     from auditor.pipeline import build_report, registry_exposure
 
     config = _settings(args)
     checks = _selected_checks(args, config)
-    mutes = _mutes(args, config)
+    mutes = _mutes(args, config, checks)
     _formats(args, config)
-    registry, outcome = _collect(args, checks)
-    if args.save_inventory:
-        directory = Path(args.output_dir or config.get("output_dir") or DEFAULT_OUTPUT_DIR)
-        dump_inventory(outcome.inventory, directory / "auditor-inventory.json")
+    registry, outcome = _collect(args, checks, config)
+    extra = ({output_dir(args, config) / "auditor-inventory.json":
+              inventory_text(outcome.inventory)} if args.save_inventory else None)
     report = build_report(outcome.inventory, checks, registry_exposure(registry), mutes,
                           outcome.failures)
-    emit_report(report, args, config)
+    emit_report(report, args, config, extra)
     return exit_code(report, args.fail_on or config.get("fail_on"))
 
 

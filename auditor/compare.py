@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from auditor.errors import ReportInputError, UsageError
@@ -61,7 +60,7 @@ def merge_reports(reports: Sequence[Report], sources: Sequence[str]) -> Report:
 
 
 def build_matrix(report: Report) -> Matrix:
-    scores = report.transparency or summarize(report)
+    scores = summarize(report)
     providers = sorted(scores["providers"])
     safeguards = sorted(scores["safeguards"])
     by_cell: dict[tuple[str, str], list[Finding]] = {}
@@ -81,14 +80,14 @@ def build_matrix(report: Report) -> Matrix:
 
 
 def _rank(status: Status) -> int:
-    order = (Status.FAIL, Status.UNVERIFIED, Status.OPAQUE, Status.PASS, Status.MUTED,
-             Status.NOT_APPLICABLE)
-    return order.index(status)
+    from auditor.reports._common import STATUS_ORDER
+
+    return STATUS_ORDER.index(status)
 
 
 def run_compare(args: argparse.Namespace) -> int:
-    from auditor.commands import _split
-    from auditor.documents import load_report, write_atomic
+    from auditor.commands import _split, output_dir
+    from auditor.documents import load_report, write_all
     from auditor.reports.comparison import render_comparison
 
     formats = _split(args.format) or ["table"]
@@ -99,13 +98,12 @@ def run_compare(args: argparse.Namespace) -> int:
     reports = [load_report(path) for path in args.reports]
     matrix = build_matrix(merge_reports(reports, args.reports))
     rendered = {fmt: render_comparison(matrix, fmt) for fmt in formats}
-    directory = Path(args.output_dir or "auditor-out")
-    for fmt, text in rendered.items():
-        if fmt == "table":
-            if not args.quiet:
-                print(text)
-        else:
-            path = write_atomic(directory / f"auditor-compare.{COMPARE_FORMATS[fmt]}", text)
-            if not args.quiet:
-                print(f"wrote {path}")
+    directory = output_dir(args)
+    written = write_all({directory / f"auditor-compare.{COMPARE_FORMATS[fmt]}": text
+                         for fmt, text in rendered.items() if fmt != "table"})
+    if not args.quiet:
+        if "table" in rendered:
+            print(rendered["table"])
+        for path in written:
+            print(f"wrote {path}")
     return 0

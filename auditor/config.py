@@ -22,8 +22,12 @@ def load_config(path: str | Path | None) -> dict[str, Any]:
             doc = tomllib.load(fh)
     except FileNotFoundError as exc:
         raise ConfigError(source, "$", "file not found") from exc
-    except tomllib.TOMLDecodeError as exc:
+    except IsADirectoryError as exc:
+        raise ConfigError(source, "$", "is a directory, not a file") from exc
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(source, "$", f"not valid TOML: {exc}") from exc
+    except OSError as exc:
+        raise ConfigError(source, "$", exc.strerror or str(exc)) from exc
     validate("config", doc, source, ConfigError)
     return doc
 
@@ -49,18 +53,28 @@ def select_checks(checks: Iterable[Check], include: Iterable[str] = (),
 
 
 def compile_with_params(checks: Iterable[Check], params: Mapping[str, Mapping[str, Any]],
-                        source: str) -> list[CompiledCheck]:
-    """Compile each check with its config params; ``"*"`` params go to every check declaring them."""
+                        source: str, known: Iterable[Check] | None = None) -> list[CompiledCheck]:
+    """Compile each check with its config params; ``"*"`` params go to every check declaring them.
+
+    Param names are validated against ``known`` (all loaded checks), so one config can serve
+    any ``--checks`` or ``--severity`` selection.
+    """
     checks = list(checks)
-    by_id = {c.id: c for c in checks}
+    every = {c.id: c for c in (known if known is not None else checks)}
     shared = dict(params.get("*", {}))
-    for check_id in params:
-        if check_id != "*" and check_id not in by_id:
-            raise ConfigError(source, f"$.params.{check_id}", "no such check (or not selected)")
-    declared = {name for c in checks for name in c.param_specs}
+    for check_id, values in params.items():
+        if check_id == "*":
+            continue
+        if check_id not in every:
+            raise ConfigError(source, f"$.params.{check_id}", "no such check")
+        for name in values:
+            if name not in every[check_id].param_specs:
+                raise ConfigError(source, f"$.params.{check_id}.{name}",
+                                  f"check {check_id} has no parameter {name!r}")
+    declared = {name for c in every.values() for name in c.param_specs}
     for name in shared:
         if name not in declared:
-            raise ConfigError(source, f"$.params.*.{name}", "no selected check has this parameter")
+            raise ConfigError(source, f"$.params.*.{name}", "no check has this parameter")
     compiled = []
     for check in checks:
         overrides = {k: v for k, v in shared.items() if k in check.param_specs}

@@ -68,9 +68,10 @@ def patched_environment(values: dict[str, str]) -> Iterator[None]:
 
 def run_demo(args: argparse.Namespace) -> int:
     from auditor.checks import load_checks
+    from auditor.commands import exit_code
     from auditor.compare import build_matrix
     from auditor.config import compile_with_params
-    from auditor.documents import dump_inventory, write_atomic
+    from auditor.documents import inventory_text, write_all
     from auditor.mutelist import load_mutelist
     from auditor.pipeline import build_report, collect, registry_exposure
     from auditor.progress import progress_display
@@ -101,14 +102,12 @@ def run_demo(args: argparse.Namespace) -> int:
     report = build_report(outcome.inventory, checks, registry_exposure(registry), mutes,
                           outcome.failures)
     matrix = build_matrix(report)
-    rendered = {fmt: render(report, fmt) for fmt in FORMATS if fmt != "table"}
-    rendered_compare = {ext: render_comparison(matrix, fmt)
-                        for fmt, ext in (("markdown", "md"), ("html", "html"))}
-    dump_inventory(outcome.inventory, out_dir / "auditor-inventory.json")
-    paths = [write_atomic(out_dir / f"auditor-report.{extension(fmt)}", text)
-             for fmt, text in rendered.items()]
-    paths += [write_atomic(out_dir / f"auditor-compare.{ext}", text)
-              for ext, text in rendered_compare.items()]
+    files = {out_dir / f"auditor-report.{extension(fmt)}": render(report, fmt)
+             for fmt in FORMATS if fmt != "table"}
+    files.update({out_dir / f"auditor-compare.{ext}": render_comparison(matrix, fmt)
+                  for fmt, ext in (("markdown", "md"), ("html", "html"))})
+    files[out_dir / "auditor-inventory.json"] = inventory_text(outcome.inventory)
+    paths = write_all(files)
     if not quiet:
         from auditor.reports.posture import render_posture
 
@@ -123,7 +122,11 @@ def run_demo(args: argparse.Namespace) -> int:
               f"{time.monotonic() - started:.1f}s; API requests served: "
               + ", ".join(f"{p} {n}" for p, n in requests.items()))
         print(f"reports in {out_dir}/: " + ", ".join(p.name for p in paths))
-    return 0 if not outcome.failures else 3
+    code = exit_code(report, None)
+    if code and not quiet:
+        print(f"exit code {code}: some facts were UNVERIFIED, as the demo estate denies a few "
+              "calls on purpose")
+    return code
 
 
 def main() -> None:  # pragma: no cover - convenience for python -m auditor.demo

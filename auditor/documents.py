@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from auditor.errors import InputError, InventoryError, ReportInputError
+from auditor.errors import InputError, InventoryError, OutputError, ReportInputError
 from auditor.model import Inventory, Report
 from auditor.schema import validate
 
@@ -38,31 +39,58 @@ def load_inventory(path: str | Path) -> Inventory:
 
 
 def load_report(path: str | Path) -> Report:
+    """A saved report; its transparency block is derived data, so it is computed afresh."""
+    from auditor.transparency import summarize
+
     document = read_json(path, ReportInputError)
     validate("report", document, str(path), ReportInputError)
-    return Report.from_dict(document)
+    report = Report.from_dict(document)
+    report.transparency = summarize(report)
+    return report
 
 
-def write_atomic(path: Path, text: str) -> Path:
-    """Write the whole file or nothing: a temp file in the same folder, then rename.
+def write_all(files: Mapping[Path, str]) -> list[Path]:
+    """Write every file or none: temp files in the target folders first, then renames.
 
     Files are owner-only (0600, from mkstemp): a report is a map of an estate's weaknesses.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    for path in files:
+        if path.is_dir():
+            raise OutputError(str(path), "$", "is a directory, not a file")
+    staged: list[tuple[str, Path]] = []
+    current = Path(".")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+        for path, text in files.items():
+            current = path
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            staged.append((tmp, path))
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+                fh.write(text)
+                fh.flush()
+                os.fsync(fh.fileno())
+        for tmp, path in staged:
+            current = path
+            os.replace(tmp, path)
+    except OSError as exc:
+        raise OutputError(str(current), "$", exc.strerror or str(exc)) from exc
+    finally:
+        for tmp, _ in staged:
+            Path(tmp).unlink(missing_ok=True)
+    return list(files)
+
+
+def write_atomic(path: Path, text: str) -> Path:
+    """Write the whole file or nothing."""
+    return write_all({path: text})[0]
+
+
+def inventory_text(inventory: Inventory) -> str:
+    """The inventory as JSON, validated against its schema (a failure here is our bug)."""
+    document = inventory.to_dict()
+    validate("inventory", document, "<collected inventory>", InventoryError)
+    return json.dumps(document, indent=2, sort_keys=False) + "\n"
 
 
 def dump_inventory(inventory: Inventory, path: Path) -> Path:
-    document = inventory.to_dict()
-    validate("inventory", document, "<collected inventory>", InventoryError)
-    return write_atomic(path, json.dumps(document, indent=2, sort_keys=False) + "\n")
+    return write_atomic(path, inventory_text(inventory))

@@ -47,6 +47,10 @@ class UsageError(InputError):
     """A flag or argument is wrong."""
 
 
+class OutputError(InputError):
+    """An output file or directory cannot be written (the report set is left untouched)."""
+
+
 # --- provider level: the provider as a whole could not be scanned ----------
 
 

@@ -231,6 +231,7 @@ class Finding:
     remediation: str = ""
     frameworks: dict[str, list[str]] = field(default_factory=dict)
     muted_reason: str | None = None
+    muted_status: Status | None = None  # the status a mute replaced (transparency counts it)
 
     def to_dict(self) -> dict[str, Any]:
         out = {"check_id": self.check_id, "title": self.title, "safeguard": self.safeguard,
@@ -242,6 +243,8 @@ class Finding:
                "remediation": self.remediation, "frameworks": self.frameworks}
         if self.muted_reason is not None:
             out["muted_reason"] = self.muted_reason
+        if self.muted_status is not None:
+            out["muted_status"] = self.muted_status.value
         return out
 
     @classmethod
@@ -251,7 +254,8 @@ class Finding:
                    data["account"], data["region"], data["resource_id"],
                    data["resource_name"], [Evidence(**e) for e in data.get("evidence", [])],
                    data.get("remediation", ""), dict(data.get("frameworks", {})),
-                   data.get("muted_reason"))
+                   data.get("muted_reason"),
+                   Status(data["muted_status"]) if data.get("muted_status") else None)
 
 
 @dataclass(slots=True)

@@ -44,8 +44,15 @@ def load_mutelist(path: str | Path) -> list[MuteRule]:
             doc = yaml.safe_load(fh)
     except FileNotFoundError as exc:
         raise ConfigError(source, "$", "file not found") from exc
-    except yaml.YAMLError as exc:
+    except IsADirectoryError as exc:
+        raise ConfigError(source, "$", "is a directory, not a file") from exc
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise ConfigError(source, "$", f"not valid YAML: {getattr(exc, 'problem', exc)}") from exc
+    except OSError as exc:
+        raise ConfigError(source, "$", exc.strerror or str(exc)) from exc
+    for rule in (doc or {}).get("mute", []) if isinstance(doc, dict) else []:
+        if isinstance(rule, dict) and isinstance(rule.get("expires"), dt.date):
+            rule["expires"] = rule["expires"].isoformat()  # YAML reads an unquoted date as a date
     validate("mutelist", doc, source, ConfigError)
     rules = []
     for i, raw in enumerate(doc["mute"]):
@@ -60,6 +67,14 @@ def load_mutelist(path: str | Path) -> list[MuteRule]:
     return rules
 
 
+def check_rules(rules: list[MuteRule], check_ids: set[str], source: str) -> None:
+    """A rule whose check pattern matches no selected check is a typo, not a silent no-op."""
+    for i, rule in enumerate(rules):
+        if not any(fnmatchcase(cid, rule.check) for cid in check_ids):
+            raise ConfigError(source, f"$.mute[{i}].check",
+                              f"{rule.check!r} matches no selected check")
+
+
 def apply_mutes(findings: list[Finding], rules: list[MuteRule],
                 today: dt.date | None = None) -> list[Finding]:
     """Mark matching FAIL/UNVERIFIED/OPAQUE findings MUTED; the original status stays in the message."""
@@ -70,6 +85,7 @@ def apply_mutes(findings: list[Finding], rules: list[MuteRule],
         for rule in rules:
             if rule.matches(finding, today):
                 finding.message = f"[was {finding.status.value}] {finding.message}"
+                finding.muted_status = finding.status
                 finding.status = Status.MUTED
                 finding.muted_reason = rule.reason
                 break

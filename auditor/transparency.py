@@ -21,14 +21,15 @@ from auditor.model import CUSTODY_LADDER, Finding, Report, Status
 from auditor.schema import fact_catalog
 
 FORMULAS = {
-    "applicable": "PASS + FAIL + OPAQUE + UNVERIFIED (NOT_APPLICABLE and MUTED excluded)",
+    "applicable": "PASS + FAIL + OPAQUE + UNVERIFIED (NOT_APPLICABLE excluded; a MUTED finding "
+                  "counts under the status it had before the mute)",
     "verifiability": "(PASS + FAIL) / applicable",
     "provider_opacity": "OPAQUE / applicable",
     "access_gap": "UNVERIFIED / applicable",
     "pass_rate": "PASS / (PASS + FAIL)",
     "exposure": "api if every fact of the safeguard is read from an API field; derived if some "
-                "are derived from a policy and none is hidden; partial if some are not exposed; "
-                "none if none is exposed",
+                "are derived from a policy and none is hidden; partial if some are not exposed, "
+                "or if some findings of this estate were OPAQUE; none if none is exposed",
     "comparable": "no compared provider has exposure none for the safeguard",
     "listing_failures": "listings (buckets, keys, regions) that failed: what they would have "
                         "listed is in no figure, so every other score covers only what was listed",
@@ -42,7 +43,10 @@ def ratio(num: int, den: int) -> float | None:
 
 
 def tally(findings: list[Finding]) -> dict[str, Any]:
-    counts = Counter(f.status for f in findings)
+    """Status counts; a muted finding counts under the status it had (a user's accepted risk
+    does not change what the provider lets them verify), and once more under ``muted``."""
+    counts = Counter(f.muted_status or f.status for f in findings)
+    counts[Status.MUTED] = sum(1 for f in findings if f.status is Status.MUTED)
     applicable = sum(counts[s] for s in APPLICABLE)
     decided = sum(counts[s] for s in DECIDED)
     return {
@@ -86,10 +90,22 @@ def _evidence_values(findings: list[Finding], fact: str) -> list[Any]:
 
 
 def custody_summary(findings: list[Finding]) -> dict[str, Any]:
+    """Buckets per custody level; the HSM share among encrypted buckets whose HSM backing
+    was observed."""
     levels = Counter(_evidence_values(findings, "key_custody.level"))
-    hsm = _evidence_values(findings, "key_custody.hsm")
+    hsm: dict[str, Any] = {}
+    level_of: dict[str, Any] = {}
+    for f in findings:
+        if f.kind != "storage.bucket":
+            continue
+        for e in f.evidence:
+            if e.state == "observed" and e.fact == "key_custody.hsm":
+                hsm.setdefault(f.resource_id, e.value)
+            if e.state == "observed" and e.fact == "key_custody.level":
+                level_of.setdefault(f.resource_id, e.value)
+    encrypted = [v for rid, v in hsm.items() if level_of.get(rid, "none") != "none"]
     return {"levels": {level: levels.get(level, 0) for level in CUSTODY_LADDER},
-            "hsm_share": ratio(sum(1 for v in hsm if v is True), len(hsm))}
+            "hsm_share": ratio(sum(1 for v in encrypted if v is True), len(encrypted))}
 
 
 def residency_summary(findings: list[Finding]) -> dict[str, Any]:
@@ -127,7 +143,10 @@ def summarize(report: Report) -> dict[str, Any]:
         cells = {}
         for p in providers:
             cell = tally([f for f in by_provider[p] if f.safeguard == safeguard])
-            cell["exposure"] = exposure.get(p, {}).get(safeguard, "unknown")
+            level = exposure.get(p, {}).get(safeguard, "unknown")
+            if level in ("api", "derived") and cell["opaque"]:
+                level = "partial"  # exposed in general, hidden for some resources here
+            cell["exposure"] = level
             cells[p] = cell
         safeguards[safeguard] = {
             "comparable": bool(cells) and all(c["exposure"] not in ("none", "unknown")

@@ -50,7 +50,7 @@ def render_table(matrix: Matrix) -> str:
            _custody_text(matrix)]
     out += [f"{p}: not collected: {why}" for p, why in sorted(matrix.failures.items())]
     out += _gap_lines(matrix)
-    return "\n\n".join(out)
+    return "\n\n".join(clean(line).replace("\ufffd", "?") for line in out)
 
 
 def _gap_lines(matrix: Matrix) -> list[str]:
@@ -77,7 +77,9 @@ def _custody_text(matrix: Matrix) -> str:
 
 
 def _md_escape(text: str) -> str:
-    return clean(text).replace("|", "\\|").replace("\n", " ")
+    from auditor.reports.markdown import escape
+
+    return escape(clean(text))
 
 
 def render_markdown(matrix: Matrix) -> str:
@@ -87,8 +89,8 @@ def render_markdown(matrix: Matrix) -> str:
     lines += ["| safeguard | " + " | ".join(matrix.providers) + " |",
               "|---|" + "---|" * len(matrix.providers)]
     for row in _rows(matrix, "<br>"):
-        lines.append("| " + " | ".join(_md_escape(c).replace("&lt;br&gt;", "<br>")
-                                       for c in row) + " |")
+        lines.append("| " + " | ".join(row[:1] + [_md_escape(c).replace("&lt;br&gt;", "<br>")
+                                                  for c in row[1:]]) + " |")
     lines += ["", "| score | " + " | ".join(matrix.providers) + " |",
               "|---|" + "---|" * len(matrix.providers)]
     lines += ["| " + " | ".join(row) + " |" for row in _score_rows(matrix)]

@@ -29,10 +29,26 @@ def _alive(pid: int) -> bool:
 
 
 def _read_state(path: Path) -> dict[str, Any] | None:
+    """The state file if it is ours and well formed; None when there is none."""
     try:
-        return json.loads(path.read_text())
-    except (FileNotFoundError, json.JSONDecodeError):
+        state = json.loads(path.read_text())
+    except FileNotFoundError:
         return None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise UsageError(str(path), "$", f"not a sandbox state file: {exc}") from exc
+    if not (isinstance(state, dict) and isinstance(state.get("pid"), int)
+            and isinstance(state.get("env"), dict) and isinstance(state.get("options"), dict)):
+        raise UsageError(str(path), "$", "not a sandbox state file")
+    return state
+
+
+def _is_sandbox(pid: int) -> bool:
+    """Only signal a process that is our sandbox server (a pid may be reused)."""
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return _alive(pid)  # no /proc: fall back to existence
+    return b"auditor.sandbox.serve" in cmdline
 
 
 def scan_flags(options: dict[str, Any]) -> list[str]:
@@ -56,7 +72,7 @@ def describe(state: dict[str, Any]) -> str:
 
 def up(state_file: Path) -> int:
     state = _read_state(state_file)
-    if state and _alive(state["pid"]):
+    if state and _alive(state["pid"]) and _is_sandbox(state["pid"]):
         print(describe(state))
         return 0
     state_file.unlink(missing_ok=True)
@@ -84,7 +100,7 @@ def down(state_file: Path) -> int:
         print("no sandbox running")
         return 0
     pid = state["pid"]
-    if _alive(pid):
+    if _alive(pid) and _is_sandbox(pid):
         os.kill(pid, signal.SIGTERM)
         deadline = time.monotonic() + 30
         while _alive(pid) and time.monotonic() < deadline:
@@ -101,5 +117,6 @@ def run_sandbox_command(args: argparse.Namespace) -> int:
     if args.action == "down":
         return down(path)
     state = _read_state(path)
-    print(describe(state) if state and _alive(state["pid"]) else "no sandbox running")
+    running = state and _alive(state["pid"]) and _is_sandbox(state["pid"])
+    print(describe(state) if running else "no sandbox running")
     return 0

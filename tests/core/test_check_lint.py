@@ -77,3 +77,13 @@ def test_unparsable_yaml(tmp_path):
     path.write_text("id: [unclosed\n")
     with pytest.raises(CheckDefinitionError, match="not valid YAML"):
         load_check_file(path)
+
+
+def test_assert_naming_an_unread_fact_is_rejected(tmp_path):
+    doc = yaml.safe_load((data_dir("checks") / "bucket-versioning.yaml").read_text())
+    doc["id"] = "typo-check"
+    doc["assert"] = {"properties": {"versoning": {"properties": {"enabled": {"const": True}}}}}
+    path = tmp_path / "typo-check.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    with pytest.raises(CheckDefinitionError, match=r"'versoning\.enabled', which is not in reads"):
+        load_check_file(path)

@@ -58,7 +58,7 @@ def test_bad_config_document(tmp_path, text, where, reason):
      "$.params.bucket-key-custody.minimum_custody", "vault"),
     ({"no-such-check": {"x": 1}}, "$.params.no-such-check", "no such check"),
     ({"bucket-versioning": {"x": 1}}, "$.params.bucket-versioning.x", "no parameter"),
-    ({"*": {"colour": 1}}, "$.params.*.colour", "no selected check"),
+    ({"*": {"colour": 1}}, "$.params.*.colour", "no check has this parameter"),
 ])
 def test_bad_param_values(params, where, reason):
     with pytest.raises(ConfigError) as info:

@@ -22,14 +22,16 @@ ROTATION = compile_check(_check("bucket-key-rotation"))
 
 
 def test_opaque_wins_over_denied():
-    r = _bucket(key_rotation__enabled=Fact.opaque("provider-held key"),
+    r = _bucket(key_rotation__supported=Fact.observed(True),
+                key_rotation__enabled=Fact.opaque("provider-held key"),
                 key_rotation__period_days=Fact.denied("AccessDenied", "kms:GetKeyRotationStatus"))
     assert evaluate_one(ROTATION, r)[0] is Status.OPAQUE
 
 
 @pytest.mark.parametrize("state", [Fact.denied, Fact.error])
 def test_unreadable_is_unverified_even_when_other_fact_fails(state):
-    r = _bucket(key_rotation__enabled=Fact.observed(False, "kms:GetKeyRotationStatus"),
+    r = _bucket(key_rotation__supported=Fact.observed(True),
+                key_rotation__enabled=Fact.observed(False, "kms:GetKeyRotationStatus"),
                 key_rotation__period_days=state("x", "kms:GetKeyRotationStatus"))
     status, message = evaluate_one(ROTATION, r)
     assert status is Status.UNVERIFIED
@@ -37,12 +39,21 @@ def test_unreadable_is_unverified_even_when_other_fact_fails(state):
 
 
 def test_absent_fact_is_not_applicable():
-    r = _bucket(key_rotation__enabled=Fact.observed(True))
+    r = _bucket(key_rotation__supported=Fact.observed(True),
+                key_rotation__enabled=Fact.observed(True))
+    assert evaluate_one(ROTATION, r)[0] is Status.NOT_APPLICABLE
+
+
+def test_key_that_cannot_rotate_is_not_applicable():
+    r = _bucket(key_rotation__supported=Fact.observed(False, "kms:DescribeKey"),
+                key_rotation__enabled=Fact.observed(False, "kms:DescribeKey"),
+                key_rotation__period_days=Fact.observed(None, "kms:DescribeKey"))
     assert evaluate_one(ROTATION, r)[0] is Status.NOT_APPLICABLE
 
 
 def test_param_override_changes_outcome():
-    r = _bucket(key_rotation__enabled=Fact.observed(True),
+    r = _bucket(key_rotation__supported=Fact.observed(True),
+                key_rotation__enabled=Fact.observed(True),
                 key_rotation__period_days=Fact.observed(180))
     assert evaluate_one(ROTATION, r)[0] is Status.PASS
     strict = compile_check(_check("bucket-key-rotation"), {"max_rotation_days": 90})

@@ -85,7 +85,9 @@ def test_failed_replace_removes_the_temp_file(report: Report, tmp_path: Path) ->
     blocker = tmp_path / "auditor-report.md"
     blocker.mkdir()
     (blocker / "keep").write_text("x")
-    with pytest.raises(OSError):
+    from auditor.errors import OutputError
+
+    with pytest.raises(OutputError, match="is a directory"):
         reports.write_report(report, "markdown", tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["auditor-report.md"]
     assert (blocker / "keep").read_text() == "x"

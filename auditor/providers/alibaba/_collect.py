@@ -46,7 +46,8 @@ T = TypeVar("T")
 DEFAULT_REGION = "cn-hangzhou"  # ListBuckets answers for every region from any endpoint
 SERVICE_KEY_ALIAS = "alias/acs/oss"
 KEY_FACTS = ("key.manager", "key.state", "key_custody.level", "key_custody.hsm",
-             "key_rotation.enabled", "key_rotation.period_days", "key_exposure.is_public")
+             "key_rotation.enabled", "key_rotation.period_days", "key_rotation.supported",
+             "key_exposure.is_public")
 
 
 class _Once:

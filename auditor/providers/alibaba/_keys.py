@@ -14,8 +14,25 @@ KEY_STATES = {
     "PendingDeletion": "pending_deletion",
     "PendingImport": "pending_import",
 }
-HSM_NO_ROTATION = ("keys protected by an HSM (ProtectionLevel HSM) cannot rotate "
-                   "automatically")
+# Which keys can rotate automatically (KMS API reference, UpdateRotationPolicy): not
+# asymmetric keys, not BYOK (Origin EXTERNAL), not service-managed keys (the service decides),
+# and only keys in software key management instances, so not keys in a hardware key
+# management instance (ProtectionLevel HSM with a DKMSInstanceId). Managed HSM keys outside
+# an instance are not excluded: a rotation period can be set when they are created.
+SYMMETRIC_SPECS = frozenset({"Aliyun_AES_256", "Aliyun_AES_128", "Aliyun_AES_192", "Aliyun_SM4"})
+ASYMMETRIC_SPECS = frozenset({"RSA_2048", "RSA_3072", "RSA_4096", "EC_P256", "EC_P256K",
+                              "EC_SM2"})
+NO_ROTATION_BYOK = ("imported key material (Origin EXTERNAL, BYOK) cannot rotate "
+                    "automatically")
+NO_ROTATION_ASYMMETRIC = "asymmetric keys (KeySpec {spec}) cannot rotate automatically"
+NO_ROTATION_HSM_INSTANCE = ("keys in a hardware key management instance (ProtectionLevel HSM, "
+                            "DKMSInstanceId set) cannot rotate automatically; only keys in "
+                            "software key management instances can")
+NO_ROTATION_SERVICE = ("service-managed key: its service decides rotation, no rotation policy "
+                       "can be set on it, and AutomaticRotation is not Enabled")
+SERVICE_ROTATES = "service-managed key: rotated by its service (AutomaticRotation Enabled)"
+PAUSED = ("rotation is paused while the key is {state}; it resumes when the key is "
+          "Enabled again")
 
 
 class KeyMetadataError(ValueError):
@@ -38,6 +55,9 @@ class KeyProfile:
     period_days: float | None
     rotation_detail: str | None
     rotation_error: str | None
+    supported: bool | None  # None when supported_error
+    supported_detail: str | None
+    supported_error: str | None
     state: str | None  # normalized; None when KeyState is unrecognised
     raw_state: str | None
     instance_id: str | None
@@ -98,6 +118,48 @@ def _rotation(meta: dict[str, Any]) -> tuple[bool, float | None, str | None]:
     return enabled, period, "automatic rotation is Suspended" if rotation == "Suspended" else None
 
 
+def _exclusion(meta: dict[str, Any]) -> str | None:
+    """The documented reason this key cannot rotate automatically, if DescribeKey shows one."""
+    if meta.get("Origin") == "EXTERNAL":
+        return NO_ROTATION_BYOK
+    spec = meta.get("KeySpec")
+    if spec in ASYMMETRIC_SPECS:
+        return NO_ROTATION_ASYMMETRIC.format(spec=spec)
+    if meta.get("ProtectionLevel") == "HSM" and meta.get("DKMSInstanceId"):
+        return NO_ROTATION_HSM_INSTANCE
+    return None
+
+
+def _support(meta: dict[str, Any], rotation_enabled: bool | None) -> tuple[bool, str | None]:
+    """(can the key rotate automatically, detail). Raises KeyMetadataError when no
+    documented exclusion applies and a field the answer rests on is missing or unknown."""
+    reason = _exclusion(meta)
+    if reason is not None:
+        return False, reason
+    spec = meta.get("KeySpec")
+    if spec not in SYMMETRIC_SPECS:
+        raise KeyMetadataError(f"unrecognised KeySpec {spec!r}" if spec else
+                               "DescribeKey returned no KeySpec: cannot tell a symmetric key")
+    if meta.get("DKMSInstanceId") and meta.get("ProtectionLevel") != "SOFTWARE":
+        _hsm(meta)  # raises for a missing or unknown ProtectionLevel
+    creator = meta.get("Creator")
+    if not creator:
+        raise KeyMetadataError("DescribeKey returned no Creator: cannot tell a service key "
+                               "from a customer key")
+    state = meta.get("KeyState")
+    paused = PAUSED.format(state=state) if state in ("Disabled", "PendingDeletion") else None
+    if _is_service_creator(str(creator)):
+        if rotation_enabled is None:
+            raise KeyMetadataError(f"unrecognised AutomaticRotation "
+                                   f"{meta.get('AutomaticRotation')!r}")
+        return (True, SERVICE_ROTATES) if rotation_enabled else (False, NO_ROTATION_SERVICE)
+    origin = meta.get("Origin")
+    if origin != "Aliyun_KMS":
+        raise KeyMetadataError(f"unrecognised Origin {origin!r}" if origin else
+                               "DescribeKey returned no Origin")
+    return True, paused
+
+
 def profile(meta: dict[str, Any]) -> KeyProfile:
     """Place one DescribeKey KeyMetadata on the custody ladder.
 
@@ -121,13 +183,20 @@ def profile(meta: dict[str, Any]) -> KeyProfile:
         enabled, period, detail = _rotation(meta)
     except KeyMetadataError as exc:
         rotation_error = str(exc)
-    if hsm and enabled is False:
-        detail = HSM_NO_ROTATION
+    supported = supported_detail = supported_error = None
+    try:
+        supported, supported_detail = _support(meta, enabled)
+    except KeyMetadataError as exc:
+        supported_error = str(exc)
+    if supported is False and enabled is False:
+        detail = supported_detail  # why it is off: it cannot be turned on
     raw_state = meta.get("KeyState")
     return KeyProfile(
         key_id=str(key_id), arn=meta.get("Arn"), manager=manager, level=level,
         custody_error=custody_error, hsm=hsm, hsm_error=hsm_error, rotation_enabled=enabled,
         period_days=period, rotation_detail=detail, rotation_error=rotation_error,
+        supported=supported, supported_detail=supported_detail,
+        supported_error=supported_error,
         state=KEY_STATES.get(str(raw_state)), raw_state=raw_state,
         instance_id=meta.get("DKMSInstanceId") or None)
 
@@ -148,4 +217,6 @@ def key_facts(prof: KeyProfile, *source: str) -> dict[str, Fact]:
                                      prof.rotation_detail),
         "key_rotation.period_days": fact(prof.period_days, prof.rotation_error,
                                          prof.rotation_detail),
+        "key_rotation.supported": fact(prof.supported, prof.supported_error,
+                                       prof.supported_detail),
     }

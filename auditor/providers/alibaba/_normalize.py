@@ -78,7 +78,7 @@ def _first_failure(*answers: Answer | None) -> Answer | None:
 def _key_facts_from(key: Answer, enc: Answer) -> dict[str, Fact]:
     """custody level, hsm and rotation of the bucket from its described KMS key."""
     names = ("key_custody.level", "key_custody.hsm", "key_rotation.enabled",
-             "key_rotation.period_days")
+             "key_rotation.period_days", "key_rotation.supported")
     sources = sources_of(enc, key)
     if not key.ok:
         return dict.fromkeys(names, key.failure(enc.source))
@@ -94,7 +94,7 @@ def encryption_facts(raw: BucketRaw) -> dict[str, Fact]:
     enc = raw.answers["encryption"]
     names = ("encryption.enabled", "encryption.algorithm", "encryption.key_id",
              "key_custody.level", "key_custody.hsm", "key_rotation.enabled",
-             "key_rotation.period_days")
+             "key_rotation.period_days", "key_rotation.supported")
     if not enc.ok:
         return dict.fromkeys(names, enc.failure())
     rule = enc.value
@@ -110,7 +110,8 @@ def encryption_facts(raw: BucketRaw) -> dict[str, Fact]:
     if algorithm in ("AES256", "SM4"):
         facts["encryption.algorithm"] = observed(algorithm, enc.source)
         facts["key_custody.level"] = observed("provider", enc.source)
-        for name in ("key_custody.hsm", "key_rotation.enabled", "key_rotation.period_days"):
+        for name in ("key_custody.hsm", "key_rotation.enabled", "key_rotation.period_days",
+                     "key_rotation.supported"):
             facts[name] = Fact.opaque(OSS_MANAGED, enc.source)
         return facts
     if algorithm != "KMS":

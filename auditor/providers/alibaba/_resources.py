@@ -28,7 +28,7 @@ BUCKET, KEY, ACCOUNT = "storage.bucket", "kms.key", "account"
 # Fact groups: one builder per group, run only when one of its facts is wanted.
 ENCRYPTION = ("encryption.enabled", "encryption.algorithm", "encryption.key_id",
               "key_custody.level", "key_custody.hsm", "key_rotation.enabled",
-              "key_rotation.period_days")
+              "key_rotation.period_days", "key_rotation.supported")
 PUBLIC = ("public_access_block.bucket", "public_access_block.account",
           "public_access_block.effective", "public_exposure.is_public",
           "public_exposure.reasons")
@@ -124,7 +124,7 @@ def key_resource(meta: Answer, policy: Answer | None, region: str, account: str,
     owner = arn.split(":")[3] if arn.count(":") >= 4 and arn.split(":")[3] else account
     src = meta.source
     names = ("key.manager", "key.state", "key_custody.level", "key_custody.hsm",
-             "key_rotation.enabled", "key_rotation.period_days")
+             "key_rotation.enabled", "key_rotation.period_days", "key_rotation.supported")
     try:
         prof = _keys.profile(meta.value)
     except _keys.KeyMetadataError as exc:

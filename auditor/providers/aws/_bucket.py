@@ -18,6 +18,7 @@ from auditor.providers.aws._normalize import (
     failed,
     key_custody,
     key_rotation,
+    key_rotation_supported,
     pab_fact,
 )
 from auditor.providers.aws._s3 import BucketRaw
@@ -84,7 +85,7 @@ def _encryption(raw: BucketRaw, ctx: BucketContext, out: dict[str, Fact]) -> Non
     if not answer.ok:
         for path in ("encryption.enabled", "encryption.algorithm", "encryption.key_id",
                      "key_custody.level", "key_custody.hsm", "key_rotation.enabled",
-                     "key_rotation.period_days"):
+                     "key_rotation.period_days", "key_rotation.supported"):
             out[path] = failed(answer)
         return
     op = answer.operation
@@ -103,7 +104,7 @@ def _encryption(raw: BucketRaw, ctx: BucketContext, out: dict[str, Fact]) -> Non
         bad = Fact.error(f"unknown SSEAlgorithm {default.get('SSEAlgorithm')!r}", op)
         for path in ("encryption.enabled", "encryption.algorithm", "encryption.key_id",
                      "key_custody.level", "key_custody.hsm", "key_rotation.enabled",
-                     "key_rotation.period_days"):
+                     "key_rotation.period_days", "key_rotation.supported"):
             out[path] = bad
         return
     notes = [f"BucketKeyEnabled={str(bool(rule.get('BucketKeyEnabled'))).lower()}"]
@@ -121,20 +122,23 @@ def _encryption(raw: BucketRaw, ctx: BucketContext, out: dict[str, Fact]) -> Non
         out["key_custody.hsm"] = Fact.opaque(_SSE_S3_HSM, op)
         out["key_rotation.enabled"] = Fact.opaque(_SSE_S3_ROTATION, op)
         out["key_rotation.period_days"] = Fact.opaque(_SSE_S3_ROTATION, op)
+        out["key_rotation.supported"] = Fact.opaque(_SSE_S3_ROTATION, op)
         return
     ref = key_reference(raw)
     info = ctx.keys.get(ref) if ref else None
     if ref is None:
-        level = hsm = enabled = period = _unknown_region(raw, op)
+        level = hsm = enabled = period = supported = _unknown_region(raw, op)
     elif info is None:
         missing = Fact.error("the protecting key was not read", op, "kms:DescribeKey")
-        level = hsm = enabled = period = missing
+        level = hsm = enabled = period = supported = missing
     else:
         level, hsm = key_custody(info)
         enabled, period = key_rotation(info)
+        supported = key_rotation_supported(info)
     out["key_custody.level"], out["key_custody.hsm"] = _with_source(level, op), _with_source(
         hsm, op)
     out["key_rotation.enabled"], out["key_rotation.period_days"] = enabled, period
+    out["key_rotation.supported"] = supported
 
 
 def _with_source(fact: Fact, *extra: str) -> Fact:

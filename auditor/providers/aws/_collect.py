@@ -24,7 +24,7 @@ from auditor.schema import fact_catalog
 
 BUCKET, KEY, ACCOUNT = "storage.bucket", "kms.key", "account"
 _BUCKET_KEY_FACTS = ("key_custody.level", "key_custody.hsm", "key_rotation.enabled",
-                     "key_rotation.period_days")
+                     "key_rotation.period_days", "key_rotation.supported")
 
 
 def _as_list(value: Any) -> list[str]:

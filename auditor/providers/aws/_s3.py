@@ -16,7 +16,7 @@ BUCKET = "storage.bucket"
 _EXPOSURE = ("public_exposure.is_public", "public_exposure.reasons")
 _KEYED = ("encryption.enabled", "encryption.algorithm", "encryption.key_id",
           "key_custody.level", "key_custody.hsm", "key_rotation.enabled",
-          "key_rotation.period_days")
+          "key_rotation.period_days", "key_rotation.supported")
 _IMMUTABILITY = ("immutability.enabled", "immutability.mode", "immutability.retention_days",
                  "immutability.locked")
 _REPLICATION = ("data_residency.replication_destinations",

@@ -19,15 +19,13 @@ from auditor.providers._runtime import ApiLedger, bounded_map, utc_now
 from auditor.providers.base import Collection, CollectRequest
 from auditor.providers.gcp import _kms, _orgpolicy, _storage
 from auditor.providers.gcp._errors import Caller, RetryPolicy
-from auditor.providers.gcp._normalize import account_facts, bucket_facts, key_facts
+from auditor.providers.gcp._normalize import KEY_JOIN_PATHS, account_facts, bucket_facts, key_facts
 from auditor.providers.gcp._public import prevented
 from auditor.providers.gcp._session import GcpSession, open_session
 from auditor.regions import canonical
 
 PROVIDER = "gcp"
 BUCKET, KEY, ACCOUNT = "storage.bucket", "kms.key", "account"
-KEY_JOIN_PATHS = ("key_custody.level", "key_custody.hsm", "key_rotation.enabled",
-                  "key_rotation.period_days")
 EXPOSURE_PATHS = ("public_exposure.is_public", "public_exposure.reasons")
 ACCOUNT_PAB = "public_access_block.enabled"
 

@@ -41,6 +41,7 @@ class KeyInfo:
     primary: VersionInfo | None
     source: str  # the operation that returned it
     versions: tuple[VersionInfo, ...] | None = None  # read only when there is no primary
+    backend: str | None = None  # cryptoKeyBackend: the EkmConnection of an EXTERNAL_VPC key
 
     @property
     def project(self) -> str:
@@ -68,7 +69,8 @@ def key_info(key: Any, source: str) -> KeyInfo:
     next_time = key.next_rotation_time.isoformat() if "next_rotation_time" in key else None
     return KeyInfo(name=key.name, purpose=_enum(key.purpose), protection_level=template,
                    rotation_seconds=rotation, next_rotation_time=next_time,
-                   import_only=bool(key.import_only), primary=primary, source=source)
+                   import_only=bool(key.import_only), primary=primary, source=source,
+                   backend=key.crypto_key_backend or None)
 
 
 def _pages(call: Caller, operation: str, fetch: Callable[[str], Any],

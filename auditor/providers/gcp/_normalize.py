@@ -26,6 +26,8 @@ HSM_LEVELS = frozenset({"HSM", "HSM_SINGLE_TENANT"})
 # a value newer than this code) must not be read as an ordinary Cloud KMS key.
 KNOWN_LEVELS = frozenset({"SOFTWARE"}) | HSM_LEVELS | EXTERNAL_LEVELS
 CUSTODY_PATHS = ("key_custody.level", "key_custody.hsm")
+ROTATION_PATHS = ("key_rotation.enabled", "key_rotation.period_days", "key_rotation.supported")
+KEY_JOIN_PATHS = CUSTODY_PATHS + ROTATION_PATHS  # what a bucket takes from its key
 STATES = {
     "ENABLED": "enabled", "DISABLED": "disabled", "DESTROYED": "destroyed",
     "DESTROY_SCHEDULED": "pending_deletion", "PENDING_EXTERNAL_DESTRUCTION": "pending_deletion",
@@ -117,11 +119,48 @@ def key_state(key: KeyInfo, versions: Outcome) -> Fact:
     return Fact.observed(_state(versions), key.source, "cloudkms:cryptoKeyVersions.list")
 
 
+def rotation_supported(key: KeyInfo, *source: str) -> Fact:
+    """Whether Cloud KMS can rotate the key automatically (CryptoKey.rotationPeriod).
+
+    The CryptoKey reference allows a rotation schedule on ENCRYPT_DECRYPT keys only (the
+    key rotation guide: never asymmetric keys). Cloud EKM: automatic rotation exists only
+    for keys whose EkmConnection has keyManagementMode CLOUD_KMS, a VPC-only mode, so never
+    for EXTERNAL keys; an EXTERNAL_VPC key's mode is on its EkmConnection, which is not read.
+    The guides name no restriction for imported key material, so it is not one here.
+    """
+    purpose, level = key.purpose, key.protection_level
+    if purpose in ("", "CRYPTO_KEY_PURPOSE_UNSPECIFIED"):
+        return Fact.error("the key's purpose is not given: whether it can rotate "
+                          "automatically cannot be told", *source)
+    if purpose != "ENCRYPT_DECRYPT":
+        return Fact.observed(False, *source, detail=f"purpose {purpose}: Cloud KMS rotates "
+                             "only ENCRYPT_DECRYPT keys automatically")
+    if level not in KNOWN_LEVELS:
+        shown = repr(level) if level else "(the answer gives none)"
+        return Fact.error(f"unrecognised protection level {shown}: whether the key can "
+                          "rotate automatically cannot be told from it", *source)
+    if level == "EXTERNAL":
+        return Fact.observed(False, *source, detail="protectionLevel EXTERNAL: Cloud EKM over "
+                             "the internet has manually managed keys only, which Cloud KMS "
+                             "does not rotate")
+    if level == "EXTERNAL_VPC":
+        if key.rotation_seconds:  # a schedule is accepted only under CLOUD_KMS management
+            return Fact.observed(True, *source, detail="protectionLevel EXTERNAL_VPC with a "
+                                 "rotation schedule: its EKM connection manages keys from "
+                                 "Cloud KMS")
+        return Fact.opaque(f"protectionLevel EXTERNAL_VPC: automatic rotation depends on the "
+                           f"key management mode (MANUAL or CLOUD_KMS) of EKM connection "
+                           f"{key.backend or '(not named)'}, which this scan does not read",
+                           *source)
+    return Fact.observed(True, *source, detail=f"ENCRYPT_DECRYPT, protectionLevel {level}")
+
+
 def _rotation(key: KeyInfo, *source: str) -> dict[str, Fact]:
     enabled = key.rotation_seconds is not None and key.rotation_seconds > 0
     return {"key_rotation.enabled": Fact.observed(enabled, *source),
             "key_rotation.period_days": Fact.observed(
-                _days(key.rotation_seconds) if enabled else None, *source)}
+                _days(key.rotation_seconds) if enabled else None, *source),
+            "key_rotation.supported": rotation_supported(key, *source)}
 
 
 def _public(members: Outcome, source: str, basis: str = "derived") -> Fact:
@@ -136,9 +175,7 @@ def key_facts(name: str, key: Outcome, versions: Outcome, members: Outcome,
     facts: dict[str, Fact] = {}
     if isinstance(key, CallError):
         failed = _failed(key)
-        for path in ("key.manager", "key_custody.level", "key_custody.hsm",
-                     "key_rotation.enabled", "key_rotation.period_days",
-                     "key_exposure.is_public"):
+        for path in ("key.manager", *KEY_JOIN_PATHS, "key_exposure.is_public"):
             facts[path] = failed
         if isinstance(key, NotFound):
             users = f"; named by bucket(s) {', '.join(named_by)}" if named_by else ""
@@ -169,16 +206,14 @@ def _key_custody(info: BucketInfo, key: Outcome, versions: Outcome) -> dict[str,
         return {"key_custody.level": Fact.observed("provider", OP_LIST,
                                                    detail="Google-managed default encryption"),
                 "key_custody.hsm": Fact.opaque(GOOGLE_KEY_HSM, OP_LIST),
-                "key_rotation.enabled": Fact.opaque(GOOGLE_KEY_ROTATION, OP_LIST),
-                "key_rotation.period_days": Fact.opaque(GOOGLE_KEY_ROTATION, OP_LIST)}
+                **dict.fromkeys(ROTATION_PATHS, Fact.opaque(GOOGLE_KEY_ROTATION, OP_LIST))}
     if isinstance(key, CallError):
         if isinstance(key, NotFound):
             failed = Fact.error(f"the bucket names key {info.kms_key}, which no longer exists "
                                 f"({key.code}: {key.message})", OP_LIST, key.operation)
         else:
             failed = _failed(key, OP_LIST)
-        return dict.fromkeys(("key_custody.level", "key_custody.hsm", "key_rotation.enabled",
-                              "key_rotation.period_days"), failed)
+        return dict.fromkeys(KEY_JOIN_PATHS, failed)
     return {**custody(key, versions, OP_LIST, key.source),
             **_rotation(key, OP_LIST, key.source)}
 
@@ -260,8 +295,7 @@ def bucket_facts(info: BucketInfo, key: Outcome, versions: Outcome, iam: Outcome
         **_immutability(info),
         **_residency(info),
     }
-    if any(wants(p) for p in ("key_custody.level", "key_custody.hsm", "key_rotation.enabled",
-                              "key_rotation.period_days")):
+    if any(wants(p) for p in KEY_JOIN_PATHS):
         facts.update(_key_custody(info, key, versions))
     if wants("public_exposure.is_public") or wants("public_exposure.reasons"):
         facts.update(exposure_facts(info, org, iam, acls))

@@ -110,9 +110,17 @@ def test_rotation_details(ali_scan):
     hsm = found["kms-hsm"].facts["key_rotation.enabled"]
     assert "cannot rotate automatically" in hsm.detail
     assert found["enc-aes256"].facts["key_rotation.enabled"].detail.startswith("OSS-managed")
+    assert found["enc-aes256"].facts["key_rotation.supported"].detail.startswith("OSS-managed")
+    assert "Origin EXTERNAL" in found["kms-byok"].facts["key_rotation.supported"].detail
+    assert "hardware key management instance" in \
+        found["kms-hsm"].facts["key_rotation.supported"].detail
+    assert found["kms-customer-key"].facts["key_rotation.supported"].source == (
+        "oss:GetBucketInfo", "kms:DescribeKey")
+    assert "paused" in found["kms-customer-norotate"].facts["key_rotation.supported"].detail
     encryption_off = found["enc-none"].facts
     assert "key_rotation.enabled" not in encryption_off  # not applicable
     assert "key_rotation.period_days" not in encryption_off
+    assert "key_rotation.supported" not in encryption_off
 
 
 def test_blocked_bucket_says_why_it_is_not_public(ali_scan):
@@ -145,12 +153,16 @@ def test_key_resources(ali_scan):
     assert {SVC_HZ, CUST, CUST_NOROT, BYOK, HSM, LOCKED_KEY, PUBLIC_KEY} <= set(found)
     expect = {
         SVC_HZ: {"key.manager": "provider", "key_custody.level": "provider_kms",
-                 "key_rotation.period_days": 365},
+                 "key_rotation.period_days": 365, "key_rotation.supported": True},
         CUST: {"key.manager": "customer", "key.state": "enabled",
-               "key_custody.level": "customer_kms", "key_rotation.enabled": True},
-        CUST_NOROT: {"key.state": "disabled", "key_rotation.enabled": False},
-        BYOK: {"key.state": "pending_import", "key_custody.level": "customer_imported"},
-        HSM: {"key_custody.hsm": True, "key_exposure.is_public": False},
+               "key_custody.level": "customer_kms", "key_rotation.enabled": True,
+               "key_rotation.supported": True},
+        CUST_NOROT: {"key.state": "disabled", "key_rotation.enabled": False,
+                     "key_rotation.supported": True},
+        BYOK: {"key.state": "pending_import", "key_custody.level": "customer_imported",
+               "key_rotation.supported": False},
+        HSM: {"key_custody.hsm": True, "key_exposure.is_public": False,
+              "key_rotation.supported": False},
         PUBLIC_KEY: {"key_exposure.is_public": True},
     }
     for key_id, facts in expect.items():
@@ -161,6 +173,8 @@ def test_key_resources(ali_scan):
         "kms:DescribeKey", "kms:GetKeyPolicy")
     assert found[CUST].facts["key_exposure.is_public"].basis == "derived"
     assert found[LOCKED_KEY].facts["key_custody.level"].state is FactState.DENIED
+    assert found[LOCKED_KEY].facts["key_rotation.supported"].state is FactState.DENIED
+    assert found[CUST].facts["key_rotation.supported"].source == ("kms:DescribeKey",)
     assert found[HSM].region == "cn-shanghai"
     assert found[HSM].id == f"acs:kms:cn-shanghai:{ACCOUNT}:key/{HSM}"
 

@@ -8,7 +8,8 @@ from auditor.providers.base import validate_adapter
 from auditor.schema import fact_catalog
 
 PROFILE = AlibabaAdapter().exposure_profile()
-NOT_APPLICABLE_WHEN_UNENCRYPTED = {"key_rotation.enabled", "key_rotation.period_days"}
+NOT_APPLICABLE_WHEN_UNENCRYPTED = {"key_rotation.enabled", "key_rotation.period_days",
+                                   "key_rotation.supported"}
 
 
 def resources(ali_scan, demo_scan):

@@ -129,7 +129,7 @@ def test_key_policy_deny_everyone_is_not_public():
 
 META = {"KeyId": "k", "Arn": "acs:kms:cn-hangzhou:1:key/k", "Creator": "1122",
         "Origin": "Aliyun_KMS", "ProtectionLevel": "SOFTWARE", "AutomaticRotation": "Enabled",
-        "RotationInterval": "604800s", "KeyState": "Enabled"}
+        "RotationInterval": "604800s", "KeyState": "Enabled", "KeySpec": "Aliyun_AES_256"}
 
 
 @pytest.mark.parametrize(("over", "level", "hsm", "rotation", "period", "manager"), [
@@ -148,8 +148,36 @@ def test_key_profiles(over, level, hsm, rotation, period, manager):
 
 
 def test_hsm_rotation_detail():
-    prof = profile({**META, "ProtectionLevel": "HSM", "AutomaticRotation": "Disabled"})
+    # A hardware key management instance cannot rotate keys; say so where rotation is off.
+    prof = profile({**META, "ProtectionLevel": "HSM", "DKMSInstanceId": "kst-1",
+                    "AutomaticRotation": "Disabled"})
     assert "cannot rotate automatically" in prof.rotation_detail
+    # Managed HSM outside an instance is not excluded by the docs: no such claim.
+    managed = profile({**META, "ProtectionLevel": "HSM", "AutomaticRotation": "Disabled"})
+    assert managed.rotation_detail is None and managed.supported is True
+
+
+# key_rotation.supported, as the KMS UpdateRotationPolicy reference limits it.
+@pytest.mark.parametrize(("over", "supported", "says"), [
+    ({}, True, None),
+    ({"KeySpec": "Aliyun_SM4", "ProtectionLevel": "HSM"}, True, None),
+    ({"DKMSInstanceId": "kst-soft"}, True, None),
+    ({"Origin": "EXTERNAL", "AutomaticRotation": "Disabled"}, False, "Origin EXTERNAL"),
+    ({"KeySpec": "RSA_2048", "AutomaticRotation": "Disabled"}, False, "asymmetric"),
+    ({"KeySpec": "EC_SM2", "Creator": None}, False, "asymmetric"),
+    ({"ProtectionLevel": "HSM", "DKMSInstanceId": "kst-hw"}, False, "hardware key management"),
+    ({"Creator": "Oss"}, True, "rotated by its service"),
+    ({"Creator": "Oss", "AutomaticRotation": "Disabled"}, False, "no rotation policy"),
+    ({"KeyState": "Disabled"}, True, "paused"),
+], ids=["kms-symmetric", "managed-hsm-sm4", "software-instance", "byok", "rsa",
+        "asymmetric-without-creator", "hardware-instance", "service-rotating",
+        "service-not-rotating", "disabled"])
+def test_rotation_support(over, supported, says):
+    meta = {k: v for k, v in {**META, **over}.items() if v is not None}
+    fact = key_facts(profile(meta), "kms:DescribeKey")["key_rotation.supported"]
+    assert fact.state is FactState.OBSERVED and fact.value is supported
+    assert fact.source == ("kms:DescribeKey",)
+    assert (fact.detail is None) if says is None else (says in fact.detail)
 
 
 def test_metadata_without_key_id_is_refused():
@@ -160,20 +188,27 @@ def test_metadata_without_key_id_is_refused():
 # A field DescribeKey left out or answered unrecognisably is never guessed: exactly the
 # facts that rest on it are errors, naming the field; the others stay observed.
 CUSTODY = {"key.manager", "key_custody.level"}
+SUPPORTED = {"key_rotation.supported"}
 ROTATION = {"key_rotation.enabled", "key_rotation.period_days"}
 
 
 @pytest.mark.parametrize(("over", "failed", "field"), [
-    ({"Creator": None}, CUSTODY, "Creator"),
-    ({"Creator": ""}, CUSTODY, "Creator"),
-    ({"Origin": None}, CUSTODY, "Origin"),
-    ({"Origin": "EXTERNAL_KEY_STORE"}, CUSTODY, "Origin"),
+    ({"Creator": None}, CUSTODY | SUPPORTED, "Creator"),
+    ({"Creator": ""}, CUSTODY | SUPPORTED, "Creator"),
+    ({"Origin": None}, CUSTODY | SUPPORTED, "Origin"),
+    ({"Origin": "EXTERNAL_KEY_STORE"}, CUSTODY | SUPPORTED, "Origin"),
     ({"ProtectionLevel": None}, {"key_custody.hsm"}, "ProtectionLevel"),
     ({"ProtectionLevel": "X"}, {"key_custody.hsm"}, "ProtectionLevel"),
+    ({"ProtectionLevel": None, "DKMSInstanceId": "kst-1"}, {"key_custody.hsm"} | SUPPORTED,
+     "ProtectionLevel"),
     ({"AutomaticRotation": None}, ROTATION, "AutomaticRotation"),
+    ({"AutomaticRotation": None, "Creator": "Oss"}, ROTATION | SUPPORTED, "AutomaticRotation"),
     ({"RotationInterval": "a year"}, ROTATION, "RotationInterval"),
+    ({"KeySpec": None}, SUPPORTED, "KeySpec"),
+    ({"KeySpec": "HMAC_SHA256"}, SUPPORTED, "KeySpec"),
 ], ids=["no-creator", "empty-creator", "no-origin", "unknown-origin", "no-protection",
-        "unknown-protection", "no-rotation", "bad-interval"])
+        "unknown-protection", "no-protection-in-instance", "no-rotation",
+        "service-no-rotation", "bad-interval", "no-keyspec", "unknown-keyspec"])
 def test_unplaceable_fields_make_their_facts_errors(over, failed, field):
     meta = {**META, **over}
     for name in [k for k, v in over.items() if v is None]:

@@ -111,6 +111,28 @@ def test_keys_only(ali_sandbox):
                                     for k in keys(collection).values())
 
 
+def test_rotation_support_costs_no_extra_call(ali_sandbox):
+    ali_sandbox.seed(ESTATE)
+    rotation = {"key_rotation.enabled", "key_rotation.period_days"}
+    without = scan(ali_sandbox, facts={"storage.bucket": frozenset(rotation),
+                                       "kms.key": frozenset(rotation)})[1]
+    collection, requests = scan(ali_sandbox, facts={
+        "storage.bucket": frozenset(rotation | {"key_rotation.supported"}),
+        "kms.key": frozenset(rotation | {"key_rotation.supported"})})
+    assert Counter(r.action for r in requests) == Counter(r.action for r in without)
+    assert buckets(collection)["kms-byok"].facts["key_rotation.supported"].value is False
+    # Wanted alone, it is the only key fact emitted and still rests on DescribeKey.
+    collection, requests = scan(ali_sandbox, facts={
+        "kms.key": frozenset({"key_rotation.supported"})})
+    assert set(Counter(r.action for r in requests)) == {
+        "oss:ListBuckets", "oss:GetBucketLocation", "kms:ListKeys", "kms:DescribeKey"}
+    assert all(set(k.facts) == {"key_rotation.supported"} for k in keys(collection).values())
+    # Not wanted, not emitted.
+    collection, _ = scan(ali_sandbox, facts={"storage.bucket": frozenset(rotation),
+                                             "kms.key": frozenset(rotation)})
+    assert not any("key_rotation.supported" in r.facts for r in collection.resources)
+
+
 def test_region_option_limits_the_scan(ali_sandbox):
     ali_sandbox.seed(ESTATE)
     options = {**ali_sandbox.scan_options(), "region": ["oss-eu-central-1"]}

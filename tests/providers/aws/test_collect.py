@@ -27,23 +27,26 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "encryption.algorithm": "AES256", "encryption.key_id": None,
         "key_custody.level": "provider", "key_custody.hsm": OPAQUE,
         "key_rotation.enabled": OPAQUE, "key_rotation.period_days": OPAQUE,
-        "tls_enforced.required": True, "versioning.enabled": True,
+        "key_rotation.supported": OPAQUE, "tls_enforced.required": True, "versioning.enabled": True,
         "public_access_block.bucket": True, "public_access_block.account": False,
         "public_access_block.effective": True},
     "demo-us-aws-managed": {  # AWS managed keys always rotate yearly (no call needed)
         "encryption.algorithm": "KMS", "encryption.key_id": None,
         "key_custody.level": "provider_kms", "key_custody.hsm": True,  # in the KMS HSMs
-        "key_rotation.enabled": True, "key_rotation.period_days": 365},
-    "demo-us-imported": {
+        "key_rotation.enabled": True, "key_rotation.period_days": 365,
+        "key_rotation.supported": True},
+    "demo-us-imported": {  # imported key material cannot rotate automatically
         "key_custody.level": "customer_imported", "key_custody.hsm": True,
-        "key_rotation.enabled": False, "key_rotation.period_days": None},
+        "key_rotation.enabled": False, "key_rotation.period_days": None,
+        "key_rotation.supported": False},
     "demo-us-hidden-key": {
         "encryption.enabled": True, "encryption.algorithm": "KMS",
         "key_custody.level": DENIED, "key_custody.hsm": DENIED,
-        "key_rotation.enabled": DENIED, "key_rotation.period_days": DENIED},
+        "key_rotation.enabled": DENIED, "key_rotation.period_days": DENIED,
+        "key_rotation.supported": DENIED},
     "demo-us-open-key": {
         "key_custody.level": "customer_kms", "key_rotation.enabled": True,
-        "key_rotation.period_days": 365},
+        "key_rotation.period_days": 365, "key_rotation.supported": True},
     "demo-us-public-policy": {
         "public_exposure.is_public": True, "public_exposure.reasons": ["policy"],
         "tls_enforced.required": False, "public_access_block.effective": False},
@@ -69,7 +72,8 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "data_residency.country": "IE", "data_residency.jurisdiction": "EU",
         "data_residency.multi_region": False},
     "demo-eu-static-key": {"key_custody.level": "customer_kms", "key_rotation.enabled": False,
-                           "key_rotation.period_days": None},
+                           "key_rotation.period_days": None,
+                           "key_rotation.supported": True},  # could rotate, does not
     "demo-eu-dsse": {"encryption.algorithm": "DSSE", "key_custody.level": "customer_kms",
                      "key_rotation.enabled": True},
     "demo-eu-disabled-key": {"key_custody.level": "customer_kms"},
@@ -97,7 +101,7 @@ EXPECTED: dict[str, dict[str, Any]] = {
     "demo-de-lock-no-default": {"immutability.enabled": False, "immutability.mode": None,
                                 "immutability.locked": False, "versioning.enabled": True},
     "demo-de-cloudhsm": {"key_custody.level": "customer_kms", "key_custody.hsm": True,
-                         "key_rotation.enabled": False},
+                         "key_rotation.enabled": False, "key_rotation.supported": False},
     # moto does not store MFADelete: the estate asks for it, the API says it is off.
     "demo-de-mfa-delete": {"versioning.enabled": True, "versioning.mfa_delete": False},
     "demo-de-suspended": {"versioning.enabled": False, "immutability.enabled": False},
@@ -105,7 +109,7 @@ EXPECTED: dict[str, dict[str, Any]] = {
                                   "immutability.enabled": False,
                                   "data_residency.replication_jurisdictions": []},
     "demo-sg-xks": {"key_custody.level": "external", "key_custody.hsm": OPAQUE,
-                    "key_rotation.enabled": False},
+                    "key_rotation.enabled": False, "key_rotation.supported": False},
     "demo-sg-retiring-key": {"key_custody.level": "customer_kms"},
     "demo-sg-blocked-by-bucket": {
         "public_exposure.is_public": False, "public_access_block.bucket": True,
@@ -154,7 +158,7 @@ def test_bucket_facts_match_the_estate(buckets: dict, name: str) -> None:
 
 def test_every_wanted_fact_is_emitted(buckets: dict) -> None:
     catalog = set(fact_catalog()["storage.bucket"])
-    rotation = {"key_rotation.enabled", "key_rotation.period_days"}
+    rotation = {"key_rotation.enabled", "key_rotation.period_days", "key_rotation.supported"}
     for resource in buckets.values():
         encrypted = resource.facts["encryption.enabled"]
         expected = catalog - rotation if encrypted.value is False else catalog
@@ -216,6 +220,13 @@ def test_keys(collection: Collection) -> None:
     assert value("eu-disabled", "key.state") == "disabled"
     assert value("sg-retiring", "key.state") == "pending_deletion"
     assert value("us-imported", "key_custody.level") == "customer_imported"
+    # Only symmetric keys with AWS KMS generated material rotate automatically.
+    for name, supported in (("eu-data-rotated", True), ("eu-data-static", True),
+                            ("aws/s3", True), ("us-imported", False), ("de-cloudhsm", False),
+                            ("sg-xks", False)):
+        assert value(name, "key_rotation.supported") is supported, name
+        assert keys[name].facts["key_rotation.supported"].source == ("kms:DescribeKey",)
+    assert "Origin EXTERNAL" in keys["us-imported"].facts["key_rotation.supported"].detail
     assert value("de-cloudhsm", "key_custody.hsm") is True
     # AWS KMS keeps generated and imported key material in its own HSMs.
     for name in ("eu-data-rotated", "us-imported", "aws/s3"):

@@ -109,13 +109,15 @@ def test_describe_key_without_optional_fields() -> None:
     values = {p: f.value for p, f in facts.items() if p != "key_exposure.is_public"}
     assert values == {"key.manager": "customer", "key.state": "enabled",
                       "key_custody.level": "customer_kms", "key_custody.hsm": True,
-                      "key_rotation.enabled": True, "key_rotation.period_days": 90}
+                      "key_rotation.enabled": True, "key_rotation.period_days": 90,
+                      "key_rotation.supported": True}  # no KeySpec: SYMMETRIC_DEFAULT
     assert facts["key_exposure.is_public"].state is FactState.ERROR  # policy never read
 
 
 def test_describe_key_missing_essentials_is_an_error_not_a_crash() -> None:
     facts = key_facts(key({"Arn": ARN}), lambda path: True)
-    for path in ("key.manager", "key.state", "key_custody.level", "key_custody.hsm"):
+    for path in ("key.manager", "key.state", "key_custody.level", "key_custody.hsm",
+                 "key_rotation.supported"):
         assert facts[path].state is FactState.ERROR, path
         assert facts[path].value is None
 
@@ -128,6 +130,29 @@ def test_unsupported_rotation_answer_is_observed_off() -> None:
     assert facts["key_rotation.enabled"].value is False
     assert facts["key_rotation.period_days"].value is None
     assert "UnsupportedOperationException" in facts["key_rotation.enabled"].detail
+
+
+@pytest.mark.parametrize(("origin", "spec", "supported"), [
+    ("AWS_KMS", "SYMMETRIC_DEFAULT", True), ("EXTERNAL", "SYMMETRIC_DEFAULT", False),
+    ("AWS_CLOUDHSM", "SYMMETRIC_DEFAULT", False), ("EXTERNAL_KEY_STORE", "SYMMETRIC_DEFAULT", False),
+    ("AWS_KMS", "RSA_2048", False), ("AWS_KMS", "HMAC_256", False),
+    ("AWS_KMS", "ECC_NIST_P256", False)])
+def test_rotation_supported_follows_origin_and_key_spec(origin: str, spec: str,
+                                                        supported: bool) -> None:
+    info = key({"Arn": ARN, "KeyManager": "CUSTOMER", "Origin": origin, "KeySpec": spec,
+                "KeyState": "Enabled"})
+    fact = key_facts(info, lambda p: p == "key_rotation.supported")["key_rotation.supported"]
+    assert fact.state is FactState.OBSERVED and fact.value is supported
+    assert fact.source == ("kms:DescribeKey",)
+    if not supported:
+        assert (origin if origin != "AWS_KMS" else spec) in fact.detail
+
+
+def test_rotation_supported_carries_a_describe_failure() -> None:
+    denied = AccessDenied("kms:DescribeKey", "AccessDeniedException", "no")
+    info = KeyInfo(ARN, "eu-west-1", Answer("kms:DescribeKey", error=denied))
+    fact = key_facts(info, lambda p: p == "key_rotation.supported")["key_rotation.supported"]
+    assert fact.state is FactState.DENIED and fact.value is None
 
 
 def test_aws_alias_means_provider_managed() -> None:
@@ -334,7 +359,7 @@ def test_unknown_bucket_region_leaves_a_relative_key_unresolved(key_id: str | No
     facts = bucket_facts(raw, "arn:aws:s3:::b", ctx, lambda p: p.startswith(("key_", "enc")))
     assert facts["encryption.enabled"].value is True
     for path in ("key_custody.level", "key_custody.hsm", "key_rotation.enabled",
-                 "key_rotation.period_days"):
+                 "key_rotation.period_days", "key_rotation.supported"):
         fact = facts[path]
         assert fact.state is FactState.DENIED and fact.value is None, path
         assert "s3:GetBucketLocation" in fact.source, path

@@ -72,6 +72,27 @@ def test_public_acls_count_when_the_account_does_not_block_them(tmp_path: Path) 
         assert "bucket-of-someone-else" in fact.detail and "NoSuchBucket" in fact.detail
 
 
+def test_rotation_support_needs_no_call_beyond_describe_key(tmp_path: Path) -> None:
+    estate = {"regions": [US], "keys": [{"alias": "own", "region": US},
+                                        {"alias": "byok", "region": US, "origin": "EXTERNAL"}],
+              "buckets": [{"name": "own-key", "region": US,
+                           "encryption": {"algorithm": "aws:kms", "key": "own"}},
+                          {"name": "byok-key", "region": US,
+                           "encryption": {"algorithm": "aws:kms", "key": "byok"}}]}
+    with mocked_estate(estate, tmp_path):
+        collection = collect({"region": [US]}, {"storage.bucket": {"key_rotation.supported"},
+                                                "kms.key": {"key_rotation.supported"}})
+    buckets, keys = by_name(collection, "storage.bucket"), by_name(collection, "kms.key")
+    assert {n: b.facts["key_rotation.supported"].value for n, b in buckets.items()} == {
+        "own-key": True, "byok-key": False}
+    assert {n: k.facts["key_rotation.supported"].value for n, k in keys.items()} == {
+        "own": True, "byok": False}
+    assert all(set(r.facts) == {"key_rotation.supported"} for r in collection.resources)
+    calls = collection.run.api_calls
+    assert calls["kms:DescribeKey"] == 2
+    assert "kms:GetKeyRotationStatus" not in calls and "kms:GetKeyPolicy" not in calls
+
+
 def test_account_block_neutralizes_public_policy_and_acl(tmp_path: Path) -> None:
     estate = {"regions": [US], "account": {"public_access_block": True},
               "buckets": [{"name": "open-policy", "region": US, "policy": ["public-read"]},
@@ -190,13 +211,13 @@ def test_denied_location_leaves_a_relative_key_unresolved(tmp_path: Path) -> Non
     with mocked_estate(_DENIED_LOCATION_ESTATE, tmp_path):
         collection = collect({"region": [EU]}, {"storage.bucket": {
             "encryption.key_id", "key_custody.level", "key_custody.hsm",
-            "key_rotation.enabled", "key_rotation.period_days"}})
+            "key_rotation.enabled", "key_rotation.period_days", "key_rotation.supported"}})
     buckets = by_name(collection, "storage.bucket")
     profile = AwsAdapter().exposure_profile()
     for name in ("by-alias", "by-default-key"):
         assert buckets[name].region == "unknown"
         for path in ("key_custody.level", "key_custody.hsm", "key_rotation.enabled",
-                     "key_rotation.period_days"):
+                     "key_rotation.period_days", "key_rotation.supported"):
             fact = buckets[name].facts[path]
             assert fact.state is FactState.DENIED, (name, path, fact)
             assert "s3:GetBucketLocation" in fact.source

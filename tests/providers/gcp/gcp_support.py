@@ -28,6 +28,8 @@ ESTATE: dict[str, Any] = {"projects": [
          {"name": "hsm", "protection": "HSM", "rotation_days": 30},
          {"name": "ext", "protection": "EXTERNAL"},
          {"name": "ext-vpc", "protection": "EXTERNAL_VPC"},
+         # A rotation schedule on an EXTERNAL_VPC key: its EKM connection is CLOUD_KMS-managed.
+         {"name": "ext-vpc-coord", "protection": "EXTERNAL_VPC", "rotation_days": 30},
          {"name": "imported", "protection": "SOFTWARE", "imported": True},
          {"name": "asym-sign", "protection": "HSM", "purpose": "ASYMMETRIC_SIGN"},
          {"name": "pending-import", "protection": "HSM", "imported": True, "primary": False,

@@ -65,6 +65,10 @@ def test_opaque_only_in_the_declared_case(full_scan):
         rotation = bucket.facts["key_rotation.enabled"]
         google_key = bucket.facts["encryption.key_id"].value is None
         assert (rotation.state is FactState.OPAQUE) == google_key, bucket.name
+        # Beyond Google's key, only an EXTERNAL_VPC key without a schedule leaves it untold.
+        supported = bucket.facts["key_rotation.supported"]
+        vpc = bucket.facts["key_custody.level"].detail == "protectionLevel EXTERNAL_VPC"
+        assert (supported.state is FactState.OPAQUE) == (google_key or vpc), bucket.name
 
 
 def test_every_kind_and_account_resource(full_scan):
@@ -109,6 +113,23 @@ def test_key_join_without_key_inventory_fetches_named_keys_only(sandbox):
     assert buckets["cmek-hsm"].facts["key_custody.level"].value == "customer_kms"
     assert buckets["cmek-hsm"].facts["key_custody.level"].source == (
         "storage:buckets.list", "cloudkms:cryptoKeys.get")
+
+
+def test_rotation_support_alone_reads_only_the_named_keys(sandbox):
+    sandbox.reset_requests()
+    collection = fast_adapter().collect(CollectRequest(
+        options=sandbox.scan_options(),
+        facts={"storage.bucket": frozenset({"key_rotation.supported"})}))
+    actions = Counter(r.action for r in sandbox.requests())
+    # The key read that custody and rotation use already: no versions, no EKM connection.
+    assert set(actions) == {"storage.buckets.list", "cloudkms.cryptoKeys.get"}
+    named = {b["kms_key"] for p in ESTATE["projects"] for b in p["buckets"] if b.get("kms_key")}
+    assert actions["cloudkms.cryptoKeys.get"] == len(named)
+    buckets = resources(collection, "storage.bucket")
+    assert all(set(b.facts) == {"key_rotation.supported"} for b in buckets.values())
+    assert buckets["cmek-hsm"].facts["key_rotation.supported"].value is True
+    assert buckets["cmek-external"].facts["key_rotation.supported"].value is False
+    assert buckets["gm-default"].facts["key_rotation.supported"].state is FactState.OPAQUE
 
 
 def test_account_facts_alone_read_only_the_organization_policy(sandbox):

@@ -19,7 +19,7 @@ PRIVATE = {"public_exposure.is_public": False, "public_exposure.reasons": []}
 GOOGLE_KEY = {"encryption.enabled": True, "encryption.algorithm": "AES256",
               "encryption.key_id": None, "key_custody.level": "provider",
               "key_custody.hsm": OPAQUE, "key_rotation.enabled": OPAQUE,
-              "key_rotation.period_days": OPAQUE}
+              "key_rotation.period_days": OPAQUE, "key_rotation.supported": OPAQUE}
 US_REGION = {"data_residency.region": "US-CENTRAL1", "data_residency.country": "US",
              "data_residency.jurisdiction": "US", "data_residency.multi_region": False,
              "data_residency.replication_destinations": [],
@@ -31,11 +31,12 @@ NO_WORM = {"immutability.enabled": False, "immutability.mode": None,
 ALWAYS = {"tls_enforced.required": OPAQUE, "versioning.mfa_delete": OPAQUE}
 
 
-def cmek(name: str, level: str, hsm: bool, period: int | None) -> dict[str, Any]:
+def cmek(name: str, level: str, hsm: bool, period: int | None,
+         supported: bool | FactState = True) -> dict[str, Any]:
     return {"encryption.enabled": True, "encryption.algorithm": "KMS",
             "encryption.key_id": key(name), "key_custody.level": level, "key_custody.hsm": hsm,
             "key_rotation.enabled": period is not None, "key_rotation.period_days": period,
-            **ORG, **PRIVATE, **EU_REGION, **ALWAYS}
+            "key_rotation.supported": supported, **ORG, **PRIVATE, **EU_REGION, **ALWAYS}
 
 
 EXPECTED: dict[str, dict[str, Any]] = {
@@ -46,8 +47,8 @@ EXPECTED: dict[str, dict[str, Any]] = {
     "cmek-software-rot": cmek("soft-rot", "customer_kms", False, 90),
     "cmek-software-norot": cmek("soft-norot", "customer_kms", False, None),
     "cmek-hsm": cmek("hsm", "customer_kms", True, 30),
-    "cmek-external": cmek("ext", "external", False, None),
-    "cmek-external-vpc": cmek("ext-vpc", "external", False, None),
+    "cmek-external": cmek("ext", "external", False, None, supported=False),
+    "cmek-external-vpc": cmek("ext-vpc", "external", False, None, supported=OPAQUE),
     "cmek-imported": cmek("imported", "customer_imported", False, None),
     "pap-enforced": {"public_access_block.bucket": True, "public_access_block.effective": True,
                      "public_access_block.account": False, **PRIVATE,
@@ -96,11 +97,14 @@ EXPECTED: dict[str, dict[str, Any]] = {
                           "public_exposure.reasons": DENIED},
     "key-gone": {"encryption.key_id": key("retired"), "encryption.algorithm": "KMS",
                  "key_custody.level": ERROR, "key_custody.hsm": ERROR,
-                 "key_rotation.enabled": ERROR, "key_rotation.period_days": ERROR},
+                 "key_rotation.enabled": ERROR, "key_rotation.period_days": ERROR,
+                 "key_rotation.supported": ERROR},
     "key-denied": {"key_custody.level": DENIED, "key_custody.hsm": DENIED,
-                   "key_rotation.enabled": DENIED, "key_rotation.period_days": DENIED},
+                   "key_rotation.enabled": DENIED, "key_rotation.period_days": DENIED,
+                   "key_rotation.supported": DENIED},
     # t-nokms refuses its organization policy: the inherited value is not known.
     "nokms-cmek": {"key_custody.level": DENIED, "key_rotation.enabled": DENIED,
+                   "key_rotation.supported": DENIED,
                    "public_access_block.account": DENIED, "public_access_block.effective": DENIED,
                    "public_access_block.bucket": False, **PRIVATE},
 }
@@ -157,6 +161,14 @@ def test_details_name_the_reason(full_scan):
                                     "get' denied")
     rotation = buckets["gm-default"].facts["key_rotation.enabled"]
     assert "Google-managed" in rotation.detail
+    assert buckets["gm-default"].facts["key_rotation.supported"].detail == rotation.detail
+    supported = buckets["cmek-software-rot"].facts["key_rotation.supported"]
+    assert supported.source == ("storage:buckets.list", "cloudkms:cryptoKeys.list")
+    assert supported.detail == "ENCRYPT_DECRYPT, protectionLevel SOFTWARE"
+    ekm = buckets["cmek-external"].facts["key_rotation.supported"]
+    assert "manually managed" in ekm.detail
+    assert buckets["key-denied"].facts["key_rotation.supported"].detail == (
+        buckets["key-denied"].facts["key_rotation.enabled"].detail)
     public = buckets["iam-all-users"].facts["public_exposure.is_public"]
     assert public.basis == "derived" and "allUsers" in public.detail
     # Public because the organization policy, read, does not block the grant.

@@ -10,32 +10,35 @@ from gcp_support import key, resources
 from auditor.model import FactState
 from auditor.schema import fact_catalog
 
-DENIED, ERROR = FactState.DENIED, FactState.ERROR
+DENIED, ERROR, OPAQUE = FactState.DENIED, FactState.ERROR, FactState.OPAQUE
 HIDDEN = "projects/t-hidden/locations/europe-west1/keyRings/r/cryptoKeys/k"
 NOKMS = "projects/t-nokms/locations/europe-west1/keyRings/ring/cryptoKeys/k"
 
 
 def ok(level: str, hsm: bool, period: int | None, state: str = "enabled",
-       public: bool = False) -> dict[str, Any]:
+       public: bool = False, supported: bool | FactState = True) -> dict[str, Any]:
     return {"key.manager": "customer", "key.state": state, "key_custody.level": level,
             "key_custody.hsm": hsm, "key_rotation.enabled": period is not None,
-            "key_rotation.period_days": period, "key_exposure.is_public": public}
+            "key_rotation.period_days": period, "key_rotation.supported": supported,
+            "key_exposure.is_public": public}
 
 
 EXPECTED: dict[str, dict[str, Any]] = {
     key("soft-rot"): ok("customer_kms", False, 90),
     key("soft-norot"): ok("customer_kms", False, None),
     key("hsm"): ok("customer_kms", True, 30),
-    key("ext"): ok("external", False, None),
-    key("ext-vpc"): ok("external", False, None),
+    key("ext"): ok("external", False, None, supported=False),
+    # Told by the EKM connection's key management mode, which is not read.
+    key("ext-vpc"): ok("external", False, None, supported=OPAQUE),
+    key("ext-vpc-coord"): ok("external", False, 30),
     key("imported"): ok("customer_imported", False, None),
-    key("asym-sign"): ok("customer_kms", True, None),
+    key("asym-sign"): ok("customer_kms", True, None, supported=False),
     key("pending-import"): ok("customer_imported", True, None, state="pending_import"),
     key("destroyed"): ok("customer_kms", False, None, state="destroyed"),
     key("public"): ok("customer_kms", False, None, public=True),
     key("iam-hidden"): {**ok("customer_kms", False, None), "key_exposure.is_public": DENIED},
     key("retired"): {"key.state": "missing", "key.manager": ERROR, "key_custody.level": ERROR,
-                     "key_exposure.is_public": ERROR},
+                     "key_rotation.supported": ERROR, "key_exposure.is_public": ERROR},
     HIDDEN: dict.fromkeys(fact_catalog()["kms.key"], DENIED),
     NOKMS: dict.fromkeys(fact_catalog()["kms.key"], DENIED),
 }
@@ -106,5 +109,17 @@ def test_key_listing_follows_page_tokens(full_scan):
     _, requests = full_scan
     pages = [r.query.get("pageToken") for r in requests
              if r.action == "cloudkms.cryptoKeys.list"]
-    # 11 keys in the one t-main ring, 4 per page (the stand-in's cap in these tests).
+    # 12 keys in the one t-main ring, 4 per page (the stand-in's cap in these tests).
     assert len(pages) == 3 and pages[0] is None and None not in pages[1:]
+
+
+def test_rotation_support_says_why(full_scan):
+    collection, _ = full_scan
+    keys = resources(collection, "kms.key")
+    asym = keys[key("asym-sign")].facts["key_rotation.supported"]
+    assert "ASYMMETRIC_SIGN" in asym.detail and asym.source == ("cloudkms:cryptoKeys.list",)
+    assert "EXTERNAL" in keys[key("ext")].facts["key_rotation.supported"].detail
+    vpc = keys[key("ext-vpc")].facts["key_rotation.supported"]
+    assert "projects/t-main/locations/europe-west1/ekmConnections/ekm-1" in vpc.detail
+    assert keys[key("soft-norot")].facts["key_rotation.supported"].detail == (
+        "ENCRYPT_DECRYPT, protectionLevel SOFTWARE")
