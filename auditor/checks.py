@@ -83,18 +83,16 @@ def _param(name: Any, params: Mapping[str, Any], source: str, where: str) -> Any
 
 
 def load_check_file(path: Path) -> Check:
+    from auditor.documents import read_text
+
     source = str(path)
     try:
-        with open(path, encoding="utf-8") as fh:
-            doc = yaml.safe_load(fh)
-    except UnicodeDecodeError as exc:
-        raise CheckDefinitionError(source, "$", "not UTF-8 text") from exc
+        doc = yaml.safe_load(read_text(path, CheckDefinitionError))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark else "$"
-        raise CheckDefinitionError(source, where, f"not valid YAML: {getattr(exc, 'problem', exc)}") from exc
-    except OSError as exc:
-        raise CheckDefinitionError(source, "$", exc.strerror or str(exc)) from exc
+        raise CheckDefinitionError(source, where,
+                                   f"not valid YAML: {getattr(exc, 'problem', exc)}") from exc
     validate("check", doc, source, CheckDefinitionError)
     check = Check.from_document(doc, source)
     _lint(check)

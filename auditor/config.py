@@ -16,18 +16,13 @@ from auditor.schema import validate
 def load_config(path: str | Path | None) -> dict[str, Any]:
     if path is None:
         return {}
+    from auditor.documents import read_text
+
     source = str(path)
     try:
-        with open(path, "rb") as fh:
-            doc = tomllib.load(fh)
-    except FileNotFoundError as exc:
-        raise ConfigError(source, "$", "file not found") from exc
-    except IsADirectoryError as exc:
-        raise ConfigError(source, "$", "is a directory, not a file") from exc
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        doc = tomllib.loads(read_text(path, ConfigError))
+    except tomllib.TOMLDecodeError as exc:
         raise ConfigError(source, "$", f"not valid TOML: {exc}") from exc
-    except OSError as exc:
-        raise ConfigError(source, "$", exc.strerror or str(exc)) from exc
     validate("config", doc, source, ConfigError)
     return doc
 

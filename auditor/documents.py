@@ -14,22 +14,28 @@ from auditor.model import Inventory, Report
 from auditor.schema import validate
 
 
-def read_json(path: str | Path, error: type[InputError]) -> Any:
+def read_text(path: str | Path, error: type[InputError]) -> str:
+    """A UTF-8 text file, or ``error(path, "$", reason)`` naming what is wrong with it."""
     source = str(path)
     try:
-        with open(path, encoding="utf-8") as fh:
-            return json.load(fh)
+        return Path(path).read_text(encoding="utf-8")
     except FileNotFoundError as exc:
         raise error(source, "$", "file not found") from exc
     except IsADirectoryError as exc:
         raise error(source, "$", "is a directory, not a file") from exc
     except UnicodeDecodeError as exc:
         raise error(source, "$", "not UTF-8 text") from exc
-    except json.JSONDecodeError as exc:
-        raise error(source, f"line {exc.lineno} column {exc.colno}",
-                    f"not valid JSON: {exc.msg}") from exc
     except OSError as exc:
         raise error(source, "$", exc.strerror or str(exc)) from exc
+
+
+def read_json(path: str | Path, error: type[InputError]) -> Any:
+    text = read_text(path, error)
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise error(str(path), f"line {exc.lineno} column {exc.colno}",
+                    f"not valid JSON: {exc.msg}") from exc
 
 
 def load_inventory(path: str | Path) -> Inventory:

@@ -38,18 +38,13 @@ class MuteRule:
 
 
 def load_mutelist(path: str | Path) -> list[MuteRule]:
+    from auditor.documents import read_text
+
     source = str(path)
     try:
-        with open(path, encoding="utf-8") as fh:
-            doc = yaml.safe_load(fh)
-    except FileNotFoundError as exc:
-        raise ConfigError(source, "$", "file not found") from exc
-    except IsADirectoryError as exc:
-        raise ConfigError(source, "$", "is a directory, not a file") from exc
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        doc = yaml.safe_load(read_text(path, ConfigError))
+    except yaml.YAMLError as exc:
         raise ConfigError(source, "$", f"not valid YAML: {getattr(exc, 'problem', exc)}") from exc
-    except OSError as exc:
-        raise ConfigError(source, "$", exc.strerror or str(exc)) from exc
     for rule in (doc or {}).get("mute", []) if isinstance(doc, dict) else []:
         if isinstance(rule, dict) and isinstance(rule.get("expires"), dt.date):
             rule["expires"] = rule["expires"].isoformat()  # YAML reads an unquoted date as a date
