@@ -78,7 +78,8 @@ def registry_exposure(registry: ProviderRegistry) -> ExposureLookup:
         if provider not in registry.names():
             return None
         profile = registry.get(provider).exposure_profile()
-        return {kind: {path: entry.level for path, entry in facts.items()}
+        return {kind: {path: "absent" if entry.absent else entry.level
+                       for path, entry in facts.items()}
                 for kind, facts in profile.items()}
 
     return lookup

@@ -15,22 +15,26 @@ Formulas (also carried in every JSON report under ``transparency.formulas``):
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from typing import Any
 
 from auditor.model import CUSTODY_LADDER, Finding, Report, Status
 from auditor.schema import fact_catalog
 
 FORMULAS = {
-    "applicable": "PASS + FAIL + OPAQUE + UNVERIFIED (NOT_APPLICABLE excluded; a MUTED finding "
-                  "counts under the status it had before the mute)",
+    "applicable": "PASS + FAIL + OPAQUE + UNVERIFIED (NOT_APPLICABLE and unsupported excluded; "
+                  "a MUTED finding counts under the status it had before the mute)",
     "verifiability": "(PASS + FAIL) / applicable",
     "provider_opacity": "OPAQUE / applicable",
+    "unsupported": "OPAQUE findings whose hidden facts the provider's exposure profile marks "
+                   "absent (no such feature): counted apart and left out of applicable, so a "
+                   "missing feature is not scored as a hidden one",
     "access_gap": "UNVERIFIED / applicable",
     "pass_rate": "PASS / (PASS + FAIL)",
     "exposure": "api if every fact of the safeguard is read from an API field; derived if some "
                 "are derived from a policy and none is hidden; partial if some are not exposed, "
                 "or if some findings of this estate were OPAQUE; none if none is exposed",
-    "comparable": "no compared provider has exposure none for the safeguard",
+    "comparable": "no compared provider has exposure none or absent for the safeguard",
     "listing_failures": "listings (buckets, keys, regions) that failed: what they would have "
                         "listed is in no figure, so every other score covers only what was listed",
 }
@@ -42,17 +46,39 @@ def ratio(num: int, den: int) -> float | None:
     return round(num / den, 4) if den else None
 
 
-def tally(findings: list[Finding]) -> dict[str, Any]:
+Absent = Callable[[Finding], bool]
+
+
+def _never(finding: Finding) -> bool:
+    return False
+
+
+def absent_lookup(exposure: dict[str, dict[str, dict[str, str]]]) -> Absent:
+    """True for an OPAQUE finding whose every hidden fact is a feature the provider lacks."""
+
+    def absent(finding: Finding) -> bool:
+        levels = exposure.get(finding.provider, {}).get(finding.kind, {})
+        hidden = [e.fact for e in finding.evidence if e.state == "opaque"]
+        return bool(hidden) and all(levels.get(fact) == "absent" for fact in hidden)
+
+    return absent
+
+
+def tally(findings: list[Finding], absent: Absent = _never) -> dict[str, Any]:
     """Status counts; a muted finding counts under the status it had (a user's accepted risk
     does not change what the provider lets them verify), and once more under ``muted``."""
     counts = Counter(f.muted_status or f.status for f in findings)
     counts[Status.MUTED] = sum(1 for f in findings if f.status is Status.MUTED)
+    unsupported = sum(1 for f in findings
+                      if (f.muted_status or f.status) is Status.OPAQUE and absent(f))
+    counts[Status.OPAQUE] -= unsupported
     applicable = sum(counts[s] for s in APPLICABLE)
     decided = sum(counts[s] for s in DECIDED)
     return {
         "pass": counts[Status.PASS], "fail": counts[Status.FAIL],
         "opaque": counts[Status.OPAQUE], "unverified": counts[Status.UNVERIFIED],
         "not_applicable": counts[Status.NOT_APPLICABLE], "muted": counts[Status.MUTED],
+        "unsupported": unsupported,
         "applicable": applicable, "decided": decided,
         "verifiability": ratio(decided, applicable),
         "provider_opacity": ratio(counts[Status.OPAQUE], applicable),
@@ -69,8 +95,10 @@ def safeguard_exposure(levels: dict[str, dict[str, str]]) -> dict[str, str]:
             per_safeguard[safeguard].append(levels.get(kind, {}).get(path, "none"))
     out = {}
     for safeguard, found in sorted(per_safeguard.items()):
-        hidden = found.count("none")
-        if hidden == len(found):
+        hidden = found.count("none") + found.count("absent")
+        if found.count("absent") == len(found):
+            out[safeguard] = "absent"
+        elif hidden == len(found):
             out[safeguard] = "none"
         elif hidden:
             out[safeguard] = "partial"
@@ -138,18 +166,19 @@ def summarize(report: Report) -> dict[str, Any]:
     providers = sorted(set(by_provider) | set(report.exposure) | {r.provider for r in report.runs})
     exposure = {p: safeguard_exposure(report.exposure[p]) for p in providers
                 if p in report.exposure}
+    absent = absent_lookup(report.exposure)
     safeguards: dict[str, Any] = {}
     for safeguard in sorted({s for kinds in fact_catalog().values() for s in kinds.values()}):
         cells = {}
         for p in providers:
-            cell = tally([f for f in by_provider[p] if f.safeguard == safeguard])
+            cell = tally([f for f in by_provider[p] if f.safeguard == safeguard], absent)
             level = exposure.get(p, {}).get(safeguard, "unknown")
             if level in ("api", "derived") and cell["opaque"]:
                 level = "partial"  # exposed in general, hidden for some resources here
             cell["exposure"] = level
             cells[p] = cell
         safeguards[safeguard] = {
-            "comparable": bool(cells) and all(c["exposure"] not in ("none", "unknown")
+            "comparable": bool(cells) and all(c["exposure"] not in ("none", "absent", "unknown")
                                               for c in cells.values()),
             "providers": cells}
     gaps: dict[str, list[dict[str, str]]] = defaultdict(list)
@@ -158,7 +187,7 @@ def summarize(report: Report) -> dict[str, Any]:
                                for e in run.errors if e.kind == "listing"]
     return {
         "formulas": FORMULAS,
-        "providers": {p: {**tally(by_provider[p]), "exposure": exposure.get(p, {}),
+        "providers": {p: {**tally(by_provider[p], absent), "exposure": exposure.get(p, {}),
                           "listing_failures": gaps[p],
                           "custody": custody_summary(by_provider[p]),
                           "residency": residency_summary(by_provider[p])}

@@ -65,6 +65,7 @@ class ExposureEntry:
     operations: tuple[str, ...] = ()
     opaque_when: str | None = None  # an api/derived fact that is opaque in some cases
     note: str = ""
+    absent: bool = False  # level none because the provider has no such feature at all
 
 
 ExposureProfile = dict[str, dict[str, ExposureEntry]]  # kind -> fact path -> entry
@@ -78,7 +79,8 @@ def load_exposure_profile(path: Path) -> ExposureProfile:
     for kind, facts in raw.items():
         profile[kind] = {
             fact: ExposureEntry(spec["level"], tuple(spec.get("operations", ())),
-                                spec.get("opaque_when"), spec.get("note", ""))
+                                spec.get("opaque_when"), spec.get("note", ""),
+                                bool(spec.get("absent", False)))
             for fact, spec in facts.items()
         }
     return profile
@@ -119,6 +121,9 @@ def validate_adapter(adapter: Any, registered_name: str) -> None:
             if entry.level not in EXPOSURE_LEVELS:
                 raise PluginError(f"provider {registered_name!r}: {kind} {fact}: "
                                   f"level {entry.level!r} not in {EXPOSURE_LEVELS}")
+            if entry.absent and entry.level != "none":
+                raise PluginError(f"provider {registered_name!r}: {kind} {fact}: "
+                                  "absent applies to level none only")
 
 
 class ProviderRegistry:

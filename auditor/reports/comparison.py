@@ -16,12 +16,15 @@ def _pct(value: float | None) -> str:
 
 def cell_lines(cell: Cell) -> list[str]:
     f = cell.figures
-    if not f or (not f.get("applicable") and not f.get("not_applicable")):
+    if not cell.findings:
         return [cell.exposure, "no findings"]
-    return [cell.exposure,
-            f"pass {_pct(f.get('pass_rate'))} ({f.get('pass', 0)}/{f.get('decided', 0)})",
-            f"FAIL {f.get('fail', 0)} · OPAQUE {f.get('opaque', 0)} · "
-            f"UNVERIFIED {f.get('unverified', 0)}"]
+    lines = [cell.exposure,
+             f"pass {_pct(f.get('pass_rate'))} ({f.get('pass', 0)}/{f.get('decided', 0)})",
+             f"FAIL {f.get('fail', 0)} · OPAQUE {f.get('opaque', 0)} · "
+             f"UNVERIFIED {f.get('unverified', 0)}"]
+    if f.get("unsupported"):
+        lines.append(f"no such feature: {f['unsupported']}")
+    return lines
 
 
 def _rows(matrix: Matrix, sep: str) -> list[list[str]]:
@@ -38,6 +41,8 @@ def _score_rows(matrix: Matrix) -> list[list[str]]:
     for label, key in (("verifiability", "verifiability"), ("provider opacity", "provider_opacity"),
                        ("access gap", "access_gap"), ("pass rate", "pass_rate")):
         rows.append([label] + [_pct(matrix.provider_scores[p].get(key)) for p in matrix.providers])
+    rows.append(["no such feature"] + [str(matrix.provider_scores[p].get("unsupported", 0))
+                                       for p in matrix.providers])
     rows.append(["listing failures"] + [str(len(matrix.provider_scores[p].get("listing_failures", [])))
                                         for p in matrix.providers])
     return rows

@@ -142,3 +142,22 @@ def test_failed_listing_is_a_coverage_gap_not_a_clean_estate():
     assert report.transparency["providers"]["gcp"]["listing_failures"] == []
     table = render_comparison(build_matrix(report), "table")
     assert "aws: s3:ListBuckets failed for eu-west-1 (AccessDenied)" in table
+
+
+def test_missing_feature_is_counted_apart_from_hidden_settings():
+    def exposure(provider):
+        levels = _exposure(provider)
+        if provider == "gcp":
+            levels["storage.bucket"]["tls_enforced.required"] = "absent"
+        return levels
+
+    checks = compile_with_params([c for c in load_checks() if c.id in CHECKS], {}, "t")
+    m = build_matrix(build_report(_estate(), checks, exposure))
+    tls = m.cell("tls_enforced", "gcp")
+    assert tls.exposure == "absent"
+    assert (tls.figures["unsupported"], tls.figures["opaque"], tls.figures["applicable"]) == (2, 0, 0)
+    gcp = m.provider_scores["gcp"]
+    # 6 findings: 4 decided, 2 for a feature Cloud Storage does not have
+    assert (gcp["applicable"], gcp["verifiability"], gcp["provider_opacity"]) == (4, 1.0, 0.0)
+    assert m.comparable["tls_enforced"] is False
+    assert "no such feature: 2" in render_comparison(m, "table")
