@@ -126,9 +126,23 @@ def exit_code(report: Report, fail_on: str | None) -> int:
         if any(f.status is Status.FAIL and SEVERITIES.index(f.severity) >= floor
                for f in report.findings):
             return EXIT_FINDINGS
-    partial = any(f.status is Status.UNVERIFIED for f in report.findings) or any(
-        r.status != "complete" for r in report.runs) or bool(report.provider_failures)
+    partial = (any(f.status is Status.UNVERIFIED for f in report.findings)
+               or runs_incomplete(report.runs, report.provider_failures))
     return EXIT_PARTIAL if partial else EXIT_OK
+
+
+def runs_incomplete(runs, failures: dict[str, str]) -> bool:
+    """A provider failed as a whole, or a run recorded failed calls or listings."""
+    return bool(failures) or any(r.status != "complete" for r in runs)
+
+
+def _evaluation_setup(args: argparse.Namespace):
+    """Config, compiled checks and mutes, validated before any collection or evaluation."""
+    config = _settings(args)
+    checks = _selected_checks(args, config)
+    mutes = _mutes(args, config, checks)
+    _formats(args, config)
+    return config, checks, mutes
 
 
 # --- commands ----------------------------------------------------------------------
@@ -139,10 +153,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from auditor.pipeline import build_report, registry_exposure
     from auditor.providers.base import ProviderRegistry
 
-    config = _settings(args)
-    checks = _selected_checks(args, config)
-    mutes = _mutes(args, config, checks)
-    _formats(args, config)
+    config, checks, mutes = _evaluation_setup(args)
     inventory = load_inventory(args.inventory)
     report = build_report(inventory, checks, registry_exposure(ProviderRegistry.from_entry_points()),
                           mutes)
@@ -202,18 +213,15 @@ def cmd_collect(args: argparse.Namespace) -> int:
     path = dump_inventory(outcome.inventory, Path(args.output or "auditor-inventory.json"))
     say(args, f"wrote {path}: {len(outcome.inventory.resources)} resources from "
               f"{len(outcome.inventory.runs)} provider run(s)")
-    partial = outcome.failures or any(r.status != "complete" for r in outcome.inventory.runs)
-    return EXIT_PARTIAL if partial else EXIT_OK
+    incomplete = runs_incomplete(outcome.inventory.runs, outcome.failures)
+    return EXIT_PARTIAL if incomplete else EXIT_OK
 
 
 def cmd_scan(args: argparse.Namespace) -> int:
     from auditor.documents import inventory_text
     from auditor.pipeline import build_report, registry_exposure
 
-    config = _settings(args)
-    checks = _selected_checks(args, config)
-    mutes = _mutes(args, config, checks)
-    _formats(args, config)
+    config, checks, mutes = _evaluation_setup(args)
     registry, outcome = _collect(args, checks, config)
     extra = ({output_dir(args, config) / "auditor-inventory.json":
               inventory_text(outcome.inventory)} if args.save_inventory else None)
