@@ -155,52 +155,69 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
     config, checks, mutes = _evaluation_setup(args)
     inventory = load_inventory(args.inventory)
+    _refuse_uncollected(args, config, inventory, checks)
     report = build_report(inventory, checks, registry_exposure(ProviderRegistry.from_entry_points()),
                           mutes)
+    _warn_uncollected(report)
     emit_report(report, args, config)
     return exit_code(report, args.fail_on or config.get("fail_on"))
 
 
-def _provider_request(args: argparse.Namespace, registry) -> dict[str, dict[str, Any]]:
-    """Per provider, its option values (flag, else env); reject a flag no chosen provider takes."""
-    given = {key.removeprefix("provider_"): value for key, value in vars(args).items()
-             if key.startswith("provider_") and value is not None}
-    accepted = {opt.name for name in args.providers for opt in registry.get(name).options}
-    for name in sorted(set(given) - accepted):
-        raise UsageError("--" + name.replace("_", "-"), "$",
-                         f"not an option of {', '.join(args.providers)}")
-    options: dict[str, dict[str, Any]] = {}
-    for provider in args.providers:
-        options[provider] = {}
-        for opt in registry.get(provider).options:
-            value = given.get(opt.name)
-            if value is None and opt.env:
-                value = os.environ.get(opt.env) or None
-                if value is not None and opt.multiple:
-                    value = _split([value])
-            options[provider][opt.name] = value
-    return options
+def _refuse_uncollected(args: argparse.Namespace, config: dict[str, Any], inventory,
+                        checks) -> None:
+    """A check asked for by name whose facts the inventory lacks is an input error."""
+    from auditor.engine import uncollected
+
+    named = set(_ids(args, "checks") or config.get("checks", {}).get("include", []))
+    for gap in uncollected(inventory, checks):
+        if gap.check_id in named:
+            raise UsageError(str(args.inventory), "$.runs",
+                             f"check {gap.check_id} was not collected for {gap.provider} "
+                             f"(missing {', '.join(gap.facts)}); re-run collect with "
+                             f"--checks {gap.check_id}")
+
+
+def _warn_uncollected(report: Report) -> None:
+    """One stderr line listing the checks left out because their facts were not collected."""
+    if not report.not_collected:
+        return
+    by_check: dict[str, list[str]] = {}
+    for gap in report.not_collected:
+        by_check.setdefault(gap.check_id, []).append(gap.provider)
+    listed = ", ".join(f"{cid} ({', '.join(providers)})" for cid, providers in by_check.items())
+    print(f"auditor: not collected, left out: {listed}; re-run collect with these checks",
+          file=sys.stderr)
+
+
+def _provider_request(args: argparse.Namespace, registry,
+                      providers: list[str]) -> dict[str, dict[str, Any]]:
+    """Per provider, only its own option values (flag, else env), checked before any call."""
+    from auditor._provider_flags import provider_options
+
+    return provider_options(args, registry, providers)
 
 
 def _collect(args: argparse.Namespace, checks, config: dict[str, Any]):
+    from auditor._provider_flags import asked, chosen_providers
     from auditor.pipeline import collect
     from auditor.progress import progress_display
     from auditor.providers.base import ProviderRegistry
 
-    repeated = sorted({p for p in args.providers if args.providers.count(p) > 1})
-    if repeated:
-        raise UsageError("PROVIDER", "$", f"provider {repeated[0]!r} named more than once")
     registry = ProviderRegistry.from_entry_points()
-    for name in args.providers:
-        registry.get(name)
-    options = _provider_request(args, registry)
+    providers = args.providers = chosen_providers(args.providers, registry)
+    options = _provider_request(args, registry, providers)
     workers = args.max_workers if args.max_workers is not None else config.get("max_workers", 16)
     if workers < 1:
         raise UsageError("--max-workers", "$", "must be at least 1")
-    with progress_display(args.providers, quiet=getattr(args, "quiet", False)) as progress:
-        outcome = collect(registry, args.providers, options, checks, workers, progress)
+    with progress_display(providers, quiet=getattr(args, "quiet", False)) as progress:
+        outcome = collect(registry, providers, options, checks, workers, progress)
     for provider, reason in outcome.failures.items():
         print(f"auditor: {provider}: not collected: {reason}", file=sys.stderr)
+    found = {r.provider for r in outcome.inventory.resources}
+    for provider in providers:
+        if provider not in outcome.failures and provider not in found:
+            print(f"auditor: {provider}: no resources collected; asked for "
+                  f"{asked(provider, registry, options[provider])}", file=sys.stderr)
     return registry, outcome
 
 
@@ -227,6 +244,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
               inventory_text(outcome.inventory)} if args.save_inventory else None)
     report = build_report(outcome.inventory, checks, registry_exposure(registry), mutes,
                           outcome.failures)
+    _warn_uncollected(report)
     emit_report(report, args, config, extra)
     return exit_code(report, args.fail_on or config.get("fail_on"))
 

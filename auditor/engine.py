@@ -15,7 +15,16 @@ from typing import Any
 from jsonschema.exceptions import ValidationError
 
 from auditor.checks import CompiledCheck
-from auditor.model import Evidence, Fact, FactState, Finding, Inventory, Resource, Status
+from auditor.model import (
+    Evidence,
+    Fact,
+    FactState,
+    Finding,
+    Inventory,
+    NotCollected,
+    Resource,
+    Status,
+)
 
 
 def nest(facts: dict[str, Fact], paths: Iterable[str]) -> dict[str, Any]:
@@ -99,20 +108,48 @@ def finding_for(compiled: CompiledCheck, resource: Resource) -> Finding:
         resource_id=resource.id, resource_name=resource.name,
         evidence=_evidence(compiled, resource),
         remediation=check.remediation.get(resource.provider, ""),
-        frameworks=check.frameworks)
+        frameworks=check.frameworks_for(resource.provider))
 
 
 def evaluate(inventory: Inventory, checks: Iterable[CompiledCheck]) -> list[Finding]:
-    """Every check against every resource of its kind, in check then inventory order."""
+    """Every check against every resource of its kind, in check then inventory order.
+
+    A check whose facts a provider's runs were not asked to collect gives no finding for that
+    provider's resources (see ``uncollected``): absent because never requested is not absent
+    because it does not apply.
+    """
+    checks = list(checks)
+    skipped = {(n.check_id, n.provider) for n in uncollected(inventory, checks)}
     by_kind: dict[str, list[Resource]] = defaultdict(list)
     for resource in inventory.resources:
         by_kind[resource.kind].append(resource)
-    return [finding_for(c, r) for c in checks for r in by_kind.get(c.check.resource, ())]
+    return [finding_for(c, r) for c in checks for r in by_kind.get(c.check.resource, ())
+            if (c.check.id, r.provider) not in skipped]
+
+
+def uncollected(inventory: Inventory, checks: Iterable[CompiledCheck]) -> list[NotCollected]:
+    """Per check and provider, the facts it reads that a run of that provider did not request.
+
+    Failed runs are left out: they collected nothing, and say so as provider failures.
+    """
+    runs: dict[str, list] = defaultdict(list)
+    for run in inventory.runs:
+        if run.status != "failed":
+            runs[run.provider].append(run)
+    out = []
+    for compiled in checks:
+        check = compiled.check
+        for provider, provider_runs in sorted(runs.items()):
+            missing = sorted({path for run in provider_runs for path in check.reads
+                              if not run.requested(check.resource, path)})
+            if missing:
+                out.append(NotCollected(check.id, provider, missing))
+    return out
 
 
 def wanted_facts(checks: Iterable[CompiledCheck]) -> dict[str, frozenset[str]]:
-    """kind -> fact paths the selected checks read: all an adapter needs to collect."""
+    """kind -> fact paths the selected checks read or show as context: what to collect."""
     wanted: dict[str, set[str]] = defaultdict(set)
     for compiled in checks:
-        wanted[compiled.check.resource].update(compiled.check.reads)
+        wanted[compiled.check.resource].update(compiled.check.reads, compiled.check.context)
     return {kind: frozenset(paths) for kind, paths in wanted.items()}

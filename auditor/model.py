@@ -160,13 +160,26 @@ class ProviderRun:
     api_calls: dict[str, int] = field(default_factory=dict)
     errors: list[RunError] = field(default_factory=list)
     endpoint_overridden: bool = False
+    # kind -> fact paths this run was asked to collect; None only for inventories written
+    # before the field existed (they were collected whole unless --checks narrowed them).
+    facts_requested: dict[str, list[str]] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"provider": self.provider, "accounts": self.accounts, "regions": self.regions,
-                "started_at": self.started_at, "finished_at": self.finished_at,
-                "status": self.status, "api_calls": dict(sorted(self.api_calls.items())),
-                "errors": [e.to_dict() for e in self.errors],
-                "endpoint_overridden": self.endpoint_overridden}
+        out = {"provider": self.provider, "accounts": self.accounts, "regions": self.regions,
+               "started_at": self.started_at, "finished_at": self.finished_at,
+               "status": self.status, "api_calls": dict(sorted(self.api_calls.items())),
+               "errors": [e.to_dict() for e in self.errors],
+               "endpoint_overridden": self.endpoint_overridden}
+        if self.facts_requested is not None:
+            out["facts_requested"] = {kind: sorted(paths) for kind, paths
+                                      in sorted(self.facts_requested.items())}
+        return out
+
+    def requested(self, kind: str, path: str) -> bool:
+        """Whether this run was asked for ``path`` of ``kind`` (legacy runs: everything)."""
+        if self.facts_requested is None:
+            return True
+        return path in self.facts_requested.get(kind, ())
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ProviderRun:
@@ -175,7 +188,9 @@ class ProviderRun:
                    data.get("finished_at", ""), data.get("status", "complete"),
                    dict(data.get("api_calls", {})),
                    [RunError(**e) for e in data.get("errors", [])],
-                   bool(data.get("endpoint_overridden", False)))
+                   bool(data.get("endpoint_overridden", False)),
+                   ({kind: list(paths) for kind, paths in data["facts_requested"].items()}
+                    if data.get("facts_requested") is not None else None))
 
 
 @dataclass(slots=True)
@@ -275,6 +290,21 @@ class CheckSummary:
 
 
 @dataclass(slots=True)
+class NotCollected:
+    """A selected check left out for a provider because the facts it reads were not collected.
+
+    Never turned into findings: NOT_APPLICABLE would claim the check does not apply.
+    """
+
+    check_id: str
+    provider: str
+    facts: list[str]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"check_id": self.check_id, "provider": self.provider, "facts": self.facts}
+
+
+@dataclass(slots=True)
 class Report:
     """Everything a renderer may see."""
 
@@ -287,6 +317,7 @@ class Report:
     exposure: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
     transparency: dict[str, Any] = field(default_factory=dict)
     provider_failures: dict[str, str] = field(default_factory=dict)
+    not_collected: list[NotCollected] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         out = {s.value: 0 for s in Status}
@@ -302,7 +333,8 @@ class Report:
                 "checks": [c.to_dict() for c in self.checks],
                 "summary": self.counts(),
                 "findings": [f.to_dict() for f in self.findings],
-                "exposure": self.exposure, "transparency": self.transparency}
+                "exposure": self.exposure, "transparency": self.transparency,
+                "not_collected": [n.to_dict() for n in self.not_collected]}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Report:
@@ -311,4 +343,5 @@ class Report:
                    [CheckSummary(**c) for c in data["checks"]],
                    [Finding.from_dict(f) for f in data["findings"]],
                    data.get("exposure", {}), data.get("transparency", {}),
-                   dict(data.get("provider_failures", {})))
+                   dict(data.get("provider_failures", {})),
+                   [NotCollected(**n) for n in data.get("not_collected", [])])

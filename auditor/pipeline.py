@@ -10,7 +10,7 @@ from typing import Any
 
 from auditor import __version__
 from auditor.checks import CompiledCheck
-from auditor.engine import evaluate, wanted_facts
+from auditor.engine import evaluate, uncollected, wanted_facts
 from auditor.errors import ProviderError
 from auditor.model import Inventory, ProviderRun, Report, RunError
 from auditor.mutelist import MuteRule, apply_mutes
@@ -31,6 +31,7 @@ def collect(registry: ProviderRegistry, providers: Sequence[str],
     ``options`` maps provider name -> that adapter's option values.
     """
     facts = wanted_facts(checks) if checks is not None else None
+    requested = requested_facts(facts)
     adapters = [registry.get(name) for name in providers]  # unknown names fail before any call
 
     def one(adapter) -> tuple[str, Inventory | _Failed]:
@@ -43,8 +44,10 @@ def collect(registry: ProviderRegistry, providers: Sequence[str],
             run = ProviderRun(adapter.name, started_at=started, finished_at=_now(),
                               status="failed",
                               errors=[RunError("provider", "collect", type(exc).__name__,
-                                               exc.reason)])
+                                               exc.reason)],
+                              facts_requested=requested)
             return adapter.name, _Failed(run, exc.reason)
+        collection.run.facts_requested = requested
         return adapter.name, Inventory([collection.run], collection.resources)
 
     outcome = CollectOutcome(Inventory())
@@ -56,6 +59,15 @@ def collect(registry: ProviderRegistry, providers: Sequence[str],
             else:
                 outcome.inventory = outcome.inventory.merge(result)
     return outcome
+
+
+def requested_facts(facts: Mapping[str, frozenset[str]] | None) -> dict[str, list[str]]:
+    """What a run is recorded as asked for: the wanted facts, or the whole catalog."""
+    from auditor.schema import fact_catalog
+
+    if facts is None:
+        return {kind: sorted(paths) for kind, paths in fact_catalog().items()}
+    return {kind: sorted(paths) for kind, paths in facts.items() if paths}
 
 
 @dataclass(slots=True)
@@ -102,7 +114,13 @@ def build_report(inventory: Inventory, checks: Sequence[CompiledCheck],
     for run in inventory.runs:
         if run.status == "failed" and run.provider not in failures:
             failures[run.provider] = "; ".join(e.message or e.code for e in run.errors) or "failed"
-    report = Report(__version__, _now(), inventory.runs, [c.summary for c in checks], findings,
-                    exposures, {}, failures)
+    gaps = uncollected(inventory, checks)
+    # A check no provider collected did not run at all: listed as not collected, not as a check.
+    collecting = {r.provider for r in inventory.runs if r.status != "failed"}
+    nowhere = {cid for cid in {g.check_id for g in gaps}
+               if collecting and {g.provider for g in gaps if g.check_id == cid} >= collecting}
+    summaries = [c.summary for c in checks if c.check.id not in nowhere]
+    report = Report(__version__, _now(), inventory.runs, summaries, findings,
+                    exposures, {}, failures, gaps)
     report.transparency = summarize(report)
     return report

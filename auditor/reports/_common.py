@@ -94,4 +94,10 @@ def run_problems(report: Report) -> list[str]:
         lines.append(one_line(line))
     lines += [one_line(f"{provider}: failed: {reason}")
               for provider, reason in sorted(failures.items())]
+    left_out: dict[str, list[str]] = {}
+    for gap in report.not_collected:
+        left_out.setdefault(gap.provider, []).append(gap.check_id)
+    lines += [one_line(f"{provider}: not collected, left out: {', '.join(ids)} "
+                       "(re-run collect with these checks)")
+              for provider, ids in sorted(left_out.items())]
     return lines
