@@ -33,7 +33,8 @@ class Check:
     remediation: dict[str, str]
     param_specs: dict[str, dict[str, Any]] = field(default_factory=dict)
     applies_if: dict[str, Any] | None = None
-    frameworks: dict[str, list[str]] = field(default_factory=dict)
+    # provider -> framework name (with its version) -> control ids
+    frameworks: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     source: str = ""
     context: tuple[str, ...] = ()
 
@@ -46,6 +47,10 @@ class Check:
 
     def defaults(self) -> dict[str, Any]:
         return {name: spec["default"] for name, spec in self.param_specs.items()}
+
+    def frameworks_for(self, provider: str) -> dict[str, list[str]]:
+        """The mappings of ``provider``'s own benchmarks; a fresh copy, empty when unmapped."""
+        return {name: list(ids) for name, ids in self.frameworks.get(provider, {}).items()}
 
 
 @dataclass(slots=True)

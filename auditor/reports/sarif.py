@@ -37,10 +37,23 @@ def _rule_name(title: str, fallback: str) -> str:
     return "".join(w[:1].upper() + w[1:] for w in words) or fallback
 
 
+def _framework_ids(finding: Finding) -> list[str]:
+    return sorted(f"{name}:{control}" for name, ids in finding.frameworks.items()
+                  for control in ids)
+
+
+def _rule_frameworks(findings: list[Finding]) -> dict[str, list[str]]:
+    """provider -> framework ids: a rule spans providers, and their benchmarks never mix."""
+    by_provider: dict[str, set[str]] = {}
+    for f in findings:
+        if f.frameworks:
+            by_provider.setdefault(f.provider, set()).update(_framework_ids(f))
+    return {provider: sorted(ids) for provider, ids in sorted(by_provider.items())}
+
+
 def _rule(check: CheckSummary, findings: list[Finding]) -> dict[str, Any]:
     remediations = sorted({(f.provider, f.remediation) for f in findings if f.remediation})
-    frameworks = sorted({f"{name}:{control}" for f in findings
-                         for name, ids in f.frameworks.items() for control in ids})
+    frameworks = _rule_frameworks(findings)
     help_text = "\n".join(f"{provider}: {text}" for provider, text in remediations)
     return {
         "id": check.id,
@@ -71,6 +84,7 @@ def _result(finding: Finding, rule_index: int) -> dict[str, Any]:
         "provider": finding.provider, "account": finding.account, "region": finding.region,
         "status": finding.status.value, "severity": finding.severity,
         "safeguard": finding.safeguard,
+        "frameworks": _framework_ids(finding),
         "evidence": [e.to_dict() for e in finding.evidence]}
     return {
         "ruleId": finding.check_id,

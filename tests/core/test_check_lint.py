@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from auditor.schema import fact_catalog, validator
 
 CHECK_FILES = sorted(data_dir("checks").glob("*.yaml"))
 PROVIDERS = ("aws", "gcp", "alibaba")
+BENCHMARK_PREFIX = {"aws": "CIS AWS", "gcp": "CIS Google Cloud", "alibaba": "CIS Alibaba"}
 
 
 def test_enough_checks_covering_every_safeguard_and_kind():
@@ -35,9 +37,13 @@ def test_check_file(path: Path):
         assert read in fact_catalog()[check.resource]
     Draft202012Validator.check_schema(resolve_params(check.assertion, check.defaults(), "x"))
     assert all(check.remediation.get(p) for p in PROVIDERS)
-    for framework, controls in check.frameworks.items():
-        assert framework.startswith("CIS ") and " v" in framework, "name the version"
-        assert controls
+    # Mappings are keyed by provider, and each provider cites only its own benchmark.
+    for provider, mappings in check.frameworks.items():
+        assert provider in BENCHMARK_PREFIX, f"no benchmark prefix known for {provider}"
+        for framework, controls in mappings.items():
+            assert framework.startswith(BENCHMARK_PREFIX[provider]), framework
+            assert re.search(r" v\d+\.\d+\.\d+$", framework), "name the benchmark version"
+            assert controls and all(re.fullmatch(r"\d+(\.\d+)+", c) for c in controls)
     compile_check(check)
 
 

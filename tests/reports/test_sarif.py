@@ -50,7 +50,21 @@ def test_one_run_with_the_driver_and_rules(report: Report) -> None:
     assert enc["properties"]["safeguard"] == "encryption_at_rest"
     assert enc["properties"]["severity"] == "high"
     pub = driver["rules"][3]
-    assert pub["properties"]["frameworks"] == ["cis_gcp:5.1"]
+    assert pub["properties"]["frameworks"] == {"gcp": ["cis_gcp:5.1"]}
+
+
+def test_rule_mappings_never_mix_providers(report: Report) -> None:
+    # The same check on two providers: the rule keeps each provider's ids apart, and each
+    # result carries only its own finding's ids.
+    report.findings[4].frameworks = {"cis_alibaba": ["5.8"]}
+    log = _log(report)
+    enc = log["runs"][0]["tool"]["driver"]["rules"][0]
+    assert enc["properties"]["frameworks"] == {"alibaba": ["cis_alibaba:5.8"],
+                                               "aws": ["cis_aws:2.1.1"]}
+    by_provider = {r["properties"]["provider"]: r["properties"]["frameworks"]
+                   for r in log["runs"][0]["results"] if r["ruleId"] == enc["id"]}
+    assert by_provider == {"aws": ["cis_aws:2.1.1"]}  # the alibaba finding PASSed: no result
+    assert sorted(_validator().iter_errors(log), key=str) == []
 
 
 def test_results_only_for_fail_unverified_opaque(report: Report) -> None:

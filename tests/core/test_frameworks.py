@@ -1,0 +1,169 @@
+"""Compliance mappings belong to the finding's provider: never another cloud's benchmark."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from auditor._data_dirs import data_dir
+from auditor.checks import compile_check, load_check_file, load_checks
+from auditor.documents import load_inventory
+from auditor.engine import finding_for
+from auditor.errors import CheckDefinitionError
+from auditor.model import Inventory, Resource
+from auditor.pipeline import build_report
+from auditor.reports import render
+
+AWS = "CIS AWS Foundations v7.0.0"
+GCP = "CIS Google Cloud Platform Foundation v5.0.0"
+ALIBABA = "CIS Alibaba Cloud Foundation v2.0.0"
+# Each provider's findings may cite only that provider's own CIS benchmark.
+BENCHMARK_PREFIX = {"aws": "CIS AWS", "gcp": "CIS Google Cloud", "alibaba": "CIS Alibaba"}
+FOREIGN_TO_AWS = ("CIS Google Cloud", "CIS Alibaba")
+
+# Sources, as cited per row below (docs/compliance.md has the full tables):
+#  [aws7] CIS Amazon Web Services Foundations Benchmark v7.0.0, ids and titles as published in
+#         Prowler's table prowler/compliance/aws/cis_7.0_aws.json and Tenable's audit
+#         "CIS Amazon Web Services Foundations v7.0.0 L2" (item "3.1.1 Ensure S3 Bucket Policy
+#         is set to deny HTTP requests").
+#  [gcp5] CIS Google Cloud Platform Foundation Benchmark v5.0.0, as published in Prowler's
+#         table prowler/compliance/gcp/cis_5.0_gcp.json.
+#  [ali2] CIS Alibaba Cloud Foundation Benchmark v2.0.0, as published in Prowler's table
+#         prowler/compliance/alibabacloud/cis_2.0_alibabacloud.json.
+MAPPED: dict[tuple[str, str], dict[str, list[str]]] = {
+    # [aws7] 6.1.1 Ensure EBS volume encryption is enabled in all regions
+    ("account-block-storage-encryption", "aws"): {AWS: ["6.1.1"]},
+    # [aws7] 3.1.4 Ensure that S3 is configured with 'Block Public Access' enabled
+    ("account-public-access-block", "aws"): {AWS: ["3.1.4"]},
+    ("bucket-public-access-block", "aws"): {AWS: ["3.1.4"]},
+    # [aws7] 3.1.2 Ensure MFA Delete is enabled on S3 buckets
+    ("bucket-mfa-delete", "aws"): {AWS: ["3.1.2"]},
+    # [aws7] 3.1.1 Ensure S3 Bucket Policy is set to deny HTTP requests
+    ("bucket-tls-enforced", "aws"): {AWS: ["3.1.1"]},
+    # [aws7] 4.6 Ensure rotation for customer-created symmetric CMKs is enabled
+    ("kms-key-rotation", "aws"): {AWS: ["4.6"]},
+    # [gcp5] 5.1 Cloud Storage bucket is not anonymously or publicly accessible
+    ("bucket-not-public", "gcp"): {GCP: ["5.1"]},
+    # [gcp5] 5.2 Cloud Storage buckets have uniform bucket-level access enabled
+    ("bucket-acls-disabled", "gcp"): {GCP: ["5.2"]},
+    # [gcp5] 1.10 Cloud KMS cryptokeys are not anonymously or publicly accessible
+    ("kms-key-not-public", "gcp"): {GCP: ["1.10"]},
+    # [ali2] 5.1 OSS bucket is not anonymously or publicly accessible
+    ("bucket-not-public", "alibaba"): {ALIBABA: ["5.1"]},
+    # [ali2] 5.3 Logging is enabled for OSS buckets
+    ("bucket-access-logging", "alibaba"): {ALIBABA: ["5.3"]},
+    # [ali2] 5.4 'Secure transfer required' is set to 'Enabled'
+    ("bucket-tls-enforced", "alibaba"): {ALIBABA: ["5.4"]},
+    # [ali2] 5.8 Server-side encryption is set to Encrypt with Service Key
+    ("bucket-encryption-enabled", "alibaba"): {ALIBABA: ["5.8"]},
+    # [ali2] 5.9 Server-side encryption is set to Encrypt with BYOK
+    ("bucket-key-custody", "alibaba"): {ALIBABA: ["5.9"]},
+}
+CHECKS = {c.id: c for c in load_checks()}
+ROWS = [(cid, provider) for cid in sorted(CHECKS) for provider in BENCHMARK_PREFIX]
+
+
+def _resource(kind: str, provider: str) -> Resource:
+    return Resource(kind, provider, "acct-1", "region-1", f"{provider}:{kind}:r1", "r1")
+
+
+def test_table_names_only_shipped_checks():
+    assert {cid for cid, _ in MAPPED} <= set(CHECKS)
+
+
+@pytest.mark.parametrize("check_id, provider", ROWS, ids=[f"{c}-{p}" for c, p in ROWS])
+def test_finding_carries_only_its_providers_mappings(check_id: str, provider: str):
+    check = CHECKS[check_id]
+    finding = finding_for(compile_check(check), _resource(check.resource, provider))
+    assert finding.frameworks == MAPPED.get((check_id, provider), {})
+    for name in finding.frameworks:
+        assert name.startswith(BENCHMARK_PREFIX[provider]), name
+
+
+def test_findings_do_not_share_the_checks_mapping():
+    check = CHECKS["bucket-tls-enforced"]
+    finding = finding_for(compile_check(check), _resource(check.resource, "aws"))
+    finding.frameworks[AWS].append("9.9")
+    assert check.frameworks_for("aws") == {AWS: ["3.1.1"]}
+
+
+def test_an_unmapped_provider_gets_no_mappings():
+    check = CHECKS["bucket-not-public"]
+    assert finding_for(compile_check(check), _resource(check.resource, "acme")).frameworks == {}
+
+
+@pytest.fixture(scope="module")
+def aws_only_report(tmp_path_factory):
+    golden = Path(__file__).parents[1] / "golden"
+    mixed = load_inventory(golden / "mixed-inventory.json")
+    inventory = Inventory([r for r in mixed.runs if r.provider == "aws"],
+                          [r for r in mixed.resources if r.provider == "aws"])
+    return build_report(inventory, [compile_check(c) for c in CHECKS.values()],
+                        lambda provider: None)
+
+
+@pytest.mark.parametrize("fmt", ["sarif", "ocsf", "csv", "html", "markdown", "junit", "json"])
+def test_aws_only_report_cites_no_other_clouds_benchmark(aws_only_report, fmt: str):
+    text = render(aws_only_report, fmt)
+    for foreign in FOREIGN_TO_AWS:
+        assert foreign not in text, f"{fmt} output cites {foreign}"
+
+
+@pytest.mark.parametrize("fmt", ["sarif", "ocsf", "csv", "html", "json"])
+def test_aws_only_report_cites_the_aws_benchmark(aws_only_report, fmt: str):
+    # The formats that show frameworks do show the AWS ones: the check above is not vacuous.
+    assert AWS in render(aws_only_report, fmt)
+
+
+def test_sarif_rule_mappings_are_keyed_by_provider(aws_only_report):
+    log = json.loads(render(aws_only_report, "sarif"))
+    run = log["runs"][0]
+    rules = {r["id"]: r for r in run["tool"]["driver"]["rules"]}
+    assert rules["bucket-tls-enforced"]["properties"]["frameworks"] == {"aws": [f"{AWS}:3.1.1"]}
+    assert rules["bucket-not-public"]["properties"]["frameworks"] == {}
+    tls = [r for r in run["results"] if r["ruleId"] == "bucket-tls-enforced"]
+    assert tls and all(r["properties"]["frameworks"] == [f"{AWS}:3.1.1"] for r in tls)
+
+
+def _write(tmp_path: Path, frameworks: object) -> Path:
+    doc = yaml.safe_load((data_dir("checks") / "bucket-versioning.yaml").read_text())
+    doc["id"] = "custom-check"
+    doc["frameworks"] = frameworks
+    path = tmp_path / "custom-check.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    return path
+
+
+def test_a_fourth_provider_needs_no_edit_of_existing_checks(tmp_path):
+    # Provider keys are free names: a check may map a provider the tool does not ship.
+    benchmark = "CIS Microsoft Azure Foundations v4.0.0"
+    check = load_check_file(_write(tmp_path, {"azure": {benchmark: ["3.1.1"]},
+                                              "aws": {AWS: ["3.1.2"]}}))
+    assert check.frameworks_for("azure") == {benchmark: ["3.1.1"]}
+    finding = finding_for(compile_check(check), _resource(check.resource, "azure"))
+    assert finding.frameworks == {benchmark: ["3.1.1"]}
+    assert check.frameworks_for("gcp") == {}
+
+
+@pytest.mark.parametrize("frameworks, where, reason", [
+    # the old flat layout: a framework name where a provider key belongs
+    ({AWS: ["3.1.1"]}, f"$.frameworks.{AWS}", "is not of type 'object'"),
+    ({"aws": ["3.1.1"]}, "$.frameworks.aws", "is not of type 'object'"),
+    ({"AWS": {AWS: ["3.1.1"]}}, "$.frameworks", "'AWS' does not match"),
+    ({"aws": {AWS: []}}, f"$.frameworks.aws.{AWS}", "should be non-empty"),
+    ({"aws": {AWS: "3.1.1"}}, f"$.frameworks.aws.{AWS}", "is not of type 'array'"),
+    ({"aws": {AWS: ["3.1.1", "3.1.1"]}}, f"$.frameworks.aws.{AWS}", "non-unique"),
+    ({"aws": {}}, "$.frameworks.aws", "should be non-empty"),
+    (["aws"], "$.frameworks", "is not of type 'object'"),
+])
+def test_malformed_frameworks_block_is_a_one_line_error(tmp_path, frameworks, where, reason):
+    path = _write(tmp_path, frameworks)
+    with pytest.raises(CheckDefinitionError) as info:
+        load_check_file(path)
+    assert info.value.source == str(path)
+    assert info.value.path == where
+    assert reason in info.value.reason
+    assert "\n" not in str(info.value)
