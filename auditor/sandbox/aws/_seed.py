@@ -1,6 +1,12 @@
 """Seeding the moto stand-in from the ``aws:`` section of the estate (boto3 writes, admin keys).
 
 Runs before the scan and before moto's recorder starts; the scan itself only reads.
+
+``bucket_defaults`` in the section is what S3 itself gives every new bucket; moto does not
+model it, so the seeder writes it explicitly for each bucket, under the bucket's own fields.
+A bucket may override a default (turn Block Public Access off, re-enable ACLs, choose
+SSE-KMS) as a customer can, but never remove default encryption: S3 has no unencrypted
+buckets since 5 January 2023.
 """
 
 from __future__ import annotations
@@ -68,6 +74,21 @@ def _pab_flags(block: bool | dict[str, bool]) -> dict[str, bool]:
     return dict.fromkeys(names, bool(block))
 
 
+def effective_bucket(spec: dict[str, Any], defaults: dict[str, Any]) -> dict[str, Any]:
+    """A bucket entry with the section's S3 defaults under it, checked against what S3 allows."""
+    merged = {**defaults, **spec}
+    name = spec["name"]
+    if defaults.get("encryption") and not merged.get("encryption"):
+        raise ValueError(f"estate: bucket {name}: S3 encrypts every bucket (SSE-S3 at least) "
+                         "since 2023-01-05; name an encryption, not none")
+    if merged.get("ownership") == "BucketOwnerEnforced" and (
+            merged.get("acl", "private") != "private" or merged.get("log_target")):
+        # S3 answers AccessControlListNotSupported; moto would accept the ACL.
+        raise ValueError(f"estate: bucket {name}: ACLs are disabled under BucketOwnerEnforced; "
+                         "name another ownership to grant an ACL")
+    return merged
+
+
 class EstateSeeder:
     """Writes an estate section with boto3; ``client(service, region)`` makes admin clients."""
 
@@ -79,7 +100,8 @@ class EstateSeeder:
         """Seed everything; return the scanner's credentials (and role ARN, if any)."""
         for key in section.get("keys", []):
             self._key(key)
-        buckets = section.get("buckets", [])
+        defaults = section.get("bucket_defaults") or {}
+        buckets = [effective_bucket(b, defaults) for b in section.get("buckets", [])]
         for bucket in buckets:  # targets of logging/replication must exist first
             self._create(bucket)
         for bucket in buckets:

@@ -16,9 +16,11 @@ OPAQUE, DENIED, ERROR = FactState.OPAQUE, FactState.DENIED, FactState.ERROR
 
 # bucket -> fact -> the observed value, or the state when it is not observed
 EXPECTED: dict[str, dict[str, Any]] = {
-    "demo-us-plain": {
-        "encryption.enabled": False, "encryption.algorithm": None, "key_custody.level": "none",
-        "key_custody.hsm": False, "tls_enforced.required": False,
+    "demo-us-plain": {  # as S3 creates a bucket today: SSE-S3, ACLs disabled, all blocked
+        "encryption.enabled": True, "encryption.algorithm": "AES256",
+        "key_custody.level": "provider", "key_custody.hsm": OPAQUE,
+        "tls_enforced.required": False, "access_control.acls_disabled": True,
+        "public_access_block.bucket": True, "public_access_block.effective": True,
         "public_exposure.is_public": False, "versioning.enabled": False,
         "immutability.enabled": False, "access_logging.enabled": False,
         "data_residency.region": "us-east-1", "data_residency.jurisdiction": "US",
@@ -52,15 +54,16 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "tls_enforced.required": False, "public_access_block.effective": False},
     "demo-us-public-acl": {  # the account ignores public ACLs
         "public_exposure.is_public": False, "public_exposure.reasons": [],
-        "public_access_block.account": False},
+        "public_access_block.account": False, "public_access_block.bucket": False,
+        "access_control.acls_disabled": False, "encryption.algorithm": "AES256"},
     "demo-us-authenticated-acl": {"public_exposure.is_public": False},
     "demo-us-account-policy": {"public_exposure.is_public": False,
                                "tls_enforced.required": True},
     "demo-us-logged": {"access_logging.enabled": True,
                        "access_logging.target": "s3://demo-us-logs/demo-us-logged/"},
-    "demo-us-denied-policy": {
-        "tls_enforced.required": DENIED, "public_exposure.is_public": DENIED,
-        "public_exposure.reasons": DENIED, "encryption.enabled": True,
+    "demo-us-denied-policy": {  # its own Block Public Access decides without the policy
+        "tls_enforced.required": DENIED, "public_exposure.is_public": False,
+        "public_access_block.effective": True, "encryption.enabled": True,
         "versioning.enabled": False, "access_logging.enabled": False},
     "demo-us-owner-enforced": {"access_control.acls_disabled": True,
                                "tls_enforced.required": True},
@@ -111,6 +114,9 @@ EXPECTED: dict[str, dict[str, Any]] = {
     "demo-sg-xks": {"key_custody.level": "external", "key_custody.hsm": OPAQUE,
                     "key_rotation.enabled": False, "key_rotation.supported": False},
     "demo-sg-retiring-key": {"key_custody.level": "customer_kms"},
+    "demo-sg-plain": {  # its owner turned Block Public Access off and ACLs back on
+        "encryption.algorithm": "AES256", "public_access_block.bucket": False,
+        "access_control.acls_disabled": False, "public_exposure.is_public": False},
     "demo-sg-blocked-by-bucket": {
         "public_exposure.is_public": False, "public_access_block.bucket": True,
         "public_access_block.effective": True, "tls_enforced.required": False,
