@@ -167,3 +167,10 @@ def test_malformed_frameworks_block_is_a_one_line_error(tmp_path, frameworks, wh
     assert info.value.path == where
     assert reason in info.value.reason
     assert "\n" not in str(info.value)
+
+
+def test_checks_show_lists_mappings_under_their_provider(auditor):
+    result = auditor("checks", "show", "bucket-tls-enforced")
+    assert result.returncode == 0, result.stderr
+    shown = yaml.safe_load(result.stdout)["frameworks"]
+    assert shown == {"aws": {AWS: ["3.1.1"]}, "alibaba": {ALIBABA: ["5.4"]}}
