@@ -1,80 +1,116 @@
-"""Policy document analysis: TLS enforcement on buckets, public grants on buckets and keys."""
+"""Verdicts on AWS resource policies: is a bucket or key policy public, does a bucket policy
+enforce TLS. The language itself is in ``_iam_policy`` and ``_iam_conditions``.
+
+Sources: S3 User Guide, "Blocking public access to your Amazon S3 storage" -> "The meaning of
+'public'"; IAM User Guide, "Policy evaluation logic" (an explicit Deny overrides any Allow);
+S3 User Guide, "Security best practices for Amazon S3" (Deny aws:SecureTransport false on the
+bucket and its objects); S3 "Amazon S3 condition key examples" (s3:TlsVersion).
+"""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from fnmatch import fnmatchcase
-from typing import Any
 
-_TLS_KEYS = {"aws:securetransport", "s3:tlsversion"}
+from auditor.providers.aws import _iam_conditions as conditions
+from auditor.providers.aws._iam_policy import (
+    PolicyParseError,
+    Statement,
+    action_covers,
+    matches,
+    may_match_prefix,
+    parse,
+)
 
-
-class PolicyParseError(ValueError):
-    """The policy document is not a JSON IAM policy."""
-
-
-def parse(document: str | dict[str, Any]) -> list[dict[str, Any]]:
-    """The statements of a policy document (a JSON string or a parsed dict)."""
-    try:
-        policy = json.loads(document) if isinstance(document, str) else document
-    except ValueError as exc:
-        raise PolicyParseError(f"policy is not JSON: {exc}") from exc
-    if not isinstance(policy, dict) or "Statement" not in policy:
-        raise PolicyParseError("policy has no Statement")
-    statements = policy["Statement"]
-    statements = [statements] if isinstance(statements, dict) else statements
-    if not isinstance(statements, list) or not all(isinstance(s, dict) for s in statements):
-        raise PolicyParseError("Statement is not an object or a list of objects")
-    return statements
+__all__ = ["PolicyParseError", "PublicVerdict", "TlsVerdict", "parse", "public_verdict",
+           "tls_enforced"]
 
 
-def _as_list(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    return list(value) if isinstance(value, list | tuple) else [value]
+def _conditions(statement: Statement) -> list[tuple[str, str, tuple[str, ...]]]:
+    """(operator, key, values) of every condition; unknown operators raise."""
+    out = []
+    for name, block in statement.condition.items():
+        conditions.operator(name)
+        out += [(name, key, values) for key, values in block.items()]
+    return out
 
 
-def _everyone(statement: dict[str, Any]) -> bool:
-    """The statement names every principal (``*`` or ``{"AWS": "*"}``)."""
-    if "NotPrincipal" in statement:
-        return False
-    principal = statement.get("Principal")
-    if principal == "*":
-        return True
-    if isinstance(principal, dict):
-        return "*" in _as_list(principal.get("AWS"))
-    return False
+# --- public ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class PublicVerdict:
+    public: bool
+    grants: tuple[str, ...]  # why each public statement is public
+    detail: str
 
 
-def _label(statement: dict[str, Any], index: int) -> str:
-    sid = statement.get("Sid")
-    return f"statement {sid!r}" if sid else f"statement #{index + 1}"
+def _open_audience(statement: Statement) -> str | None:
+    """Who an Allow reaches when that is not a fixed set of principals, else None."""
+    if statement.principals is None:
+        return "NotPrincipal: every principal but the named ones"
+    if statement.everyone:
+        return "every principal"
+    # A web identity provider (not an account's SAML/OIDC provider ARN) admits anyone who
+    # signs in with it; "The meaning of 'public'" lists {"Federated": "graph.facebook.com"}.
+    web = [f for f in statement.principals.get("Federated", ()) if not f.startswith("arn:")]
+    return f"Federated {', '.join(web)}" if web else None
 
 
-def _tls_condition(condition: Any) -> tuple[str | None, list[str]]:
-    """(what the condition enforces, the extra condition keys that narrow it)."""
-    if not isinstance(condition, dict):
-        return None, []
-    enforces: str | None = None
-    extra: list[str] = []
-    for operator, block in condition.items():
-        if not isinstance(block, dict):
-            extra.append(str(operator))
+def _deny_covers(deny: Statement, allow: Statement) -> bool:
+    """Every action and resource the Allow names is also in the Deny."""
+    if deny.negated_actions or deny.negated_resources:
+        return False  # the complement of a list is not compared; the Allow stays counted
+    if allow.negated_actions:
+        actions = "*" in deny.actions
+    else:
+        actions = all(action_covers(deny.actions, a) for a in allow.actions)
+    if allow.negated_resources:
+        return actions and "*" in deny.resources
+    return actions and all(any(matches(d, r) for d in deny.resources) for r in allow.resources)
+
+
+def _overriding_deny(allow: Statement, denies: list[Statement]) -> str | None:
+    """A Deny that leaves at most a fixed set of principals or sources of the Allow."""
+    for deny in denies:
+        exempts_fixed = deny.principals is None and "*" not in deny.not_principal.get("AWS", ())
+        if not (deny.everyone or exempts_fixed) or not _deny_covers(deny, allow):
             continue
-        for key, value in block.items():
-            lowered = key.lower()
-            values = [str(v).lower() for v in _as_list(value)]
-            if (lowered == "aws:securetransport" and operator in ("Bool", "BoolIfExists")
-                    and values == ["false"] and enforces is None):
-                enforces = "aws:SecureTransport=false"
-            elif (lowered == "s3:tlsversion" and operator in ("NumericLessThan",)
-                  and len(values) == 1 and enforces is None):
-                enforces = f"s3:TlsVersion<{values[0]}"
-            else:
-                extra.append(f"{operator}:{key}")
-    return enforces, extra
+        found = _conditions(deny)
+        if all(conditions.excludes_all_but(*c) for c in found):
+            return deny.label
+    return None
 
+
+def public_verdict(statements: list[Statement]) -> PublicVerdict:
+    """Public unless every Allow is limited to fixed principals or fixed condition values,
+    or is taken back by a Deny (the rules of "The meaning of 'public'")."""
+    denies = [s for s in statements if s.effect == "Deny"]
+    grants: list[str] = []
+    notes: list[str] = []
+    for statement in statements:
+        found = _conditions(statement)
+        audience = _open_audience(statement) if statement.effect == "Allow" else None
+        if audience is None:
+            continue
+        fixing = [f"{op} {key}" for op, key, values in found
+                  if conditions.restricts(op, key, values)]
+        if fixing:
+            notes.append(f"{statement.label} limited by {', '.join(fixing)}")
+            continue
+        deny = _overriding_deny(statement, denies)
+        if deny:
+            notes.append(f"{statement.label} taken back by {deny}")
+            continue
+        why = f"{statement.label} allows {audience}"
+        if found:
+            why += " (no condition limits it to fixed values: " + ", ".join(
+                f"{op} {key}" for op, key, _ in found) + ")"
+        grants.append(why)
+    if grants:
+        return PublicVerdict(True, tuple(grants), "; ".join(grants))
+    return PublicVerdict(False, (), "; ".join(notes) or "no Allow to an open audience")
+
+
+# --- TLS ------------------------------------------------------------------------------------
 
 @dataclass(frozen=True, slots=True)
 class TlsVerdict:
@@ -82,51 +118,80 @@ class TlsVerdict:
     detail: str
 
 
-def tls_enforced(statements: list[dict[str, Any]], bucket_arn: str) -> TlsVerdict:
-    """Whether a Deny on insecure transport covers every principal, action, bucket and object.
+def _resource_cover(statement: Statement, bucket_arn: str) -> tuple[bool, bool]:
+    """(the bucket ARN is covered, every object ARN is covered)."""
+    prefix = f"{bucket_arn}/"
+    if statement.negated_resources:
+        return (not any(matches(r, bucket_arn) for r in statement.resources),
+                not any(may_match_prefix(r, prefix) for r in statement.resources))
+    # A pattern ending in '*' that matches the object prefix matches every object.
+    return (any(matches(r, bucket_arn) for r in statement.resources),
+            any(r.endswith("*") and matches(r, prefix) for r in statement.resources))
 
-    A Deny narrowed by extra conditions, principals, actions or resources does not count; the
-    detail names what narrows it.
+
+def _narrowing(statement: Statement, extra: list[str]) -> list[str]:
+    """What exempts some principals, actions or requests from an insecure-transport Deny."""
+    narrowed = []
+    if extra:
+        narrowed.append("extra condition(s) " + ", ".join(extra)
+                        + " exempt requests they do not match")
+    if statement.principals is None:
+        narrowed.append("not every principal (NotPrincipal exempts "
+                        + ", ".join(n for v in statement.not_principal.values() for n in v) + ")")
+    elif not statement.everyone:
+        narrowed.append("not every principal")
+    if statement.negated_actions:
+        if any(may_match_prefix(a, "s3:", ignore_case=True) for a in statement.actions):
+            narrowed.append("not all actions (NotAction exempts "
+                            + ", ".join(statement.actions) + ")")
+    elif not action_covers(statement.actions, "s3:*"):
+        narrowed.append("not all actions")
+    return narrowed
+
+
+def tls_enforced(statements: list[Statement], bucket_arn: str) -> TlsVerdict:
+    """Whether Deny statements on aws:SecureTransport=false cover every principal, every S3
+    action, the bucket and all its objects (together: one may name the bucket, one objects).
+
+    A Deny on s3:TlsVersion alone does not count: a plain HTTP request carries no TLS
+    version, so a numeric comparison on it does not match and the Deny does not apply.
     """
-    object_prefix = f"{bucket_arn}/"
     reasons: list[str] = []
-    for index, statement in enumerate(statements):
-        if statement.get("Effect") != "Deny":
+    full: list[str] = []
+    bucket_done = objects_done = False
+    for statement in statements:
+        if statement.effect != "Deny":
             continue
-        enforces, extra = _tls_condition(statement.get("Condition"))
-        if enforces is None:
-            if any(k.split(":", 1)[-1].lower() in _TLS_KEYS for k in extra):
-                reasons.append(f"{_label(statement, index)}: TLS condition in an unsupported form")
+        found = _conditions(statement)
+        insecure = [c for c in found if conditions.is_insecure_transport(*c)]
+        if not insecure:
+            keys = {key.lower() for _, key, _ in found}
+            if "s3:tlsversion" in keys:
+                reasons.append(f"{statement.label} denies on s3:TlsVersion only, which does not "
+                               "apply to plain HTTP requests (they carry no TLS version)")
+            elif "aws:securetransport" in keys:
+                reasons.append(f"{statement.label}: its aws:SecureTransport condition does not "
+                               "match insecure requests")
             continue
-        narrowed: list[str] = []
-        if extra:
-            narrowed.append("extra condition(s) " + ", ".join(extra))
-        if not _everyone(statement):
-            narrowed.append("not every principal")
-        actions = _as_list(statement.get("Action"))
-        if "NotAction" in statement or not any(str(a).lower() in ("*", "s3:*") for a in actions):
-            narrowed.append("not all actions")
-        resources = [str(r) for r in _as_list(statement.get("Resource"))]
-        if "NotResource" in statement:
-            narrowed.append("NotResource")
-        else:
-            if not any(fnmatchcase(bucket_arn, r) for r in resources):
-                narrowed.append("bucket ARN not covered")
-            # A pattern ending in '*' that matches the object prefix matches every object.
-            if not any(r.endswith("*") and fnmatchcase(object_prefix, r) for r in resources):
-                narrowed.append("not every object ARN covered")
-        label = _label(statement, index)
+        extra = [f"{op}:{key}" for op, key, values in found
+                 if (op, key, values) not in insecure]
+        narrowed = _narrowing(statement, extra)
+        bucket, objects = _resource_cover(statement, bucket_arn)
         if not narrowed:
-            return TlsVerdict(True, f"{label} denies requests with {enforces} for every "
-                                    "principal, action, the bucket and its objects")
-        reasons.append(f"{label} denies {enforces} but does not count: " + "; ".join(narrowed))
+            bucket_done, objects_done = bucket_done or bucket, objects_done or objects
+            if bucket or objects:
+                full.append(statement.label)
+        if not bucket:
+            narrowed.append("bucket ARN not covered")
+        if not objects:
+            narrowed.append("not every object ARN covered")
+        if narrowed:
+            reasons.append(f"{statement.label} denies aws:SecureTransport=false but does not "
+                           "count alone: " + "; ".join(narrowed))
+    if bucket_done and objects_done:
+        return TlsVerdict(True, f"{' and '.join(full)} deny requests with "
+                                "aws:SecureTransport=false for every principal, action, the "
+                                "bucket and its objects")
     if reasons:
-        return TlsVerdict(False, " | ".join(reasons))
-    return TlsVerdict(False, "the bucket policy has no Deny on aws:SecureTransport=false "
-                             "or an s3:TlsVersion floor")
-
-
-def public_grants(statements: list[dict[str, Any]]) -> list[str]:
-    """Statements that Allow every principal with no condition (labels, for the detail)."""
-    return [_label(s, i) for i, s in enumerate(statements)
-            if s.get("Effect") == "Allow" and _everyone(s) and not s.get("Condition")]
+        return TlsVerdict(False, "not enforced for everyone: " + " | ".join(reasons))
+    return TlsVerdict(False, "the bucket policy has no Deny on aws:SecureTransport=false")

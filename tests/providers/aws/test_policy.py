@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from auditor.providers.aws._policy import PolicyParseError, parse, public_grants, tls_enforced
+from auditor.providers.aws._policy import PolicyParseError, parse, public_verdict, tls_enforced
 
 ARN = "arn:aws:s3:::bucket"
 INSECURE = {"Bool": {"aws:SecureTransport": "false"}}
@@ -36,7 +36,8 @@ def verdict(*statements: dict[str, Any]) -> tuple[bool, str]:
     deny(Condition={"Bool": {"aws:SecureTransport": False}}),
     deny(Condition={"Bool": {"aws:securetransport": ["false"]}}),
     deny(Condition={"BoolIfExists": {"aws:SecureTransport": "false"}}),
-    deny(Condition={"NumericLessThan": {"s3:TlsVersion": "1.2"}}),
+    # NotResource naming another bucket leaves this bucket and its objects covered.
+    deny(Resource=None, NotResource="arn:aws:s3:::other"),
 ])
 def test_full_deny_enforces_tls(statement: dict[str, Any]) -> None:
     required, detail = verdict(statement)
@@ -48,18 +49,25 @@ def test_full_deny_enforces_tls(statement: dict[str, Any]) -> None:
     (deny(Condition={**INSECURE, "IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}),
      "extra condition(s) IpAddress:aws:SourceIp"),
     (deny(Principal={"AWS": "arn:aws:iam::111122223333:root"}), "not every principal"),
-    (deny(NotPrincipal={"AWS": "arn:aws:iam::111122223333:root"}), "not every principal"),
+    (deny(Principal=None, NotPrincipal={"AWS": "arn:aws:iam::111122223333:root"}),
+     "not every principal (NotPrincipal exempts"),
     (deny(Action="s3:GetObject"), "not all actions"),
     (deny(Action=None, NotAction="s3:ListBucket"), "not all actions"),
     (deny(Resource=f"{ARN}/*"), "bucket ARN not covered"),
     (deny(Resource=ARN), "not every object ARN covered"),
     (deny(Resource=[ARN, f"{ARN}/logs/*"]), "not every object ARN covered"),
-    (deny(Resource=None, NotResource="arn:aws:s3:::other"), "NotResource"),
+    (deny(Resource=None, NotResource=f"{ARN}/public/*"), "not every object ARN covered"),
 ])
 def test_narrowed_deny_does_not_count(statement: dict[str, Any], why: str) -> None:
     required, detail = verdict(statement)
     assert not required
     assert why in detail and "does not count" in detail
+
+
+def test_a_tls_version_floor_does_not_deny_plain_http() -> None:
+    required, detail = verdict(deny(Condition={"NumericLessThan": {"s3:TlsVersion": "1.2"}}))
+    assert not required
+    assert "plain HTTP" in detail
 
 
 def test_a_full_statement_wins_over_a_narrowed_one() -> None:
@@ -73,7 +81,7 @@ def test_no_tls_statement() -> None:
     required, detail = verdict(allow_tls, deny(Condition={"Bool": {"aws:SecureTransport":
                                                                    "true"}}))
     assert not required
-    assert "unsupported form" in detail
+    assert "does not match insecure requests" in detail
 
 
 def test_statement_may_be_a_single_object() -> None:
@@ -87,14 +95,23 @@ def test_unparsable_policy(document: str) -> None:
         parse(document)
 
 
-def test_public_grants() -> None:
+def test_public_verdict_names_the_public_statements() -> None:
     statements = parse(json.dumps({"Statement": [
-        {"Sid": "Open", "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject"},
-        {"Sid": "OpenAws", "Effect": "Allow", "Principal": {"AWS": ["*"]}, "Action": "kms:*"},
+        {"Sid": "Open", "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+         "Resource": f"{ARN}/*"},
+        {"Sid": "OpenAws", "Effect": "Allow", "Principal": {"AWS": ["*"]}, "Action": "kms:*",
+         "Resource": "*"},
         {"Sid": "Vpc", "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
-         "Condition": {"StringEquals": {"aws:SourceVpc": "vpc-1"}}},
+         "Resource": f"{ARN}/*", "Condition": {"StringEquals": {"aws:SourceVpc": "vpc-1"}}},
+        {"Sid": "Tls", "Effect": "Allow", "Principal": "*", "Action": "s3:ListBucket",
+         "Resource": ARN, "Condition": {"Bool": {"aws:SecureTransport": "true"}}},
         {"Sid": "Account", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::1:root"},
-         "Action": "*"},
-        {"Sid": "DenyAll", "Effect": "Deny", "Principal": "*", "Action": "*"},
+         "Action": "*", "Resource": "*"},
+        {"Sid": "DenyDelete", "Effect": "Deny", "Principal": "*", "Action": "s3:DeleteObject",
+         "Resource": "*"},
     ]}))
-    assert public_grants(statements) == ["statement 'Open'", "statement 'OpenAws'"]
+    result = public_verdict(statements)
+    assert result.public
+    assert [g.split(" allows")[0] for g in result.grants] == [
+        "statement 'Open'", "statement 'OpenAws'", "statement 'Tls'"]
+    assert "Bool aws:SecureTransport" in result.grants[2]
