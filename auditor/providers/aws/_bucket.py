@@ -177,22 +177,27 @@ def _policy_component(raw: BucketRaw, flags: dict[str, bool | None], sources: li
         return Fact.observed(False, detail=raw.skipped["policy_status"])
     assert status is not None
     sources.append(status.operation)
-    if not status.ok:
-        return failed(status)
-    if status.absent:  # NoSuchBucketPolicy: no policy, so no public policy
+    if status.ok and status.absent:  # NoSuchBucketPolicy: no policy, so no public policy
         return Fact.observed(False, detail=f"no bucket policy ({status.code})")
-    public = ((status.data or {}).get("PolicyStatus") or {}).get("IsPublic")
+    public = ((status.data or {}).get("PolicyStatus") or {}).get("IsPublic") if status.ok \
+        else None
     detail = None
     if not isinstance(public, bool):
-        # IsPublic missing from the answer: derive it from the policy document instead.
+        # IsPublic unreadable or missing: derive it from the policy document, if it was read.
+        why = "IsPublic absent" if status.ok else f"{status.operation} not read"
         if policy is None or not policy.ok:
-            return failed(policy) if policy else Fact.error("no IsPublic in the answer")
+            unread = status if not status.ok else policy
+            return failed(unread) if unread else Fact.error("no IsPublic in the answer")
+        sources.append(policy.operation)
+        if policy.absent:
+            return Fact.observed(False, detail=f"no bucket policy ({policy.code})")
         try:
-            grants = _policy.public_grants(_policy.parse((policy.data or {}).get("Policy", "")))
+            verdict = _policy.public_verdict(
+                _policy.parse((policy.data or {}).get("Policy") or ""))
         except _policy.PolicyParseError as exc:
             return Fact.error(f"unparsable bucket policy: {exc}", policy.operation)
-        public, detail = bool(grants), "IsPublic absent; derived from the policy document"
-        sources.append(policy.operation)
+        public = verdict.public
+        detail = f"{why}; derived from the policy document: {verdict.detail}"
     if public and flags["RestrictPublicBuckets"] is None:
         return pab_failure  # a public policy, but whether RestrictPublicBuckets applies is unknown
     return Fact.observed(public, detail=detail)

@@ -203,12 +203,11 @@ def key_exposure(info: KeyInfo) -> Fact:
     if not answer.ok:
         return failed(answer)
     try:
-        grants = _policy.public_grants(_policy.parse((answer.data or {}).get("Policy") or ""))
+        verdict = _policy.public_verdict(_policy.parse((answer.data or {}).get("Policy") or ""))
     except _policy.PolicyParseError as exc:
         return Fact.error(f"unparsable key policy: {exc}", answer.operation)
-    detail = ("Allow to every principal without conditions: " + ", ".join(grants)) if grants \
-        else None
-    return Fact.observed(bool(grants), answer.operation, basis="derived", detail=detail)
+    return Fact.observed(verdict.public, answer.operation, basis="derived",
+                         detail=verdict.detail if verdict.public else None)
 
 
 def key_facts(info: KeyInfo, wants: Any) -> dict[str, Fact]:
