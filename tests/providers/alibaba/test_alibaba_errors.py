@@ -185,7 +185,9 @@ def test_no_secret_in_the_inventory(make_ali_sandbox):
     ("oss:GetBucketPolicy", "AccessDenied", 403, AccessDenied, False),
     ("kms:DescribeKey", "Forbidden.NoPermission", 403, AccessDenied, False),
     ("oss:GetBucketPolicy", "NoSuchBucketPolicy", 404, NotConfigured, False),
-    ("oss:GetBucketPolicyStatus", "NoSuchBucketPolicy", 404, NotConfigured, False),
+    # GetBucketPolicyStatus documents only 200 IsPublic true/false (OSS API reference
+    # "GetBucketPolicyStatus"): without a policy it answers false, never a NoSuch code.
+    ("oss:GetBucketPolicyStatus", "NoSuchBucketPolicy", 404, ServiceError, False),
     ("oss:GetBucketWorm", "NoSuchWORMConfiguration", 404, NotConfigured, False),
     ("oss:GetBucketEncryption", "NoSuchServerSideEncryptionRule", 404, NotConfigured, False),
     ("oss:GetBucketReplication", "NoSuchReplicationConfiguration", 404, NotConfigured, False),

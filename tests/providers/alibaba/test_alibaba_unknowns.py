@@ -91,13 +91,17 @@ def test_undocumented_no_such_codes_are_errors(make_ali_sandbox):
     https = found["https-odd"]["tls_enforced.required"]
     assert https.value is True and "GetBucketHttpsConfig error: NoSuchHttpsConfiguration" \
         in https.detail
+    # GetBucketPolicyStatus documents no NoSuch code (without a policy: 200 IsPublic false,
+    # OSS API reference "GetBucketPolicyStatus"): a failed read, judged from the policy.
+    no_policy = found["status-no-policy"]["public_exposure.is_public"]
+    assert no_policy.value is False and \
+        "GetBucketPolicyStatus could not be read (error: NoSuchBucketPolicy" in no_policy.detail
     # The documented answers still read as values.
-    assert found["status-no-policy"]["public_exposure.is_public"].value is False
     assert "no TLS version restriction" in found["https-not-set"]["tls_enforced.required"].detail
     failures = {(e.scope, e.code) for e in collection.run.errors}
     assert ("worm-odd", "NoSuchObjectLockConfiguration") in failures
-    assert not any(e.scope in ("status-no-policy", "https-not-set")
-                   for e in collection.run.errors)
+    assert ("status-no-policy", "NoSuchBucketPolicy") in failures
+    assert not any(e.scope == "https-not-set" for e in collection.run.errors)
 
 
 # --- fix 3: TLS needs the owner and region the policy names ---------------------------
