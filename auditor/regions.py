@@ -1,8 +1,8 @@
-"""Where a bucket's data lives: provider region code -> country, jurisdiction, multi-region.
+"""Where a bucket's data lives: provider location code -> country, jurisdiction, places.
 
-The table is data (auditor/data/regions.yaml, sources named in its header); this module only
+The table is data (auditor/data/regions.yaml, a source named per entry); this module only
 loads it once, on first use, and answers lookups. Lookups never raise: an unknown provider or
-region gives a Location with known=False.
+region gives a Location with known=False, or a Spread that names it as unknown.
 """
 
 from __future__ import annotations
@@ -35,11 +35,54 @@ class Location:
 UNKNOWN = Location()
 
 
+@dataclass(frozen=True, order=True)
+class Place:
+    """One country and its jurisdiction where data may be stored."""
+
+    country: str
+    jurisdiction: str
+
+
+@dataclass(frozen=True)
+class Spread:
+    """Every place a location's data may be stored in, or the locations nobody could place.
+
+    Exactly one of ``places`` and ``unknown`` is non-empty: an unknown location is never
+    dropped and never reads as "nowhere".
+    """
+
+    places: frozenset[Place] = frozenset()
+    unknown: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if bool(self.places) == bool(self.unknown):
+            raise ValueError("a Spread has either places or unknown locations")
+
+    @property
+    def known(self) -> bool:
+        return not self.unknown
+
+    @property
+    def jurisdictions(self) -> list[str]:
+        return sorted({p.jurisdiction for p in self.places})
+
+    @property
+    def countries(self) -> list[str]:
+        return sorted({p.country for p in self.places})
+
+
+class RegionTableError(ValueError):
+    """The shipped table contradicts its own rules (a packaging bug, not user input)."""
+
+
 @dataclass(frozen=True)
 class _Provider:
     codes: tuple[str, ...]  # canonical codes, in file order
     index: dict[str, tuple[str, Location]]  # casefolded code or alias -> (code, location)
     optional_prefix: str
+    places: dict[str, frozenset[Place]]  # canonical code -> where its data may be stored
+    parts: dict[str, tuple[str, ...]]  # canonical code -> member regions (dual/multi-regions)
+    redundancy: dict[str, str]  # redundancy type -> why it stays in the region's places
 
 
 def _entry_location(entry: dict[str, Any]) -> Location:
@@ -63,9 +106,33 @@ def _table() -> dict[str, _Provider]:
             found = (code, _entry_location(entry))
             for key in (code, *entry.get("aliases", ())):
                 index[str(key).casefold()] = found
-        prefix = (lookup.get(provider) or {}).get("optional_prefix", "")
-        table[provider.casefold()] = _Provider(tuple(entries), index, prefix.casefold())
+        options = lookup.get(provider) or {}
+        parts = {code: tuple(e["parts"]) for code, e in entries.items() if e.get("parts")}
+        table[provider.casefold()] = _Provider(
+            tuple(entries), index, str(options.get("optional_prefix", "")).casefold(),
+            _places(provider, entries), parts, dict(options.get("redundancy") or {}))
     return table
+
+
+def _places(provider: str, entries: dict[str, Any]) -> dict[str, frozenset[Place]]:
+    """Each entry's places: its own country and jurisdiction, or its parts' places."""
+    out: dict[str, frozenset[Place]] = {}
+    for code, entry in entries.items():
+        if entry.get("parts"):
+            continue
+        country, jurisdiction = entry.get("country"), entry.get("jurisdiction")
+        if not (country and jurisdiction):
+            raise RegionTableError(f"{provider} {code}: no parts, so country and jurisdiction "
+                                   "must both be set")
+        out[code] = frozenset({Place(country, jurisdiction)})
+    for code, entry in entries.items():
+        if entry.get("parts"):
+            missing = [p for p in entry["parts"] if p not in out]
+            if missing:  # parts are plain regions: one level, no cycles
+                raise RegionTableError(f"{provider} {code}: parts {missing} are not regions "
+                                       "with a place of their own")
+            out[code] = frozenset().union(*(out[p] for p in entry["parts"]))
+    return out
 
 
 def _resolve(provider: str, region: str | None) -> tuple[str, Location] | None:
@@ -119,6 +186,48 @@ def combine(locations: Iterable[Location]) -> Location:
         multi_region=len(parts) > 1 or any(p.multi_region for p in parts),
         known=True,
     )
+
+
+def places(provider: str, location: str | None) -> Spread:
+    """Where data in ``location`` may be stored; an unknown location is named as unknown."""
+    hit = _resolve(provider, location)
+    table = _provider(provider)
+    if hit is None or table is None:
+        return Spread(unknown=(_shown(location),))
+    return Spread(places=table.places[hit[0]])
+
+
+def places_of(provider: str, locations: Iterable[str | None]) -> Spread:
+    """Where data spread over ``locations`` (e.g. GCS dataLocations) may be stored, together.
+
+    Any unknown location makes the whole spread unknown, naming every unknown one.
+    """
+    spreads = [places(provider, loc) for loc in locations]
+    if not spreads:
+        return Spread(unknown=("(no location)",))
+    unknown = tuple(name for s in spreads for name in s.unknown)
+    if unknown:
+        return Spread(unknown=unknown)
+    return Spread(places=frozenset().union(*(s.places for s in spreads)))
+
+
+def parts(provider: str, location: str | None) -> tuple[str, ...]:
+    """Member regions of a dual- or multi-region location (empty for a region or unknown)."""
+    hit = _resolve(provider, location)
+    table = _provider(provider)
+    return table.parts.get(hit[0], ()) if hit and table else ()
+
+
+def redundancy_stays(provider: str, redundancy: str | None) -> str | None:
+    """Why a storage redundancy type keeps data in its region's places; None if not known."""
+    table = _provider(provider)
+    if table is None or not isinstance(redundancy, str):
+        return None
+    return table.redundancy.get(redundancy.strip().upper())
+
+
+def _shown(location: str | None) -> str:
+    return location.strip() if isinstance(location, str) and location.strip() else repr(location)
 
 
 def regions(provider: str) -> list[str]:

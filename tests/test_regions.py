@@ -31,7 +31,7 @@ CODE_PATTERNS = {
     "gcp": re.compile(r"^[A-Z0-9]+(-[A-Z0-9]+)*$"),
     "alibaba": re.compile(r"^oss-[a-z0-9]+(-[a-z0-9]+)*$"),
 }
-FIELDS = {"country", "jurisdiction", "multi_region", "name"}
+FIELDS = {"country", "jurisdiction", "multi_region", "name", "source"}
 OPTIONAL = {"parts", "aliases", "note"}
 
 
@@ -77,18 +77,32 @@ def test_entry_is_well_formed(provider: str, code: str, entry: dict) -> None:
         assert jurisdiction == expected_jurisdiction(country)
     for alias in entry.get("aliases", ()):
         assert isinstance(alias, str) and alias
+    # Every entry names its documentation, and every entry has at least one place.
+    assert entry["source"] in TABLE["sources"]
+    if "parts" not in entry:
+        assert country and jurisdiction, "an entry without parts is one place"
+    assert regions.places(provider, code).places
+
+
+def test_every_source_is_used_and_described() -> None:
+    used = {e["source"] for _, _, e in ENTRIES}
+    assert used == set(TABLE["sources"])
+    assert all(isinstance(text, str) and len(text) > 40 for text in TABLE["sources"].values())
 
 
 @pytest.mark.parametrize(
     ("provider", "code"),
     [(p, c) for p, c, e in ENTRIES if "parts" in e],
 )
-def test_dual_region_agrees_with_its_parts(provider: str, code: str) -> None:
+def test_dual_and_multi_region_agree_with_their_parts(provider: str, code: str) -> None:
     parts = TABLE["regions"][provider][code]["parts"]
-    assert len(parts) == 2
+    # A dual-region pairs two regions; a multi-region spans more.
+    assert len(parts) == 2 or code in ("ASIA", "EU")
+    assert len(set(parts)) == len(parts)
     derived = combine(locate(provider, part) for part in parts)
     assert derived.known and derived.multi_region
     assert locate(provider, code) == derived
+    assert regions.places(provider, code) == regions.places_of(provider, parts)
 
 
 def test_codes_and_aliases_are_unique_ignoring_case() -> None:
