@@ -42,6 +42,10 @@ NOT_CONFIGURED_CODES: dict[str, frozenset[str]] = {
     # GetBucketLogging, GetBucketVersioning and the Block Public Access reads answer 200 with
     # an empty or false configuration when nothing is set: no code of theirs means "off".
 }
+# Operations whose API reference documents "not configured" as an HTTP status without naming
+# a code. GetBucketObjectWormConfiguration: "If ObjectWorm is not enabled for the bucket, the
+# call returns a 404 error." A 404 that names a missing bucket (NoSuchBucket) stays NotFound.
+NOT_CONFIGURED_STATUS: dict[str, int] = {"oss:GetBucketObjectWormConfiguration": 404}
 # "NoSuch..." codes that name a missing resource rather than a missing setting.
 NOT_FOUND_CODES = frozenset({
     "NoSuchBucket", "NoSuchKey", "NoSuchUpload",
@@ -78,6 +82,8 @@ def _classify(operation: str, code: str, status: int, message: str) -> tuple[Cal
         return NotConfigured(operation, code, message), False
     if code in NOT_FOUND_CODES:
         return NotFound(operation, code, message), False
+    if status and NOT_CONFIGURED_STATUS.get(operation) == status:
+        return NotConfigured(operation, code or f"HTTP{status}", message), False
     if code.startswith("NoSuch"):
         # Not a documented "not configured" answer of this operation: unknown, not "off".
         return ServiceError(operation, code, message), False

@@ -15,10 +15,11 @@ KEY_STATES = {
     "PendingImport": "pending_import",
 }
 # Which keys can rotate automatically (KMS API reference, UpdateRotationPolicy): not
-# asymmetric keys, not BYOK (Origin EXTERNAL), not service-managed keys (the service decides),
-# and only keys in software key management instances, so not keys in a hardware key
-# management instance (ProtectionLevel HSM with a DKMSInstanceId). Managed HSM keys outside
-# an instance are not excluded: a rotation period can be set when they are created.
+# asymmetric keys, not BYOK (Origin EXTERNAL), and only keys in software key management
+# instances, so not keys in a hardware key management instance (ProtectionLevel HSM with a
+# DKMSInstanceId). Managed HSM keys outside an instance are not excluded: a rotation period
+# can be set when they are created. Service-managed keys are not excluded either: their
+# service decides, so their rotation is opaque unless DescribeKey shows a schedule.
 SYMMETRIC_SPECS = frozenset({"Aliyun_AES_256", "Aliyun_AES_128", "Aliyun_AES_192", "Aliyun_SM4"})
 ASYMMETRIC_SPECS = frozenset({"RSA_2048", "RSA_3072", "RSA_4096", "EC_P256", "EC_P256K",
                               "EC_SM2"})
@@ -28,8 +29,12 @@ NO_ROTATION_ASYMMETRIC = "asymmetric keys (KeySpec {spec}) cannot rotate automat
 NO_ROTATION_HSM_INSTANCE = ("keys in a hardware key management instance (ProtectionLevel HSM, "
                             "DKMSInstanceId set) cannot rotate automatically; only keys in "
                             "software key management instances can")
-NO_ROTATION_SERVICE = ("service-managed key: its service decides rotation, no rotation policy "
-                       "can be set on it, and AutomaticRotation is not Enabled")
+# The KMS key rotation guide: service-managed keys take no rotation policy; the service that
+# created the key decides. DescribeKey states a schedule only when it shows AutomaticRotation
+# Enabled with a RotationInterval; otherwise no API reveals whether or when it rotates.
+SERVICE_ROTATION_UNSEEN = ("service-managed key (Creator {creator}): its service decides "
+                           "rotation and DescribeKey shows no schedule (AutomaticRotation "
+                           "{rotation}), so its rotation cannot be verified")
 SERVICE_ROTATES = "service-managed key: rotated by its service (AutomaticRotation Enabled)"
 PAUSED = ("rotation is paused while the key is {state}; it resumes when the key is "
           "Enabled again")
@@ -55,9 +60,10 @@ class KeyProfile:
     period_days: float | None
     rotation_detail: str | None
     rotation_error: str | None
-    supported: bool | None  # None when supported_error
+    supported: bool | None  # None when supported_error or rotation_opaque
     supported_detail: str | None
     supported_error: str | None
+    rotation_opaque: str | None  # why no API shows this key's rotation (a service key)
     state: str | None  # normalized; None when KeyState is unrecognised
     raw_state: str | None
     instance_id: str | None
@@ -152,7 +158,9 @@ def _support(meta: dict[str, Any], rotation_enabled: bool | None) -> tuple[bool,
         if rotation_enabled is None:
             raise KeyMetadataError(f"unrecognised AutomaticRotation "
                                    f"{meta.get('AutomaticRotation')!r}")
-        return (True, SERVICE_ROTATES) if rotation_enabled else (False, NO_ROTATION_SERVICE)
+        # Not rotating as far as DescribeKey shows is not "cannot rotate": profile() turns
+        # the rotation facts opaque.
+        return (True, SERVICE_ROTATES) if rotation_enabled else (False, None)
     origin = meta.get("Origin")
     if origin != "Aliyun_KMS":
         raise KeyMetadataError(f"unrecognised Origin {origin!r}" if origin else
@@ -188,6 +196,13 @@ def profile(meta: dict[str, Any]) -> KeyProfile:
         supported, supported_detail = _support(meta, enabled)
     except KeyMetadataError as exc:
         supported_error = str(exc)
+    rotation_opaque = None
+    creator = meta.get("Creator")
+    if (supported is False and supported_detail is None and creator
+            and _is_service_creator(str(creator))):
+        rotation_opaque = SERVICE_ROTATION_UNSEEN.format(
+            creator=creator, rotation=meta.get("AutomaticRotation"))
+        supported = None
     if supported is False and enabled is False:
         detail = supported_detail  # why it is off: it cannot be turned on
     raw_state = meta.get("KeyState")
@@ -196,7 +211,7 @@ def profile(meta: dict[str, Any]) -> KeyProfile:
         custody_error=custody_error, hsm=hsm, hsm_error=hsm_error, rotation_enabled=enabled,
         period_days=period, rotation_detail=detail, rotation_error=rotation_error,
         supported=supported, supported_detail=supported_detail,
-        supported_error=supported_error,
+        supported_error=supported_error, rotation_opaque=rotation_opaque,
         state=KEY_STATES.get(str(raw_state)), raw_state=raw_state,
         instance_id=meta.get("DKMSInstanceId") or None)
 
@@ -204,9 +219,12 @@ def profile(meta: dict[str, Any]) -> KeyProfile:
 def key_facts(prof: KeyProfile, *source: str) -> dict[str, Fact]:
     """Manager, custody level, HSM and rotation facts of a profile: observed, or error where
     the field they rest on could not be read."""
-    def fact(value: Any, error: str | None, detail: str | None = None) -> Fact:
+    def fact(value: Any, error: str | None, detail: str | None = None,
+             opaque: str | None = None) -> Fact:
         if error is not None:
             return Fact.error(error, *source)
+        if opaque is not None:
+            return Fact.opaque(opaque, *source)
         return Fact.observed(value, *source, detail=detail)
 
     return {
@@ -214,9 +232,9 @@ def key_facts(prof: KeyProfile, *source: str) -> dict[str, Fact]:
         "key_custody.level": fact(prof.level, prof.custody_error),
         "key_custody.hsm": fact(prof.hsm, prof.hsm_error),
         "key_rotation.enabled": fact(prof.rotation_enabled, prof.rotation_error,
-                                     prof.rotation_detail),
+                                     prof.rotation_detail, prof.rotation_opaque),
         "key_rotation.period_days": fact(prof.period_days, prof.rotation_error,
-                                         prof.rotation_detail),
+                                         prof.rotation_detail, prof.rotation_opaque),
         "key_rotation.supported": fact(prof.supported, prof.supported_error,
-                                       prof.supported_detail),
+                                       prof.supported_detail, prof.rotation_opaque),
     }

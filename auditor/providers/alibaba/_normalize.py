@@ -9,7 +9,12 @@ from typing import Any
 from auditor.errors import CallError
 from auditor.model import Fact
 from auditor.providers.alibaba import _keys
-from auditor.providers.alibaba._policy import PolicyParseError, TlsUndecided, tls_enforcement
+from auditor.providers.alibaba._policy import (
+    PolicyParseError,
+    TlsUndecided,
+    bucket_policy_public,
+    tls_enforcement,
+)
 
 Locate = Callable[[str, str], tuple[str | None, str | None, bool]]
 Wanted = Callable[[str], bool]
@@ -149,6 +154,21 @@ def _effective_block(bucket: Answer, account: Answer) -> Fact:
     return observed(False, *sources)
 
 
+def _status_from_policy(status: Answer, policy: Answer | None) -> tuple[Answer, str | None]:
+    """GetBucketPolicyStatus unread: the policy document judged by the Block Public Access
+    criteria instead; still unread (the status failure) when the document is too."""
+    if status.ok or policy is None or not policy.ok:
+        return status, None
+    try:
+        verdict = bucket_policy_public(policy.value)
+    except PolicyParseError:
+        return status, None
+    unread = status.failure()
+    return Answer(policy.source, verdict.public), (
+        f"{status.source} could not be read ({unread.state.value}: {unread.detail}); "
+        f"bucket policy judged by the Block Public Access criteria: {verdict.detail}")
+
+
 def public_facts(raw: BucketRaw) -> dict[str, Fact]:
     bucket, account = raw.answers["bucket_block"], raw.answers["account_block"]
     effective = _effective_block(bucket, account)
@@ -158,6 +178,7 @@ def public_facts(raw: BucketRaw) -> dict[str, Fact]:
     acl, status = raw.answers.get("acl"), raw.answers.get("policy_status")
     if acl is None or status is None:
         return facts
+    status, judged = _status_from_policy(status, raw.answers.get("policy"))
     sources = sources_of(acl, status, bucket, account)
     if acl.ok and acl.value not in PUBLIC_ACLS | {"private"}:
         bad = Fact.error(f"unrecognised ACL {acl.value!r}", *sources)
@@ -179,15 +200,17 @@ def public_facts(raw: BucketRaw) -> dict[str, Fact]:
         unread = "; ".join(f"{ans.source} could not be read ({ans.failure().state.value}: "
                            f"{ans.failure().detail})" for ans in (acl, status) if not ans.ok)
         facts["public_exposure.is_public"] = observed(
-            True, *sources, detail=f"public through {found}; {unread}")
+            True, *sources, detail=f"public through {found}; {unread}", derived=bool(judged))
         facts["public_exposure.reasons"] = observed(
-            found, *sources, detail=f"partial list: {unread}")
+            found, *sources, detail=f"partial list: {unread}", derived=bool(judged))
     elif unknown is not None:
         facts["public_exposure.is_public"] = facts["public_exposure.reasons"] = \
             unknown.failure(*sources)
     else:
-        facts["public_exposure.is_public"] = observed(bool(found), *sources)
-        facts["public_exposure.reasons"] = observed(found, *sources)
+        facts["public_exposure.is_public"] = observed(bool(found), *sources, detail=judged,
+                                                      derived=bool(judged))
+        facts["public_exposure.reasons"] = observed(found, *sources, detail=judged,
+                                                    derived=bool(judged))
     return facts
 
 

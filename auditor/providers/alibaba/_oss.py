@@ -200,6 +200,27 @@ def bucket_worm(client: oss.Client, call: Caller, bucket: str) -> dict[str, Any]
             "days": worm.retention_period_in_days}
 
 
+def bucket_object_worm(client: oss.Client, call: Caller, bucket: str) -> dict[str, Any] | None:
+    """Object-level retention (ObjectWorm): None when it is not enabled (HTTP 404)."""
+    try:
+        result = call("oss:GetBucketObjectWormConfiguration",
+                      lambda: client.get_bucket_object_worm_configuration(
+                          oss.GetBucketObjectWormConfigurationRequest(bucket=bucket)))
+    except NotConfigured:
+        return None
+    config = result.object_worm_configuration
+    if config is None or not config.object_worm_enabled:
+        raise_unparsable("oss:GetBucketObjectWormConfiguration",
+                         "no <ObjectWormEnabled> element")
+    rule = config.rule.default_retention if config.rule is not None else None
+    return {"enabled": str(config.object_worm_enabled),
+            # No <Rule>: ObjectWorm is on but sets no default retention.
+            "mode": (str(getattr(rule.mode, "value", rule.mode))
+                     if rule is not None and rule.mode else None),
+            "days": rule.days if rule is not None else None,
+            "years": rule.years if rule is not None else None}
+
+
 def bucket_replication(client: oss.Client, call: Caller, bucket: str) -> list[dict[str, Any]]:
     try:
         result = call("oss:GetBucketReplication", lambda: client.get_bucket_replication(

@@ -1,26 +1,125 @@
-"""Policy document analysis: TLS enforcement on OSS bucket policies, public KMS key policies.
+"""Verdicts on Alibaba Cloud policies: is a bucket or key policy public, does a bucket policy
+enforce TLS. The language itself (parsing, wildcards) lives in ``_ram_policy``.
 
-A bucket enforces TLS only when one statement denies, for every principal and every OSS
-action, on the bucket and on all of its objects, each request whose
-``acs:SecureTransport`` is false, with no other condition narrowing it. An Allow on
-``acs:SecureTransport=true`` does not count: a public ACL or another Allow still admits
-plain HTTP. Anything narrower is reported as not enforced, with the reason.
+Public, as OSS "Block Public Access" defines it: an Allow statement is non-public when its
+Principal is one or more fixed values without ``*``, or a Condition pins it to fixed
+acs:SourceVpcId / acs:SourceVpc / acs:AccessId values without ``*``, or to acs:SourceIp /
+acs:SourceVpcIp ranges with a mask of at least 8 (IPv4) / 32 (IPv6). Deny statements are
+non-public; Action and Resource do not matter. Any other Allow statement makes the policy public
+(a condition such as acs:SecureTransport does not restrict who).
+
+TLS: enforced only by a Deny whose condition is exactly acs:SecureTransport false (Bool, or a
+StringEquals on "false"), for every principal, every OSS action, on the bucket and all of its
+objects. Extra conditions are ANDed with it (RAM), so each one exempts the requests that fail it.
 """
 
 from __future__ import annotations
 
-import json
+import ipaddress
+from collections.abc import Callable
 from dataclasses import dataclass
-from fnmatch import fnmatchcase
-from typing import Any
+
+from auditor.providers.alibaba._ram_policy import (
+    Condition,
+    PolicyParseError,
+    Statement,
+    could_match_prefix,
+    parse,
+    wildcard_match,
+)
+
+__all__ = ["KeyPolicyVerdict", "PolicyParseError", "PublicVerdict", "TlsUndecided",
+           "TlsVerdict", "bucket_policy_public", "key_policy_public", "tls_enforcement"]
 
 SECURE_TRANSPORT = "acs:securetransport"
-EVERYONE = frozenset({"*", "acs:ram::*:*", "acs:ram::*:root"})
+FIXED_VALUE_KEYS = frozenset({"acs:sourcevpcid", "acs:sourcevpc", "acs:accessid"})
+IP_KEYS = frozenset({"acs:sourceip", "acs:sourcevpcip"})
+# Operators whose match set is the listed values only (a "Not" operator admits everyone else).
+PINNING_STRING_OPERATORS = frozenset({"StringEquals", "StringEqualsIgnoreCase", "StringLike"})
 
 
-class PolicyParseError(ValueError):
-    """The policy document is not a JSON object with statements."""
+# --- publicness ------------------------------------------------------------------------
 
+@dataclass(frozen=True, slots=True)
+class PublicVerdict:
+    public: bool
+    detail: str
+
+
+KeyPolicyVerdict = PublicVerdict  # the name the key call site imports
+
+
+def _narrow_ip(value: str) -> bool:
+    try:
+        network = ipaddress.ip_network(value, strict=False)
+    except ValueError:
+        return False  # not a range we can size: not shown to restrict
+    return network.prefixlen >= (8 if network.version == 4 else 32)
+
+
+def _pins_requester(condition: Condition) -> bool:
+    """Does this condition alone limit the statement to fixed VPCs, AccessKeys or IP ranges?"""
+    if condition.name in FIXED_VALUE_KEYS and condition.operator in PINNING_STRING_OPERATORS:
+        return all(v and "*" not in v for v in condition.values)
+    if condition.name in IP_KEYS and condition.operator == "IpAddress":
+        return all(_narrow_ip(v) for v in condition.values)
+    return False
+
+
+def _public_reason(statement: Statement, principal_is_fixed: Callable[[str], bool]
+                   ) -> str | None:
+    """Why an Allow statement is public, or None when the docs call it non-public."""
+    if not statement.allows:
+        return None
+    principals = statement.principals or ()
+    if principals and all(principal_is_fixed(p) for p in principals):
+        return None
+    if any(_pins_requester(c) for c in statement.conditions):
+        return None
+    wide = [p for p in principals if not principal_is_fixed(p)]
+    others = sorted({f"{c.operator}:{c.key}" for c in statement.conditions})
+    return (f"statement {statement.index} allows principal {wide} "
+            + (f"under conditions {others} that do not pin the requester" if others
+               else "without conditions"))
+
+
+def _verdict(statements: list[Statement],
+             principal_is_fixed: Callable[[str], bool]) -> PublicVerdict:
+    reasons = [r for s in statements if (r := _public_reason(s, principal_is_fixed))]
+    if reasons:
+        return PublicVerdict(True, " | ".join(reasons))
+    return PublicVerdict(False, "no Allow statement is open to everyone: each names fixed "
+                                "principals, pins the source, or is a Deny")
+
+
+def _oss_principal_fixed(principal: str) -> bool:
+    return "*" not in principal  # Block Public Access: fixed values without the * wildcard
+
+
+def bucket_policy_public(document: str | None) -> PublicVerdict:
+    """Public by the OSS Block Public Access criteria. Raises PolicyParseError."""
+    if document is None:
+        return PublicVerdict(False, "no bucket policy (NoSuchBucketPolicy)")
+    return _verdict(parse(document, principal_required=True), _oss_principal_fixed)
+
+
+def _kms_principal_fixed(principal: str) -> bool:
+    """KMS key policies name accounts and their RAM identities (acs:ram::UID:*, :user/x,
+    :role/x); ``*`` in the account part, or ``*`` alone, opens the key to every account."""
+    if principal == "*":
+        return False
+    parts = principal.split(":", 4)
+    if len(parts) == 5 and parts[0] == "acs" and parts[1] == "ram":
+        return bool(parts[3]) and "*" not in parts[3] and "?" not in parts[3]
+    return "*" not in principal and "?" not in principal
+
+
+def key_policy_public(document: str) -> PublicVerdict:
+    """Public when an Allow opens the key to every account. Raises PolicyParseError."""
+    return _verdict(parse(document, principal_required=True), _kms_principal_fixed)
+
+
+# --- TLS ----------------------------------------------------------------------------------
 
 @dataclass(frozen=True, slots=True)
 class TlsVerdict:
@@ -28,39 +127,33 @@ class TlsVerdict:
     detail: str
 
 
-def _as_list(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    return list(value) if isinstance(value, list) else [value]
+class TlsUndecided(ValueError):
+    """A statement would decide the verdict, but names a region or account we could not read."""
 
 
-def statements(document: str) -> list[dict[str, Any]]:
-    try:
-        policy = json.loads(document)
-    except (TypeError, ValueError) as exc:
-        raise PolicyParseError(f"policy is not JSON: {exc}") from exc
-    if not isinstance(policy, dict):
-        raise PolicyParseError("policy is not a JSON object")
-    found = _as_list(policy.get("Statement"))
-    if not all(isinstance(s, dict) for s in found):
-        raise PolicyParseError("a Statement is not an object")
-    return found
+def _denies_plain_http(condition: Condition) -> bool:
+    if condition.name != SECURE_TRANSPORT:
+        return False
+    if condition.operator == "Bool":
+        return "false" in {v.lower() for v in condition.values}
+    if condition.operator == "StringEquals":
+        return "false" in condition.values
+    if condition.operator == "StringEqualsIgnoreCase":
+        return "false" in {v.lower() for v in condition.values}
+    return False
 
 
-def _principals(statement: dict[str, Any]) -> list[str]:
-    principal = statement.get("Principal")
-    if isinstance(principal, dict):  # {"RAM": [...]} in key policies
-        return [str(p) for values in principal.values() for p in _as_list(values)]
-    return [str(p) for p in _as_list(principal)]
+def _allows_only_tls(statement: Statement) -> bool:
+    return statement.allows and any(
+        c.name == SECURE_TRANSPORT and c.operator == "Bool"
+        and "true" in {v.lower() for v in c.values} for c in statement.conditions)
 
 
-def _covers_everyone(statement: dict[str, Any]) -> bool:
-    return "NotPrincipal" not in statement and any(p in EVERYONE for p in _principals(statement))
-
-
-def _covers_all_actions(statement: dict[str, Any]) -> bool:
-    actions = [str(a).lower() for a in _as_list(statement.get("Action"))]
-    return "NotAction" not in statement and any(a in ("*", "oss:*") for a in actions)
+def _covers_every_action(statement: Statement) -> bool:
+    if statement.actions_negated:  # NotAction: every action but these; none may be OSS's
+        return not any(could_match_prefix(a, "oss:", ignore_case=True)
+                       for a in statement.actions)
+    return any(a in ("*", "oss:*") for a in statement.actions)
 
 
 def _split_resource(resource: str) -> tuple[str, str, str] | None:
@@ -68,93 +161,106 @@ def _split_resource(resource: str) -> tuple[str, str, str] | None:
     if resource == "*":
         return "*", "*", "*"
     parts = resource.split(":", 4)
-    if len(parts) != 5 or parts[0] != "acs" or parts[1] not in ("oss", "*"):
+    if len(parts) != 5 or parts[0] != "acs" or not wildcard_match(parts[1], "oss"):
         return None
     return parts[2], parts[3], parts[4]
 
 
-def _covers_bucket(path: str, bucket: str) -> bool:
-    return fnmatchcase(bucket, path)
+def _place(resource: str, region: str | None, account: str | None) -> tuple[str | None, list[str]]:
+    """(the path if the resource can name this bucket's region/account, what was unread)."""
+    split = _split_resource(resource)
+    if split is None:
+        return None, []
+    res_region, res_account, path = split
+    unread: list[str] = []
+    if res_region not in ("", "*"):
+        if region is None:
+            unread.append(f"region {res_region!r}")
+        elif not any(wildcard_match(res_region, r) for r in (region, f"oss-{region}")):
+            return None, []
+    if res_account not in ("", "*"):
+        if account is None:
+            unread.append(f"account {res_account!r}")
+        elif not wildcard_match(res_account, account):
+            return None, []
+    return path, unread
 
 
-def _covers_all_objects(path: str, bucket: str) -> bool:
+def _all_objects(path: str, bucket: str) -> bool:
     """``NAME/*``, ``NAME*`` or ``*``: a wildcard-free prefix of ``NAME/`` then ``*``."""
-    if not path.endswith("*"):
-        return False
     prefix = path[:-1]
-    return not any(c in prefix for c in "*?[") and f"{bucket}/".startswith(prefix)
+    return path.endswith("*") and not any(c in prefix for c in "*?") and \
+        f"{bucket}/".startswith(prefix)
 
 
 @dataclass(frozen=True, slots=True)
 class _Scope:
-    """What a statement's resources cover: surely, and if the unread owner/region matched."""
+    """Coverage of the bucket itself and of all its objects: surely, and if the unread
+    owner/region matched (``unread`` says which resources rest on that)."""
 
     bucket: bool
     objects: bool
-    bucket_if_unknown: bool
-    objects_if_unknown: bool
-    unknown: tuple[str, ...]  # why some resources could not be placed
+    bucket_if_unread: bool
+    objects_if_unread: bool
+    unread: tuple[str, ...]
+
+    @property
+    def covered(self) -> bool:
+        return self.bucket and self.objects
+
+    @property
+    def covered_if_unread_match(self) -> bool:
+        return self.bucket_if_unread and self.objects_if_unread
 
 
-def _resource_scope(statement: dict[str, Any], bucket: str, region: str | None,
+def _not_resource_scope(statement: Statement, bucket: str, region: str | None,
+                        account: str | None) -> _Scope:
+    """NotResource: covers us unless a listed pattern could name the bucket or an object."""
+    unsure: list[str] = []
+    for raw in statement.resources:
+        path, missing = _place(raw, region, account)
+        if path is None:
+            continue
+        if wildcard_match(path, bucket) or could_match_prefix(path, f"{bucket}/"):
+            if not missing:
+                return _Scope(False, False, False, False, ())
+            unsure.append(f"NotResource {raw} names {' and '.join(missing)}")
+    sure = not unsure
+    return _Scope(sure, sure, True, True, tuple(unsure))
+
+
+def _resource_scope(statement: Statement, bucket: str, region: str | None,
                     account: str | None) -> _Scope:
-    """The bucket's coverage by ``statement``; ``region``/``account`` None when not read.
-
-    A resource naming a specific region or account cannot be placed when ours is unknown:
-    it counts only in the ``*_if_unknown`` flags, never as a match or a miss.
-    """
-    if "NotResource" in statement:
-        return _Scope(False, False, False, False, ())
-    sure = [False, False]
-    maybe = [False, False]
-    unknown: list[str] = []
-    for raw in _as_list(statement.get("Resource")):
-        split = _split_resource(str(raw))
-        if split is None:
+    if statement.resources_negated:
+        return _not_resource_scope(statement, bucket, region, account)
+    sure, maybe, unread = [False, False], [False, False], []
+    for raw in statement.resources:
+        path, missing = _place(raw, region, account)
+        if path is None:
             continue
-        res_region, res_account, path = split
-        undecided: list[str] = []
-        if res_region and res_region != "*":
-            if region is None:
-                undecided.append(f"region {res_region!r}")
-            elif not any(fnmatchcase(r, res_region) for r in (region, f"oss-{region}")):
-                continue
-        if res_account and res_account != "*":
-            if account is None:
-                undecided.append(f"account {res_account!r}")
-            elif not fnmatchcase(account, res_account):
-                continue
-        covers = (_covers_bucket(path, bucket), _covers_all_objects(path, bucket))
-        target = maybe if undecided else sure
-        target[0] = target[0] or covers[0]
-        target[1] = target[1] or covers[1]
-        if undecided and any(covers):
-            unknown.append(f"{raw} names {' and '.join(undecided)}")
-    return _Scope(sure[0], sure[1], sure[0] or maybe[0], sure[1] or maybe[1], tuple(unknown))
+        hits = (wildcard_match(path, bucket), _all_objects(path, bucket))
+        target = maybe if missing else sure
+        target[0], target[1] = target[0] or hits[0], target[1] or hits[1]
+        if missing and any(hits):
+            unread.append(f"{raw} names {' and '.join(missing)}")
+    return _Scope(sure[0], sure[1], sure[0] or maybe[0], sure[1] or maybe[1], tuple(unread))
 
 
-def _condition_shape(statement: dict[str, Any]) -> tuple[bool, list[str]]:
-    """(denies when acs:SecureTransport is false, the other condition keys)."""
-    condition = statement.get("Condition")
-    if not isinstance(condition, dict):
-        return False, []
-    secure_false = False
-    others: list[str] = []
-    for operator, block in condition.items():
-        if not isinstance(block, dict):
-            others.append(str(operator))
-            continue
-        for key, value in block.items():
-            if str(key).lower() == SECURE_TRANSPORT and str(operator).lower() == "bool":
-                values = {str(v).lower() for v in _as_list(value)}
-                secure_false = secure_false or "false" in values
-            else:
-                others.append(f"{operator}:{key}")
-    return secure_false, others
-
-
-class TlsUndecided(ValueError):
-    """A statement would decide the verdict, but names a region or account we could not read."""
+def _narrowing(statement: Statement) -> list[str]:
+    """Why a Deny on acs:SecureTransport=false still admits some plain-HTTP request."""
+    why: list[str] = []
+    principals = statement.principals
+    if principals is None or "*" not in principals:
+        why.append(f"principal {list(principals or [])} is not everyone (*)")
+    if not _covers_every_action(statement):
+        kind = "NotAction" if statement.actions_negated else "actions"
+        why.append(f"{kind} {list(statement.actions)} are not oss:* (some OSS actions "
+                   "are left out)")
+    exempting = sorted({f"{c.operator}:{c.key}" for c in statement.conditions
+                        if not _denies_plain_http(c)})
+    if exempting:
+        why.append(f"extra conditions {exempting} exempt every request that fails them")
+    return why
 
 
 def tls_enforcement(document: str | None, bucket: str, region: str | None,
@@ -168,34 +274,27 @@ def tls_enforcement(document: str | None, bucket: str, region: str | None,
         return TlsVerdict(False, "no bucket policy (NoSuchBucketPolicy)")
     reasons: list[str] = []
     undecided: list[str] = []
-    for index, statement in enumerate(statements(document)):
-        effect = str(statement.get("Effect", "")).lower()
-        secure_false, other_keys = _condition_shape(statement)
-        if effect == "allow" and _allows_only_tls(statement):
+    for statement in parse(document, principal_required=True):
+        index = statement.index
+        if _allows_only_tls(statement):
             reasons.append(f"statement {index} only allows acs:SecureTransport=true, "
                            "which does not deny plain HTTP")
             continue
-        if effect != "deny" or not secure_false:
+        if statement.allows or not any(_denies_plain_http(c) for c in statement.conditions):
             continue
-        why: list[str] = []
-        if not _covers_everyone(statement):
-            why.append(f"principal {_principals(statement) or 'NotPrincipal'} is not everyone")
-        if not _covers_all_actions(statement):
-            why.append(f"actions {_as_list(statement.get('Action'))} are not oss:*")
-        if other_keys:
-            why.append(f"extra conditions {other_keys} narrow it")
+        why = _narrowing(statement)
         scope = _resource_scope(statement, bucket, region, account)
-        if not why and scope.bucket and scope.objects:
+        if not why and scope.covered:
             return TlsVerdict(True, f"statement {index} denies acs:SecureTransport=false "
                                     "for every principal, action and resource")
-        if not why and scope.bucket_if_unknown and scope.objects_if_unknown:
+        if not why and scope.covered_if_unread_match:
             undecided.append(f"statement {index} would enforce TLS, but its resources ("
-                             + "; ".join(scope.unknown) + ") cannot be matched against the "
+                             + "; ".join(scope.unread) + ") cannot be matched against the "
                              "bucket's unread owner/region")
             continue
-        if not scope.bucket_if_unknown:
+        if not scope.bucket_if_unread:
             why.append("resources do not cover the bucket itself")
-        if not scope.objects_if_unknown:
+        if not scope.objects_if_unread:
             why.append("resources do not cover every object (NAME/*)")
         reasons.append(f"statement {index} denies acs:SecureTransport=false but is narrowed: "
                        + "; ".join(why))
@@ -204,40 +303,3 @@ def tls_enforcement(document: str | None, bucket: str, region: str | None,
     if not reasons:
         return TlsVerdict(False, "no statement denies acs:SecureTransport=false")
     return TlsVerdict(False, " | ".join(reasons))
-
-
-def _allows_only_tls(statement: dict[str, Any]) -> bool:
-    condition = statement.get("Condition")
-    if not isinstance(condition, dict):
-        return False
-    for operator, block in condition.items():
-        if str(operator).lower() == "bool" and isinstance(block, dict):
-            for key, value in block.items():
-                if str(key).lower() == SECURE_TRANSPORT and \
-                        "true" in {str(v).lower() for v in _as_list(value)}:
-                    return True
-    return False
-
-
-@dataclass(frozen=True, slots=True)
-class KeyPolicyVerdict:
-    public: bool
-    detail: str
-
-
-def key_policy_public(document: str) -> KeyPolicyVerdict:
-    """A key policy is public when an unconditioned Allow names every principal."""
-    conditioned: list[int] = []
-    for index, statement in enumerate(statements(document)):
-        if str(statement.get("Effect", "")).lower() != "allow":
-            continue
-        if not _covers_everyone(statement):
-            continue
-        if statement.get("Condition"):
-            conditioned.append(index)
-            continue
-        return KeyPolicyVerdict(True, f"statement {index} allows every principal")
-    if conditioned:
-        return KeyPolicyVerdict(False, f"statements {conditioned} allow every principal "
-                                       "only under conditions")
-    return KeyPolicyVerdict(False, "no statement allows every principal")

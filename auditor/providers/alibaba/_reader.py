@@ -75,8 +75,11 @@ class BucketReader:
             answers["acl"] = self.from_info("acl", "oss:GetBucketAcl", _oss.bucket_acl)
             answers["policy_status"] = self.get("oss:GetBucketPolicyStatus",
                                                 _oss.bucket_policy_status)
+            if not answers["policy_status"].ok:  # then the document itself is judged
+                answers["policy"] = self.get("oss:GetBucketPolicy", _oss.bucket_policy)
         if self.wants("tls_enforced.required"):
-            answers["policy"] = self.get("oss:GetBucketPolicy", _oss.bucket_policy)
+            if "policy" not in answers:
+                answers["policy"] = self.get("oss:GetBucketPolicy", _oss.bucket_policy)
             if answers["policy"].ok:  # TLS-version settings, reported beside the verdict
                 answers["https"] = self.get("oss:GetBucketHttpsConfig", _oss.bucket_https_config)
         if self.wants("versioning.enabled"):

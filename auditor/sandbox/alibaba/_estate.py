@@ -15,7 +15,9 @@ buckets: [{name (required), region (required, oss-cn-hangzhou or cn-hangzhou),
            redundancy (LRS | ZRS), acl, encryption (none | AES256 | SM4 |
            {algorithm: KMS, key: id or null, data: SM4}), versioning (Enabled | Suspended),
            block_public_access, policy (object), policy_public (override IsPublic),
-           https: {versions: [...]}, worm: {state, days}, logging: {bucket, prefix},
+           https: {versions: [...]}, worm: {state, days}, object_worm: {mode (COMPLIANCE |
+           GOVERNANCE; omitted = ObjectWorm on without a default retention), days | years},
+           logging: {bucket, prefix},
            replication: [{bucket, region}], info_omits: [GetBucketInfo elements to leave out],
            list_omits: [ListBuckets elements to leave out, e.g. Location], faults}]
 ecs_default_encryption: {region: {encrypted (bool, default false), key (KMSKeyId; omitted =

@@ -25,7 +25,7 @@ SUBRESOURCES = {
     "acl": "GetBucketAcl", "publicAccessBlock": "GetBucketPublicAccessBlock",
     "versioning": "GetBucketVersioning", "worm": "GetBucketWorm", "logging": "GetBucketLogging",
     "replication": "GetBucketReplication", "location": "GetBucketLocation",
-    "httpsConfig": "GetBucketHttpsConfig",
+    "httpsConfig": "GetBucketHttpsConfig", "objectWorm": "GetBucketObjectWormConfiguration",
 }
 CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/\d{8}/([^/]+)/oss/aliyun_v4_request")
 PUBLIC_PRINCIPALS = frozenset({"*", "acs:ram::*:*"})
@@ -179,6 +179,8 @@ def _bucket_answer(estate: Estate, b: Bucket, operation: str) -> Reply:
                     f"{_el('State', worm.get('state', 'InProgress'))}"
                     f"{_el('RetentionPeriodInDays', worm.get('days', 1))}"
                     f"{_el('CreationDate', '2024-05-13T15:50:32')}</WormConfiguration>", operation)
+    if operation == "GetBucketObjectWormConfiguration":
+        return _object_worm(spec.get("object_worm"), operation)
     if operation == "GetBucketLogging":
         logging = spec.get("logging")
         inner = (f"<LoggingEnabled>{_el('TargetBucket', logging['bucket'])}"
@@ -204,6 +206,23 @@ def _bucket_answer(estate: Estate, b: Bucket, operation: str) -> Reply:
     versions = "".join(_el("TLSVersion", v) for v in https.get("versions", []))
     return _xml(f"<HttpsConfiguration><TLS>{_el('Enable', bool(versions))}{versions}</TLS>"
                 "</HttpsConfiguration>", operation)
+
+
+def _object_worm(config: dict[str, Any] | None, operation: str) -> Reply:
+    """ObjectWormConfiguration as the API reference shows it: <Rule> only with a default
+    retention, which has Mode and exactly one of Days or Years."""
+    if config is None:
+        # The reference documents only the 404 status; the code is this stand-in's own.
+        return error(404, "NoSuchObjectWormConfiguration",
+                     "The object-level retention policy does not exist.", operation)
+    rule = ""
+    if config.get("mode"):
+        period = (_el("Years", config["years"]) if config.get("years")
+                  else _el("Days", config.get("days", 1)))
+        rule = f"<Rule><DefaultRetention>{_el('Mode', config['mode'])}{period}" \
+               "</DefaultRetention></Rule>"
+    return _xml(f"<ObjectWormConfiguration>{_el('ObjectWormEnabled', 'Enabled')}{rule}"
+                "</ObjectWormConfiguration>", operation)
 
 
 def _list_buckets(estate: Estate, req: RecordedRequest) -> Reply:

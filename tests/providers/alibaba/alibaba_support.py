@@ -153,8 +153,12 @@ EXPECTED: dict[str, dict[str, Any]] = {
                         "key_custody.level": "provider_kms", "key_custody.hsm": False,
                         "key_rotation.enabled": True, "key_rotation.period_days": 365,
                         "key_rotation.supported": True},
-    "kms-service-key-sh": {"key_custody.level": "provider_kms", "key_rotation.enabled": False,
-                           "key_rotation.period_days": None, "key_rotation.supported": False},
+    # The OSS service key with AutomaticRotation Disabled: OSS decides its rotation and no
+    # API states a schedule (KMS "Configure key rotation": service-managed keys take no
+    # rotation policy), so rotation is opaque, never "cannot rotate".
+    "kms-service-key-sh": {"key_custody.level": "provider_kms", "key_rotation.enabled": OPAQUE,
+                           "key_rotation.period_days": OPAQUE,
+                           "key_rotation.supported": OPAQUE},
     "kms-service-key-named": {"encryption.key_id": SVC_HZ, "key_custody.level": "provider_kms"},
     "kms-customer-key": {"encryption.key_id": CUST, "key_custody.level": "customer_kms",
                          "key_custody.hsm": False, "key_rotation.enabled": True,

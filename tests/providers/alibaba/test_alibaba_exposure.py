@@ -49,12 +49,20 @@ def test_opaque_exactly_where_the_profile_says(ali_scan, demo_scan):
                 assert fact.state is FactState.OPAQUE and fact.detail, (resource.name, path)
             elif fact.state is FactState.OPAQUE:
                 assert entry.opaque_when, (resource.name, path, fact)
-                # The only declared case: keys OSS manages itself (AES256, SM4 without KMS).
+                opaque_api.add((resource.kind, path))
+                if resource.kind == "kms.key":
+                    # The declared case: a service key whose rotation no API states.
+                    assert resource.facts["key.manager"].value == "provider", resource.name
+                    assert "service-managed key" in (fact.detail or ""), resource.name
+                    continue
+                # The declared cases: keys OSS manages itself (AES256, SM4 without KMS), and
+                # the OSS service key whose rotation no API states.
                 algorithm = resource.facts["encryption.algorithm"]
-                assert resource.facts["key_custody.level"].value == "provider"
-                assert algorithm.value in ("AES256", "SM4"), resource.name
-                opaque_api.add(path)
-    assert opaque_api == {path for path, entry in PROFILE["storage.bucket"].items()
+                level = resource.facts["key_custody.level"].value
+                assert (level == "provider" and algorithm.value in ("AES256", "SM4")) or (
+                    level == "provider_kms" and path.startswith("key_rotation.")), resource.name
+    assert opaque_api == {(kind, path) for kind in ("storage.bucket", "kms.key")
+                          for path, entry in PROFILE[kind].items()
                           if entry.level != "none" and entry.opaque_when}
 
 

@@ -15,7 +15,8 @@ from auditor.sandbox.alibaba._kms import READ_ACTIONS as KMS_READS
 # GetBucketReplication is always asked: CrossRegionReplication in GetBucketInfo says nothing
 # of same-region replication.
 PER_BUCKET = ["oss:GetBucketInfo", "oss:GetBucketPolicyStatus", "oss:GetBucketPolicy",
-              "oss:GetBucketHttpsConfig", "oss:GetBucketWorm", "oss:GetBucketReplication"]
+              "oss:GetBucketHttpsConfig", "oss:GetBucketWorm",
+              "oss:GetBucketObjectWormConfiguration", "oss:GetBucketReplication"]
 ASKED_OF_GETBUCKETINFO = {"oss:GetBucketEncryption", "oss:GetBucketAcl",
                           "oss:GetBucketVersioning", "oss:GetBucketLogging",
                           "oss:GetBucketPublicAccessBlock", "oss:GetBucketLocation"}
