@@ -22,6 +22,7 @@ from auditor.providers.alibaba._normalize import (
     worm_facts,
 )
 from auditor.providers.alibaba._policy import PolicyParseError, key_policy_public
+from auditor.regions import places, redundancy_stays
 
 BUCKET, KEY, ACCOUNT = "storage.bucket", "kms.key", "account"
 
@@ -60,19 +61,27 @@ def residency_facts(raw: BucketRaw, locate: Locate) -> dict[str, Fact]:
         return dict.fromkeys(RESIDENCY, region.failure())
     place = locate(PROVIDER, region.value)
     country, jurisdiction, multi = place
-    redundancy = (f"DataRedundancyType {raw.redundancy}" if raw.redundancy else None)
     if not getattr(place, "known", True):
         unknown = Fact.error(f"region {region.value!r} is not in the region table",
                              region.source)
         return {"data_residency.region": observed(region.value, region.source),
                 "data_residency.country": unknown, "data_residency.jurisdiction": unknown,
                 "data_residency.multi_region": unknown}
-    return {"data_residency.region": observed(region.value, region.source),
-            "data_residency.country": observed(country, region.source),
-            "data_residency.jurisdiction": observed(jurisdiction, region.source),
-            "data_residency.multi_region": observed(
-                bool(multi), region.source, *(("oss:GetBucketInfo",) if redundancy else ()),
-                detail=redundancy)}
+    facts = {"data_residency.region": observed(region.value, region.source),
+             "data_residency.country": observed(country, region.source),
+             "data_residency.jurisdiction": observed(jurisdiction, region.source)}
+    if raw.redundancy is None:
+        facts["data_residency.multi_region"] = observed(bool(multi), region.source)
+        return facts
+    # LRS and ZRS both keep the data in the one region (ZRS: in several of its zones), so the
+    # region's places stand; a type the table does not know could mean anything.
+    stays = redundancy_stays(PROVIDER, raw.redundancy)
+    facts["data_residency.multi_region"] = (
+        observed(bool(multi), region.source, "oss:GetBucketInfo",
+                 detail=f"DataRedundancyType {raw.redundancy}: {stays}") if stays else
+        Fact.error(f"DataRedundancyType {raw.redundancy!r} is not in the region table",
+                   region.source, "oss:GetBucketInfo"))
+    return facts
 
 
 def replication_facts(raw: BucketRaw, locate: Locate) -> dict[str, Fact]:
@@ -80,24 +89,27 @@ def replication_facts(raw: BucketRaw, locate: Locate) -> dict[str, Fact]:
     if not ans.ok:
         return dict.fromkeys(REPLICATION, ans.failure())
     destinations: list[dict[str, str | None]] = []
+    jurisdictions: set[str] = set()
     for rule in ans.value:
         target = rule.get("bucket") or "?"
-        dest_region = oss_location(rule["location"]) if rule.get("location") else None
-        country, jurisdiction, _ = (tuple(locate(PROVIDER, dest_region)) if dest_region
-                                    else (None, None, False))
-        entry = {"target": target, "region": dest_region, "country": country,
-                 "jurisdiction": jurisdiction}
-        if entry not in destinations:
-            destinations.append(entry)
-    facts = {"data_residency.replication_destinations": observed(destinations, ans.source)}
-    unplaced = [d["target"] for d in destinations if d["jurisdiction"] is None]
-    if unplaced:
-        facts["data_residency.replication_jurisdictions"] = Fact.error(
-            f"jurisdiction unknown for replication target(s) {unplaced}", ans.source)
-    else:
-        facts["data_residency.replication_jurisdictions"] = observed(
-            sorted({str(d["jurisdiction"]) for d in destinations}), ans.source)
-    return facts
+        if not rule.get("location"):
+            return dict.fromkeys(REPLICATION, Fact.error(
+                f"replication target {target} names no Destination.Location", ans.source))
+        dest_region = oss_location(rule["location"])
+        spread = places(PROVIDER, dest_region)
+        if spread.unknown:  # never dropped: an unplaced replica could be anywhere
+            return dict.fromkeys(REPLICATION, Fact.error(
+                f"replication target {target}: location {dest_region!r} is not in the "
+                "region table", ans.source))
+        for place in sorted(spread.places):
+            entry = {"target": target, "region": dest_region, "country": place.country,
+                     "jurisdiction": place.jurisdiction}
+            if entry not in destinations:
+                destinations.append(entry)
+            jurisdictions.add(place.jurisdiction)
+    return {"data_residency.replication_destinations": observed(destinations, ans.source),
+            "data_residency.replication_jurisdictions": observed(sorted(jurisdictions),
+                                                                 ans.source)}
 
 
 def bucket_resource(raw: BucketRaw, wanted: Wanted, locate: Locate) -> Resource:

@@ -8,7 +8,7 @@ from auditor.model import Fact
 from auditor.providers.aws._errors import Answer
 from auditor.providers.aws._normalize import failed
 from auditor.providers.aws._s3 import BucketRaw
-from auditor.regions import locate
+from auditor.regions import locate, places
 
 _LOCK_PATHS = ("immutability.enabled", "immutability.mode", "immutability.retention_days",
                "immutability.locked")
@@ -130,7 +130,8 @@ def _replication(raw: BucketRaw, regions: dict[str, Answer | str], out: dict[str
         return
     op = answer.operation
     why = f"no replication ({answer.code})" if answer.absent else None
-    targets, places = [], []
+    targets: list[dict[str, Any]] = []
+    jurisdictions: set[str] = set()
     for name, arn in destinations(raw).items():
         region = regions.get(name)
         if not isinstance(region, str):
@@ -141,17 +142,19 @@ def _replication(raw: BucketRaw, regions: dict[str, Answer | str], out: dict[str
                 out[path] = Fact(bad.state, None, bad.source,
                                  f"destination {name}: {bad.detail}")
             return
-        where = locate("aws", region)
-        if not where.known or where.jurisdiction is None:
-            bad = Fact.error(f"destination {name}: region {region!r} not in the region table", op)
+        spread = places("aws", region)
+        if spread.unknown:  # never dropped: an unplaced replica could be anywhere
+            bad = Fact.error(f"destination {name}: region {region!r} is not in the region "
+                             "table", op)
             out.update(dict.fromkeys(_REPLICATION_PATHS, bad))
             return
-        targets.append({"target": arn, "region": region,
-                        "country": where.country, "jurisdiction": where.jurisdiction})
-        places.append(where.jurisdiction)
+        for place in sorted(spread.places):
+            targets.append({"target": arn, "region": region,
+                            "country": place.country, "jurisdiction": place.jurisdiction})
+            jurisdictions.add(place.jurisdiction)
     out["data_residency.replication_destinations"] = Fact.observed(targets, op, detail=why)
     out["data_residency.replication_jurisdictions"] = Fact.observed(
-        sorted(set(places)), op, detail=why)
+        sorted(jurisdictions), op, detail=why)
 
 
 def state_facts(raw: BucketRaw, regions: dict[str, Answer | str], out: dict[str, Fact]) -> None:

@@ -14,7 +14,7 @@ from auditor.model import Fact
 from auditor.providers.gcp._kms import OP_VERSIONS, KeyInfo, VersionInfo
 from auditor.providers.gcp._public import access_block_facts, exposure_facts, org_fact
 from auditor.providers.gcp._storage import OP_LIST, BucketInfo
-from auditor.regions import canonical, combine, locate
+from auditor.regions import canonical, combine, locate, parts, places, places_of
 
 Wants = Callable[[str], bool]
 Outcome = Any  # a value, or the CallError that stood in its way
@@ -239,33 +239,47 @@ def _immutability(info: BucketInfo) -> dict[str, Fact]:
             "immutability.locked": Fact.observed(locked, OP_LIST)}
 
 
-def _place(code: str) -> dict[str, Any]:
-    loc = locate("gcp", code)
-    return {"target": code, "region": canonical("gcp", code) or code,
-            "country": loc.country, "jurisdiction": loc.jurisdiction}
+def _destinations(codes: list[str]) -> list[dict[str, Any]]:
+    """One entry per member region and place it may hold the data in."""
+    out = []
+    for code in codes:
+        for place in sorted(places("gcp", code).places):
+            out.append({"target": code, "region": canonical("gcp", code) or code,
+                        "country": place.country, "jurisdiction": place.jurisdiction})
+    return out
 
 
 def _residency(info: BucketInfo) -> dict[str, Fact]:
     region = canonical("gcp", info.location) or info.location
-    parts = list(info.data_locations)
-    loc = combine(locate("gcp", p) for p in parts) if parts else locate("gcp", info.location)
+    custom = list(info.data_locations)
+    loc = combine(locate("gcp", p) for p in custom) if custom else locate("gcp", info.location)
     multi = (info.location_type in ("dual-region", "multi-region") if info.location_type
              else loc.multi_region)
-    places = [_place(p) for p in parts] if parts else ([_place(info.location)] if multi else [])
+    # Where the data may be: a configurable dual-region's two dataLocations, a predefined
+    # dual-region's or a multi-region's member regions, or the one location itself.
+    members = custom or list(parts("gcp", info.location)) or [info.location]
+    spread = places_of("gcp", members) if custom else places("gcp", info.location)
+    detail = (f"locationType {info.location_type}"
+              + (f", dataLocations {', '.join(custom)}" if custom else "")
+              + (f", rpo {info.rpo}" if info.rpo else ""))
     facts = {"data_residency.region": Fact.observed(region, OP_LIST),
-             "data_residency.multi_region": Fact.observed(
-                 multi, OP_LIST, detail=f"locationType {info.location_type}"
-                 + (f", dataLocations {', '.join(parts)}" if parts else "")
-                 + (f", rpo {info.rpo}" if info.rpo else "")),
-             "data_residency.replication_destinations": Fact.observed(places, OP_LIST),
-             "data_residency.replication_jurisdictions": Fact.observed(
-                 sorted({p["jurisdiction"] for p in places if p["jurisdiction"]}), OP_LIST)}
-    if loc.known:
-        facts["data_residency.country"] = Fact.observed(loc.country, OP_LIST)
-        facts["data_residency.jurisdiction"] = Fact.observed(loc.jurisdiction, OP_LIST)
-    else:
-        unknown = Fact.error(f"location {info.location} is not in the region table", OP_LIST)
-        facts["data_residency.country"] = facts["data_residency.jurisdiction"] = unknown
+             "data_residency.multi_region": Fact.observed(multi, OP_LIST, detail=detail)}
+    if spread.unknown:
+        # Never dropped: an unplaced location could be anywhere.
+        unknown = Fact.error(f"location {', '.join(spread.unknown)} is not in the region table"
+                             + (f" (bucket location {info.location}, dataLocations "
+                                f"{', '.join(custom)})" if custom else ""), OP_LIST)
+        for path in ("country", "jurisdiction", "replication_destinations",
+                     "replication_jurisdictions"):
+            facts[f"data_residency.{path}"] = unknown
+        return facts
+    facts["data_residency.country"] = Fact.observed(loc.country, OP_LIST)
+    facts["data_residency.jurisdiction"] = Fact.observed(loc.jurisdiction, OP_LIST)
+    # A single region keeps its zone copies in its own place: no replica elsewhere.
+    facts["data_residency.replication_destinations"] = Fact.observed(
+        _destinations(members) if multi else [], OP_LIST)
+    facts["data_residency.replication_jurisdictions"] = Fact.observed(
+        spread.jurisdictions if multi else [], OP_LIST, detail=detail if multi else None)
     return facts
 
 

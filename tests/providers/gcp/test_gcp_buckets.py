@@ -87,9 +87,12 @@ EXPECTED: dict[str, dict[str, Any]] = {
                   "data_residency.replication_jurisdictions": ["US"]},
     "multi-asia": {"data_residency.region": "ASIA", "data_residency.country": None,
                    "data_residency.jurisdiction": None, "data_residency.multi_region": True,
-                   "data_residency.replication_jurisdictions": []},
+                   # every Asian country with a Cloud Storage region ("Bucket locations")
+                   "data_residency.replication_jurisdictions": [
+                       "HK", "ID", "IN", "JP", "KR", "SG", "TH", "TW"]},
     "multi-eu": {"data_residency.region": "EU", "data_residency.country": None,
-                 "data_residency.jurisdiction": "EU", "data_residency.multi_region": True},
+                 "data_residency.jurisdiction": "EU", "data_residency.multi_region": True,
+                 "data_residency.replication_jurisdictions": ["EU"]},
     "iam-denied": {"public_exposure.is_public": DENIED, "public_exposure.reasons": DENIED,
                    **GOOGLE_KEY},
     # The bucket ACL alone proves it public; the reasons are incomplete, so not decided.
