@@ -166,9 +166,13 @@ def tls_enforced(statements: list[Statement], bucket_arn: str) -> TlsVerdict:
         insecure = [c for c in found if conditions.is_insecure_transport(*c)]
         if not insecure:
             keys = {key.lower() for _, key, _ in found}
-            if "s3:tlsversion" in keys:
-                reasons.append(f"{statement.label} denies on s3:TlsVersion only, which does not "
-                               "apply to plain HTTP requests (they carry no TLS version)")
+            floors = [f"s3:TlsVersion<{v[0]}" if op == "NumericLessThan" and len(v) == 1
+                      else f"{op} {key} {list(v)}"
+                      for op, key, v in found if key.lower() == "s3:tlsversion"]
+            if floors:
+                reasons.append(f"{statement.label} denies on {', '.join(floors)} only, which "
+                               "does not apply to plain HTTP requests (they carry no TLS "
+                               "version)")
             elif "aws:securetransport" in keys:
                 reasons.append(f"{statement.label}: its aws:SecureTransport condition does not "
                                "match insecure requests")

@@ -115,3 +115,50 @@ def test_public_verdict_names_the_public_statements() -> None:
     assert [g.split(" allows")[0] for g in result.grants] == [
         "statement 'Open'", "statement 'OpenAws'", "statement 'Tls'"]
     assert "Bool aws:SecureTransport" in result.grants[2]
+
+
+# --- where the bucket's public fact comes from (the derived-fact rule) ----------------------
+
+def _exposure(policy: Any, status: Any) -> Any:
+    from auditor.errors import AccessDenied
+    from auditor.model import FactState
+    from auditor.providers.aws._bucket import BucketContext, bucket_facts
+    from auditor.providers.aws._errors import Answer
+    from auditor.providers.aws._s3 import BucketRaw
+
+    def answer(op: str, value: Any) -> Answer:
+        if value == "denied":
+            return Answer(op, error=AccessDenied(op, "AccessDenied"))
+        if value == "absent":
+            return Answer(op, code="NoSuchBucketPolicy")
+        return Answer(op, value)
+
+    raw = BucketRaw("b", "eu-west-1", Answer("s3:GetBucketLocation",
+                                             {"LocationConstraint": "eu-west-1"}))
+    raw.answers.update(
+        pab=Answer("s3:GetPublicAccessBlock", code="NoSuchPublicAccessBlockConfiguration"),
+        acl=Answer("s3:GetBucketAcl", {"Grants": []}),
+        ownership=Answer("s3:GetBucketOwnershipControls", code="OwnershipControlsNotFoundError"),
+        policy=answer("s3:GetBucketPolicy", policy),
+        policy_status=answer("s3:GetBucketPolicyStatus", status))
+    account = Answer("s3control:GetPublicAccessBlock", code="NoSuchPublicAccessBlockConfiguration")
+    fact = bucket_facts(raw, "arn:aws:s3:::b", BucketContext(account, {}, {}),
+                        lambda p: p == "public_exposure.is_public")["public_exposure.is_public"]
+    return fact.value if fact.state is FactState.OBSERVED else fact.state.value
+
+
+PUBLIC_UNDER_TLS = {"Policy": json.dumps({"Statement": {
+    "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*",
+    "Condition": {"Bool": {"aws:SecureTransport": "true"}}}})}
+
+
+@pytest.mark.parametrize(("policy", "status", "expected"), [
+    (PUBLIC_UNDER_TLS, {"PolicyStatus": {"IsPublic": False}}, False),  # AWS's answer decides
+    (PUBLIC_UNDER_TLS, "denied", True),                                 # the document decides
+    (PUBLIC_UNDER_TLS, {"PolicyStatus": {}}, True),                     # IsPublic missing
+    ("absent", "denied", False),                                        # no policy at all
+    ("denied", "denied", "denied"),                                     # neither was read
+    ({"Policy": "{"}, "denied", "error"),                               # unparsable document
+])
+def test_bucket_public_fact_source(policy: Any, status: Any, expected: Any) -> None:
+    assert _exposure(policy, status) == expected
