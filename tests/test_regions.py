@@ -221,3 +221,45 @@ def test_table_is_loaded_lazily_and_once() -> None:
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                          check=True)
     assert out.stdout.split() == ["0", "1"]
+
+
+@pytest.mark.parametrize(
+    ("provider", "location"),
+    [("aws", "mars-north-1"), ("gcp", "EUR99"), ("alibaba", "oss-cn-atlantis"),
+     ("azure", "westeurope"), ("aws", None), ("gcp", "   ")],
+)
+def test_unknown_location_has_no_places_but_is_named(provider: str, location: str | None) -> None:
+    spread = regions.places(provider, location)
+    assert not spread.known and not spread.places
+    assert spread.unknown and spread.unknown[0]  # named, never an empty answer
+    assert spread.jurisdictions == []
+
+
+def test_places_of_names_every_unknown_location() -> None:
+    spread = regions.places_of("gcp", ["EUROPE-WEST1", "EUROPE-WEST99", "MOON1"])
+    assert spread.unknown == ("EUROPE-WEST99", "MOON1") and not spread.places
+    assert not regions.places_of("gcp", []).known
+    pair = regions.places_of("gcp", ["europe-west3", "EUROPE-WEST6"])
+    assert pair.jurisdictions == ["CH", "EU"] and pair.countries == ["CH", "DE"]
+
+
+def test_a_spread_is_either_places_or_unknown() -> None:
+    with pytest.raises(ValueError):
+        regions.Spread()
+    with pytest.raises(ValueError):
+        regions.Spread(places=frozenset({regions.Place("US", "US")}), unknown=("X",))
+
+
+def test_eu_multi_region_leaves_out_london_and_zurich() -> None:
+    # Cloud Storage "Bucket locations": EU object data is not stored in EUROPE-WEST2 or -WEST6.
+    assert {"EUROPE-WEST2", "EUROPE-WEST6"}.isdisjoint(regions.parts("gcp", "eu"))
+    assert regions.places("gcp", "EU").jurisdictions == ["EU"]
+    assert regions.parts("gcp", "US") == () and regions.parts("gcp", "nowhere") == ()
+
+
+@pytest.mark.parametrize(("redundancy", "stays"), [("ZRS", True), ("lrs", True),
+                                                   ("GRS", False), (None, False)])
+def test_oss_redundancy_types_the_table_knows(redundancy: str | None, stays: bool) -> None:
+    # OSS "Zone-redundant storage": ZRS spreads zones of ONE region, no new jurisdiction.
+    assert (regions.redundancy_stays("alibaba", redundancy) is not None) is stays
+    assert regions.redundancy_stays("aws", "ZRS") is None
