@@ -62,23 +62,61 @@ def _output_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--no-color", action="store_true", help="no ANSI colour (also NO_COLOR)")
 
 
-def _provider_options(p: argparse.ArgumentParser) -> None:
-    from auditor.providers.base import ProviderRegistry
+def _provider_options(p: argparse.ArgumentParser, named: Sequence[str]) -> None:
+    """One help group per provider with its prefixed flags (--aws-region), plus the short
+    unprefixed forms (--region) that commands.py resolves. Groups of providers not named on
+    the command line stay parseable (so their use is our own usage error) but hidden in help."""
+    from auditor.providers.base import (
+        ProviderOption,
+        ProviderRegistry,
+        option_dest,
+        option_flag,
+        short_dest,
+        short_flag,
+    )
 
-    g = p.add_argument_group("provider options")
+    g = p.add_argument_group("collection")
     g.add_argument("--max-workers", type=int, metavar="N",
                    help="concurrent API calls per provider (default 16)")
-    seen: set[str] = set()
     registry = ProviderRegistry.from_entry_points()
+    shown = [n for n in registry.names() if n in named] or registry.names()
+    own_flags: set[str] = set()
+    shorthands: dict[str, ProviderOption] = {}
     for name in registry.names():
-        for opt in registry.get(name).options:
-            if opt.name in seen:
-                continue
-            seen.add(opt.name)
-            flag = "--" + opt.name.replace("_", "-")
-            g.add_argument(flag, dest=f"provider_{opt.name}", metavar=opt.metavar,
-                           action="append" if opt.multiple else "store",
-                           help=opt.help + (f" (env {opt.env})" if opt.env else ""))
+        adapter = registry.get(name)
+        visible = name in shown
+        shorts = [short_flag(o) for o in adapter.options if short_flag(o) != option_flag(name, o)]
+        group = p.add_argument_group(
+            f"{adapter.title} ({name}) options",
+            f"also unprefixed ({', '.join(shorts)}) when no other provider chosen takes "
+            "the option" if shorts else None) if visible else p
+        for opt in adapter.options:
+            flag = option_flag(name, opt)
+            own_flags.add(flag)
+            help_text = opt.help + (f" (env {opt.env})" if opt.env else "")
+            group.add_argument(flag, dest=option_dest(name, opt), metavar=opt.metavar,
+                               action="append" if opt.multiple else "store",
+                               help=help_text if visible else argparse.SUPPRESS)
+            shorthands.setdefault(short_flag(opt), opt)
+    for flag, opt in shorthands.items():
+        if flag not in own_flags:
+            p.add_argument(flag, dest=short_dest(opt), metavar=opt.metavar,
+                           action="append" if opt.multiple else "store", help=argparse.SUPPRESS)
+
+
+def _providers_help(argv: Sequence[str]) -> str:
+    """Lists the registered providers, unless help was asked about some of them only."""
+    from auditor.providers.base import ProviderRegistry
+
+    names = ProviderRegistry.from_entry_points().names()
+    if set(_named_providers(argv)) & set(names):
+        return "the providers to collect (case-insensitive)"
+    return f"one or more of: {', '.join(names)} (case-insensitive)"
+
+
+def _named_providers(argv: Sequence[str]) -> list[str]:
+    """Words after the command that look like provider names, for filtering help."""
+    return [word.casefold() for word in argv[1:] if not word.startswith("-")]
 
 
 def build_parser(argv: Sequence[str]) -> argparse.ArgumentParser:
@@ -99,7 +137,8 @@ def build_parser(argv: Sequence[str]) -> argparse.ArgumentParser:
                             ("scan", "collect, evaluate and report")):
         p = sub.add_parser(name, help=help_text, epilog=EPILOG,
                            formatter_class=argparse.RawDescriptionHelpFormatter)
-        p.add_argument("providers", nargs="+", metavar="PROVIDER", help="aws, gcp, alibaba")
+        p.add_argument("providers", nargs="+", metavar="PROVIDER",
+                       help=_providers_help(argv) if wants_providers else None)
         if name == "scan":
             _evaluation_options(p)
             p.add_argument("--save-inventory", action="store_true",
@@ -113,7 +152,7 @@ def build_parser(argv: Sequence[str]) -> argparse.ArgumentParser:
                            help="inventory file (default ./auditor-inventory.json)")
             p.add_argument("-q", "--quiet", action="store_true")
         if wants_providers:
-            _provider_options(p)
+            _provider_options(p, _named_providers(argv))
 
     p = sub.add_parser("report", help="render a saved JSON report in other formats")
     p.add_argument("report", metavar="REPORT", help="report JSON file")

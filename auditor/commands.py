@@ -198,7 +198,7 @@ def _provider_request(args: argparse.Namespace, registry,
 
 
 def _collect(args: argparse.Namespace, checks, config: dict[str, Any]):
-    from auditor._provider_flags import asked, chosen_providers
+    from auditor._provider_flags import chosen_providers, nothing_collected
     from auditor.pipeline import collect
     from auditor.progress import progress_display
     from auditor.providers.base import ProviderRegistry
@@ -213,11 +213,8 @@ def _collect(args: argparse.Namespace, checks, config: dict[str, Any]):
         outcome = collect(registry, providers, options, checks, workers, progress)
     for provider, reason in outcome.failures.items():
         print(f"auditor: {provider}: not collected: {reason}", file=sys.stderr)
-    found = {r.provider for r in outcome.inventory.resources}
-    for provider in providers:
-        if provider not in outcome.failures and provider not in found:
-            print(f"auditor: {provider}: no resources collected; asked for "
-                  f"{asked(provider, registry, options[provider])}", file=sys.stderr)
+    for line in nothing_collected(registry, providers, options, outcome):
+        print(line, file=sys.stderr)
     return registry, outcome
 
 

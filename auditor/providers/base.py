@@ -22,11 +22,33 @@ EXPOSURE_LEVELS = ("api", "derived", "none")
 class ProviderOption:
     """A CLI option an adapter accepts; the CLI builds its flags from these."""
 
-    name: str  # python name, e.g. "region"; flag is --region
+    name: str  # python name, e.g. "region"; for provider aws the flag is --aws-region
     help: str
     multiple: bool = False
     metavar: str = "VALUE"
     env: str | None = None  # environment variable read when the flag is absent
+    # Checks one typed value before any call: returns the value to use, raises ValueError
+    # with the reason (auditor/providers/_option_values.py has the shared ones).
+    check: Callable[[str], str] | None = None
+
+
+def option_flag(provider: str, option: ProviderOption) -> str:
+    """The provider's own flag: --aws-region; a name already prefixed keeps it (gcp_kms_endpoint)."""
+    name = option.name if option.name.startswith(provider + "_") else f"{provider}_{option.name}"
+    return "--" + name.replace("_", "-")
+
+
+def short_flag(option: ProviderOption) -> str:
+    """The unprefixed form (--region), usable when one chosen provider alone declares it."""
+    return "--" + option.name.replace("_", "-")
+
+
+def option_dest(provider: str, option: ProviderOption) -> str:
+    return f"provider:{provider}:{option.name}"
+
+
+def short_dest(option: ProviderOption) -> str:
+    return f"shorthand:{option.name}"
 
 
 ProgressCallback = Callable[[str, int, int | None], None]  # (provider, done, total)

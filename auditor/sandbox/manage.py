@@ -51,10 +51,18 @@ def _is_sandbox(pid: int) -> bool:
     return b"auditor.sandbox.serve" in cmdline
 
 
-def scan_flags(options: dict[str, Any]) -> list[str]:
+def scan_flags(provider: str, options: dict[str, Any]) -> list[str]:
+    """``auditor scan`` flags for a stand-in's scan options: the provider's own flags
+    (--aws-region), as its adapter declares them."""
+    from auditor.providers.base import ProviderRegistry, option_flag
+
+    declared = {opt.name: opt for opt in ProviderRegistry.from_entry_points().get(provider).options}
     flags: list[str] = []
     for name, value in options.items():
-        flag = "--" + name.replace("_", "-")
+        if name not in declared:
+            raise UsageError(provider, "$", f"stand-in option {name!r} is not an option of "
+                                            f"{provider}")
+        flag = option_flag(provider, declared[name])
         for item in value if isinstance(value, list) else [value]:
             flags += [flag, str(item)]
     return flags
@@ -66,7 +74,7 @@ def describe(state: dict[str, Any]) -> str:
     lines += [f"export {k}={shlex.quote(v)}" for k, v in sorted(state["env"].items())]
     lines.append("")
     for provider, options in state["options"].items():
-        lines.append(shlex.join(["auditor", "scan", provider, *scan_flags(options)]))
+        lines.append(shlex.join(["auditor", "scan", provider, *scan_flags(provider, options)]))
     return "\n".join(lines)
 
 

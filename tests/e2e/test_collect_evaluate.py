@@ -21,7 +21,7 @@ def test_collect_then_evaluate_matches_scan(auditor, tmp_path):
     sandbox.start()
     try:
         sandbox.seed(load_estate()["gcp"])
-        flags = scan_flags(sandbox.scan_options())
+        flags = scan_flags("gcp", sandbox.scan_options())
         env = sandbox.environment()
         inventory = tmp_path / "inventory.json"
         collected = auditor("collect", "gcp", *flags, "-o", str(inventory), env=env)

@@ -23,7 +23,7 @@ def test_failing_provider_does_not_stop_the_others(auditor, tmp_path):
         dead = f"http://127.0.0.1:{_closed_port()}"
         env = {**sandbox.environment(), "STORAGE_EMULATOR_HOST": dead,
                "AUDITOR_GCP_KMS_ENDPOINT": dead}
-        out = auditor("scan", "alibaba", "gcp", *scan_flags(sandbox.scan_options()),
+        out = auditor("scan", "alibaba", "gcp", *scan_flags("alibaba", sandbox.scan_options()),
                       "--project", "nowhere", "-o", str(tmp_path), "-f", "json", env=env)
     finally:
         sandbox.stop()

@@ -41,7 +41,7 @@ def test_progress_shows_on_a_terminal_only(auditor, tmp_path):
     sandbox.start()
     try:
         sandbox.seed(load_estate()["gcp"])
-        flags = scan_flags(sandbox.scan_options())
+        flags = scan_flags("gcp", sandbox.scan_options())
         env = {**os.environ, **sandbox.environment(), "TERM": "xterm", "COLUMNS": "120"}
         env.pop("NO_COLOR", None)
         code, screen = _run_on_terminal(

@@ -31,7 +31,7 @@ def scanned(request, tmp_path_factory, auditor_cli):
         sandbox.reset_requests()
         out_dir = tmp_path_factory.mktemp(f"scan-{provider}")
         env = sandbox.environment()
-        proc = auditor_cli("scan", provider, *scan_flags(sandbox.scan_options()), "-o",
+        proc = auditor_cli("scan", provider, *scan_flags(provider, sandbox.scan_options()), "-o",
                            str(out_dir), "-f", FORMATS, env=env)
         requests = sandbox.requests()
     finally:

@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 from typing import ClassVar
 
+from auditor.providers._option_values import region_check
 from auditor.providers.base import (
     Collection,
     CollectRequest,
@@ -29,7 +30,7 @@ class AlibabaAdapter:
     options: ClassVar[tuple[ProviderOption, ...]] = (
         ProviderOption("region", "OSS/KMS region to scan (cn-hangzhou or oss-cn-hangzhou); "
                        "repeatable; default: every region where ListBuckets finds buckets",
-                       multiple=True, metavar="REGION"),
+                       multiple=True, metavar="REGION", check=region_check("alibaba")),
         ProviderOption("oss_endpoint", "OSS endpoint override (path-style), e.g. a local "
                        "stand-in", metavar="URL", env="AUDITOR_OSS_ENDPOINT"),
         ProviderOption("alibaba_kms_endpoint", "KMS endpoint override: host:port or "

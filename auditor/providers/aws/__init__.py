@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import ClassVar
 
+from auditor.providers._option_values import region_check
 from auditor.providers.base import (
     Collection,
     CollectRequest,
@@ -26,11 +27,11 @@ class AwsAdapter:
     title: ClassVar[str] = "Amazon Web Services"
     options: ClassVar[tuple[ProviderOption, ...]] = (
         ProviderOption("region", "region to scan (repeatable); default: every enabled region",
-                       multiple=True, metavar="REGION"),
+                       multiple=True, metavar="REGION", check=region_check("aws")),
         ProviderOption("profile", "named profile from the shared AWS config/credentials files",
                        metavar="PROFILE"),
         ProviderOption("role_arn", "IAM role to assume for the scan", metavar="ARN"),
-        ProviderOption("external_id", "external id to pass when assuming --role-arn",
+        ProviderOption("external_id", "external id to pass when assuming --aws-role-arn",
                        metavar="ID"),
     )
 

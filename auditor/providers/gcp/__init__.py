@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import ClassVar
 
+from auditor.providers._option_values import gcp_project_id
 from auditor.providers.base import (
     Collection,
     CollectRequest,
@@ -30,7 +31,8 @@ class GcpAdapter:
     title: ClassVar[str] = "Google Cloud"
     options: ClassVar[tuple[ProviderOption, ...]] = (
         ProviderOption("project", "Project to scan (repeatable); default: the Application "
-                       "Default Credentials project", multiple=True, metavar="PROJECT"),
+                       "Default Credentials project", multiple=True, metavar="PROJECT",
+                       check=gcp_project_id),
         ProviderOption("credentials_file", "Service account or ADC JSON file to use instead "
                        "of Application Default Credentials", metavar="FILE"),
         ProviderOption("gcs_endpoint", "Cloud Storage JSON API endpoint override (an emulator "
