@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError, ValidationError
 
@@ -88,16 +87,10 @@ def _param(name: Any, params: Mapping[str, Any], source: str, where: str) -> Any
 
 
 def load_check_file(path: Path) -> Check:
-    from auditor.documents import read_text
+    from auditor.documents import parse_yaml, read_text
 
     source = str(path)
-    try:
-        doc = yaml.safe_load(read_text(path, CheckDefinitionError))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark else "$"
-        raise CheckDefinitionError(source, where,
-                                   f"not valid YAML: {getattr(exc, 'problem', exc)}") from exc
+    doc = parse_yaml(read_text(path, CheckDefinitionError), source, CheckDefinitionError)
     validate("check", doc, source, CheckDefinitionError)
     check = Check.from_document(doc, source)
     _lint(check)

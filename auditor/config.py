@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -16,13 +15,10 @@ from auditor.schema import validate
 def load_config(path: str | Path | None) -> dict[str, Any]:
     if path is None:
         return {}
-    from auditor.documents import read_text
+    from auditor.documents import parse_toml, read_text
 
     source = str(path)
-    try:
-        doc = tomllib.loads(read_text(path, ConfigError))
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(source, "$", f"not valid TOML: {exc}") from exc
+    doc = parse_toml(read_text(path, ConfigError), source, ConfigError)
     validate("config", doc, source, ConfigError)
     return doc
 

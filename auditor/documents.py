@@ -4,38 +4,136 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import tempfile
+import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+
+import yaml
 
 from auditor.errors import InputError, InventoryError, OutputError, ReportInputError
 from auditor.model import Inventory, Report
 from auditor.schema import validate
 
+# Bounds on what the tool reads: a hostile or mistaken input fails in one line, at once.
+TEXT_LIMIT = 8 * 1024 * 1024  # config, mutelist, check files
+DOCUMENT_LIMIT = 2 * 1024 * 1024 * 1024  # inventories and reports
+MAX_DEPTH = 100  # nesting of any parsed document (ours are under 20 deep)
+MAX_YAML_ALIASES = 100
+MAX_YAML_VALUES = 100_000  # config, mutelist and check files hold a few hundred
 
-def read_text(path: str | Path, error: type[InputError]) -> str:
-    """A UTF-8 text file, or ``error(path, "$", reason)`` naming what is wrong with it."""
+
+def read_text(path: str | Path, error: type[InputError], limit: int = TEXT_LIMIT) -> str:
+    """A UTF-8 regular file of at most ``limit`` bytes, or ``error(path, "$", reason)``.
+
+    The file type is checked before opening: opening a FIFO would block, /dev/zero never ends.
+    """
     source = str(path)
     try:
-        return Path(path).read_text(encoding="utf-8")
+        info = os.stat(path)
+        if stat.S_ISDIR(info.st_mode):
+            raise error(source, "$", "is a directory, not a file")
+        if not stat.S_ISREG(info.st_mode):
+            raise error(source, "$", "not a regular file")
+        if info.st_size > limit:
+            raise error(source, "$", f"larger than the {limit // (1024 * 1024)} MiB limit")
+        with open(path, "rb") as fh:
+            data = fh.read(limit + 1)
     except FileNotFoundError as exc:
         raise error(source, "$", "file not found") from exc
-    except IsADirectoryError as exc:
-        raise error(source, "$", "is a directory, not a file") from exc
-    except UnicodeDecodeError as exc:
-        raise error(source, "$", "not UTF-8 text") from exc
     except OSError as exc:
         raise error(source, "$", exc.strerror or str(exc)) from exc
-
-
-def read_json(path: str | Path, error: type[InputError]) -> Any:
-    text = read_text(path, error)
+    if len(data) > limit:
+        raise error(source, "$", f"larger than the {limit // (1024 * 1024)} MiB limit")
     try:
-        return json.loads(text)
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise error(source, "$", "not UTF-8 text") from exc
+
+
+def check_depth(document: Any, source: str, error: type[InputError],
+                max_nodes: int | None = None) -> Any:
+    """``document`` unless it nests deeper than MAX_DEPTH (validators recurse on it) or, for
+    YAML, expands to more than ``max_nodes`` values (aliases share nodes that walking repeats).
+    """
+    stack = [(document, 1)]
+    seen = 0
+    while stack:
+        node, depth = stack.pop()
+        seen += 1
+        if depth > MAX_DEPTH:
+            raise error(source, "$", f"nested deeper than {MAX_DEPTH} levels")
+        if max_nodes is not None and seen > max_nodes:
+            raise error(source, "$", f"expands to more than {max_nodes} values (YAML aliases)")
+        if isinstance(node, dict):
+            stack.extend((v, depth + 1) for v in node.values())
+        elif isinstance(node, list):
+            stack.extend((v, depth + 1) for v in node)
+    return document
+
+
+def parse_json(text: str, source: str, error: type[InputError]) -> Any:
+    try:
+        document = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise error(str(path), f"line {exc.lineno} column {exc.colno}",
+        raise error(source, f"line {exc.lineno} column {exc.colno}",
                     f"not valid JSON: {exc.msg}") from exc
+    except RecursionError as exc:
+        raise error(source, "$", f"not valid JSON: nested deeper than {MAX_DEPTH} levels") from exc
+    except ValueError as exc:  # e.g. an integer beyond Python's digit limit
+        raise error(source, "$", f"not valid JSON: {exc}") from exc
+    return check_depth(document, source, error)
+
+
+def read_json(path: str | Path, error: type[InputError], limit: int = DOCUMENT_LIMIT) -> Any:
+    return parse_json(read_text(path, error, limit), str(path), error)
+
+
+class _TooManyAliases(Exception):
+    pass
+
+
+class _BoundedYamlLoader(yaml.SafeLoader):
+    """SafeLoader that refuses alias bombs: an alias-heavy document explodes when walked."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            self.aliases_seen = getattr(self, "aliases_seen", 0) + 1
+            if self.aliases_seen > MAX_YAML_ALIASES:
+                raise _TooManyAliases
+        return super().compose_node(parent, index)
+
+
+def parse_yaml(text: str, source: str, error: type[InputError]) -> Any:
+    """YAML (safe types only) with aliases, depth and integer size bounded."""
+    try:
+        document = yaml.load(text, Loader=_BoundedYamlLoader)  # a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark else "$"
+        raise error(source, where, f"not valid YAML: {getattr(exc, 'problem', None) or exc}"
+                    ) from exc
+    except _TooManyAliases as exc:
+        raise error(source, "$", f"more than {MAX_YAML_ALIASES} YAML aliases") from exc
+    except RecursionError as exc:
+        raise error(source, "$", f"nested deeper than {MAX_DEPTH} levels") from exc
+    except ValueError as exc:  # an integer beyond Python's digit limit
+        raise error(source, "$", f"not valid YAML: {exc}") from exc
+    return check_depth(document, source, error, MAX_YAML_VALUES)
+
+
+def parse_toml(text: str, source: str, error: type[InputError]) -> Any:
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise error(source, "$", f"not valid TOML: {exc}") from exc
+    except RecursionError as exc:
+        raise error(source, "$", f"nested deeper than {MAX_DEPTH} levels") from exc
+    except ValueError as exc:
+        raise error(source, "$", f"not valid TOML: {exc}") from exc
+    return check_depth(document, source, error)
 
 
 def load_inventory(path: str | Path) -> Inventory:

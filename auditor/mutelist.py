@@ -7,8 +7,6 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from pathlib import Path
 
-import yaml
-
 from auditor.errors import ConfigError
 from auditor.model import Finding, Status
 from auditor.schema import validate
@@ -38,13 +36,10 @@ class MuteRule:
 
 
 def load_mutelist(path: str | Path) -> list[MuteRule]:
-    from auditor.documents import read_text
+    from auditor.documents import parse_yaml, read_text
 
     source = str(path)
-    try:
-        doc = yaml.safe_load(read_text(path, ConfigError))
-    except yaml.YAMLError as exc:
-        raise ConfigError(source, "$", f"not valid YAML: {getattr(exc, 'problem', exc)}") from exc
+    doc = parse_yaml(read_text(path, ConfigError), source, ConfigError)
     for rule in (doc or {}).get("mute", []) if isinstance(doc, dict) else []:
         if isinstance(rule, dict) and isinstance(rule.get("expires"), dt.date):
             rule["expires"] = rule["expires"].isoformat()  # YAML reads an unquoted date as a date
