@@ -262,27 +262,75 @@ def versioning_facts(raw: BucketRaw) -> dict[str, Fact]:
     return facts
 
 
-def worm_facts(raw: BucketRaw) -> dict[str, Fact]:
-    ans = raw.answers["worm"]
-    names = ("immutability.enabled", "immutability.mode", "immutability.retention_days",
-             "immutability.locked")
-    if not ans.ok:
-        return dict.fromkeys(names, ans.failure())
+IMMUTABILITY = ("immutability.enabled", "immutability.mode", "immutability.retention_days",
+                "immutability.locked")
+OBJECT_WORM_MODES = ("COMPLIANCE", "GOVERNANCE")
+
+
+def _immutable(enabled: bool, mode: str | None, days: Any, locked: bool,
+               *sources: str, detail: str | None = None) -> dict[str, Fact]:
+    return {"immutability.enabled": observed(enabled, *sources, detail=detail),
+            "immutability.mode": observed(mode, *sources, detail=detail),
+            "immutability.retention_days": observed(days, *sources, detail=detail),
+            "immutability.locked": observed(locked, *sources, detail=detail)}
+
+
+def _bucket_worm(ans: Answer) -> dict[str, Fact] | None:
+    """Facts of an active bucket-level retention policy (GetBucketWorm); None when none."""
     worm = ans.value
     if worm is None:
-        detail = "no retention policy (NoSuchWORMConfiguration)"
-        return {"immutability.enabled": observed(False, ans.source, detail=detail),
-                "immutability.mode": observed(None, ans.source, detail=detail),
-                "immutability.retention_days": observed(None, ans.source, detail=detail),
-                "immutability.locked": observed(False, ans.source, detail=detail)}
+        return None
     if worm["state"] not in ("Locked", "InProgress"):
-        return dict.fromkeys(names, Fact.error(f"unrecognised WORM State {worm['state']!r}",
-                                               ans.source))
-    detail = f"WORM State {worm['state']}"
-    return {"immutability.enabled": observed(True, ans.source, detail=detail),
-            "immutability.mode": observed("worm", ans.source, detail=detail),
-            "immutability.retention_days": observed(worm["days"], ans.source, detail=detail),
-            "immutability.locked": observed(worm["state"] == "Locked", ans.source, detail=detail)}
+        return dict.fromkeys(IMMUTABILITY, Fact.error(
+            f"unrecognised WORM State {worm['state']!r}", ans.source))
+    return _immutable(True, "worm", worm["days"], worm["state"] == "Locked", ans.source,
+                      detail=f"WORM State {worm['state']}")
+
+
+def _object_worm(ans: Answer) -> dict[str, Fact] | None:
+    """Facts of object-level retention (GetBucketObjectWormConfiguration) with a default
+    retention; None when ObjectWorm is off or sets no default."""
+    config = ans.value
+    if config is None or config["mode"] is None:
+        return None
+    mode = config["mode"]
+    if config["enabled"] != "Enabled" or mode not in OBJECT_WORM_MODES:
+        return dict.fromkeys(IMMUTABILITY, Fact.error(
+            f"unrecognised ObjectWorm configuration (ObjectWormEnabled "
+            f"{config['enabled']!r}, Mode {mode!r})", ans.source))
+    days = config["years"] * 365 if config["years"] else config["days"]
+    if not days:
+        return dict.fromkeys(IMMUTABILITY, Fact.error(
+            "ObjectWorm DefaultRetention has neither Days nor Years", ans.source))
+    # COMPLIANCE: no user can shorten or remove the retention of an object; GOVERNANCE
+    # retention can be changed by users granted the permission to bypass it.
+    return _immutable(True, mode.lower(), days, mode == "COMPLIANCE", ans.source,
+                      detail=f"object-level retention, default {mode} for {days} days")
+
+
+def worm_facts(raw: BucketRaw) -> dict[str, Fact]:
+    """Immutability from the bucket WORM policy or object-level retention (ObjectWorm); OSS
+    allows only one of the two on a bucket."""
+    bucket, objects = raw.answers["worm"], raw.answers.get("object_worm")
+    answers = [a for a in (bucket, objects) if a is not None]
+    found = [facts for facts in ((_bucket_worm(bucket) if bucket.ok else None),
+                                 (_object_worm(objects) if objects is not None and objects.ok
+                                  else None)) if facts is not None]
+    if found:
+        return found[0]  # a retention that is on does not depend on the other read
+    failed = _first_failure(*answers)
+    if failed is not None:
+        others = [src for src in sources_of(*answers) if src != failed.source]
+        return dict.fromkeys(IMMUTABILITY, failed.failure(*others))
+    notes = ["no retention policy (NoSuchWORMConfiguration)"]
+    if objects is not None and objects.value is not None:
+        notes.append("ObjectWorm is on, so each object may carry its own retention, but it "
+                     "sets no default retention")
+        mode: str | None = "object_worm"
+    else:
+        notes.append("no object-level retention (ObjectWorm not enabled)")
+        mode = None
+    return _immutable(False, mode, None, False, *sources_of(*answers), detail="; ".join(notes))
 
 
 def logging_facts(raw: BucketRaw) -> dict[str, Fact]:

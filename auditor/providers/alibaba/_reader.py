@@ -88,6 +88,9 @@ class BucketReader:
         if self.wants("immutability.enabled", "immutability.mode",
                       "immutability.retention_days", "immutability.locked"):
             answers["worm"] = self.get("oss:GetBucketWorm", _oss.bucket_worm)
+            # Object-level retention excludes a bucket WORM policy but is its own setting.
+            answers["object_worm"] = self.get("oss:GetBucketObjectWormConfiguration",
+                                              _oss.bucket_object_worm)
         if self.wants("access_logging.enabled", "access_logging.target"):
             answers["logging"] = self.from_info("logging", "oss:GetBucketLogging",
                                                 _oss.bucket_logging)
