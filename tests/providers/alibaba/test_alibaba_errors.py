@@ -86,11 +86,23 @@ def test_policy_status_denied_but_acl_public(make_ali_sandbox):
     facts = buckets(scan(box)[0])["acl-open"].facts
     assert facts["public_exposure.is_public"].value is True  # the ACL alone proves it
     assert "could not be read" in facts["public_exposure.is_public"].detail
-    # The reason that is known is observed; the detail says the list may be incomplete.
+    # The policy document was read instead (none here), so the reason list is complete and
+    # says how the policy part was decided.
+    reasons = facts["public_exposure.reasons"]
+    assert reasons.state is FactState.OBSERVED and reasons.value == ["acl"]
+    assert "oss:GetBucketPolicyStatus could not be read (denied" in reasons.detail
+    assert "judged by the Block Public Access criteria" in reasons.detail
+
+
+def test_policy_status_and_policy_denied_keeps_reasons_partial(make_ali_sandbox):
+    box = make_ali_sandbox(section(b("acl-open", acl="public-read-write",
+                                     faults={"GetBucketPolicyStatus": 403,
+                                             "GetBucketPolicy": 403})))
+    facts = buckets(scan(box)[0])["acl-open"].facts
+    assert facts["public_exposure.is_public"].value is True  # the ACL alone proves it
     reasons = facts["public_exposure.reasons"]
     assert reasons.state is FactState.OBSERVED and reasons.value == ["acl"]
     assert reasons.detail.startswith("partial list")
-    assert "oss:GetBucketPolicyStatus could not be read (denied" in reasons.detail
 
 
 def test_list_keys_denied_still_describes_bucket_keys(make_ali_sandbox):

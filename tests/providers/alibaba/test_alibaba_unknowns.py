@@ -83,10 +83,14 @@ def test_undocumented_no_such_codes_are_errors(make_ali_sandbox):
             ("pab-odd", "public_access_block.effective", "NoSuchPublicAccessBlockConfiguration"),
             ("worm-odd", "immutability.enabled", "NoSuchObjectLockConfiguration"),
             ("worm-odd", "immutability.locked", "NoSuchObjectLockConfiguration"),
-            ("enc-odd", "encryption.enabled", "NoSuchBucketPolicy"),
-            ("status-odd", "public_exposure.is_public", "NoSuchPolicyStatus")]:
+            ("enc-odd", "encryption.enabled", "NoSuchBucketPolicy")]:
         fact = found[name][path]
         assert fact.state is FactState.ERROR and fact.detail.startswith(code), (name, path)
+    # An odd policy-status answer is a failed read, never "not public"; the verdict then comes
+    # from the policy document itself (here: none), judged by the Block Public Access rules.
+    odd = found["status-odd"]["public_exposure.is_public"]
+    assert odd.basis == "derived" and odd.value is False
+    assert "GetBucketPolicyStatus could not be read (error: NoSuchPolicyStatus" in odd.detail
     # The TLS verdict stands; the unreadable HTTPS config is reported beside it, not as "off".
     https = found["https-odd"]["tls_enforced.required"]
     assert https.value is True and "GetBucketHttpsConfig error: NoSuchHttpsConfiguration" \

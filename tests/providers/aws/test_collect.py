@@ -65,8 +65,10 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "tls_enforced.required": DENIED, "public_exposure.is_public": False,
         "public_access_block.effective": True, "encryption.enabled": True,
         "versioning.enabled": False, "access_logging.enabled": False},
+    # its only Deny is on s3:TlsVersion < 1.2: plain HTTP carries no TLS version, so it is
+    # not refused (S3 User Guide, "Enforcing encryption in transit": aws:SecureTransport)
     "demo-us-owner-enforced": {"access_control.acls_disabled": True,
-                               "tls_enforced.required": True},
+                               "tls_enforced.required": False},
     "demo-eu-hardened": {
         "encryption.algorithm": "KMS", "key_custody.level": "customer_kms",
         "key_rotation.enabled": True, "tls_enforced.required": True,
