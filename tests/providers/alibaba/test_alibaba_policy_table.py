@@ -80,6 +80,25 @@ BUCKET_ROWS = [
      BPA),
     ("deny-everyone", doc(allow(Effect="Deny")), False, BPA),
     ("deny-and-fixed-allow", doc(allow(Effect="Deny"), allow(Principal=[OTHER])), False, BPA),
+    # RAM evaluates an explicit Deny first: an unconditional Deny for everyone over the same
+    # actions and resources leaves the open Allow granting nothing.
+    ("deny-revokes-open-allow", doc(allow(), allow(Effect="Deny")), False, RAM_SYNTAX),
+    ("deny-all-actions-revokes", doc(allow(), allow(Effect="Deny", Action=["oss:*"],
+                                                    Resource=["*"])), False, RAM_SYNTAX),
+    ("deny-prefix-covers-wildcard-allow", doc(
+        allow(Action=["oss:Get*"]), allow(Effect="Deny", Action=["oss:G*"])), False, RAM_SYNTAX),
+    ("deny-other-action-keeps-public", doc(
+        allow(), allow(Effect="Deny", Action=["oss:PutObject"])), True, RAM_SYNTAX),
+    ("deny-part-of-allow-keeps-public", doc(
+        allow(Action=["oss:GetObject", "oss:ListObjects"]), allow(Effect="Deny")), True,
+     RAM_SYNTAX),
+    ("conditional-deny-keeps-public", doc(allow(), allow(
+        Effect="Deny", Condition=cond("Bool", "acs:SecureTransport", "false"))), True,
+     RAM_SYNTAX),
+    ("deny-fixed-principal-keeps-public", doc(allow(), allow(Effect="Deny", Principal=[OTHER])),
+     True, RAM_SYNTAX),
+    ("deny-other-objects-keeps-public", doc(allow(), allow(
+        Effect="Deny", Resource=[f"acs:oss:*:{ACCT}:{NAME}/private/*"])), True, RAM_SYNTAX),
     ("action-does-not-matter", doc(allow(Action=["oss:ListObjects"])), True, BPA),
     ("resource-does-not-matter", doc(allow(Resource=["acs:oss:*:*:other/*"])), True, BPA),
     ("fixed-vpc", doc(allow(Condition=cond("StringEquals", "acs:SourceVpc", "vpc-1a2b"))),
