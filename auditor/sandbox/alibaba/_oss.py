@@ -201,8 +201,12 @@ def _bucket_answer(estate: Estate, b: Bucket, operation: str) -> Reply:
         return _xml(f"<ReplicationConfiguration>{body}</ReplicationConfiguration>", operation)
     if operation == "GetBucketLocation":
         return _xml(_el("LocationConstraint", b.location), operation)
-    # GetBucketHttpsConfig
-    https = spec.get("https") or {}
+    # GetBucketHttpsConfig: the live service answers NoSuchHttpsConfig for a bucket whose
+    # TLS version settings were never written; a written config (even Enable false) is a 200.
+    https = spec.get("https")
+    if https is None:
+        return error(404, "NoSuchHttpsConfig", "The https configuration does not exist.",
+                     operation)
     versions = "".join(_el("TLSVersion", v) for v in https.get("versions", []))
     return _xml(f"<HttpsConfiguration><TLS>{_el('Enable', bool(versions))}{versions}</TLS>"
                 "</HttpsConfiguration>", operation)
