@@ -149,6 +149,10 @@ def residency_summary(findings: list[Finding]) -> dict[str, Any]:
                 continue
             if e.fact == "data_residency.jurisdiction":
                 home.setdefault(f.resource_id, e.value)
+            elif e.fact == "data_residency.jurisdictions":
+                # One jurisdiction is the bucket's home; a location spanning several has none.
+                spread = list(e.value or [])
+                home.setdefault(f.resource_id, spread[0] if len(spread) == 1 else None)
             elif e.fact == "data_residency.replication_jurisdictions":
                 replicas.setdefault(f.resource_id, list(e.value or []))
     buckets = Counter(j or "unknown" for j in home.values())

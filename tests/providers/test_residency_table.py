@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from auditor.checks import compile_check, load_checks
-from auditor.engine import evaluate_one
+from auditor.engine import evaluate_one, finding_for
 from auditor.model import FactState, Resource
 from auditor.providers.alibaba import AlibabaAdapter
 from auditor.providers.base import CollectRequest
@@ -20,10 +20,12 @@ from auditor.providers.gcp import GcpAdapter
 from auditor.regions import Place, places
 from auditor.sandbox.alibaba import AlibabaSandbox
 from auditor.sandbox.gcp import GcpSandbox
+from auditor.transparency import residency_summary
 
 BUCKET = "storage.bucket"
 RESIDENCY = frozenset({"data_residency.region", "data_residency.country",
-                       "data_residency.jurisdiction", "data_residency.multi_region",
+                       "data_residency.jurisdiction", "data_residency.jurisdictions",
+                       "data_residency.multi_region",
                        "data_residency.replication_destinations",
                        "data_residency.replication_jurisdictions"})
 GCS_PAGE = "Cloud Storage 'Bucket locations', https://cloud.google.com/storage/docs/locations"
@@ -61,6 +63,19 @@ GCS_VERDICTS: dict[str, tuple[dict[str, Any], dict[tuple[str, ...], str], str]] 
     "dual-asia1": ({"location": "ASIA1"}, {("JP",): "PASS"}, GCS_PAGE + ": Tokyo and Osaka"),
     "region-london": ({"location": "europe-west2"}, {("EU",): "PASS"},
                       GCS_PAGE + ": a region keeps its copies in its own zones"),
+}
+
+# bucket -> (bucket-data-residency verdicts {allowed jurisdictions: status}, source). The
+# bucket's own data is in every place of its location, so each place must be allowed.
+GCS_HOME_VERDICTS: dict[str, tuple[dict[tuple[str, ...], str], str]] = {
+    "multi-asia": ({("HK", "ID", "IN", "JP", "KR", "SG", "TH", "TW"): "PASS", ("JP",): "FAIL"},
+                   GCS_PAGE + ": ASIA multi-region, data centers in Asia"),
+    "loc-eur4": ({("EU",): "PASS", ("US",): "FAIL"},
+                 GCS_PAGE + ": EUR4 is EUROPE-NORTH1 (Finland) and EUROPE-WEST4 (Netherlands)"),
+    "dual-eur8": ({("EU",): "FAIL", ("CH", "EU"): "PASS"},
+                  GCS_UNVERIFIED + ": Frankfurt and Zurich"),
+    "region-london": ({("UK",): "PASS", ("EU",): "FAIL"},
+                      GCS_PAGE + ": EUROPE-WEST2 is London"),
 }
 
 # bucket -> (location spec, the location the error must name)
@@ -135,17 +150,55 @@ def test_gcs_replication_residency_verdict(gcs_buckets: dict[str, Resource], nam
         "data_residency.replication_jurisdictions"])
 
 
+@pytest.mark.parametrize("code", sorted(GCS_LOCATIONS))
+def test_gcs_bucket_is_stored_in_every_jurisdiction_of_its_location(
+        gcs_buckets: dict[str, Resource], code: str) -> None:
+    want, _source = GCS_LOCATIONS[code]
+    bucket = gcs_buckets[f"loc-{code.lower()}"]
+    assert _observed(bucket, "data_residency.jurisdictions") == sorted({j for _, j in want})
+
+
+def test_gcs_single_region_bucket_has_its_one_jurisdiction(
+        gcs_buckets: dict[str, Resource]) -> None:
+    # GCS_PAGE: EUROPE-WEST2 is London; a region keeps its copies in its own zones.
+    bucket = gcs_buckets["region-london"]
+    assert _observed(bucket, "data_residency.jurisdictions") == ["UK"]
+    assert _observed(bucket, "data_residency.jurisdiction") == "UK"
+
+
+@pytest.mark.parametrize(("name", "allowed"),
+                         [(n, a) for n, (verdicts, _) in GCS_HOME_VERDICTS.items() for a in verdicts])
+def test_gcs_data_residency_verdict(gcs_buckets: dict[str, Resource], name: str,
+                                    allowed: tuple[str, ...]) -> None:
+    verdicts, _source = GCS_HOME_VERDICTS[name]
+    status = _status(gcs_buckets[name], "bucket-data-residency", list(allowed))
+    assert status == verdicts[allowed], (name, allowed, gcs_buckets[name].facts[
+        "data_residency.jurisdictions"])
+
+
+def test_gcs_residency_summary_counts_a_spread_location_as_no_single_home(
+        gcs_buckets: dict[str, Resource]) -> None:
+    (check,) = [c for c in load_checks() if c.id == "bucket-data-residency"]
+    compiled = compile_check(check)
+    findings = [finding_for(compiled, gcs_buckets[n])
+                for n in ("loc-eur4", "region-london", "multi-asia")]
+    assert residency_summary(findings)["buckets_per_jurisdiction"] == {
+        "EU": 1, "UK": 1, "unknown": 1}
+
+
 @pytest.mark.parametrize("name", sorted(GCS_UNKNOWN))
 def test_gcs_unknown_place_is_an_error_naming_it(gcs_buckets: dict[str, Resource],
                                                  name: str) -> None:
     _spec, unknown = GCS_UNKNOWN[name]
     bucket = gcs_buckets[name]
     for path in ("data_residency.replication_jurisdictions",
-                 "data_residency.replication_destinations", "data_residency.jurisdiction"):
+                 "data_residency.replication_destinations", "data_residency.jurisdiction",
+                 "data_residency.jurisdictions"):
         fact = bucket.facts[path]
         assert fact.state is FactState.ERROR and fact.value is None, (path, fact)
         assert unknown in fact.detail, (path, fact.detail)
     assert _status(bucket, "bucket-replication-residency", ["EU"]) == "UNVERIFIED"
+    assert _status(bucket, "bucket-data-residency", ["EU"]) == "UNVERIFIED"
 
 
 # --- Alibaba Cloud OSS ------------------------------------------------------------------
@@ -184,6 +237,7 @@ def test_oss_redundancy_stays_in_the_region(oss_buckets: dict[str, Resource], na
     bucket = oss_buckets[name]
     assert _observed(bucket, "data_residency.country") == "CN"
     assert _observed(bucket, "data_residency.jurisdiction") == "CN"
+    assert _observed(bucket, "data_residency.jurisdictions") == ["CN"]
     assert _observed(bucket, "data_residency.multi_region") is False
     detail = bucket.facts["data_residency.multi_region"].detail
     assert f"DataRedundancyType {name[:3].upper()}" in detail and "region" in detail

@@ -34,7 +34,7 @@ PUBLIC = ("public_access_block.bucket", "public_access_block.account",
           "public_access_block.effective", "public_exposure.is_public",
           "public_exposure.reasons")
 RESIDENCY = ("data_residency.region", "data_residency.country", "data_residency.jurisdiction",
-             "data_residency.multi_region")
+             "data_residency.jurisdictions", "data_residency.multi_region")
 REPLICATION = ("data_residency.replication_destinations",
                "data_residency.replication_jurisdictions")
 BLOCK_STORAGE = ("block_storage_encryption.enabled", "block_storage_encryption.key_id")
@@ -61,15 +61,17 @@ def residency_facts(raw: BucketRaw, locate: Locate) -> dict[str, Fact]:
         return dict.fromkeys(RESIDENCY, region.failure())
     place = locate(PROVIDER, region.value)
     country, jurisdiction, multi = place
-    if not getattr(place, "known", True):
+    spread = places(PROVIDER, region.value)
+    if not getattr(place, "known", True) or spread.unknown:
         unknown = Fact.error(f"region {region.value!r} is not in the region table",
                              region.source)
         return {"data_residency.region": observed(region.value, region.source),
                 "data_residency.country": unknown, "data_residency.jurisdiction": unknown,
-                "data_residency.multi_region": unknown}
+                "data_residency.jurisdictions": unknown, "data_residency.multi_region": unknown}
     facts = {"data_residency.region": observed(region.value, region.source),
              "data_residency.country": observed(country, region.source),
-             "data_residency.jurisdiction": observed(jurisdiction, region.source)}
+             "data_residency.jurisdiction": observed(jurisdiction, region.source),
+             "data_residency.jurisdictions": observed(spread.jurisdictions, region.source)}
     if raw.redundancy is None:
         facts["data_residency.multi_region"] = observed(bool(multi), region.source)
         return facts

@@ -83,21 +83,22 @@ def _residency(raw: BucketRaw, out: dict[str, Fact]) -> None:
     if answer is None:
         return
     paths = ("data_residency.region", "data_residency.country", "data_residency.jurisdiction",
-             "data_residency.multi_region")
+             "data_residency.jurisdictions", "data_residency.multi_region")
     if not answer.ok or raw.region is None:
         for path in paths:
             out[path] = failed(answer) if not answer.ok else Fact.error("no region in answer")
         return
     op = answer.operation
     out["data_residency.region"] = Fact.observed(raw.region, op)
-    where = locate("aws", raw.region)
-    if not where.known:
+    where, spread = locate("aws", raw.region), places("aws", raw.region)
+    if not where.known or spread.unknown:
         bad = Fact.error(f"region {raw.region!r} is not in the region table", op)
         for path in paths[1:]:
             out[path] = bad
         return
     out["data_residency.country"] = Fact.observed(where.country, op)
     out["data_residency.jurisdiction"] = Fact.observed(where.jurisdiction, op)
+    out["data_residency.jurisdictions"] = Fact.observed(spread.jurisdictions, op)
     out["data_residency.multi_region"] = Fact.observed(where.multi_region, op)
 
 

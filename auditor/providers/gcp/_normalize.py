@@ -269,12 +269,15 @@ def _residency(info: BucketInfo) -> dict[str, Fact]:
         unknown = Fact.error(f"location {', '.join(spread.unknown)} is not in the region table"
                              + (f" (bucket location {info.location}, dataLocations "
                                 f"{', '.join(custom)})" if custom else ""), OP_LIST)
-        for path in ("country", "jurisdiction", "replication_destinations",
+        for path in ("country", "jurisdiction", "jurisdictions", "replication_destinations",
                      "replication_jurisdictions"):
             facts[f"data_residency.{path}"] = unknown
         return facts
     facts["data_residency.country"] = Fact.observed(loc.country, OP_LIST)
     facts["data_residency.jurisdiction"] = Fact.observed(loc.jurisdiction, OP_LIST)
+    # Every place the bucket's own data may be in: a dual- or multi-region spanning several
+    # jurisdictions has no single jurisdiction, yet each of its places can still be judged.
+    facts["data_residency.jurisdictions"] = Fact.observed(spread.jurisdictions, OP_LIST)
     # A single region keeps its zone copies in its own place: no replica elsewhere.
     facts["data_residency.replication_destinations"] = Fact.observed(
         _destinations(members) if multi else [], OP_LIST)

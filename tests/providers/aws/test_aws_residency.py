@@ -62,3 +62,29 @@ def test_replication_targets_are_placed_or_named_unknown(tmp_path: Path) -> None
         assert fact.state is FactState.ERROR and fact.value is None, (path, fact)
         assert NOWHERE in fact.detail and "dr-nowhere" in fact.detail, fact.detail
     assert _status(lost, ["US", "EU"]) == "UNVERIFIED"
+
+
+def test_bucket_is_stored_in_its_one_region_jurisdiction(tmp_path: Path) -> None:
+    # An S3 bucket's objects stay in the AWS Region it was created in ("Buckets overview",
+    # S3 User Guide); botocore endpoints data: eu-west-1 "Europe (Ireland)".
+    home = {"data_residency.region", "data_residency.jurisdiction",
+            "data_residency.jurisdictions"}
+    with mocked_estate(ESTATE, tmp_path):
+        collection = collect({"region": [US, EU, NOWHERE]}, {"storage.bucket": home})
+    buckets = by_name(collection, "storage.bucket")
+    (check,) = [c for c in load_checks() if c.id == "bucket-data-residency"]
+
+    ireland = buckets["dr-ireland"]
+    fact = ireland.facts["data_residency.jurisdictions"]
+    assert fact.state is FactState.OBSERVED and fact.value == ["EU"], fact
+    assert fact.source == ireland.facts["data_residency.jurisdiction"].source
+    assert fact.source[0] in ("s3:GetBucketLocation", "s3:ListBuckets"), fact.source
+    assert evaluate_one(compile_check(check, {"allowed_jurisdictions": ["EU"]}),
+                        ireland)[0].name == "PASS"
+    assert evaluate_one(compile_check(check, {"allowed_jurisdictions": ["US"]}),
+                        ireland)[0].name == "FAIL"
+    assert buckets["us-to-ireland"].facts[
+        "data_residency.jurisdictions"].value == ["US"]
+
+    lost = buckets["dr-nowhere"].facts["data_residency.jurisdictions"]
+    assert lost.state is FactState.ERROR and lost.value is None and NOWHERE in lost.detail
