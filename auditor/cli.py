@@ -1,39 +1,31 @@
-"""The ``auditor`` command line: argument parsing and exit codes.
+"""The ``auditor`` command line: argument parsing, and which module runs each command.
 
-Exit codes: 0 ok; 1 a FAIL at or above --fail-on; 2 usage or input error;
-3 completed, but some facts were UNVERIFIED or a provider could not be collected;
-130 interrupted.
+The top of the CLI layer: cli imports the command modules (commands, compare, demo, the
+sandbox manager) and none of them imports cli. Exit codes live in exit_codes.py.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from auditor import __version__
+from auditor.defaults import DEFAULT_MAX_WORKERS
+from auditor.exit_codes import EPILOG, EXIT_INPUT, EXIT_INTERRUPTED
+from auditor.reports import COMPARE_FORMATS, DEFAULT_FORMAT, FORMATS
 
-EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_PARTIAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 SEVERITY_CHOICES = ("info", "low", "medium", "high", "critical")
 PROVIDER_COMMANDS = ("collect", "scan")
-
-EPILOG = """exit codes:
-  0    completed; nothing at or above --fail-on
-  1    a FAIL finding at or above --fail-on
-  2    usage or input error (one line on stderr names the file, the path and the reason)
-  3    completed, but some facts were UNVERIFIED or a provider could not be collected
-  130  interrupted
-"""
-
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one line, exit 2, no usage dump
         self.exit(EXIT_INPUT, f"auditor: error: {self.prog}: {message}\n")
 
 
-def _split(values: Sequence[str] | None) -> list[str]:
-    """--checks a,b --checks c -> [a, b, c]."""
-    return [v.strip() for item in values or () for v in item.split(",") if v.strip()]
+def _formats_help(formats: Sequence[str]) -> str:
+    others = [f for f in formats if f != DEFAULT_FORMAT]
+    return f"{DEFAULT_FORMAT} (default, printed), {', '.join(others)}; repeatable"
 
 
 def _evaluation_options(p: argparse.ArgumentParser) -> None:
@@ -54,8 +46,7 @@ def _evaluation_options(p: argparse.ArgumentParser) -> None:
 def _output_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("output")
     g.add_argument("-f", "--format", action="append", metavar="FORMAT",
-                   help="table (default, printed), json, csv, sarif, ocsf, html, markdown, junit;"
-                        " repeatable")
+                   help=_formats_help(FORMATS))
     g.add_argument("-o", "--output-dir", metavar="DIR",
                    help="where report files are written (default ./auditor-out)")
     g.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
@@ -77,7 +68,7 @@ def _provider_options(p: argparse.ArgumentParser, named: Sequence[str]) -> None:
 
     g = p.add_argument_group("collection")
     g.add_argument("--max-workers", type=int, metavar="N",
-                   help="concurrent API calls per provider (default 16)")
+                   help=f"concurrent API calls per provider (default {DEFAULT_MAX_WORKERS})")
     registry = ProviderRegistry.from_entry_points()
     shown = [n for n in registry.names() if n in named] or registry.names()
     own_flags: set[str] = set()
@@ -161,7 +152,7 @@ def build_parser(argv: Sequence[str]) -> argparse.ArgumentParser:
     p = sub.add_parser("compare", help="providers side by side from one or more reports")
     p.add_argument("reports", nargs="+", metavar="REPORT", help="report JSON files")
     p.add_argument("-f", "--format", action="append", metavar="FORMAT",
-                   help="table (default, printed), markdown, html; repeatable")
+                   help=_formats_help(COMPARE_FORMATS))
     p.add_argument("-o", "--output-dir", metavar="DIR", help="default ./auditor-out")
     p.add_argument("-q", "--quiet", action="store_true")
 
@@ -189,6 +180,26 @@ def build_parser(argv: Sequence[str]) -> argparse.ArgumentParser:
     return parser
 
 
+def _command(name: str) -> Callable[[argparse.Namespace], int]:
+    """The function that runs ``name``, imported only when that command runs (keeps --help
+    light)."""
+    if name == "compare":
+        from auditor.compare import run_compare
+
+        return run_compare
+    if name == "demo":
+        from auditor.demo import run_demo
+
+        return run_demo
+    if name == "sandbox":
+        from auditor.sandbox.manage import run_sandbox_command
+
+        return run_sandbox_command
+    from auditor.commands import COMMANDS
+
+    return COMMANDS[name]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     from auditor.errors import AuditorError
@@ -199,9 +210,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command is None:
             parser.print_help()
             return EXIT_INPUT
-        from auditor.commands import run_command
-
-        return run_command(args)
+        return _command(args.command)(args)
     except KeyboardInterrupt:
         print("auditor: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED

@@ -1,4 +1,8 @@
-"""What each CLI command does. Parsing and exit-code mapping live in cli.py."""
+"""What each CLI command does, and the one scan pipeline that `scan` and `demo` share.
+
+Parsing lives in cli.py, exit codes in exit_codes.py. This module imports neither cli.py nor
+the commands built on it (compare.py, demo.py): they import it.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +10,19 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from auditor.cli import EXIT_FINDINGS, EXIT_OK, EXIT_PARTIAL, _split
+from auditor.defaults import DEFAULT_MAX_WORKERS
 from auditor.errors import UsageError
-from auditor.model import SEVERITIES, Report, Status
+from auditor.exit_codes import EXIT_OK, EXIT_PARTIAL, report_exit_code, runs_incomplete
+from auditor.model import Report
 
 DEFAULT_OUTPUT_DIR = "auditor-out"
 FILE_FORMATS_DEFAULT = ("table",)
+INVENTORY_FILE = "auditor-inventory.json"
 
 
 def use_color(args: argparse.Namespace) -> bool:
@@ -25,6 +33,11 @@ def use_color(args: argparse.Namespace) -> bool:
 def say(args: argparse.Namespace, text: str) -> None:
     if not getattr(args, "quiet", False):
         print(text)
+
+
+def split_values(values: Sequence[str] | None) -> list[str]:
+    """--checks a,b --checks c -> [a, b, c]."""
+    return [v.strip() for item in values or () for v in item.split(",") if v.strip()]
 
 
 # --- checks and settings -------------------------------------------------------
@@ -50,7 +63,7 @@ def _ids(args: argparse.Namespace, flag: str) -> list[str] | None:
     raw = getattr(args, flag, None)
     if raw is None:
         return None
-    values = _split(raw)
+    values = split_values(raw)
     if not values:
         raise UsageError("--" + flag.replace("_", "-"), "$", "no value given")
     return values
@@ -87,13 +100,12 @@ def _mutes(args: argparse.Namespace, config: dict[str, Any], checks) -> list:
 
 
 def _formats(args: argparse.Namespace, config: dict[str, Any] | None = None) -> list[str]:
-    from auditor.reports import FORMATS
+    from auditor.reports import extension
 
-    formats = _split(getattr(args, "format", None)) or list(
+    formats = split_values(getattr(args, "format", None)) or list(
         (config or {}).get("formats", FILE_FORMATS_DEFAULT))
     for fmt in formats:
-        if fmt not in FORMATS:
-            raise UsageError("--format", "$", f"unknown format {fmt!r}; one of {', '.join(FORMATS)}")
+        extension(fmt)  # an unknown format is a usage error before anything is collected
     return formats
 
 
@@ -102,38 +114,54 @@ def output_dir(args: argparse.Namespace, config: dict[str, Any] | None = None) -
                 or DEFAULT_OUTPUT_DIR)
 
 
-def emit_report(report: Report, args: argparse.Namespace, config: dict[str, Any] | None = None,
-                extra: dict[Path, str] | None = None) -> list[Path]:
-    """Render every requested format, then write them all or none; the table goes to stdout."""
-    from auditor.documents import write_all
-    from auditor.reports import extension, render
+@dataclass(slots=True)
+class Emission:
+    """What a finished report turns into: files (written all or none) and what is printed."""
 
-    formats = _formats(args, config)
-    directory = output_dir(args, config)
-    files = {directory / f"auditor-report.{extension(fmt)}": render(report, fmt)
-             for fmt in formats if fmt != "table"}
-    written = write_all({**files, **(extra or {})}) if files or extra else []
-    if not getattr(args, "quiet", False):
-        print(render(report, "table", color=use_color(args)))
+    formats: Sequence[str]              # report formats; "table" is printed, never written
+    directory: Path
+    quiet: bool = False
+    color: bool = False
+    posture_only: bool = False          # print one row per check, not one per finding
+    compare: Sequence[str] = ()         # comparison formats as well ("table" is printed)
+    save_inventory: bool = False
+
+
+def emission(args: argparse.Namespace, config: dict[str, Any] | None = None) -> Emission:
+    """The Emission the output flags (and config) ask for."""
+    return Emission(_formats(args, config), output_dir(args, config),
+                    quiet=getattr(args, "quiet", False), color=use_color(args),
+                    save_inventory=getattr(args, "save_inventory", False))
+
+
+def emit_report(report: Report, out: Emission, inventory=None) -> list[Path]:
+    """Render every requested file first, then write them all or none; then print."""
+    from auditor.documents import inventory_text, write_all
+    from auditor.reports import comparison_files, render, render_comparison, report_files
+
+    files = report_files(report, [f for f in out.formats if f != "table"], out.directory)
+    matrix = None
+    if out.compare:
+        from auditor.comparison import build_matrix
+
+        matrix = build_matrix(report)
+        files.update(comparison_files(matrix, [f for f in out.compare if f != "table"],
+                                      out.directory))
+    if out.save_inventory and inventory is not None:
+        files[out.directory / INVENTORY_FILE] = inventory_text(inventory)
+    written = write_all(files) if files else []
+    if not out.quiet:
+        if out.posture_only:
+            from auditor.reports.posture import render_posture
+
+            print(render_posture(report) + "\n")
+        else:
+            print(render(report, "table", color=out.color))
+        if matrix is not None and "table" in out.compare:
+            print(render_comparison(matrix, "table") + "\n")
         for path in written:
             print(f"wrote {path}")
     return written
-
-
-def exit_code(report: Report, fail_on: str | None) -> int:
-    if fail_on:
-        floor = SEVERITIES.index(fail_on)
-        if any(f.status is Status.FAIL and SEVERITIES.index(f.severity) >= floor
-               for f in report.findings):
-            return EXIT_FINDINGS
-    partial = (any(f.status is Status.UNVERIFIED for f in report.findings)
-               or runs_incomplete(report.runs, report.provider_failures))
-    return EXIT_PARTIAL if partial else EXIT_OK
-
-
-def runs_incomplete(runs, failures: dict[str, str]) -> bool:
-    """A provider failed as a whole, or a run recorded failed calls or listings."""
-    return bool(failures) or any(r.status != "complete" for r in runs)
 
 
 def _evaluation_setup(args: argparse.Namespace):
@@ -143,6 +171,64 @@ def _evaluation_setup(args: argparse.Namespace):
     mutes = _mutes(args, config, checks)
     _formats(args, config)
     return config, checks, mutes
+
+
+# --- the scan pipeline -------------------------------------------------------------
+
+
+def collect_reported(registry, providers: Sequence[str], options: dict[str, dict[str, Any]],
+                     checks, max_workers: int, quiet: bool = False):
+    """Collect with a progress display; a provider that failed or found nothing says so on
+    stderr, so an empty result is never read as a clean estate."""
+    from auditor._provider_flags import nothing_collected
+    from auditor.pipeline import collect
+    from auditor.progress import progress_display
+
+    with progress_display(providers, quiet=quiet) as progress:
+        outcome = collect(registry, providers, options, checks, max_workers, progress)
+    for provider, reason in outcome.failures.items():
+        print(f"auditor: {provider}: not collected: {reason}", file=sys.stderr)
+    for line in nothing_collected(registry, providers, options, outcome):
+        print(line, file=sys.stderr)
+    return outcome
+
+
+@dataclass(slots=True)
+class ScanResult:
+    outcome: Any  # pipeline.CollectOutcome
+    report: Report
+    written: list[Path]
+
+
+def run_scan(registry, providers: Sequence[str], options: dict[str, dict[str, Any]], checks,
+             mutes, max_workers: int, out: Emission) -> ScanResult:
+    """Collect, build the report and emit it: `auditor scan` and `auditor demo` both run this."""
+    from auditor.pipeline import build_report, registry_exposure
+
+    outcome = collect_reported(registry, providers, options, checks, max_workers, out.quiet)
+    report = build_report(outcome.inventory, checks, registry_exposure(registry), mutes,
+                          outcome.failures)
+    _warn_uncollected(report)
+    written = emit_report(report, out, outcome.inventory)
+    return ScanResult(outcome, report, written)
+
+
+def _max_workers(args: argparse.Namespace, config: dict[str, Any]) -> int:
+    workers = args.max_workers if args.max_workers is not None else config.get(
+        "max_workers", DEFAULT_MAX_WORKERS)
+    if workers < 1:
+        raise UsageError("--max-workers", "$", "must be at least 1")
+    return workers
+
+
+def _providers_asked(args: argparse.Namespace):
+    """The registry, the chosen providers and their option values, all checked before a call."""
+    from auditor._provider_flags import chosen_providers, provider_options
+    from auditor.providers.base import ProviderRegistry
+
+    registry = ProviderRegistry.from_entry_points()
+    providers = args.providers = chosen_providers(args.providers, registry)
+    return registry, providers, provider_options(args, registry, providers)
 
 
 # --- commands ----------------------------------------------------------------------
@@ -159,8 +245,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     report = build_report(inventory, checks, registry_exposure(ProviderRegistry.from_entry_points()),
                           mutes)
     _warn_uncollected(report)
-    emit_report(report, args, config)
-    return exit_code(report, args.fail_on or config.get("fail_on"))
+    emit_report(report, emission(args, config))
+    return report_exit_code(report, args.fail_on or config.get("fail_on"))
 
 
 def _refuse_uncollected(args: argparse.Namespace, config: dict[str, Any], inventory,
@@ -189,42 +275,15 @@ def _warn_uncollected(report: Report) -> None:
           file=sys.stderr)
 
 
-def _provider_request(args: argparse.Namespace, registry,
-                      providers: list[str]) -> dict[str, dict[str, Any]]:
-    """Per provider, only its own option values (flag, else env), checked before any call."""
-    from auditor._provider_flags import provider_options
-
-    return provider_options(args, registry, providers)
-
-
-def _collect(args: argparse.Namespace, checks, config: dict[str, Any]):
-    from auditor._provider_flags import chosen_providers, nothing_collected
-    from auditor.pipeline import collect
-    from auditor.progress import progress_display
-    from auditor.providers.base import ProviderRegistry
-
-    registry = ProviderRegistry.from_entry_points()
-    providers = args.providers = chosen_providers(args.providers, registry)
-    options = _provider_request(args, registry, providers)
-    workers = args.max_workers if args.max_workers is not None else config.get("max_workers", 16)
-    if workers < 1:
-        raise UsageError("--max-workers", "$", "must be at least 1")
-    with progress_display(providers, quiet=getattr(args, "quiet", False)) as progress:
-        outcome = collect(registry, providers, options, checks, workers, progress)
-    for provider, reason in outcome.failures.items():
-        print(f"auditor: {provider}: not collected: {reason}", file=sys.stderr)
-    for line in nothing_collected(registry, providers, options, outcome):
-        print(line, file=sys.stderr)
-    return registry, outcome
-
-
 def cmd_collect(args: argparse.Namespace) -> int:
     from auditor.documents import dump_inventory
 
     config = _settings(args)
     checks = _selected_checks(args, config) if args.checks or args.checks_dir else None
-    _, outcome = _collect(args, checks, config)
-    path = dump_inventory(outcome.inventory, Path(args.output or "auditor-inventory.json"))
+    registry, providers, options = _providers_asked(args)
+    outcome = collect_reported(registry, providers, options, checks, _max_workers(args, config),
+                               getattr(args, "quiet", False))
+    path = dump_inventory(outcome.inventory, Path(args.output or INVENTORY_FILE))
     say(args, f"wrote {path}: {len(outcome.inventory.resources)} resources from "
               f"{len(outcome.inventory.runs)} provider run(s)")
     incomplete = runs_incomplete(outcome.inventory.runs, outcome.failures)
@@ -232,26 +291,18 @@ def cmd_collect(args: argparse.Namespace) -> int:
 
 
 def cmd_scan(args: argparse.Namespace) -> int:
-    from auditor.documents import inventory_text
-    from auditor.pipeline import build_report, registry_exposure
-
     config, checks, mutes = _evaluation_setup(args)
-    registry, outcome = _collect(args, checks, config)
-    extra = ({output_dir(args, config) / "auditor-inventory.json":
-              inventory_text(outcome.inventory)} if args.save_inventory else None)
-    report = build_report(outcome.inventory, checks, registry_exposure(registry), mutes,
-                          outcome.failures)
-    _warn_uncollected(report)
-    emit_report(report, args, config, extra)
-    return exit_code(report, args.fail_on or config.get("fail_on"))
+    registry, providers, options = _providers_asked(args)
+    result = run_scan(registry, providers, options, checks, mutes, _max_workers(args, config),
+                      emission(args, config))
+    return report_exit_code(result.report, args.fail_on or config.get("fail_on"))
 
 
 def cmd_report(args: argparse.Namespace) -> int:
     from auditor.documents import load_report
 
     report = load_report(args.report)
-    _formats(args)
-    emit_report(report, args)
+    emit_report(report, emission(args))
     return EXIT_OK
 
 
@@ -281,28 +332,5 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_compare(args: argparse.Namespace) -> int:
-    from auditor.compare import run_compare
-
-    return run_compare(args)
-
-
-def cmd_demo(args: argparse.Namespace) -> int:
-    from auditor.demo import run_demo
-
-    return run_demo(args)
-
-
-def cmd_sandbox(args: argparse.Namespace) -> int:
-    from auditor.sandbox.manage import run_sandbox_command
-
-    return run_sandbox_command(args)
-
-
 COMMANDS = {"evaluate": cmd_evaluate, "collect": cmd_collect, "scan": cmd_scan,
-            "report": cmd_report, "checks": cmd_checks, "schema": cmd_schema,
-            "compare": cmd_compare, "demo": cmd_demo, "sandbox": cmd_sandbox}
-
-
-def run_command(args: argparse.Namespace) -> int:
-    return COMMANDS[args.command](args)
+            "report": cmd_report, "checks": cmd_checks, "schema": cmd_schema}

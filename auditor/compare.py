@@ -1,109 +1,29 @@
-"""Side-by-side comparison: safeguards as rows, providers as columns, from one or more reports."""
+"""``auditor compare``: providers side by side from one or more saved reports."""
 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any
 
-from auditor.errors import ReportInputError, UsageError
-from auditor.model import Finding, Report, Status
-from auditor.transparency import summarize
-
-COMPARE_FORMATS = {"table": None, "markdown": "md", "html": "html"}
-
-
-@dataclass(slots=True)
-class Cell:
-    provider: str
-    safeguard: str
-    exposure: str
-    figures: dict[str, Any]
-    findings: list[Finding] = field(default_factory=list)
-
-
-@dataclass(slots=True)
-class Matrix:
-    providers: list[str]
-    safeguards: list[str]
-    cells: dict[tuple[str, str], Cell]
-    comparable: dict[str, bool]
-    provider_scores: dict[str, dict[str, Any]]
-    failures: dict[str, str]
-    sandbox: bool = False
-
-    def cell(self, safeguard: str, provider: str) -> Cell:
-        return self.cells[(safeguard, provider)]
-
-
-def merge_reports(reports: Sequence[Report], sources: Sequence[str]) -> Report:
-    """One report from several; a provider may appear in only one of them."""
-    if len(reports) == 1:
-        return reports[0]
-    seen: dict[str, str] = {}
-    for report, source in zip(reports, sources, strict=True):
-        for provider in {r.provider for r in report.runs} | {f.provider for f in report.findings}:
-            if provider in seen:
-                raise ReportInputError(source, "$.runs",
-                                       f"provider {provider!r} is also in {seen[provider]}")
-            seen[provider] = source
-    first = reports[0]
-    checks = {c.id: c for r in reports for c in r.checks}
-    merged = Report(first.tool_version, max(r.generated_at for r in reports),
-                    [run for r in reports for run in r.runs], list(checks.values()),
-                    [f for r in reports for f in r.findings],
-                    {p: e for r in reports for p, e in r.exposure.items()}, {},
-                    {p: why for r in reports for p, why in r.provider_failures.items()})
-    merged.transparency = summarize(merged)
-    return merged
-
-
-def build_matrix(report: Report) -> Matrix:
-    scores = summarize(report)
-    providers = sorted(scores["providers"])
-    safeguards = sorted(scores["safeguards"])
-    by_cell: dict[tuple[str, str], list[Finding]] = {}
-    for f in report.findings:
-        by_cell.setdefault((f.safeguard, f.provider), []).append(f)
-    cells = {}
-    for s in safeguards:
-        for p in providers:
-            figures = scores["safeguards"][s]["providers"].get(p, {})
-            cells[(s, p)] = Cell(p, s, figures.get("exposure", "unknown"), figures,
-                                 sorted(by_cell.get((s, p), []),
-                                        key=lambda f: (_rank(f.status), f.resource_name)))
-    return Matrix(providers, safeguards, cells,
-                  {s: scores["safeguards"][s]["comparable"] for s in safeguards},
-                  scores["providers"], dict(report.provider_failures),
-                  any(r.endpoint_overridden for r in report.runs))
-
-
-def _rank(status: Status) -> int:
-    from auditor.reports._common import STATUS_ORDER
-
-    return STATUS_ORDER.index(status)
+from auditor.commands import output_dir, split_values
+from auditor.exit_codes import EXIT_OK
 
 
 def run_compare(args: argparse.Namespace) -> int:
-    from auditor.commands import _split, output_dir
+    from auditor.comparison import build_matrix, merge_reports
     from auditor.documents import load_report, write_all
-    from auditor.reports.comparison import render_comparison
+    from auditor.reports import comparison_file_name, comparison_files, render_comparison
 
-    formats = _split(args.format) or ["table"]
+    formats = split_values(args.format) or ["table"]
     for fmt in formats:
-        if fmt not in COMPARE_FORMATS:
-            raise UsageError("--format", "$", f"unknown compare format {fmt!r}; one of "
-                             f"{', '.join(COMPARE_FORMATS)}")
+        comparison_file_name(fmt)  # an unknown format is a usage error before any file is read
     reports = [load_report(path) for path in args.reports]
     matrix = build_matrix(merge_reports(reports, args.reports))
-    rendered = {fmt: render_comparison(matrix, fmt) for fmt in formats}
-    directory = output_dir(args)
-    written = write_all({directory / f"auditor-compare.{COMPARE_FORMATS[fmt]}": text
-                         for fmt, text in rendered.items() if fmt != "table"})
+    files = comparison_files(matrix, [f for f in formats if f != "table"], output_dir(args))
+    table = render_comparison(matrix, "table") if "table" in formats else None
+    written = write_all(files) if files else []
     if not args.quiet:
-        if "table" in rendered:
-            print(rendered["table"])
+        if table is not None:
+            print(table)
         for path in written:
             print(f"wrote {path}")
-    return 0
+    return EXIT_OK

@@ -8,13 +8,14 @@ import signal
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from auditor.sandbox.base import Sandbox
+from auditor.defaults import DEFAULT_MAX_WORKERS
+from auditor.exit_codes import report_exit_code
+from auditor.sandbox.running import running_sandboxes
 
-PROVIDERS = ("aws", "gcp", "alibaba")
 DEMO_MUTELIST = Path(__file__).with_name("sandbox") / "demo-mutelist.yaml"
 BANNER = ("Safeguard Auditor demo: scanning LOCAL STAND-INS on 127.0.0.1 (moto for AWS, built-in "
           "Cloud Storage / Cloud KMS and OSS / KMS stand-ins), seeded with a made-up estate. "
@@ -35,24 +36,6 @@ def _terminate_as_interrupt() -> Iterator[None]:
 
 
 @contextmanager
-def running_sandboxes(providers: tuple[str, ...] = PROVIDERS) -> Iterator[dict[str, Sandbox]]:
-    """Start and seed every provider's stand-in; stop them all however the block exits."""
-    from auditor.sandbox.estate import load_estate, make_sandbox
-
-    estate = load_estate()
-    with ExitStack() as stack:
-        sandboxes: dict[str, Sandbox] = {}
-        for provider in providers:
-            sandbox = make_sandbox(provider)
-            stack.callback(sandbox.stop)
-            sandbox.start()
-            sandbox.seed(estate[provider])
-            sandbox.reset_requests()
-            sandboxes[provider] = sandbox
-        yield sandboxes
-
-
-@contextmanager
 def patched_environment(values: dict[str, str]) -> Iterator[None]:
     saved = {k: os.environ.get(k) for k in values}
     os.environ.update(values)
@@ -67,26 +50,24 @@ def patched_environment(values: dict[str, str]) -> Iterator[None]:
 
 
 def run_demo(args: argparse.Namespace) -> int:
+    """Start and seed the stand-ins, then run the same scan pipeline as ``auditor scan``."""
     from auditor.checks import load_checks
-    from auditor.commands import exit_code
-    from auditor.compare import build_matrix
+    from auditor.commands import Emission, run_scan
     from auditor.config import compile_with_params
-    from auditor.documents import inventory_text, write_all
     from auditor.mutelist import load_mutelist
-    from auditor.pipeline import build_report, collect, registry_exposure
-    from auditor.progress import progress_display
     from auditor.providers.base import ProviderRegistry
-    from auditor.reports import FORMATS, extension, render
-    from auditor.reports.comparison import render_comparison
+    from auditor.reports import COMPARE_FORMATS, FORMATS
 
     quiet = args.quiet
     say = (lambda text: None) if quiet else print
     say(BANNER)
-    out_dir = Path(args.output_dir)
     started = time.monotonic()
     registry = ProviderRegistry.from_entry_points()
     checks = compile_with_params(load_checks(), {}, "defaults")
     mutes = load_mutelist(DEMO_MUTELIST)
+    # Every report format, the comparison and the inventory; one row per check on screen.
+    out = Emission(FORMATS, Path(args.output_dir), quiet=quiet, posture_only=True,
+                   compare=COMPARE_FORMATS, save_inventory=True)
     with _terminate_as_interrupt(), running_sandboxes() as sandboxes:
         env: dict[str, str] = {}
         for sandbox in sandboxes.values():
@@ -96,38 +77,20 @@ def run_demo(args: argparse.Namespace) -> int:
                        if isinstance(v, str) and "127.0.0.1:" in v})
         say(f"stand-ins up and seeded in {time.monotonic() - started:.1f}s at "
             f"{', '.join(urls)}; collecting...")
-        with patched_environment(env), progress_display(PROVIDERS, quiet=quiet) as progress:
-            outcome = collect(registry, PROVIDERS, options, checks, 16, progress)
+        with patched_environment(env):
+            result = run_scan(registry, list(sandboxes), options, checks, mutes,
+                              DEFAULT_MAX_WORKERS, out)
         requests = {p: len(s.requests()) for p, s in sandboxes.items()}
-    report = build_report(outcome.inventory, checks, registry_exposure(registry), mutes,
-                          outcome.failures)
-    matrix = build_matrix(report)
-    files = {out_dir / f"auditor-report.{extension(fmt)}": render(report, fmt)
-             for fmt in FORMATS if fmt != "table"}
-    files.update({out_dir / f"auditor-compare.{ext}": render_comparison(matrix, fmt)
-                  for fmt, ext in (("markdown", "md"), ("html", "html"))})
-    files[out_dir / "auditor-inventory.json"] = inventory_text(outcome.inventory)
-    paths = write_all(files)
-    if not quiet:
-        from auditor.reports.posture import render_posture
-
-        print(render_posture(report))
-        print()
-        print(render_comparison(matrix, "table"))
-        print()
-        for provider, reason in outcome.failures.items():
-            print(f"{provider}: not collected: {reason}")
-        resources = len(outcome.inventory.resources)
-        print(f"{resources} resources, {len(report.findings)} findings in "
-              f"{time.monotonic() - started:.1f}s; API requests served: "
-              + ", ".join(f"{p} {n}" for p, n in requests.items()))
-        print(f"reports in {out_dir}/: " + ", ".join(p.name for p in paths))
-    code = exit_code(report, None)
-    if code and not quiet:
-        print(f"exit code {code}: some facts were UNVERIFIED, as the demo estate denies a few "
-              "calls on purpose")
+    say(f"{len(result.outcome.inventory.resources)} resources, {len(result.report.findings)} "
+        f"findings in {time.monotonic() - started:.1f}s; API requests served: "
+        + ", ".join(f"{p} {n}" for p, n in requests.items()))
+    code = report_exit_code(result.report, None)
+    if code:
+        say(f"exit code {code}: some facts were UNVERIFIED, as the demo estate denies a few "
+            "calls on purpose")
     return code
 
 
 def main() -> None:  # pragma: no cover - convenience for python -m auditor.demo
-    sys.exit(run_demo(argparse.Namespace(output_dir="auditor-demo", quiet=False)))
+    sys.exit(run_demo(argparse.Namespace(output_dir="auditor-demo", quiet=False,
+                                         no_color=False)))

@@ -1,22 +1,28 @@
-"""Report renderers: one module per format, looked up in a registry.
+"""Renderers, one module per format, and the one place formats and file names are declared.
 
-Every renderer has the signature ``render(report: Report, *, color: bool = False) -> str`` and
-sees only the Report. ``write_report`` writes a report file whole or not at all.
+Every report renderer has the signature ``render(report: Report, *, color: bool = False) -> str``
+and sees only the Report; the comparison renderers see only the comparison Matrix. Nothing
+here writes files: callers hand ``report_files``/``comparison_files`` to
+``auditor.documents.write_all``, which writes them all or none.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from importlib import import_module
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from auditor.errors import UsageError
 from auditor.model import Report
 
+if TYPE_CHECKING:
+    from auditor.comparison import Matrix
+
 Renderer = Callable[..., str]
 
-# format name -> (renderer "module:function", file extension)
+# format name -> (renderer "module:function", file extension); imported on first use so that
+# `auditor --help` stays light.
 _REGISTRY: dict[str, tuple[str, str]] = {
     "table": ("auditor.reports.table:render", "txt"),
     "json": ("auditor.reports.json_report:render", "json"),
@@ -27,10 +33,17 @@ _REGISTRY: dict[str, tuple[str, str]] = {
     "markdown": ("auditor.reports.markdown:render", "md"),
     "junit": ("auditor.reports.junit:render", "xml"),
 }
+_COMPARE_REGISTRY: dict[str, tuple[str, str]] = {
+    "table": ("auditor.reports.comparison:render_table", "txt"),
+    "markdown": ("auditor.reports.comparison:render_markdown", "md"),
+    "html": ("auditor.reports.comparison:render_html", "html"),
+}
 
 FORMATS: tuple[str, ...] = tuple(_REGISTRY)
-DEFAULT_FORMAT = "table"
+COMPARE_FORMATS: tuple[str, ...] = tuple(_COMPARE_REGISTRY)
+DEFAULT_FORMAT = "table"  # printed to the terminal, never written as a file by the commands
 REPORT_STEM = "auditor-report"
+COMPARE_STEM = "auditor-compare"
 
 
 def _entry(fmt: str) -> tuple[str, str]:
@@ -41,15 +54,32 @@ def _entry(fmt: str) -> tuple[str, str]:
                          f"choose one of: {', '.join(FORMATS)}") from None
 
 
+def _compare_entry(fmt: str) -> tuple[str, str]:
+    try:
+        return _COMPARE_REGISTRY[fmt]
+    except KeyError:
+        raise UsageError("--format", "$", f"unknown compare format {fmt!r}; one of "
+                         f"{', '.join(COMPARE_FORMATS)}") from None
+
+
+def _load(target: str) -> Renderer:
+    module_name, _, func_name = target.partition(":")
+    return getattr(import_module(module_name), func_name)
+
+
 def extension(fmt: str) -> str:
     """The file extension (without the dot) of a report in ``fmt``."""
     return _entry(fmt)[1]
 
 
+def file_name(fmt: str) -> str:
+    """The report file name of ``fmt``: ``auditor-report.<ext>``."""
+    return f"{REPORT_STEM}.{extension(fmt)}"
+
+
 def renderer(fmt: str) -> Renderer:
     """The render function of ``fmt``, imported on first use."""
-    module_name, _, func_name = _entry(fmt)[0].partition(":")
-    return getattr(import_module(module_name), func_name)
+    return _load(_entry(fmt)[0])
 
 
 def render(report: Report, fmt: str, *, color: bool = False) -> str:
@@ -57,12 +87,27 @@ def render(report: Report, fmt: str, *, color: bool = False) -> str:
     return renderer(fmt)(report, color=color)
 
 
-def write_report(report: Report, fmt: str, directory: str | os.PathLike[str]) -> Path:
-    """Render ``report`` first, then write ``auditor-report.<ext>`` into ``directory`` atomically."""
-    from auditor.documents import write_atomic
-
-    text = render(report, fmt)
-    return write_atomic(Path(directory) / f"{REPORT_STEM}.{extension(fmt)}", text)
+def report_files(report: Report, formats: Iterable[str], directory: Path) -> dict[Path, str]:
+    """Path -> rendered text of each format, every one rendered before anything is written."""
+    return {directory / file_name(fmt): render(report, fmt) for fmt in formats}
 
 
-__all__ = ["DEFAULT_FORMAT", "FORMATS", "extension", "render", "renderer", "write_report"]
+def comparison_file_name(fmt: str) -> str:
+    """The comparison file name of ``fmt``: ``auditor-compare.<ext>``."""
+    return f"{COMPARE_STEM}.{_compare_entry(fmt)[1]}"
+
+
+def render_comparison(matrix: Matrix, fmt: str) -> str:
+    """The comparison matrix as text in one of COMPARE_FORMATS."""
+    return _load(_compare_entry(fmt)[0])(matrix)
+
+
+def comparison_files(matrix: Matrix, formats: Iterable[str], directory: Path) -> dict[Path, str]:
+    """Path -> rendered text of each comparison format."""
+    return {directory / comparison_file_name(fmt): render_comparison(matrix, fmt)
+            for fmt in formats}
+
+
+__all__ = ["COMPARE_FORMATS", "DEFAULT_FORMAT", "FORMATS", "comparison_file_name",
+           "comparison_files", "extension", "file_name", "render", "render_comparison",
+           "renderer", "report_files"]

@@ -1,4 +1,7 @@
-"""Render the comparison matrix: terminal table, Markdown, and an HTML page with drill-down."""
+"""Render the comparison matrix: terminal table, Markdown, and an HTML page with drill-down.
+
+The formats and file names are declared in auditor/reports/__init__.py (COMPARE_FORMATS).
+"""
 
 from __future__ import annotations
 
@@ -6,8 +9,9 @@ from typing import Any
 
 from tabulate import tabulate
 
-from auditor.compare import Cell, Matrix
-from auditor.reports._common import clean, value_text
+from auditor.comparison import Cell, Matrix
+from auditor.model import Finding
+from auditor.reports._common import STATUS_ORDER, clean, value_text
 
 
 def _pct(value: float | None) -> str:
@@ -110,12 +114,11 @@ def render_html(matrix: Matrix) -> str:
 
     template = _environment().get_template("compare.html.j2")
     context: dict[str, Any] = {"m": matrix, "lines": cell_lines, "pct": _pct, "gaps": _gap_lines(matrix),
+                               "ordered": _most_urgent_first,
                                "value": lambda v: clean(value_text(v))}
     return template.render(**context)
 
 
-RENDERERS = {"table": render_table, "markdown": render_markdown, "html": render_html}
-
-
-def render_comparison(matrix: Matrix, fmt: str) -> str:
-    return RENDERERS[fmt](matrix)
+def _most_urgent_first(cell: Cell) -> list[Finding]:
+    """A cell's drill-down: what needs action first, as in every other report."""
+    return sorted(cell.findings, key=lambda f: (STATUS_ORDER.index(f.status), f.resource_name))

@@ -11,8 +11,8 @@ from pathlib import Path
 
 
 def serve(state_file: Path) -> None:
-    from auditor.demo import running_sandboxes
     from auditor.documents import write_atomic
+    from auditor.sandbox.running import running_sandboxes
 
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

@@ -7,11 +7,11 @@ import shutil
 from playwright.sync_api import sync_playwright
 
 from auditor.checks import load_checks
-from auditor.compare import build_matrix
+from auditor.comparison import build_matrix
 from auditor.config import compile_with_params
 from auditor.documents import load_inventory
 from auditor.pipeline import build_report
-from auditor.reports.comparison import render_comparison
+from auditor.reports import render_comparison
 
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update",

@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 
 from auditor.checks import load_checks
-from auditor.compare import build_matrix, merge_reports
+from auditor.comparison import build_matrix, merge_reports
 from auditor.config import compile_with_params
 from auditor.errors import ReportInputError
 from auditor.model import Fact, Inventory, ProviderRun, Resource, Status
 from auditor.pipeline import build_report
-from auditor.reports.comparison import render_comparison
+from auditor.reports import render_comparison
 
 CHECKS = ("bucket-versioning", "bucket-tls-enforced", "bucket-encryption-enabled")
 # Exposure as the three adapters declare it for these facts (hand-copied, not read back).

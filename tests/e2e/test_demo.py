@@ -81,7 +81,7 @@ def test_demo_interrupted_leaves_nothing_running(tmp_path):
 
 
 def test_servers_stop_when_the_run_fails():
-    from auditor.demo import running_sandboxes
+    from auditor.sandbox.running import running_sandboxes
 
     ports: list[int] = []
     try:

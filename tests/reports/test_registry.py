@@ -1,4 +1,4 @@
-"""The format registry, render() dispatch and the atomic write_report()."""
+"""The format registry, render() dispatch, file names, and report files written all or none."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from auditor import reports
+from auditor.documents import write_all
 from auditor.errors import UsageError
 from auditor.model import Report
 from auditor.reports.json_report import ReportSchemaViolation
@@ -50,10 +51,15 @@ def _leftovers(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if p.name.startswith("."))
 
 
+def write_report(report: Report, fmt: str, folder: Path) -> Path:
+    """How the commands write a report: the registry names and renders, write_all writes."""
+    return write_all(reports.report_files(report, [fmt], folder))[0]
+
+
 @pytest.mark.parametrize("fmt", EXPECTED)
-def test_write_report_writes_the_rendered_text(report: Report, tmp_path: Path,
+def test_report_file_is_named_by_the_registry_and_holds_the_rendered_text(report: Report, tmp_path: Path,
                                                fmt: str) -> None:
-    path = reports.write_report(report, fmt, tmp_path)
+    path = write_report(report, fmt, tmp_path)
     assert path == tmp_path / f"auditor-report.{reports.extension(fmt)}"
     assert path.read_bytes().decode("utf-8") == reports.render(report, fmt)
     assert _leftovers(tmp_path) == []
@@ -62,9 +68,9 @@ def test_write_report_writes_the_rendered_text(report: Report, tmp_path: Path,
 def test_write_report_creates_the_directory_and_replaces_an_old_file(
         report: Report, tmp_path: Path) -> None:
     folder = tmp_path / "out" / "nested"
-    first = reports.write_report(report, "csv", folder)
+    first = write_report(report, "csv", folder)
     first.write_text("old")
-    second = reports.write_report(report, "csv", folder)
+    second = write_report(report, "csv", folder)
     assert second == first and second.read_text(encoding="utf-8") != "old"
     assert _leftovers(folder) == []
 
@@ -74,7 +80,7 @@ def test_failed_render_leaves_the_existing_file_intact(report: Report, tmp_path:
     target.write_text("previous report")
     report.findings[0].severity = "urgent"  # not in the schema: rendering raises
     with pytest.raises(ReportSchemaViolation):
-        reports.write_report(report, "json", tmp_path)
+        write_report(report, "json", tmp_path)
     assert target.read_text() == "previous report"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["auditor-report.json"]
 
@@ -88,11 +94,19 @@ def test_failed_replace_removes_the_temp_file(report: Report, tmp_path: Path) ->
     from auditor.errors import OutputError
 
     with pytest.raises(OutputError, match="is a directory"):
-        reports.write_report(report, "markdown", tmp_path)
+        write_report(report, "markdown", tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["auditor-report.md"]
     assert (blocker / "keep").read_text() == "x"
 
 
 def test_written_file_is_private_to_the_owner(report: Report, tmp_path: Path) -> None:
-    path = reports.write_report(report, "json", tmp_path)
+    path = write_report(report, "json", tmp_path)
     assert os.stat(path).st_mode & 0o077 == 0
+
+
+def test_comparison_formats_and_file_names_come_from_the_registry() -> None:
+    assert reports.COMPARE_FORMATS == ("table", "markdown", "html")
+    assert reports.comparison_file_name("markdown") == "auditor-compare.md"
+    assert reports.comparison_file_name("html") == "auditor-compare.html"
+    with pytest.raises(UsageError, match="unknown compare format 'csv'; one of table, markdown"):
+        reports.comparison_file_name("csv")

@@ -1,0 +1,3 @@
+"""Defaults shared by the CLI, the pipeline and the adapters (import-light: no SDK, no yaml)."""
+
+DEFAULT_MAX_WORKERS = 16

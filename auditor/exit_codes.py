@@ -1,0 +1,47 @@
+"""The process exit codes and how a finished run maps onto them.
+
+Import-light on purpose: ``auditor --help`` loads this module, so the model is imported only
+when a code is computed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from auditor.model import Report
+
+EXIT_OK = 0           # completed; nothing at or above --fail-on
+EXIT_FINDINGS = 1     # a FAIL at or above --fail-on (takes precedence over EXIT_PARTIAL)
+EXIT_INPUT = 2        # usage or input error
+EXIT_PARTIAL = 3      # completed, but some facts were UNVERIFIED or a provider not collected
+EXIT_INTERRUPTED = 130
+
+EPILOG = """exit codes:
+  0    completed; nothing at or above --fail-on
+  1    a FAIL finding at or above --fail-on
+  2    usage or input error (one line on stderr names the file, the path and the reason)
+  3    completed, but some facts were UNVERIFIED or a provider could not be collected
+  130  interrupted
+"""
+
+
+def runs_incomplete(runs: Iterable[Any], failures: Mapping[str, str]) -> bool:
+    """A provider failed as a whole, or a run recorded failed calls or listings."""
+    return bool(failures) or any(r.status != "complete" for r in runs)
+
+
+def report_exit_code(report: Report, fail_on: str | None) -> int:
+    """EXIT_FINDINGS for a FAIL at or above ``fail_on``, else EXIT_PARTIAL when anything
+    could not be observed, else EXIT_OK."""
+    from auditor.model import SEVERITIES, Status
+
+    if fail_on:
+        floor = SEVERITIES.index(fail_on)
+        if any(f.status is Status.FAIL and SEVERITIES.index(f.severity) >= floor
+               for f in report.findings):
+            return EXIT_FINDINGS
+    partial = (any(f.status is Status.UNVERIFIED for f in report.findings)
+               or runs_incomplete(report.runs, report.provider_failures))
+    return EXIT_PARTIAL if partial else EXIT_OK
