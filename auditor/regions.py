@@ -1,7 +1,9 @@
 """Where a bucket's data lives: provider location code -> country, jurisdiction, places.
 
-The table is data (auditor/data/regions.yaml, a source named per entry); this module only
-loads it once, on first use, and answers lookups. Lookups never raise: an unknown provider or
+The table is data: each provider adapter ships its own regions.yaml (format:
+schemas/regions.schema.json, a source named per entry), found through the adapter registry's
+entry points, so this module never imports a provider package. It loads the tables once, on
+first use, and answers lookups. Lookups never raise: an unknown provider or
 region gives a Location with known=False, or a Spread that names it as unknown.
 """
 
@@ -10,12 +12,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 from typing import Any
 
-import yaml
+from auditor.provider_data import load_data_file, registered_data_files
 
-_TABLE_PATH = Path(__file__).resolve().parent / "data" / "regions.yaml"
+TABLE_FILE = "regions.yaml"  # the data file of each adapter holding its region table
 
 
 @dataclass(frozen=True)
@@ -96,22 +97,23 @@ def _entry_location(entry: dict[str, Any]) -> Location:
 
 @cache
 def _table() -> dict[str, _Provider]:
-    with open(_TABLE_PATH, encoding="utf-8") as fh:
-        doc = yaml.safe_load(fh)
-    lookup = doc.get("lookup") or {}
-    table: dict[str, _Provider] = {}
-    for provider, entries in doc["regions"].items():
-        index: dict[str, tuple[str, Location]] = {}
-        for code, entry in entries.items():
-            found = (code, _entry_location(entry))
-            for key in (code, *entry.get("aliases", ())):
-                index[str(key).casefold()] = found
-        options = lookup.get(provider) or {}
-        parts = {code: tuple(e["parts"]) for code, e in entries.items() if e.get("parts")}
-        table[provider.casefold()] = _Provider(
-            tuple(entries), index, str(options.get("optional_prefix", "")).casefold(),
-            _places(provider, entries), parts, dict(options.get("redundancy") or {}))
-    return table
+    """Every registered provider's table, each file schema-checked (PluginError if not)."""
+    return {provider.casefold(): _provider_table(provider, load_data_file(path))
+            for provider, path in registered_data_files(TABLE_FILE).items()}
+
+
+def _provider_table(provider: str, doc: dict[str, Any]) -> _Provider:
+    entries: dict[str, Any] = doc["regions"]
+    index: dict[str, tuple[str, Location]] = {}
+    for code, entry in entries.items():
+        found = (code, _entry_location(entry))
+        for key in (code, *entry.get("aliases", ())):
+            index[str(key).casefold()] = found
+    options = doc.get("lookup") or {}
+    parts = {code: tuple(e["parts"]) for code, e in entries.items() if e.get("parts")}
+    return _Provider(
+        tuple(entries), index, str(options.get("optional_prefix", "")).casefold(),
+        _places(provider, entries), parts, dict(options.get("redundancy") or {}))
 
 
 def _places(provider: str, entries: dict[str, Any]) -> dict[str, frozenset[Place]]:

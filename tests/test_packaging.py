@@ -20,14 +20,25 @@ def test_wheel_ships_data_and_runs_without_source_tree(tmp_path):
     for schema in ("inventory", "check", "report", "config", "mutelist"):
         assert f"auditor/_data/schemas/{schema}.schema.json" in names
     assert "auditor/reports/templates/report.html.j2" in names
-    for data in ("auditor/data/regions.yaml", "auditor/sandbox/estate.yaml",
-                 "auditor/sandbox/demo-mutelist.yaml", "auditor/reports/templates/compare.html.j2",
-                 *(f"auditor/providers/{p}/exposure.yaml" for p in ("aws", "gcp", "alibaba"))):
+    for schema in ("regions", "exposure", "not_configured"):
+        assert f"auditor/_data/schemas/{schema}.schema.json" in names
+    for data in ("auditor/sandbox/estate.yaml", "auditor/sandbox/demo-mutelist.yaml",
+                 "auditor/sandbox/registry.py", "auditor/reports/templates/compare.html.j2",
+                 *(f"auditor/providers/{p}/{f}" for p in ("aws", "gcp", "alibaba")
+                   for f in ("exposure.yaml", "regions.yaml", "not_configured.yaml",
+                             "sandbox/__init__.py"))):
         assert data in names, data
-    assert any(n.endswith("entry_points.txt") for n in names)
+    assert "auditor/data/regions.yaml" not in names  # split into the provider packages
+    entry_points = next(n for n in names if n.endswith("entry_points.txt"))
+    declared = zipfile.ZipFile(wheel).read(entry_points).decode()
+    assert "[auditor.providers]" in declared and "[auditor.sandboxes]" in declared
     unpacked = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(unpacked)
     code = ("from auditor._data_dirs import data_dir; from auditor.checks import load_checks;"
+            "from auditor.provider_data import DATA_FILES, load_data_file;"
+            "from pathlib import Path; import auditor.providers as pp;"
+            "[load_data_file(Path(pp.__file__).parent / p / f) for p in ('aws', 'gcp', 'alibaba')"
+            " for f in DATA_FILES];"
             "print(data_dir('checks')); print(len(load_checks()))")
     out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
                          text=True, env={"PYTHONPATH": str(unpacked), "PATH": "/usr/bin:/bin"},

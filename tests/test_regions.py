@@ -15,9 +15,17 @@ import yaml
 from auditor import regions
 from auditor.regions import Location, combine, locate, normalize_aws_location
 
-TABLE = yaml.safe_load(
-    (Path(regions.__file__).parent / "data" / "regions.yaml").read_text(encoding="utf-8")
-)
+# Each adapter ships its own table (auditor/providers/<p>/regions.yaml); read here as one.
+PROVIDER_TABLES = {
+    provider: yaml.safe_load(
+        (Path(regions.__file__).parent / "providers" / provider / "regions.yaml")
+        .read_text(encoding="utf-8"))
+    for provider in ("aws", "gcp", "alibaba")
+}
+TABLE = {
+    "regions": {p: doc["regions"] for p, doc in PROVIDER_TABLES.items()},
+    "sources": {k: v for doc in PROVIDER_TABLES.values() for k, v in doc["sources"].items()},
+}
 ENTRIES = [
     (provider, code, entry)
     for provider, codes in TABLE["regions"].items()

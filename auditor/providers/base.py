@@ -12,9 +12,9 @@ import yaml
 
 from auditor.errors import PluginError, UnknownProviderError
 from auditor.model import ProviderRun, Resource
+from auditor.provider_data import ENTRY_POINT_GROUP, validate_data_files
 from auditor.schema import fact_catalog
 
-ENTRY_POINT_GROUP = "auditor.providers"
 EXPOSURE_LEVELS = ("api", "derived", "none")
 
 
@@ -115,6 +115,9 @@ class ProviderAdapter(Protocol):
     name: ClassVar[str]
     title: ClassVar[str]
     options: ClassVar[tuple[ProviderOption, ...]]
+    # The adapter's own folder of data files (exposure.yaml, regions.yaml, not_configured.yaml,
+    # auditor.provider_data.DATA_FILES), each checked against its schema on registration.
+    data_dir: ClassVar[Path]
 
     def exposure_profile(self) -> ExposureProfile: ...
 
@@ -129,6 +132,7 @@ def validate_adapter(adapter: Any, registered_name: str) -> None:
         raise PluginError(f"provider {registered_name!r} does not implement ProviderAdapter")
     if adapter.name != registered_name:
         raise PluginError(f"provider {registered_name!r} calls itself {adapter.name!r}")
+    validate_data_files(adapter)  # the exposure profile's file included: its shape first
     catalog = fact_catalog()
     profile = adapter.exposure_profile()
     for kind, facts in catalog.items():

@@ -1,11 +1,7 @@
-"""Local stand-ins for the three clouds, used by ``auditor demo`` and the tests.
+"""Local stand-ins for the clouds, used by ``auditor demo``, ``auditor sandbox`` and the tests.
 
-Each provider's sandbox implements :class:`auditor.sandbox.base.Sandbox`.
+Each provider's stand-in lives in its own package (auditor.providers.<p>.sandbox), implements
+:class:`auditor.sandbox.base.Sandbox` and is registered through the ``auditor.sandboxes``
+entry-point group (:class:`auditor.sandbox.registry.SandboxRegistry`). This package keeps what
+they share: the contract and recording server, the demo estate, and the sandbox commands.
 """
-
-# provider name -> "module:Class" of its sandbox; data, not an if-chain.
-SANDBOXES = {
-    "aws": "auditor.sandbox.aws:AwsSandbox",
-    "gcp": "auditor.sandbox.gcp:GcpSandbox",
-    "alibaba": "auditor.sandbox.alibaba:AlibabaSandbox",
-}

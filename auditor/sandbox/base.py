@@ -29,8 +29,17 @@ class Sandbox(Protocol):
 
     def start(self) -> None: ...
 
+    # Operations deny() supports, named as the adapter names them (its facts' source and its
+    # exposure profile); the first is the one the conformance suite denies.
+    deniable: tuple[str, ...]
+
     def seed(self, estate: dict[str, Any]) -> None:
         """Seed from this provider's section of the estate description."""
+        ...
+
+    def deny(self, operation: str) -> None:
+        """From the next seed() on, answer every ``operation`` call as access denied, the way
+        the provider does; ValueError for an operation outside ``deniable``."""
         ...
 
     def scan_options(self) -> dict[str, Any]:
@@ -48,6 +57,13 @@ class Sandbox(Protocol):
     def reset_requests(self) -> None: ...
 
     def stop(self) -> None: ...
+
+
+def check_deniable(sandbox: Sandbox, operation: str) -> None:
+    """ValueError unless the stand-in can deny ``operation`` (never a silent no-op)."""
+    if operation not in sandbox.deniable:
+        raise ValueError(f"the {sandbox.provider} stand-in cannot deny {operation!r}; it can "
+                         f"deny {', '.join(sandbox.deniable)}")
 
 
 @dataclass(slots=True)

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from functools import cache
-from importlib import import_module
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from auditor.sandbox import SANDBOXES
 from auditor.sandbox.base import Sandbox
+from auditor.sandbox.registry import SandboxRegistry
 
 ESTATE_FILE = Path(__file__).with_name("estate.yaml")
 
@@ -22,5 +21,5 @@ def load_estate(path: Path = ESTATE_FILE) -> dict[str, Any]:
 
 
 def make_sandbox(provider: str) -> Sandbox:
-    module_name, _, class_name = SANDBOXES[provider].partition(":")
-    return getattr(import_module(module_name), class_name)()
+    """A new, unstarted stand-in of ``provider``, from the ``auditor.sandboxes`` registry."""
+    return SandboxRegistry.from_entry_points().create(provider)

@@ -15,14 +15,15 @@ from auditor.sandbox.base import Sandbox
 def running_sandboxes(providers: Sequence[str] | None = None) -> Iterator[dict[str, Sandbox]]:
     """Start and seed each provider's stand-in (default: every one); stop them all however the
     block exits."""
-    from auditor.sandbox import SANDBOXES
-    from auditor.sandbox.estate import load_estate, make_sandbox
+    from auditor.sandbox.estate import load_estate
+    from auditor.sandbox.registry import SandboxRegistry
 
     estate = load_estate()
+    registry = SandboxRegistry.from_entry_points()
     with ExitStack() as stack:
         sandboxes: dict[str, Sandbox] = {}
-        for provider in SANDBOXES if providers is None else providers:
-            sandbox = make_sandbox(provider)
+        for provider in registry.names() if providers is None else providers:
+            sandbox = registry.create(provider)
             stack.callback(sandbox.stop)
             sandbox.start()
             sandbox.seed(estate[provider])

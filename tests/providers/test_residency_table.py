@@ -1,7 +1,7 @@
 """A location spread over several places is a replication: every place counts, none is dropped.
 
 Table-driven from the providers' location documentation; the Cloud Storage and OSS cases run
-the real SDK clients against the project's stand-ins (auditor.sandbox.gcp / .alibaba).
+the real SDK clients against the project's stand-ins (auditor.providers.gcp.sandbox / .alibaba).
 """
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ from auditor.checks import compile_check, load_checks
 from auditor.engine import evaluate_one, finding_for
 from auditor.model import FactState, Resource
 from auditor.providers.alibaba import AlibabaAdapter
+from auditor.providers.alibaba.sandbox import AlibabaSandbox
 from auditor.providers.base import CollectRequest
 from auditor.providers.gcp import GcpAdapter
+from auditor.providers.gcp.sandbox import GcpSandbox
 from auditor.regions import Place, places
-from auditor.sandbox.alibaba import AlibabaSandbox
-from auditor.sandbox.gcp import GcpSandbox
 from auditor.transparency import residency_summary
 
 BUCKET = "storage.bucket"

@@ -17,7 +17,7 @@ import pytest
 from auditor.checks import compile_check, load_checks
 from auditor.engine import evaluate_one
 from auditor.model import FactState, Resource, Status
-from auditor.sandbox.alibaba import AlibabaSandbox
+from auditor.providers.alibaba.sandbox import AlibabaSandbox
 
 HERE = Path(__file__).parent
 for sub in ("aws", "alibaba"):

@@ -27,6 +27,8 @@ class AlibabaAdapter:
 
     name: ClassVar[str] = "alibaba"
     title: ClassVar[str] = "Alibaba Cloud"
+    # exposure.yaml, regions.yaml, not_configured.yaml: checked on registration
+    data_dir: ClassVar[Path] = Path(__file__).resolve().parent
     options: ClassVar[tuple[ProviderOption, ...]] = (
         ProviderOption("region", "OSS/KMS region to scan (cn-hangzhou or oss-cn-hangzhou); "
                        "repeatable; default: every region where ListBuckets finds buckets",

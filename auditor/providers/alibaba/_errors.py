@@ -10,6 +10,7 @@ place decides), then the call is an ``error``.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import TypeVar
 
 from alibabacloud_oss_v2 import exceptions as oss_exc
@@ -23,29 +24,19 @@ from auditor.errors import (
     ServiceError,
     Throttled,
 )
+from auditor.provider_data import load_not_configured
 from auditor.providers._runtime import ApiLedger, RetryingCaller, RetryPolicy
 
 T = TypeVar("T")
 
 # Documented "nothing configured" answers, per operation: observed values, not failures.
-# Any other NoSuch* code is an error: an undocumented absence is never read as "off".
-NOT_CONFIGURED_CODES: dict[str, frozenset[str]] = {
-    "oss:GetBucketPolicy": frozenset({"NoSuchBucketPolicy"}),
-    # GetBucketPolicyStatus has none: without a policy the API reference's only answer is
-    # 200 <IsPublic>false</IsPublic> (so do the OSS SDKs' integration tests after
-    # DeleteBucketPolicy); a NoSuchBucketPolicy there would be undocumented, an error.
-    "oss:GetBucketWorm": frozenset({"NoSuchWORMConfiguration"}),
-    "oss:GetBucketEncryption": frozenset({"NoSuchServerSideEncryptionRule"}),
-    "oss:GetBucketReplication": frozenset({"NoSuchReplicationConfiguration"}),
-    # Not in the API reference; the provider's own Terraform provider reads it as "not set".
-    "oss:GetBucketHttpsConfig": frozenset({"NoSuchHttpsConfig"}),
-    # GetBucketLogging, GetBucketVersioning and the Block Public Access reads answer 200 with
-    # an empty or false configuration when nothing is set: no code of theirs means "off".
-}
-# Operations whose API reference documents "not configured" as an HTTP status without naming
-# a code. GetBucketObjectWormConfiguration: "If ObjectWorm is not enabled for the bucket, the
-# call returns a 404 error." A 404 that names a missing bucket (NoSuchBucket) stays NotFound.
-NOT_CONFIGURED_STATUS: dict[str, int] = {"oss:GetBucketObjectWormConfiguration": 404}
+# Any other NoSuch* code is an error: an undocumented absence is never read as "off". The
+# table is data (not_configured.yaml, each answer with its API reference page); an operation
+# may document "not configured" as an HTTP status without naming a code
+# (GetBucketObjectWormConfiguration: 404), while a 404 naming a missing bucket stays NotFound.
+_NOT_CONFIGURED = load_not_configured(Path(__file__).resolve().parent / "not_configured.yaml")
+NOT_CONFIGURED_CODES: dict[str, frozenset[str]] = dict(_NOT_CONFIGURED.codes)
+NOT_CONFIGURED_STATUS: dict[str, frozenset[int]] = dict(_NOT_CONFIGURED.statuses)
 # "NoSuch..." codes that name a missing resource rather than a missing setting.
 NOT_FOUND_CODES = frozenset({
     "NoSuchBucket", "NoSuchKey", "NoSuchUpload",
@@ -82,7 +73,7 @@ def _classify(operation: str, code: str, status: int, message: str) -> tuple[Cal
         return NotConfigured(operation, code, message), False
     if code in NOT_FOUND_CODES:
         return NotFound(operation, code, message), False
-    if status and NOT_CONFIGURED_STATUS.get(operation) == status:
+    if status and status in NOT_CONFIGURED_STATUS.get(operation, frozenset()):
         return NotConfigured(operation, code or f"HTTP{status}", message), False
     if code.startswith("NoSuch"):
         # Not a documented "not configured" answer of this operation: unknown, not "off".

@@ -25,6 +25,8 @@ class AwsAdapter:
 
     name: ClassVar[str] = "aws"
     title: ClassVar[str] = "Amazon Web Services"
+    # exposure.yaml, regions.yaml, not_configured.yaml: checked on registration
+    data_dir: ClassVar[Path] = Path(__file__).resolve().parent
     options: ClassVar[tuple[ProviderOption, ...]] = (
         ProviderOption("region", "region to scan (repeatable); default: every enabled region",
                        multiple=True, metavar="REGION", check=region_check("aws")),

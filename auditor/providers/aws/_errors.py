@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from botocore.exceptions import (
@@ -26,6 +27,7 @@ from auditor.errors import (
     ServiceError,
     Throttled,
 )
+from auditor.provider_data import load_not_configured
 from auditor.providers._runtime import ApiLedger
 
 PROVIDER = "aws"
@@ -36,21 +38,10 @@ DENIED_CODES = frozenset({
 })
 
 # "This setting is absent" answers, per operation: observed values, not failures. A code is
-# only "absent" on the operation that documents it; on any other call it is a failure.
-_NO_POLICY = frozenset({"NoSuchBucketPolicy"})
-_NO_PAB = frozenset({"NoSuchPublicAccessBlockConfiguration"})
-NOT_CONFIGURED: dict[str, frozenset[str]] = {
-    "s3:GetBucketEncryption": frozenset({"ServerSideEncryptionConfigurationNotFoundError"}),
-    "s3:GetBucketPolicy": _NO_POLICY,
-    "s3:GetBucketPolicyStatus": _NO_POLICY,  # a bucket without a policy has no policy status
-    "s3:GetPublicAccessBlock": _NO_PAB,
-    "s3control:GetPublicAccessBlock": _NO_PAB,
-    "s3:GetObjectLockConfiguration": frozenset({"ObjectLockConfigurationNotFoundError"}),
-    "s3:GetBucketReplication": frozenset({"ReplicationConfigurationNotFoundError"}),
-    "s3:GetBucketOwnershipControls": frozenset({"OwnershipControlsNotFoundError"}),
-    # KMS answers this to GetKeyRotationStatus for keys that cannot rotate automatically.
-    "kms:GetKeyRotationStatus": frozenset({"UnsupportedOperationException"}),
-}
+# only "absent" on the operation that documents it; on any other call it is a failure. The
+# table is data (not_configured.yaml, each code with its API reference page).
+NOT_CONFIGURED: dict[str, frozenset[str]] = dict(
+    load_not_configured(Path(__file__).resolve().parent / "not_configured.yaml").codes)
 
 NOT_FOUND_CODES = frozenset({"NoSuchBucket", "NotFoundException", "NoSuchKey", "NotFound"})
 

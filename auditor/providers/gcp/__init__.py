@@ -29,6 +29,8 @@ class GcpAdapter:
 
     name: ClassVar[str] = "gcp"
     title: ClassVar[str] = "Google Cloud"
+    # exposure.yaml, regions.yaml, not_configured.yaml: checked on registration
+    data_dir: ClassVar[Path] = Path(__file__).resolve().parent
     options: ClassVar[tuple[ProviderOption, ...]] = (
         ProviderOption("project", "Project to scan (repeatable); default: the Application "
                        "Default Credentials project", multiple=True, metavar="PROJECT",

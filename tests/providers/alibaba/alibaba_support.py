@@ -11,8 +11,8 @@ import pytest
 
 from auditor.model import Resource
 from auditor.providers.alibaba import AlibabaAdapter
+from auditor.providers.alibaba.sandbox import AlibabaSandbox
 from auditor.providers.base import Collection, CollectRequest
-from auditor.sandbox.alibaba import AlibabaSandbox
 from auditor.sandbox.base import RecordedRequest
 
 ACCOUNT = "1122334455667788"

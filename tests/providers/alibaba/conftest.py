@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from alibaba_support import ESTATE, scan
 
+from auditor.providers.alibaba.sandbox import AlibabaSandbox, load_demo_section
 from auditor.providers.base import Collection
-from auditor.sandbox.alibaba import AlibabaSandbox, load_demo_section
 from auditor.sandbox.base import RecordedRequest
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from alibaba_support import ESTATE
 
-from auditor.sandbox.alibaba import ACCESS_KEY_ID, ACCESS_KEY_SECRET
+from auditor.providers.alibaba.sandbox import ACCESS_KEY_ID, ACCESS_KEY_SECRET
 
 SCRIPT = textwrap.dedent("""
     import json, sys

@@ -13,7 +13,7 @@ from alibaba_support import ACCOUNT, CUST, ESTATE, accounts, b, scan
 
 from auditor.model import FactState
 from auditor.providers.alibaba._session import Session
-from auditor.sandbox.alibaba import ACCESS_KEY_ID
+from auditor.providers.alibaba.sandbox import ACCESS_KEY_ID
 
 STATUS = "ecs:DescribeDiskEncryptionByDefaultStatus"
 KEY = "ecs:DescribeDiskDefaultKMSKeyId"

@@ -23,7 +23,7 @@ from auditor.errors import (
 )
 from auditor.model import FactState, Inventory
 from auditor.providers.alibaba._errors import _classify
-from auditor.sandbox.alibaba import ACCESS_KEY_ID, ACCESS_KEY_SECRET
+from auditor.providers.alibaba.sandbox import ACCESS_KEY_ID, ACCESS_KEY_SECRET
 
 SERVICE_KEY = {"id": "key-svc", "region": "cn-hangzhou", "creator": "Oss",
                "aliases": ["alias/acs/oss"], "rotation": "365d"}

@@ -16,7 +16,7 @@ from alibaba_support import ACCOUNT, buckets, scan
 from auditor.checks import compile_check, load_checks
 from auditor.engine import evaluate_one
 from auditor.model import FactState, Status
-from auditor.sandbox.alibaba import AlibabaSandbox
+from auditor.providers.alibaba.sandbox import AlibabaSandbox
 
 REF_GET = ("OSS API reference, GetBucketObjectWormConfiguration: ObjectWormEnabled, Rule."
            "DefaultRetention Mode/Days/Years; Rule absent without a default; HTTP 404 when "

@@ -7,9 +7,9 @@ from collections import Counter
 import pytest
 from alibaba_support import BUCKETS, ESTATE, bucket_of, buckets, fast_adapter, keys, scan
 
+from auditor.providers.alibaba.sandbox._ecs import READ_ACTIONS as ECS_READS
+from auditor.providers.alibaba.sandbox._kms import READ_ACTIONS as KMS_READS
 from auditor.providers.base import CollectRequest
-from auditor.sandbox.alibaba._ecs import READ_ACTIONS as ECS_READS
-from auditor.sandbox.alibaba._kms import READ_ACTIONS as KMS_READS
 
 # What every bucket costs when all facts are wanted and GetBucketInfo answers.
 # GetBucketReplication is always asked: CrossRegionReplication in GetBucketInfo says nothing

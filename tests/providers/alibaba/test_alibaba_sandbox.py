@@ -13,14 +13,14 @@ import pytest
 from alibaba_support import ACCOUNT, CUST, ESTATE, accounts, b, keys, scan
 
 from auditor.model import FactState
-from auditor.sandbox.alibaba import (
+from auditor.providers.alibaba.sandbox import (
     ACCESS_KEY_ID,
     ACCESS_KEY_SECRET,
     AlibabaSandbox,
     EstateError,
     load_demo_section,
 )
-from auditor.sandbox.alibaba._estate import build
+from auditor.providers.alibaba.sandbox._estate import build
 
 
 def raw(url: str, method: str, path: str, headers: dict[str, str] | None = None,

@@ -17,7 +17,7 @@ from auditor.providers._runtime import ApiLedger, RetryPolicy
 from auditor.providers.alibaba import _kms
 from auditor.providers.alibaba._errors import Caller
 from auditor.providers.alibaba._session import Session
-from auditor.sandbox.alibaba import ACCESS_KEY_ID
+from auditor.providers.alibaba.sandbox import ACCESS_KEY_ID
 from auditor.sandbox.base import RecordedRequest, RecordingServer, Reply
 
 KEY = {"id": "key-cust", "region": "cn-hangzhou", "rotation": "90d"}

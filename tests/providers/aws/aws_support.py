@@ -52,7 +52,7 @@ def mocked_estate(section: dict[str, Any], tmp: Path) -> Iterator[dict[str, str]
     from moto import mock_aws
     from moto.core import enable_iam_authentication
 
-    from auditor.sandbox.aws import EstateSeeder
+    from auditor.providers.aws.sandbox import EstateSeeder
 
     with aws_environment(tmp) as mp, mock_aws():
         scanner = EstateSeeder(lambda service, region: boto3.client(

@@ -36,7 +36,7 @@ def test_secure_transport_condition_leaves_a_bucket_public(tmp_path: Path) -> No
     from moto import mock_aws
     from moto.core import enable_iam_authentication
 
-    from auditor.sandbox.aws import EstateSeeder
+    from auditor.providers.aws.sandbox import EstateSeeder
 
     with aws_environment(tmp_path) as mp, mock_aws():
         scanner = EstateSeeder(lambda service, region: boto3.client(

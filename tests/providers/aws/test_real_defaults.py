@@ -19,8 +19,8 @@ from typing import Any
 import boto3
 import pytest
 
-from auditor.sandbox.aws import AwsSandbox
-from auditor.sandbox.aws._seed import effective_bucket
+from auditor.providers.aws.sandbox import AwsSandbox
+from auditor.providers.aws.sandbox._seed import effective_bucket
 
 ALL_BLOCKED = {"BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True,
                "RestrictPublicBuckets": True}

@@ -16,8 +16,8 @@ from aws_support import aws_environment, by_name, collect
 
 from auditor.model import FactState
 from auditor.providers.aws import AwsAdapter
+from auditor.providers.aws.sandbox import AwsSandbox
 from auditor.providers.base import Collection, CollectRequest
-from auditor.sandbox.aws import AwsSandbox
 from auditor.sandbox.base import RecordedRequest
 
 READ_PREFIXES = ("Get", "List", "Describe")

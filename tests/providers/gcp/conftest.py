@@ -13,7 +13,7 @@ import pytest
 from gcp_support import ESTATE, PAGE_SIZE, fast_adapter
 
 from auditor.providers.base import Collection, CollectRequest
-from auditor.sandbox.gcp import GcpSandbox
+from auditor.providers.gcp.sandbox import GcpSandbox
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,7 @@ from gcp_support import ESTATE, MAIN_BUCKETS, fast_adapter, resources
 from auditor.model import FactState
 from auditor.providers.base import CollectRequest, validate_adapter
 from auditor.providers.gcp import GcpAdapter
-from auditor.sandbox.gcp import load_demo_section
+from auditor.providers.gcp.sandbox import load_demo_section
 from auditor.schema import fact_catalog
 
 ADAPTER = GcpAdapter()

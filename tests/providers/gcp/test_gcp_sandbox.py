@@ -10,9 +10,9 @@ from collections import Counter
 import pytest
 from gcp_support import MAIN, key
 
+from auditor.providers.gcp.sandbox import EstateError, GcpSandbox, load_demo_section
 from auditor.regions import locate
-from auditor.sandbox import SANDBOXES
-from auditor.sandbox.gcp import EstateError, GcpSandbox, load_demo_section
+from auditor.sandbox.registry import SandboxRegistry
 
 
 def fetch(box: GcpSandbox, path: str, method: str = "GET") -> tuple[int, dict]:
@@ -185,7 +185,8 @@ def test_demo_estate_is_rich_enough():
 
 
 def test_sandbox_contract():
-    assert SANDBOXES["gcp"] == "auditor.sandbox.gcp:GcpSandbox"
+    # Registered through the auditor.sandboxes entry points (pyproject.toml).
+    assert isinstance(SandboxRegistry.from_entry_points().create("gcp"), GcpSandbox)
     box = GcpSandbox()
     box.start()
     try:

@@ -17,7 +17,7 @@ import pytest
 from google.auth.credentials import AnonymousCredentials
 from google.cloud import storage
 
-from auditor.sandbox.gcp import GcpSandbox, load_demo_section
+from auditor.providers.gcp.sandbox import GcpSandbox, load_demo_section
 
 DEMO = load_demo_section()
 SPECS = {b["name"]: (p["id"], b) for p in DEMO["projects"] for b in p.get("buckets", [])}

@@ -9,7 +9,7 @@ import uuid
 from typing import Any
 from urllib.parse import parse_qs
 
-from auditor.sandbox.alibaba._estate import KMS_CODES, Estate, Key, fault_reply
+from auditor.providers.alibaba.sandbox._estate import KMS_CODES, Estate, Key, fault_reply
 from auditor.sandbox.base import RecordedRequest, Reply
 
 READ_ACTIONS = frozenset({"ListKeys", "DescribeKey", "ListAliases", "GetKeyPolicy"})

@@ -17,10 +17,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import requests as http
 
-from auditor.sandbox.aws._seed import _ADMIN, S3_SUBRESOURCES, EstateSeeder
+from auditor.providers.aws.sandbox._seed import _ADMIN, S3_SUBRESOURCES, EstateSeeder
+from auditor.sandbox.base import RecordedRequest, check_deniable
 
 __all__ = ["AwsSandbox", "EstateSeeder", "recorded_action"]
-from auditor.sandbox.base import RecordedRequest
 
 
 def recorded_action(method: str, url: str, headers: dict[str, str], body: bytes) -> str:
@@ -53,6 +53,10 @@ class AwsSandbox:
     """The AWS stand-in (implements auditor.sandbox.base.Sandbox)."""
 
     provider = "aws"
+    # Operations whose IAM action is the operation's own name and which moto's IAM enforcement
+    # checks (moto/s3/responses.py ACTION_MAP): denying them is a real AccessDenied.
+    deniable = ("s3:GetBucketVersioning", "s3:GetBucketPolicy", "s3:GetBucketPolicyStatus",
+                "s3:GetBucketLogging", "s3:GetBucketAcl")
 
     def __init__(self) -> None:
         self._server: Any = None
@@ -63,6 +67,7 @@ class AwsSandbox:
             secret_access_key=_ADMIN["aws_secret_access_key"])
         self.regions: list[str] = ["us-east-1"]
         self.role_arn: str | None = None
+        self._denied: list[str] = []
 
     @property
     def url(self) -> str:
@@ -105,12 +110,25 @@ class AwsSandbox:
         found = {b["region"] for b in section.get("buckets", [])} | {
             k["region"] for k in section.get("keys", [])}
         self.regions = list(section.get("regions") or sorted(found) or ["us-east-1"])
+        if self._denied:  # Deny statements in the scanner's (and its role's) IAM policy
+            scanner_spec = dict(section.get("scanner") or {})
+            extra = [{"action": op} for op in self._denied]
+            scanner_spec["deny"] = [*scanner_spec.get("deny", []), *extra]
+            if scanner_spec.get("role"):
+                role = dict(scanner_spec["role"])
+                role["deny"] = [*role.get("deny", []), *extra]
+                scanner_spec["role"] = role
+            section = {**section, "scanner": scanner_spec}
         scanner = EstateSeeder(self._client).seed(section)
         self.role_arn = scanner.pop("role_arn", None)
         self._credentials = scanner
         self._api("reset-auth", b"0")  # from now on, IAM decides (the scanner is read-only)
         self.reset_requests()
         self._api("recorder/start-recording")
+
+    def deny(self, operation: str) -> None:
+        check_deniable(self, operation)
+        self._denied.append(operation)
 
     def scan_options(self) -> dict[str, Any]:
         return {"region": list(self.regions)}

@@ -7,8 +7,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from auditor.providers.gcp.sandbox._estate import Estate, Project
 from auditor.sandbox.base import Reply
-from auditor.sandbox.gcp._estate import Estate, Project
 
 STATUS_NAMES = {400: "INVALID_ARGUMENT", 403: "PERMISSION_DENIED", 404: "NOT_FOUND",
                 429: "RESOURCE_EXHAUSTED", 500: "INTERNAL", 503: "UNAVAILABLE"}

@@ -64,6 +64,11 @@ class Faults:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._book: dict[tuple[str, str], Any] = {}
+        self._everywhere: dict[str, int | str] = {}  # action -> fault in every scope
+
+    def add_everywhere(self, operation: str, fault: int | str) -> None:
+        """``fault`` for every call of ``operation`` that no scoped fault answers."""
+        self._everywhere[operation] = fault
 
     def add(self, scope: str, faults: dict[str, Any] | None) -> None:
         for operation, value in (faults or {}).items():
@@ -73,8 +78,8 @@ class Faults:
         with self._lock:
             value = self._book.get((scope, operation))
             if isinstance(value, list):
-                return value.pop(0) if value else None
-            return value
+                return value.pop(0) if value else self._everywhere.get(operation)
+            return value if value is not None else self._everywhere.get(operation)
 
 
 def fault_reply(fault: int | str, codes: dict[int, str]) -> tuple[int, str]:

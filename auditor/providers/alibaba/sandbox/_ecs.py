@@ -9,8 +9,8 @@ import json
 import uuid
 from typing import Any
 
-from auditor.sandbox.alibaba._estate import ECS_CODES, DiskDefaults, Estate, fault_reply
-from auditor.sandbox.alibaba._kms import CREDENTIAL, _params
+from auditor.providers.alibaba.sandbox._estate import ECS_CODES, DiskDefaults, Estate, fault_reply
+from auditor.providers.alibaba.sandbox._kms import CREDENTIAL, _params
 from auditor.sandbox.base import RecordedRequest, Reply
 
 VERSION = "2014-05-26"

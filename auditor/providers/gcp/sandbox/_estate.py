@@ -30,6 +30,11 @@ class Faults:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._book: dict[tuple[str, str], int | str | list[int | str]] = {}
+        self._everywhere: dict[str, int | str] = {}  # action -> fault in every scope
+
+    def add_everywhere(self, action: str, fault: int | str) -> None:
+        """``fault`` for every call of ``action`` that no scoped fault answers."""
+        self._everywhere[action] = fault
 
     def add(self, scope: str, faults: dict[str, Any] | None) -> None:
         for action, value in (faults or {}).items():
@@ -39,8 +44,8 @@ class Faults:
         with self._lock:
             value = self._book.get((scope, action))
             if isinstance(value, list):
-                return value.pop(0) if value else None
-            return value
+                return value.pop(0) if value else self._everywhere.get(action)
+            return value if value is not None else self._everywhere.get(action)
 
 
 @dataclass

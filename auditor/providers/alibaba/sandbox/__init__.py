@@ -15,9 +15,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from auditor.sandbox.alibaba import _ecs, _kms, _oss
-from auditor.sandbox.alibaba._estate import Estate, EstateError, build
-from auditor.sandbox.base import RecordedRequest, RecordingServer, Reply
+from auditor.providers.alibaba.sandbox import _ecs, _kms, _oss
+from auditor.providers.alibaba.sandbox._estate import Estate, EstateError, build
+from auditor.sandbox.base import RecordedRequest, RecordingServer, Reply, check_deniable
 
 ACCESS_KEY_ID = "LTAI5tSandboxFakeKey00001"
 ACCESS_KEY_SECRET = "sandbox-fake-secret-not-a-credential"
@@ -36,6 +36,10 @@ class AlibabaSandbox:
     """OSS + KMS + ECS stand-ins on 127.0.0.1, one port each."""
 
     provider = "alibaba"
+    # The adapter's operation names (service:Action); the stand-ins' faults key on the Action.
+    deniable = ("oss:GetBucketPolicy", "oss:GetBucketVersioning", "oss:GetBucketLogging",
+                "oss:GetBucketEncryption", "oss:GetBucketReplication", "kms:DescribeKey",
+                "kms:GetKeyPolicy")
 
     def __init__(self, latency: float = 0.0) -> None:
         # latency (seconds per request) makes overlapping requests observable.
@@ -50,6 +54,7 @@ class AlibabaSandbox:
         # ECS likewise: two default-disk-encryption reads, nothing else.
         self._ecs = RecordingServer(self._handle_ecs, allowed_methods=frozenset({"POST"}))
         self._started = False
+        self._denied: list[str] = []
 
     def _measured(self, handle: Callable[[], Reply]) -> Reply:
         with self._gauge:
@@ -101,7 +106,14 @@ class AlibabaSandbox:
     def seed(self, estate: dict[str, Any]) -> None:
         """Seed from the ``alibaba:`` section (a whole estate document works too)."""
         section = estate.get("alibaba", estate) if isinstance(estate, dict) else estate
-        self._estate = build(section)
+        built = build(section)
+        for operation in self._denied:  # 403 AccessDenied, as RAM answers a missing permission
+            built.faults.add_everywhere(operation.split(":", 1)[1], 403)
+        self._estate = built
+
+    def deny(self, operation: str) -> None:
+        check_deniable(self, operation)
+        self._denied.append(operation)
 
     @property
     def estate(self) -> Estate:

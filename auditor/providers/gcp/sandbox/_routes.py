@@ -13,10 +13,10 @@ import re
 from typing import Any
 from urllib.parse import unquote
 
+from auditor.providers.gcp.sandbox._estate import Estate, Project
+from auditor.providers.gcp.sandbox._orgpolicy import effective_policy
+from auditor.providers.gcp.sandbox._replies import disabled, fault_reply, gcs_error, json_reply, rpc_error
 from auditor.sandbox.base import RecordedRequest, Reply
-from auditor.sandbox.gcp._estate import Estate, Project
-from auditor.sandbox.gcp._orgpolicy import effective_policy
-from auditor.sandbox.gcp._replies import disabled, fault_reply, gcs_error, json_reply, rpc_error
 
 # Cloud KMS enum values (google/cloud/kms/v1/resources.proto), for enum-encoding=int.
 _ENUMS: dict[str, dict[str, int]] = {

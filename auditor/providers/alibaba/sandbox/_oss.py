@@ -9,7 +9,7 @@ import uuid
 from typing import Any
 from xml.sax.saxutils import escape
 
-from auditor.sandbox.alibaba._estate import (
+from auditor.providers.alibaba.sandbox._estate import (
     CREATED,
     OSS_CODES,
     Bucket,

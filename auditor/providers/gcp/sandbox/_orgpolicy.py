@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from auditor.providers.gcp.sandbox._estate import Estate
+from auditor.providers.gcp.sandbox._replies import disabled, fault_reply, json_reply, rpc_error
 from auditor.sandbox.base import Reply
-from auditor.sandbox.gcp._estate import Estate
-from auditor.sandbox.gcp._replies import disabled, fault_reply, json_reply, rpc_error
 
 ROUTE = re.compile(r"^/v2/projects/([^/]+)/policies/([^/:]+):getEffectivePolicy$")
 ACTION = "orgpolicy.policies.getEffectivePolicy"

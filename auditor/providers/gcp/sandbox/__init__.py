@@ -14,9 +14,9 @@ import threading
 import time
 from typing import Any
 
-from auditor.sandbox.base import RecordedRequest, RecordingServer, Reply
-from auditor.sandbox.gcp._estate import Estate, EstateError, build
-from auditor.sandbox.gcp._routes import handle
+from auditor.providers.gcp.sandbox._estate import Estate, EstateError, build
+from auditor.providers.gcp.sandbox._routes import handle
+from auditor.sandbox.base import RecordedRequest, RecordingServer, Reply, check_deniable
 
 __all__ = ["EstateError", "GcpSandbox", "load_demo_section"]
 
@@ -32,6 +32,10 @@ class GcpSandbox:
     """Cloud Storage + Cloud KMS + Org Policy stand-in on 127.0.0.1 (one port serves all)."""
 
     provider = "gcp"
+    # The adapter's operation names; the stand-in's fault actions spell them service.method.
+    deniable = ("storage:buckets.getIamPolicy", "storage:bucketAccessControls.list",
+                "storage:defaultObjectAccessControls.list", "cloudkms:cryptoKeys.get",
+                "cloudkms:cryptoKeys.getIamPolicy", "orgpolicy:policies.getEffectivePolicy")
 
     def __init__(self, page_size: int | None = None, latency: float = 0.0) -> None:
         # page_size caps every list page (buckets, key rings, keys) to exercise paging;
@@ -41,6 +45,7 @@ class GcpSandbox:
         self._server = RecordingServer(self._handle)
         self._estate = Estate()
         self._started = False
+        self._denied: list[str] = []
         self._lock = threading.Lock()
         self._in_flight = 0
         self._peak = 0
@@ -77,7 +82,13 @@ class GcpSandbox:
         built = build(section, self.url)
         if self._page_size is not None:
             built.page_size = self._page_size
+        for operation in self._denied:  # 403 PERMISSION_DENIED, as IAM answers a missing role
+            built.faults.add_everywhere(operation.replace(":", ".", 1), 403)
         self._estate = built
+
+    def deny(self, operation: str) -> None:
+        check_deniable(self, operation)
+        self._denied.append(operation)
 
     def projects(self) -> list[str]:
         return list(self._estate.projects)

@@ -1,0 +1,60 @@
+"""The stand-ins by provider name, fed by the ``auditor.sandboxes`` entry points.
+
+Each provider package registers its own stand-in (``aws = "auditor.providers.aws.sandbox:
+AwsSandbox"``), so nothing here names a provider. Loading is lazy: a stand-in's module (and
+moto, for AWS) is imported only when that stand-in is created.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from importlib.metadata import entry_points
+from typing import Any
+
+from auditor.errors import PluginError, UnknownProviderError
+from auditor.sandbox.base import Sandbox
+
+ENTRY_POINT_GROUP = "auditor.sandboxes"
+_CONTRACT = ("start", "seed", "deny", "scan_options", "environment", "requests",
+             "reset_requests", "stop")
+
+
+class SandboxRegistry:
+    """Stand-in factories by provider name; ``create`` checks the result keeps the contract."""
+
+    def __init__(self) -> None:
+        self._factories: dict[str, Callable[[], Any]] = {}
+
+    @classmethod
+    def from_entry_points(cls) -> SandboxRegistry:
+        registry = cls()
+        for ep in entry_points(group=ENTRY_POINT_GROUP):
+            registry.register(ep.name, ep.load)
+        return registry
+
+    def register(self, name: str, factory: Callable[[], Any]) -> None:
+        """``factory`` returns the stand-in class (or an instance); loaded on ``create``."""
+        self._factories[name] = factory
+
+    def names(self) -> list[str]:
+        return sorted(self._factories)
+
+    def create(self, name: str) -> Sandbox:
+        """A new, unstarted stand-in for provider ``name``."""
+        if name not in self._factories:
+            raise UnknownProviderError(
+                f"no stand-in registered for provider {name!r}; registered: "
+                f"{', '.join(self.names()) or 'none'}")
+        try:
+            loaded = self._factories[name]()
+        except (ImportError, AttributeError) as exc:
+            raise PluginError(f"stand-in {name!r} could not be loaded: {exc}") from exc
+        sandbox = loaded() if isinstance(loaded, type) else loaded
+        missing = [m for m in _CONTRACT if not callable(getattr(sandbox, m, None))]
+        if missing:
+            raise PluginError(f"stand-in {name!r} lacks {', '.join(missing)} of the Sandbox "
+                              "contract (auditor.sandbox.base.Sandbox)")
+        if getattr(sandbox, "provider", None) != name:
+            raise PluginError(f"stand-in {name!r} calls itself "
+                              f"{getattr(sandbox, 'provider', None)!r}")
+        return sandbox
