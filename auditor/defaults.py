@@ -1,3 +1,9 @@
 """Defaults shared by the CLI, the pipeline and the adapters (import-light: no SDK, no yaml)."""
 
 DEFAULT_MAX_WORKERS = 16
+
+# One retry policy for every adapter (auditor.providers._runtime.RetryPolicy): the SDKs' own
+# retries are switched off, so these alone decide how often a call is tried.
+DEFAULT_RETRY_ATTEMPTS = 4  # counts the first try
+DEFAULT_RETRY_BASE_DELAY = 0.25  # seconds before the second try; doubled per try, jittered
+DEFAULT_RETRY_MAX_DELAY = 5.0  # seconds, cap of one backoff pause

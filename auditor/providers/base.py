@@ -10,6 +10,7 @@ from typing import Any, ClassVar, Protocol, runtime_checkable
 
 import yaml
 
+from auditor.defaults import DEFAULT_MAX_WORKERS
 from auditor.errors import PluginError, UnknownProviderError
 from auditor.model import ProviderRun, Resource
 from auditor.provider_data import ENTRY_POINT_GROUP, validate_data_files
@@ -60,7 +61,7 @@ class CollectRequest:
 
     options: Mapping[str, Any] = field(default_factory=dict)
     facts: Mapping[str, frozenset[str]] | None = None
-    max_workers: int = 16
+    max_workers: int = DEFAULT_MAX_WORKERS
     progress: ProgressCallback | None = None
 
     def wants(self, kind: str, *paths: str) -> bool:

@@ -9,7 +9,13 @@ import os
 from pathlib import Path
 from typing import ClassVar
 
+from auditor.defaults import (
+    DEFAULT_RETRY_ATTEMPTS,
+    DEFAULT_RETRY_BASE_DELAY,
+    DEFAULT_RETRY_MAX_DELAY,
+)
 from auditor.providers._option_values import region_check
+from auditor.providers.alibaba._name import PROVIDER
 from auditor.providers.base import (
     Collection,
     CollectRequest,
@@ -25,7 +31,7 @@ class AlibabaAdapter:
     """Collects OSS and KMS settings through alibabacloud-oss-v2 and alibabacloud-kms20160120,
     and ECS default disk encryption through the generic alibabacloud-tea-openapi client."""
 
-    name: ClassVar[str] = "alibaba"
+    name: ClassVar[str] = PROVIDER
     title: ClassVar[str] = "Alibaba Cloud"
     # exposure.yaml, regions.yaml, not_configured.yaml: checked on registration
     data_dir: ClassVar[Path] = Path(__file__).resolve().parent
@@ -44,8 +50,9 @@ class AlibabaAdapter:
                        env="AUDITOR_ALIBABA_ECS_ENDPOINT"),
     )
 
-    def __init__(self, retry_attempts: int = 4, retry_base_delay: float = 0.25,
-                 retry_max_delay: float = 5.0) -> None:
+    def __init__(self, retry_attempts: int = DEFAULT_RETRY_ATTEMPTS,
+                 retry_base_delay: float = DEFAULT_RETRY_BASE_DELAY,
+                 retry_max_delay: float = DEFAULT_RETRY_MAX_DELAY) -> None:
         self._retry = (retry_attempts, retry_base_delay, retry_max_delay)
 
     def exposure_profile(self) -> ExposureProfile:

@@ -15,11 +15,11 @@ from auditor.errors import (
     ProviderError,
 )
 from auditor.model import Fact, ProviderRun, Resource
-from auditor.providers._runtime import ApiLedger, bounded_map, utc_now
+from auditor.providers._runtime import ApiLedger, Progress, attempt, bounded_map, utc_now
 from auditor.providers.alibaba import _ecs, _kms, _oss
 from auditor.providers.alibaba._errors import CREDENTIAL_CODES, Caller, RetryPolicy
+from auditor.providers.alibaba._name import PROVIDER
 from auditor.providers.alibaba._normalize import (
-    PROVIDER,
     UNKNOWN_ACCOUNT,
     Answer,
     BucketRaw,
@@ -88,7 +88,7 @@ class Collector:
         self.call = Caller(self.ledger, retry, self.session.scrub)
         self._lock = threading.Lock()
         self._once: dict[tuple[str, ...], _Once] = {}
-        self._done = 0
+        self._progress: Progress | None = None
 
     # --- plumbing ----------------------------------------------------------------------
 
@@ -96,19 +96,11 @@ class Collector:
         return self.request.wants(kind, *paths)
 
     def attempt(self, scope: str, source: str, fn: Callable[[], Any]) -> Answer:
-        try:
-            return Answer(source, fn())
-        except CallError as exc:
-            self.ledger.failed(scope, exc)
-            return Answer(source, error=exc)
+        return attempt(self.ledger, scope, source, fn)
 
     def listing(self, scope: str, source: str, fn: Callable[[], Any]) -> Answer:
         """A listing call: its failure is recorded as a coverage gap (kind "listing")."""
-        try:
-            return Answer(source, fn())
-        except CallError as exc:
-            self.ledger.listing_failed(scope, exc)
-            return Answer(source, error=exc)
+        return attempt(self.ledger, scope, source, fn, listing=True)
 
     def once(self, key: tuple[str, ...], compute: Callable[[], T]) -> T:
         with self._lock:
@@ -136,8 +128,8 @@ class Collector:
                 self.wants(ACCOUNT, "public_access_block.enabled"):
             account_block = self.attempt(account, "oss:GetPublicAccessBlock", lambda: (
                 _oss.account_public_access_block(self.session.oss(home), self.call)))
-        total = len(buckets)
-        raws = bounded_map(lambda item: self._bucket(*item, account, account_block, total),
+        self._progress = Progress(self.request.report, PROVIDER, len(buckets))
+        raws = bounded_map(lambda item: self._bucket(*item, account, account_block),
                            buckets, self.request.max_workers)
         resources: list[Resource] = [
             bucket_resource(raw, lambda p: self.wants(BUCKET, p), self.locate) for raw in raws]
@@ -185,15 +177,13 @@ class Collector:
             _oss.bucket_location(self.session.oss(DEFAULT_REGION), self.call, listed.name)))
 
     def _bucket(self, listed: _oss.ListedBucket, region: Answer, account: str,
-                account_block: Answer | None, total: int) -> BucketRaw:
+                account_block: Answer | None) -> BucketRaw:
         name = listed.name
         client = self.session.oss(region_id(region.value) if region.ok else DEFAULT_REGION)
         raw = BucketRaw(name, account, region)
         BucketReader(self, client, raw, account_block).read()
-        with self._lock:
-            self._done += 1
-            done = self._done
-        self.request.report(PROVIDER, done, total)
+        assert self._progress is not None, "run() sets it before reading buckets"
+        self._progress.tick()
         return raw
 
     # --- keys --------------------------------------------------------------------------

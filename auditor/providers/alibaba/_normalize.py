@@ -6,8 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from auditor.errors import CallError
 from auditor.model import Fact
+from auditor.providers._runtime import Outcome
 from auditor.providers.alibaba import _keys
 from auditor.providers.alibaba._policy import (
     PolicyParseError,
@@ -18,7 +18,6 @@ from auditor.providers.alibaba._policy import (
 
 Locate = Callable[[str, str], tuple[str | None, str | None, bool]]
 Wanted = Callable[[str], bool]
-PROVIDER = "alibaba"
 UNKNOWN_ACCOUNT = "unknown"  # the listing named no owner
 PUBLIC_ACLS = frozenset({"public-read", "public-read-write"})
 OSS_MANAGED = ("OSS-managed key (SSE-OSS): OSS does not disclose how it is held or rotated")
@@ -35,21 +34,8 @@ def oss_location(value: str) -> str:
     return f"oss-{region_id(value)}"
 
 
-@dataclass(frozen=True, slots=True)
-class Answer:
-    """One API answer (``value``) or its translated failure (``error``)."""
-
-    source: str
-    value: Any = None
-    error: CallError | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None
-
-    def failure(self, *extra: str) -> Fact:
-        assert self.error is not None
-        return Fact.from_call_error(self.error, *extra)
+# The shared outcome type under the name the Alibaba modules use.
+Answer = Outcome
 
 
 @dataclass(slots=True)

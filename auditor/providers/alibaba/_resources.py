@@ -3,10 +3,10 @@
 
 from __future__ import annotations
 
-from auditor.model import Fact, Resource
+from auditor.model import Fact, Resource, ResourceKind
 from auditor.providers.alibaba import _keys
+from auditor.providers.alibaba._name import PROVIDER
 from auditor.providers.alibaba._normalize import (
-    PROVIDER,
     Answer,
     BucketRaw,
     Locate,
@@ -24,7 +24,7 @@ from auditor.providers.alibaba._normalize import (
 from auditor.providers.alibaba._policy import PolicyParseError, key_policy_public
 from auditor.regions import places, redundancy_stays
 
-BUCKET, KEY, ACCOUNT = "storage.bucket", "kms.key", "account"
+BUCKET, KEY, ACCOUNT = ResourceKind.BUCKET, ResourceKind.KEY, ResourceKind.ACCOUNT
 
 # Fact groups: one builder per group, run only when one of its facts is wanted.
 ENCRYPTION = ("encryption.enabled", "encryption.algorithm", "encryption.key_id",

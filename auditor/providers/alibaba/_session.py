@@ -23,8 +23,8 @@ from alibabacloud_tea_openapi.client import Client as OpenApiClient
 from alibabacloud_tea_openapi.models import Config as OpenApiConfig
 
 from auditor.errors import CredentialsError, EndpointError
+from auditor.providers.alibaba._name import PROVIDER
 
-PROVIDER = "alibaba"
 ENV_KEY_ID = "ALIBABA_CLOUD_ACCESS_KEY_ID"
 ENV_KEY_SECRET = "ALIBABA_CLOUD_ACCESS_KEY_SECRET"
 ENV_TOKEN = "ALIBABA_CLOUD_SECURITY_TOKEN"

@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import ClassVar
 
 from auditor.providers._option_values import region_check
+from auditor.providers._runtime import RetryPolicy
+from auditor.providers.aws._name import PROVIDER
 from auditor.providers.base import (
     Collection,
     CollectRequest,
@@ -23,7 +25,7 @@ _EXPOSURE = Path(__file__).resolve().parent / "exposure.yaml"
 class AwsAdapter:
     """Amazon S3, AWS KMS, S3 account Block Public Access and EBS default encryption."""
 
-    name: ClassVar[str] = "aws"
+    name: ClassVar[str] = PROVIDER
     title: ClassVar[str] = "Amazon Web Services"
     # exposure.yaml, regions.yaml, not_configured.yaml: checked on registration
     data_dir: ClassVar[Path] = Path(__file__).resolve().parent
@@ -37,13 +39,17 @@ class AwsAdapter:
                        metavar="ID"),
     )
 
+    def __init__(self, *, retry: RetryPolicy | None = None) -> None:
+        # The shared retry policy (botocore's own retries are off); tests shorten it.
+        self._retry = retry or RetryPolicy()
+
     def exposure_profile(self) -> ExposureProfile:
         return load_exposure_profile(_EXPOSURE)
 
     def collect(self, request: CollectRequest) -> Collection:
         from auditor.providers.aws._collect import collect
 
-        return collect(request)
+        return collect(request, self._retry)
 
 
 __all__ = ["AwsAdapter"]

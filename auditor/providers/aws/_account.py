@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from botocore.exceptions import BotoCoreError, ClientError
-from botocore.parsers import ResponseParserError
-
-from auditor.errors import EndpointError
-from auditor.providers.aws._errors import PROVIDER, Answer, Caller, provider_failure, scrub
+from auditor.errors import CallError, EndpointError
+from auditor.providers.aws._errors import Answer, Caller, provider_failure, scrub
+from auditor.providers.aws._name import PROVIDER
 from auditor.providers.aws._session import AwsSession
 
 
@@ -19,15 +17,18 @@ class Identity:
 
 
 def identity(session: AwsSession, caller: Caller) -> Identity:
-    """sts:GetCallerIdentity; its failure is a failure of the whole provider."""
-    caller.ledger.count("sts:GetCallerIdentity")
+    """sts:GetCallerIdentity (with the shared retries); its failure is a failure of the whole
+    provider."""
+    client = session.client("sts")
     try:
-        answer = session.client("sts").get_caller_identity()
-    except (ClientError, BotoCoreError, ResponseParserError) as exc:
-        failure = provider_failure(exc, "sts:GetCallerIdentity")
+        answer = caller.retrying("sts:GetCallerIdentity", client.get_caller_identity)
+    except CallError as err:
+        sdk_error = err.__cause__ if isinstance(err.__cause__, Exception) else err
+        failure = provider_failure(sdk_error, "sts:GetCallerIdentity")
         if failure is not None:
-            raise failure from exc
-        raise EndpointError(PROVIDER, f"sts:GetCallerIdentity: {scrub(str(exc))}") from exc
+            raise failure from sdk_error
+        raise EndpointError(PROVIDER, f"sts:GetCallerIdentity: {scrub(str(sdk_error))}") \
+            from sdk_error
     arn = str(answer.get("Arn", ""))
     partition = arn.split(":")[1] if arn.count(":") >= 2 else "aws"
     return Identity(str(answer["Account"]), partition or "aws")
@@ -40,7 +41,7 @@ def enabled_regions(session: AwsSession, caller: Caller) -> list[str] | None:
                          "account", listing=True, AllRegions=False)
     if not answer.ok:
         return None
-    regions = sorted(r["RegionName"] for r in (answer.data or {}).get("Regions", [])
+    regions = sorted(r["RegionName"] for r in (answer.value or {}).get("Regions", [])
                      if r.get("OptInStatus", "opt-in-not-required") != "not-opted-in")
     return regions or [session.region]
 

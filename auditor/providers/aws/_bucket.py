@@ -40,7 +40,7 @@ class BucketContext:
 
 
 def encryption_rule(answer: Answer) -> dict[str, Any]:
-    rules = ((answer.data or {}).get("ServerSideEncryptionConfiguration") or {}).get("Rules", [])
+    rules = ((answer.value or {}).get("ServerSideEncryptionConfiguration") or {}).get("Rules", [])
     return next((r for r in rules if r.get("ApplyServerSideEncryptionByDefault")),
                 rules[0] if rules else {})
 
@@ -88,7 +88,7 @@ def _encryption(raw: BucketRaw, ctx: BucketContext, out: dict[str, Fact]) -> Non
                      "key_rotation.period_days", "key_rotation.supported"):
             out[path] = failed(answer)
         return
-    op = answer.operation
+    op = answer.source
     if answer.absent:
         why = f"no default encryption ({answer.code})"
         out["encryption.enabled"] = Fact.observed(False, op, detail=why)
@@ -155,7 +155,7 @@ def _public_access_block(raw: BucketRaw, ctx: BucketContext, out: dict[str, Fact
     if bucket is None or account is None:
         return
     flags = effective_flags(bucket, account)
-    source = (bucket.operation, ACCOUNT_PAB)
+    source = (bucket.source, ACCOUNT_PAB)
     off = [f for f in PAB_FLAGS if flags[f] is False]
     if off:
         out["public_access_block.effective"] = Fact.observed(
@@ -176,26 +176,26 @@ def _policy_component(raw: BucketRaw, flags: dict[str, bool | None], sources: li
                        else "s3:GetPublicAccessBlock")
         return Fact.observed(False, detail=raw.skipped["policy_status"])
     assert status is not None
-    sources.append(status.operation)
+    sources.append(status.source)
     if status.ok and status.absent:  # NoSuchBucketPolicy: no policy, so no public policy
         return Fact.observed(False, detail=f"no bucket policy ({status.code})")
-    public = ((status.data or {}).get("PolicyStatus") or {}).get("IsPublic") if status.ok \
+    public = ((status.value or {}).get("PolicyStatus") or {}).get("IsPublic") if status.ok \
         else None
     detail = None
     if not isinstance(public, bool):
         # IsPublic unreadable or missing: derive it from the policy document, if it was read.
-        why = "IsPublic absent" if status.ok else f"{status.operation} not read"
+        why = "IsPublic absent" if status.ok else f"{status.source} not read"
         if policy is None or not policy.ok:
             unread = status if not status.ok else policy
             return failed(unread) if unread else Fact.error("no IsPublic in the answer")
-        sources.append(policy.operation)
+        sources.append(policy.source)
         if policy.absent:
             return Fact.observed(False, detail=f"no bucket policy ({policy.code})")
         try:
             verdict = _policy.public_verdict(
-                _policy.parse((policy.data or {}).get("Policy") or ""))
+                _policy.parse((policy.value or {}).get("Policy") or ""))
         except _policy.PolicyParseError as exc:
-            return Fact.error(f"unparsable bucket policy: {exc}", policy.operation)
+            return Fact.error(f"unparsable bucket policy: {exc}", policy.source)
         public = verdict.public
         detail = f"{why}; derived from the policy document: {verdict.detail}"
     if public and flags["RestrictPublicBuckets"] is None:
@@ -209,11 +209,11 @@ def _acl_component(raw: BucketRaw, flags: dict[str, bool | None], sources: list[
         sources.append("s3:GetBucketOwnershipControls")
         return Fact.observed(False, detail=raw.skipped["acl"])
     acl = raw.answers["acl"]
-    sources.append(acl.operation)
+    sources.append(acl.source)
     if not acl.ok:
         return failed(acl)
     public = any((g.get("Grantee") or {}).get("URI") in PUBLIC_GROUPS
-                 for g in (acl.data or {}).get("Grants", []))
+                 for g in (acl.value or {}).get("Grants", []))
     ownership = raw.answers.get("ownership")
     if public and enforced_ownership(ownership) is None and ownership is not None:
         return failed(ownership)  # a public grant, but whether ACLs are disabled is unknown
@@ -263,16 +263,16 @@ def _tls(raw: BucketRaw, arn: str, out: dict[str, Fact]) -> None:
         out["tls_enforced.required"] = failed(answer)
     elif answer.absent:
         out["tls_enforced.required"] = Fact.observed(
-            False, answer.operation, basis="derived", detail=f"no bucket policy ({answer.code})")
+            False, answer.source, basis="derived", detail=f"no bucket policy ({answer.code})")
     else:
         try:
             verdict = _policy.tls_enforced(
-                _policy.parse((answer.data or {}).get("Policy") or ""), arn)
+                _policy.parse((answer.value or {}).get("Policy") or ""), arn)
         except _policy.PolicyParseError as exc:
             out["tls_enforced.required"] = Fact.error(f"unparsable bucket policy: {exc}",
-                                                      answer.operation)
+                                                      answer.source)
             return
-        out["tls_enforced.required"] = Fact.observed(verdict.required, answer.operation,
+        out["tls_enforced.required"] = Fact.observed(verdict.required, answer.source,
                                                      basis="derived", detail=verdict.detail)
 
 
@@ -291,7 +291,7 @@ def bucket_facts(raw: BucketRaw, arn: str, ctx: BucketContext,
         owned = raw.answers["ownership"]
         enforced = enforced_ownership(owned)
         out["access_control.acls_disabled"] = (
-            failed(owned) if enforced is None else Fact.observed(enforced, owned.operation))
+            failed(owned) if enforced is None else Fact.observed(enforced, owned.source))
     _bucket_state.state_facts(raw, ctx.destinations, out)
     out["soft_delete.enabled"] = Fact.opaque(_SOFT_DELETE)
     out["soft_delete.retention_days"] = Fact.opaque(_SOFT_DELETE)

@@ -20,14 +20,14 @@ def _versioning(answer: Answer, out: dict[str, Fact]) -> None:
     if not answer.ok:
         out["versioning.enabled"] = out["versioning.mfa_delete"] = failed(answer)
         return
-    data = answer.data or {}
+    data = answer.value or {}
     status = data.get("Status")
     out["versioning.enabled"] = Fact.observed(
-        status == "Enabled", answer.operation,
+        status == "Enabled", answer.source,
         detail=None if status else "versioning was never enabled")
     # MFADelete is only in the answer once it has been configured.
     out["versioning.mfa_delete"] = Fact.observed(data.get("MFADelete") == "Enabled",
-                                                 answer.operation)
+                                                 answer.source)
 
 
 def _object_lock(raw: BucketRaw, out: dict[str, Fact]) -> None:
@@ -40,9 +40,9 @@ def _object_lock(raw: BucketRaw, out: dict[str, Fact]) -> None:
             for path in _LOCK_PATHS:
                 out[path] = failed(answer)
             return
-        source = (answer.operation,)
+        source = (answer.source,)
         why = f"no Object Lock configuration ({answer.code})" if answer.absent else None
-        config = (answer.data or {}).get("ObjectLockConfiguration") or {}
+        config = (answer.value or {}).get("ObjectLockConfiguration") or {}
     retention = (config.get("Rule") or {}).get("DefaultRetention") or {}
     mode = retention.get("Mode")
     if config.get("ObjectLockEnabled") == "Enabled" and mode:
@@ -70,12 +70,12 @@ def _logging(answer: Answer, out: dict[str, Fact]) -> None:
     if not answer.ok:
         out["access_logging.enabled"] = out["access_logging.target"] = failed(answer)
         return
-    enabled = (answer.data or {}).get("LoggingEnabled") or {}
+    enabled = (answer.value or {}).get("LoggingEnabled") or {}
     target = enabled.get("TargetBucket")
-    out["access_logging.enabled"] = Fact.observed(bool(target), answer.operation)
+    out["access_logging.enabled"] = Fact.observed(bool(target), answer.source)
     out["access_logging.target"] = Fact.observed(
         f"s3://{target}/{enabled.get('TargetPrefix') or ''}" if target else None,
-        answer.operation)
+        answer.source)
 
 
 def _residency(raw: BucketRaw, out: dict[str, Fact]) -> None:
@@ -88,7 +88,7 @@ def _residency(raw: BucketRaw, out: dict[str, Fact]) -> None:
         for path in paths:
             out[path] = failed(answer) if not answer.ok else Fact.error("no region in answer")
         return
-    op = answer.operation
+    op = answer.source
     out["data_residency.region"] = Fact.observed(raw.region, op)
     where, spread = locate("aws", raw.region), places("aws", raw.region)
     if not where.known or spread.unknown:
@@ -107,7 +107,7 @@ def destinations(raw: BucketRaw) -> dict[str, str]:
     answer = raw.answers.get("replication")
     if answer is None or not answer.ok or answer.absent:
         return {}
-    rules = ((answer.data or {}).get("ReplicationConfiguration") or {}).get("Rules", [])
+    rules = ((answer.value or {}).get("ReplicationConfiguration") or {}).get("Rules", [])
     names: dict[str, str] = {}
     for rule in rules:
         if rule.get("Status", "Enabled") != "Enabled":
@@ -129,7 +129,7 @@ def _replication(raw: BucketRaw, regions: dict[str, Answer | str], out: dict[str
         for path in _REPLICATION_PATHS:
             out[path] = failed(answer)
         return
-    op = answer.operation
+    op = answer.source
     why = f"no replication ({answer.code})" if answer.absent else None
     targets: list[dict[str, Any]] = []
     jurisdictions: set[str] = set()

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterable
 from typing import Any
 
-from auditor.model import ProviderRun, Resource
-from auditor.providers._runtime import ApiLedger, bounded_map, utc_now
+from auditor.model import ProviderRun, Resource, ResourceKind
+from auditor.providers._runtime import ApiLedger, Progress, RetryPolicy, bounded_map, utc_now
 from auditor.providers.aws import _account, _bucket_state, _kms, _s3
 from auditor.providers.aws._bucket import BucketContext, bucket_facts, key_reference
-from auditor.providers.aws._errors import PROVIDER, Answer, Caller
+from auditor.providers.aws._errors import Answer, Caller
+from auditor.providers.aws._name import PROVIDER
 from auditor.providers.aws._normalize import (
     ebs_encryption_fact,
     ebs_key_fact,
@@ -22,7 +22,7 @@ from auditor.providers.aws._session import AwsSession
 from auditor.providers.base import Collection, CollectRequest
 from auditor.schema import fact_catalog
 
-BUCKET, KEY, ACCOUNT = "storage.bucket", "kms.key", "account"
+BUCKET, KEY, ACCOUNT = ResourceKind.BUCKET, ResourceKind.KEY, ResourceKind.ACCOUNT
 _BUCKET_KEY_FACTS = ("key_custody.level", "key_custody.hsm", "key_rotation.enabled",
                      "key_rotation.period_days", "key_rotation.supported")
 
@@ -35,11 +35,11 @@ def _as_list(value: Any) -> list[str]:
 
 
 class _Collector:
-    def __init__(self, request: CollectRequest) -> None:
+    def __init__(self, request: CollectRequest, retry: RetryPolicy | None = None) -> None:
         self.request = request
         self.workers = max(1, int(request.max_workers or 1))
         self.ledger = ApiLedger()
-        self.caller = Caller(self.ledger)
+        self.caller = Caller(self.ledger, retry)
         options = request.options
         self.session = AwsSession(options.get("profile"), options.get("role_arn"),
                                   options.get("external_id"), self.workers)
@@ -76,16 +76,14 @@ class _Collector:
             scoped = located
             self.regions = sorted({self.session.region, *known.values()})
         calls = _s3.wanted_calls(self.request)
-        lock, done = threading.Lock(), [0]
+        progress = Progress(self.request.report, PROVIDER, len(scoped))
 
         def read(raw: _s3.BucketRaw) -> _s3.BucketRaw:
             _s3.read_bucket(self.session, self.caller, raw, calls, account_pab)
-            with lock:
-                done[0] += 1
-                self.request.report(PROVIDER, done[0], len(scoped))
+            progress.tick()
             return raw
 
-        self.request.report(PROVIDER, 0, len(scoped))
+        progress.start()
         return self._map(read, scoped), known
 
     # --- keys -------------------------------------------------------------------------
@@ -199,6 +197,6 @@ class _Collector:
         return Collection(self.ledger.finish(run), resources)
 
 
-def collect(request: CollectRequest) -> Collection:
-    return _Collector(request).run()
+def collect(request: CollectRequest, retry: RetryPolicy | None = None) -> Collection:
+    return _Collector(request, retry).run()
 

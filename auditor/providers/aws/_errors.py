@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ from botocore.exceptions import (
     ClientError,
     ConnectionError,
     EndpointConnectionError,
+    HTTPClientError,
     NoCredentialsError,
     PartialCredentialsError,
 )
@@ -28,9 +30,10 @@ from auditor.errors import (
     Throttled,
 )
 from auditor.provider_data import load_not_configured
-from auditor.providers._runtime import ApiLedger
+from auditor.providers._runtime import ApiLedger, Outcome, RetryingCaller, RetryPolicy, attempt
+from auditor.providers.aws._name import PROVIDER
 
-PROVIDER = "aws"
+SDK_ERRORS: tuple[type[BaseException], ...] = (ClientError, BotoCoreError, ResponseParserError)
 
 DENIED_CODES = frozenset({
     "AccessDenied", "AccessDeniedException", "AllAccessDisabled", "UnauthorizedOperation",
@@ -82,17 +85,32 @@ def translate(exc: Exception, operation: str) -> CallError:
         if code in NOT_FOUND_CODES:
             return NotFound(operation, code, message)
         if code in THROTTLE_CODES or status == 429:
-            return Throttled(operation, code, message + " (after retries)")
+            return Throttled(operation, code, message)
         if status >= 500:
-            return ServiceError(operation, code, message + " (after retries)")
+            return ServiceError(operation, code, message)
         return ServiceError(operation, code, message)
     if isinstance(exc, ResponseParserError):
-        # e.g. an HTML error page instead of an API answer, after retries
+        # e.g. an HTML error page instead of an API answer
         first = str(exc).split("\n")[0].split(" Further retries")[0]
         return ServiceError(operation, "UnparsableResponse", scrub(first))
     if isinstance(exc, BotoCoreError):
         return ServiceError(operation, type(exc).__name__, scrub(str(exc)))
     raise TypeError(f"not a botocore error: {type(exc).__name__}")
+
+
+def classify(operation: str, exc: BaseException) -> tuple[CallError, bool]:
+    """(translated error, retryable) for the shared RetryingCaller: throttling, 5xx and a
+    dropped or timed-out connection may pass on a later attempt."""
+    if not isinstance(exc, Exception):
+        raise TypeError(f"not a botocore error: {type(exc).__name__}")
+    error = translate(exc, operation)
+    if isinstance(exc, ConnectionError | HTTPClientError):
+        return error, True
+    if isinstance(exc, ClientError):
+        status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
+        return error, isinstance(error, Throttled) or (
+            isinstance(error, ServiceError) and status >= 500)
+    return error, False
 
 
 def provider_failure(exc: Exception, what: str) -> CredentialsError | EndpointError | None:
@@ -109,47 +127,29 @@ def provider_failure(exc: Exception, what: str) -> CredentialsError | EndpointEr
     return None
 
 
-@dataclass(frozen=True, slots=True)
-class Answer:
-    """The outcome of one call: an answer, an observed "not configured", or a failure."""
-
-    operation: str
-    data: dict[str, Any] | None = None
-    error: CallError | None = None
-    code: str | None = None  # the "not configured" code, when the setting is absent
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None
-
-    @property
-    def absent(self) -> bool:
-        """The API said the setting is not configured."""
-        return self.error is None and self.data is None
+# The shared outcome type under the name the AWS modules (and their tests) use.
+Answer = Outcome
 
 
 class Caller:
-    """Makes one SDK call: counts it, translates its failure, records it in the ledger."""
+    """Makes one SDK call through the shared retry policy (botocore's retries are off, see
+    _session), translates its failure and records it in the ledger."""
 
-    def __init__(self, ledger: ApiLedger) -> None:
+    def __init__(self, ledger: ApiLedger, policy: RetryPolicy | None = None,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
         self.ledger = ledger
+        self.retrying = RetryingCaller(ledger, policy or RetryPolicy(), classify, SDK_ERRORS,
+                                       sleep)
 
     def call(self, client: Any, method: str, operation: str, scope: str, *,
-             listing: bool = False, **kwargs: Any) -> Answer:
+             listing: bool = False, **kwargs: Any) -> Outcome:
         """One call; ``listing`` marks a call that lists resources, whose failure leaves them
         out of the inventory (recorded as a coverage gap)."""
-        self.ledger.count(operation)
-        try:
+        def once() -> dict[str, Any]:
             data = getattr(client, method)(**kwargs)
-        except (ClientError, BotoCoreError, ResponseParserError) as exc:
-            # Past the identity call, even a dropped connection is one failed call.
-            error = translate(exc, operation)
-            if isinstance(error, NotConfigured):
-                return Answer(operation, code=error.code)
-            if listing:
-                self.ledger.listing_failed(scope, error)
-            else:
-                self.ledger.failed(scope, error)
-            return Answer(operation, error=error)
-        data.pop("ResponseMetadata", None)
-        return Answer(operation, data)
+            data.pop("ResponseMetadata", None)
+            return data
+
+        # Past the identity call, even a dropped connection is one failed call.
+        return attempt(self.ledger, scope, operation, lambda: self.retrying(operation, once),
+                       listing=listing)

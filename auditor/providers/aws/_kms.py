@@ -47,7 +47,7 @@ class KeyInfo:
 
     @property
     def metadata(self) -> dict[str, Any]:
-        return (self.describe.data or {}).get("KeyMetadata", {}) if self.describe.ok else {}
+        return (self.describe.value or {}).get("KeyMetadata", {}) if self.describe.ok else {}
 
     @property
     def arn(self) -> str:
@@ -70,9 +70,9 @@ def _paginate(caller: Caller, client: Any, method: str, operation: str, scope: s
         answer = caller.call(client, method, operation, scope, listing=True, **kwargs)
         if not answer.ok:
             return answer, items
-        items.extend((answer.data or {}).get(item_key, []))
-        marker = (answer.data or {}).get("NextMarker")
-        if not (answer.data or {}).get("Truncated") or not marker:
+        items.extend((answer.value or {}).get(item_key, []))
+        marker = (answer.value or {}).get("NextMarker")
+        if not (answer.value or {}).get("Truncated") or not marker:
             return answer, items
 
 

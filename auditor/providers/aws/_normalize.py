@@ -27,15 +27,15 @@ _XKS_HSM = ("the key is in an external key store: whether the external key manag
 
 
 def failed(answer: Answer, *extra: str) -> Fact:
-    assert answer.error is not None
-    return Fact.from_call_error(answer.error, *extra)
+    """The fact of a call that did not answer (the shared Outcome's one conversion)."""
+    return answer.failure(*extra)
 
 
 def pab_flags(answer: Answer | None) -> dict[str, bool] | None:
     """The four flags of a Block Public Access answer; all off when not configured."""
     if answer is None or not answer.ok:
         return None
-    config = (answer.data or {}).get("PublicAccessBlockConfiguration", {})
+    config = (answer.value or {}).get("PublicAccessBlockConfiguration", {})
     return {flag: bool(config.get(flag, False)) for flag in PAB_FLAGS}
 
 
@@ -59,10 +59,10 @@ def pab_fact(answer: Answer, what: str) -> Fact:
         return failed(answer)
     flags = pab_flags(answer) or {}
     if answer.absent:
-        return Fact.observed(False, answer.operation,
+        return Fact.observed(False, answer.source,
                              detail=f"no {what} Block Public Access configuration ({answer.code})")
     off = [f for f in PAB_FLAGS if not flags[f]]
-    return Fact.observed(not off, answer.operation,
+    return Fact.observed(not off, answer.source,
                          detail=f"off: {', '.join(off)}" if off else None)
 
 
@@ -70,7 +70,7 @@ def enforced_ownership(answer: Answer | None) -> bool | None:
     """True when ownership controls say BucketOwnerEnforced (ACLs off); None if unknown."""
     if answer is None or not answer.ok:
         return None
-    rules = ((answer.data or {}).get("OwnershipControls") or {}).get("Rules", [])
+    rules = ((answer.value or {}).get("OwnershipControls") or {}).get("Rules", [])
     return any(r.get("ObjectOwnership") == "BucketOwnerEnforced" for r in rules)
 
 
@@ -141,23 +141,23 @@ def key_rotation(info: KeyInfo) -> tuple[Fact, Fact]:
         return failed(answer), failed(answer)
     if answer.absent:
         why = f"automatic rotation is not supported for this key ({answer.code})"
-        return (Fact.observed(False, answer.operation, detail=why),
-                Fact.observed(None, answer.operation, detail=why))
-    enabled = (answer.data or {}).get("KeyRotationEnabled")
+        return (Fact.observed(False, answer.source, detail=why),
+                Fact.observed(None, answer.source, detail=why))
+    enabled = (answer.value or {}).get("KeyRotationEnabled")
     if not isinstance(enabled, bool):
         bad = Fact.error("GetKeyRotationStatus answer has no KeyRotationEnabled",
-                         answer.operation)
+                         answer.source)
         return bad, bad
     if not enabled:
-        return (Fact.observed(False, answer.operation),
-                Fact.observed(None, answer.operation, detail="rotation is off"))
-    period = (answer.data or {}).get("RotationPeriodInDays")
+        return (Fact.observed(False, answer.source),
+                Fact.observed(None, answer.source, detail="rotation is off"))
+    period = (answer.value or {}).get("RotationPeriodInDays")
     if period is None:
-        return (Fact.observed(True, answer.operation),
-                Fact.observed(365, answer.operation,
+        return (Fact.observed(True, answer.source),
+                Fact.observed(365, answer.source,
                               detail="RotationPeriodInDays absent from the answer: the KMS API "
                                      "reference gives 365 days as its default value"))
-    return Fact.observed(True, answer.operation), Fact.observed(period, answer.operation)
+    return Fact.observed(True, answer.source), Fact.observed(period, answer.source)
 
 
 def key_rotation_supported(info: KeyInfo) -> Fact:
@@ -203,10 +203,10 @@ def key_exposure(info: KeyInfo) -> Fact:
     if not answer.ok:
         return failed(answer)
     try:
-        verdict = _policy.public_verdict(_policy.parse((answer.data or {}).get("Policy") or ""))
+        verdict = _policy.public_verdict(_policy.parse((answer.value or {}).get("Policy") or ""))
     except _policy.PolicyParseError as exc:
-        return Fact.error(f"unparsable key policy: {exc}", answer.operation)
-    return Fact.observed(verdict.public, answer.operation, basis="derived",
+        return Fact.error(f"unparsable key policy: {exc}", answer.source)
+    return Fact.observed(verdict.public, answer.source, basis="derived",
                          detail=verdict.detail if verdict.public else None)
 
 
@@ -236,16 +236,16 @@ def key_facts(info: KeyInfo, wants: Any) -> dict[str, Fact]:
 def ebs_encryption_fact(answer: Answer) -> Fact:
     if not answer.ok:
         return failed(answer)
-    value = (answer.data or {}).get("EbsEncryptionByDefault")
+    value = (answer.value or {}).get("EbsEncryptionByDefault")
     if not isinstance(value, bool):
-        return Fact.error("answer has no EbsEncryptionByDefault", answer.operation)
-    return Fact.observed(value, answer.operation)
+        return Fact.error("answer has no EbsEncryptionByDefault", answer.source)
+    return Fact.observed(value, answer.source)
 
 
 def ebs_key_fact(answer: Answer) -> Fact:
     if not answer.ok:
         return failed(answer)
-    value = (answer.data or {}).get("KmsKeyId")
+    value = (answer.value or {}).get("KmsKeyId")
     if not value:
-        return Fact.error("answer has no KmsKeyId", answer.operation)
-    return Fact.observed(value, answer.operation)
+        return Fact.error("answer has no KmsKeyId", answer.source)
+    return Fact.observed(value, answer.source)

@@ -6,13 +6,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from auditor.errors import ProviderError
-from auditor.providers.aws._errors import PROVIDER, Answer, Caller
+from auditor.model import ResourceKind
+from auditor.providers.aws._errors import Answer, Caller
+from auditor.providers.aws._name import PROVIDER
 from auditor.providers.aws._normalize import effective_flags, enforced_ownership
 from auditor.providers.aws._session import AwsSession
 from auditor.providers.base import CollectRequest
 from auditor.regions import normalize_aws_location
 
-BUCKET = "storage.bucket"
+BUCKET = ResourceKind.BUCKET
 _EXPOSURE = ("public_exposure.is_public", "public_exposure.reasons")
 _KEYED = ("encryption.enabled", "encryption.algorithm", "encryption.key_id",
           "key_custody.level", "key_custody.hsm", "key_rotation.enabled",
@@ -92,13 +94,13 @@ def list_buckets(session: AwsSession, caller: Caller) -> list[BucketRaw]:
             if token is None:
                 raise ProviderError(PROVIDER, f"cannot list buckets: {answer.error}")
             return buckets
-        for item in (answer.data or {}).get("Buckets", []):
+        for item in (answer.value or {}).get("Buckets", []):
             raw = BucketRaw(item["Name"])
             if item.get("BucketRegion"):
                 raw.region = item["BucketRegion"]
                 raw.location = answer
             buckets.append(raw)
-        token = (answer.data or {}).get("ContinuationToken")
+        token = (answer.value or {}).get("ContinuationToken")
         if not token:
             return buckets
 
@@ -109,7 +111,7 @@ def locate(session: AwsSession, caller: Caller, raw: BucketRaw) -> BucketRaw:
                              "s3:GetBucketLocation", raw.name, Bucket=raw.name)
         raw.location = answer
         if answer.ok:
-            raw.region = normalize_location((answer.data or {}).get("LocationConstraint"))
+            raw.region = normalize_location((answer.value or {}).get("LocationConstraint"))
     return raw
 
 
@@ -147,7 +149,7 @@ def read_bucket(session: AwsSession, caller: Caller, raw: BucketRaw, calls: set[
     lock_and_replication = calls & {"object_lock", "replication"}
     if "versioning" in calls or len(lock_and_replication) == 2:
         versioning = call("versioning")
-        if versioning.ok and not (versioning.data or {}).get("Status"):
+        if versioning.ok and not (versioning.value or {}).get("Status"):
             # Object Lock and replication both need versioning, which can never be turned
             # back to "never enabled": neither can be configured on this bucket.
             for name in lock_and_replication:
@@ -169,6 +171,6 @@ def destination_regions(session: AwsSession, caller: Caller, known: dict[str, st
             continue
         answer = caller.call(client, "get_bucket_location", "s3:GetBucketLocation", name,
                              Bucket=name)
-        out[name] = (normalize_location((answer.data or {}).get("LocationConstraint"))
+        out[name] = (normalize_location((answer.value or {}).get("LocationConstraint"))
                      if answer.ok else answer)
     return out

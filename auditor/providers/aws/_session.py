@@ -18,8 +18,10 @@ from botocore.credentials import (
 from botocore.exceptions import BotoCoreError, ClientError, ProfileNotFound
 from botocore.parsers import ResponseParserError
 
+from auditor.defaults import DEFAULT_MAX_WORKERS
 from auditor.errors import CredentialsError, EndpointError
-from auditor.providers.aws._errors import PROVIDER, provider_failure, scrub
+from auditor.providers.aws._errors import provider_failure, scrub
+from auditor.providers.aws._name import PROVIDER
 
 DEFAULT_REGION = "us-east-1"
 _AWS_HOST_SUFFIXES = (".amazonaws.com", ".amazonaws.com.cn", ".api.aws", ".on.aws")
@@ -62,17 +64,19 @@ class AwsSession:
     """One credential context and a cache of thread-safe clients per (service, region)."""
 
     def __init__(self, profile: str | None = None, role_arn: str | None = None,
-                 external_id: str | None = None, max_workers: int = 16) -> None:
+                 external_id: str | None = None,
+                 max_workers: int = DEFAULT_MAX_WORKERS) -> None:
         try:
             core = botocore.session.Session(profile=profile)
             core.get_scoped_config()  # raises ProfileNotFound now rather than mid-scan
         except ProfileNotFound as exc:
             raise CredentialsError(PROVIDER, f"profile not found: {profile}") from exc
-        mode = core.get_config_variable("retry_mode")
-        # Standard or adaptive retries with backoff; total attempts come from AWS_MAX_ATTEMPTS
-        # or the profile (botocore's default is 3 in these modes).
+        # botocore makes exactly one attempt per call: the shared RetryingCaller (in
+        # _errors.Caller) retries, so that every attempt is counted in the ledger and the
+        # policy is the same for the three SDKs. An explicit total_max_attempts also wins
+        # over AWS_MAX_ATTEMPTS and a profile's max_attempts.
         self.config = Config(
-            retries={"mode": mode if mode in ("standard", "adaptive") else "standard"},
+            retries={"total_max_attempts": 1, "mode": "standard"},
             max_pool_connections=max(1, max_workers),  # one connection per worker
             connect_timeout=10, read_timeout=30,
             user_agent_extra="safeguard-auditor",
@@ -92,6 +96,9 @@ class AwsSession:
         if external_id:
             extra["ExternalId"] = external_id
         source = self._core
+        # The one place botocore keeps its own retries: it refreshes these credentials inside
+        # whatever call finds them near expiry, where no caller of ours can retry, so its STS
+        # client keeps botocore's default retry configuration.
         fetcher = AssumeRoleCredentialFetcher(
             client_creator=source.create_client, source_credentials=source.get_credentials(),
             role_arn=role_arn, extra_args=extra)

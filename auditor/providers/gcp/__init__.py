@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import ClassVar
 
+from auditor.defaults import DEFAULT_RETRY_ATTEMPTS, DEFAULT_RETRY_BASE_DELAY
 from auditor.providers._option_values import gcp_project_id
 from auditor.providers.base import (
     Collection,
@@ -18,6 +19,7 @@ from auditor.providers.base import (
     ProviderOption,
     load_exposure_profile,
 )
+from auditor.providers.gcp._name import PROVIDER
 
 _PROFILE = Path(__file__).resolve().parent / "exposure.yaml"
 
@@ -27,7 +29,7 @@ __all__ = ["GcpAdapter"]
 class GcpAdapter:
     """Collects Cloud Storage and Cloud KMS configuration per project."""
 
-    name: ClassVar[str] = "gcp"
+    name: ClassVar[str] = PROVIDER
     title: ClassVar[str] = "Google Cloud"
     # exposure.yaml, regions.yaml, not_configured.yaml: checked on registration
     data_dir: ClassVar[Path] = Path(__file__).resolve().parent
@@ -49,7 +51,8 @@ class GcpAdapter:
                        metavar="URL", env="AUDITOR_GCP_ORGPOLICY_ENDPOINT"),
     )
 
-    def __init__(self, *, max_attempts: int = 4, base_delay: float = 0.25) -> None:
+    def __init__(self, *, max_attempts: int = DEFAULT_RETRY_ATTEMPTS,
+                 base_delay: float = DEFAULT_RETRY_BASE_DELAY) -> None:
         # Retry shape: tests shorten the backoff; the CLI uses the defaults.
         self._max_attempts = max_attempts
         self._base_delay = base_delay

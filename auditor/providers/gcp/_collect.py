@@ -8,26 +8,41 @@ that no IAM or ACL read is made for a bucket that it already keeps private.
 
 from __future__ import annotations
 
-import threading
 from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
 from auditor.errors import CallError, EndpointError, ProviderError, ServiceError
-from auditor.model import ProviderRun, Resource
-from auditor.providers._runtime import ApiLedger, bounded_map, utc_now
+from auditor.model import ProviderRun, Resource, ResourceKind
+from auditor.providers._runtime import (
+    ApiLedger,
+    Outcome,
+    Progress,
+    attempt,
+    bounded_map,
+    utc_now,
+)
 from auditor.providers.base import Collection, CollectRequest
 from auditor.providers.gcp import _kms, _orgpolicy, _storage
 from auditor.providers.gcp._errors import Caller, RetryPolicy
+from auditor.providers.gcp._name import PROVIDER
 from auditor.providers.gcp._normalize import KEY_JOIN_PATHS, account_facts, bucket_facts, key_facts
 from auditor.providers.gcp._public import prevented
 from auditor.providers.gcp._session import GcpSession, open_session
 from auditor.regions import canonical
 
-PROVIDER = "gcp"
-BUCKET, KEY, ACCOUNT = "storage.bucket", "kms.key", "account"
+BUCKET, KEY, ACCOUNT = ResourceKind.BUCKET, ResourceKind.KEY, ResourceKind.ACCOUNT
 EXPOSURE_PATHS = ("public_exposure.is_public", "public_exposure.reasons")
 ACCOUNT_PAB = "public_access_block.enabled"
+
+
+# What a resource's facts are built from when the call was not needed (their facts are not
+# wanted, or an earlier answer made the call moot).
+_UNREAD_KEY = (Outcome.not_read(_kms.OP_GET_KEY, "no bucket fact needs the key"),
+               Outcome.not_read(_kms.OP_VERSIONS, "no bucket fact needs the key"),
+               Outcome.not_read(_kms.OP_KEY_IAM, "no bucket fact needs the key"))
+_UNREAD_IAM = Outcome.not_read(_storage.OP_IAM, "public exposure is not wanted or prevented")
+_UNREAD_ORG = Outcome.not_read(_orgpolicy.OP_EFFECTIVE, "no fact of the project needs it")
 
 
 def bucket_id(name: str) -> str:
@@ -52,34 +67,18 @@ class _Run:
         self.call = call
         self.ledger = ledger
         self.workers = request.max_workers
-        self._done = 0
-        self._lock = threading.Lock()
 
     def wants_kind(self, kind: str) -> bool:
         facts = self.request.facts
         return facts is None or bool(facts.get(kind))
 
-    def _try(self, scope: str, fn: Callable[[], Any]) -> Any:
-        """The value, or the CallError (recorded once, here) that stood in its way."""
-        try:
-            return fn()
-        except CallError as exc:
-            self.ledger.failed(scope, exc)
-            return exc
+    def _try(self, scope: str, source: str, fn: Callable[[], Any]) -> Outcome:
+        """The value, or the CallError (recorded once, in the runtime) that stood in its way."""
+        return attempt(self.ledger, scope, source, fn)
 
-    def _listing(self, scope: str, fn: Callable[[], list[Any]]) -> list[Any] | CallError:
+    def _listing(self, scope: str, source: str, fn: Callable[[], list[Any]]) -> Outcome:
         """The listed items, or the CallError recorded as a listing gap (items missing)."""
-        try:
-            return fn()
-        except CallError as exc:
-            self.ledger.listing_failed(scope, exc)
-            return exc
-
-    def _tick(self, total: int) -> None:
-        with self._lock:
-            self._done += 1
-            done = self._done
-        self.request.report(PROVIDER, done, total)
+        return attempt(self.ledger, scope, source, fn, listing=True)
 
     # -- listing ------------------------------------------------------------------
 
@@ -91,12 +90,13 @@ class _Run:
         """
         projects = self.session.projects
         results = bounded_map(
-            lambda p: self._listing(f"projects/{p}", lambda: _storage.list_buckets(
-                self.call, self.session.storage, p)), projects, self.workers)
-        failures = [r for r in results if isinstance(r, CallError)]
+            lambda p: self._listing(f"projects/{p}", _storage.OP_LIST, lambda: (
+                _storage.list_buckets(self.call, self.session.storage, p))),
+            projects, self.workers)
+        failures = [r.error for r in results if r.error is not None]
         if projects and len(failures) == len(projects):
             _raise_unlisted(failures, projects)
-        return [b for r in results if isinstance(r, list) for b in r]
+        return [b for r in results if r.ok for b in r.value]
 
     def enumerate_keys(self) -> dict[str, _kms.KeyInfo]:
         """Every key in every key ring of every Cloud KMS location of the projects.
@@ -107,18 +107,18 @@ class _Run:
         kms, call = self.session.kms, self.call
 
         def locations(project: str) -> list[tuple[str, str]]:
-            found = self._listing(f"projects/{project}",
+            found = self._listing(f"projects/{project}", _kms.OP_LOCATIONS,
                                   lambda: _kms.list_locations(call, kms, project))
-            return [(project, loc) for loc in found] if isinstance(found, list) else []
+            return [(project, loc) for loc in found.value] if found.ok else []
 
         def rings(where: tuple[str, str]) -> list[str]:
-            found = self._listing(f"projects/{where[0]}/locations/{where[1]}",
+            found = self._listing(f"projects/{where[0]}/locations/{where[1]}", _kms.OP_RINGS,
                                   lambda: _kms.list_key_rings(call, kms, *where))
-            return found if isinstance(found, list) else []
+            return found.value if found.ok else []
 
         def keys(ring: str) -> list[_kms.KeyInfo]:
-            found = self._listing(ring, lambda: _kms.list_keys(call, kms, ring))
-            return found if isinstance(found, list) else []
+            found = self._listing(ring, _kms.OP_KEYS, lambda: _kms.list_keys(call, kms, ring))
+            return found.value if found.ok else []
 
         places = [p for found in bounded_map(locations, self.session.projects, self.workers)
                   for p in found]
@@ -137,45 +137,55 @@ class _Run:
             wanted.update(b.project for b in buckets if b.public_access_prevention != "enforced")
         return [p for p in self.session.projects if p in wanted]
 
-    def org_policies(self, projects: list[str]) -> dict[str, Any]:
-        """Project -> its effective storage.publicAccessPrevention, or the CallError."""
+    def org_policies(self, projects: list[str]) -> dict[str, Outcome]:
+        """Project -> its effective storage.publicAccessPrevention outcome."""
         client = self.session.orgpolicy
 
-        def read(project: str) -> Any:
+        def read(project: str) -> Outcome:
             scope = f"projects/{project}"
             if client is None:
+                # A fact that was needed but cannot be asked for: a recorded failure.
                 unread = ServiceError(_orgpolicy.OP_EFFECTIVE, "NotCalled",
                                       _orgpolicy.NO_ENDPOINT)
                 self.ledger.failed(scope, unread)
-                return unread
-            return self._try(scope, lambda: _orgpolicy.effective_policy(self.call, client,
-                                                                        project))
+                return Outcome.failed(unread)
+            return self._try(scope, _orgpolicy.OP_EFFECTIVE,
+                             lambda: _orgpolicy.effective_policy(self.call, client, project))
 
         return dict(zip(projects, bounded_map(read, projects, self.workers), strict=True))
 
     # -- per-resource calls ----------------------------------------------------------
 
-    def bucket_task(self, info: _storage.BucketInfo) -> tuple[Any, Any]:
-        """(IAM public members, [bucket ACL, default object ACL] public grantees) outcomes."""
+    def bucket_task(self, info: _storage.BucketInfo) -> tuple[Outcome,
+                                                              tuple[Outcome, Outcome] | None]:
+        """(IAM public members, (bucket ACL, default object ACL) public grantees) outcomes."""
         scope, client = bucket_id(info.name), self.session.storage
-        iam = self._try(scope, lambda: _storage.iam_public_members(self.call, client, info.name))
+        iam = self._try(scope, _storage.OP_IAM, lambda: _storage.iam_public_members(
+            self.call, client, info.name))
         acls = None
         if not info.uniform_access:  # legacy ACLs apply only with fine-grained access
-            acls = [self._try(scope, lambda d=default: _storage.acl_public_entities(
-                self.call, client, info.name, d)) for default in (False, True)]
+            acl, default_acl = (self._try(scope, op, lambda d=default: (
+                _storage.acl_public_entities(self.call, client, info.name, d)))
+                for op, default in ((_storage.OP_ACL, False), (_storage.OP_DEFAULT_ACL, True)))
+            acls = (acl, default_acl)
         return iam, acls
 
     def key_task(self, name: str, known: _kms.KeyInfo | None, need_state: bool,
-                 need_iam: bool) -> tuple[Any, Any, Any]:
+                 need_iam: bool) -> tuple[Outcome, Outcome, Outcome]:
         """(key, versions, public members) outcomes for one key."""
         kms = self.session.kms
-        key = known or self._try(name, lambda: _kms.get_key(self.call, kms, name))
-        versions = members = None
-        if isinstance(key, _kms.KeyInfo):
-            if need_state and key.primary is None:
-                versions = self._try(name, lambda: _kms.list_versions(self.call, kms, name))
+        key = (Outcome(known.source, known) if known is not None else
+               self._try(name, _kms.OP_GET_KEY, lambda: _kms.get_key(self.call, kms, name)))
+        versions = Outcome.not_read(_kms.OP_VERSIONS, "the key has a primary version, or its "
+                                    "state and custody are not wanted")
+        members = Outcome.not_read(_kms.OP_KEY_IAM, "key exposure is not wanted")
+        if key.ok:
+            if need_state and key.value.primary is None:
+                versions = self._try(name, _kms.OP_VERSIONS,
+                                     lambda: _kms.list_versions(self.call, kms, name))
             if need_iam:
-                members = self._try(name, lambda: _kms.key_public_members(self.call, kms, name))
+                members = self._try(name, _kms.OP_KEY_IAM,
+                                    lambda: _kms.key_public_members(self.call, kms, name))
         return key, versions, members
 
     # -- the run ---------------------------------------------------------------------
@@ -185,6 +195,9 @@ class _Run:
         want_buckets, want_keys = self.wants_kind(BUCKET), self.wants_kind(KEY)
         buckets = self.list_buckets() if (want_buckets or want_keys) else []
         orgs = self.org_policies(self.org_projects(buckets if want_buckets else []))
+
+        def org_of(project: str) -> Outcome:
+            return orgs.get(project) or _UNREAD_ORG
         need_join = want_buckets and req.wants(BUCKET, *KEY_JOIN_PATHS)
         need_exposure = want_buckets and req.wants(BUCKET, *EXPOSURE_PATHS)
         named: dict[str, list[str]] = defaultdict(list)
@@ -199,25 +212,25 @@ class _Run:
 
         tasks: list[Callable[[], tuple[str, Any]]] = []
         for b in buckets:
-            if need_exposure and not prevented(b, orgs.get(b.project)):
+            if need_exposure and not prevented(b, org_of(b.project)):
                 tasks.append(lambda b=b: (bucket_id(b.name), self.bucket_task(b)))
         for name in key_names:
             tasks.append(lambda n=name: (n, self.key_task(n, known.get(n), need_state, need_iam)))
-        total = len(tasks)
+        progress = Progress(req.report, PROVIDER, len(tasks))
 
         def run_task(task: Callable[[], tuple[str, Any]]) -> tuple[str, Any]:
             result = task()
-            self._tick(total)
+            progress.tick()
             return result
 
         results = dict(bounded_map(run_task, tasks, self.workers))
         resources: list[Resource] = []
         if want_buckets:
             for b in buckets:
-                key, versions, _ = results.get(b.kms_key, (None, None, None)) if b.kms_key else (
-                    None, None, None)
-                iam, acls = results.get(bucket_id(b.name), (None, None))
-                facts = bucket_facts(b, key, versions, iam, acls, orgs.get(b.project),
+                key, versions, _ = results.get(b.kms_key, _UNREAD_KEY) if b.kms_key else \
+                    _UNREAD_KEY
+                iam, acls = results.get(bucket_id(b.name), (_UNREAD_IAM, None))
+                facts = bucket_facts(b, key, versions, iam, acls, org_of(b.project),
                                      lambda p: req.wants(BUCKET, p))
                 region = canonical(PROVIDER, b.location) or b.location
                 resources.append(Resource(BUCKET, PROVIDER, b.project, region,
@@ -233,7 +246,7 @@ class _Run:
                                           facts))
         if self.wants_kind(ACCOUNT):
             for project in self.session.projects:
-                facts = account_facts(orgs.get(project), lambda p: req.wants(ACCOUNT, p))
+                facts = account_facts(org_of(project), lambda p: req.wants(ACCOUNT, p))
                 resources.append(Resource(ACCOUNT, PROVIDER, project, "global", project, project,
                                           facts))
         return resources

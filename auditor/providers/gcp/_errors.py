@@ -29,10 +29,10 @@ from auditor.errors import (
     Throttled,
 )
 from auditor.providers._runtime import ApiLedger, RetryingCaller, RetryPolicy
+from auditor.providers.gcp._name import PROVIDER
 
 T = TypeVar("T")
 
-PROVIDER = "gcp"
 DISABLED_REASONS = frozenset({"SERVICE_DISABLED", "accessNotConfigured"})
 _MAX_MESSAGE = 300
 _URL_PREFIX = re.compile(r"^[A-Z]+ \S+://\S+: ")
@@ -72,6 +72,8 @@ def _from_api_error(operation: str, exc: gexc.GoogleAPICallError) -> tuple[CallE
         return NotFound(operation, code, message), False
     if status == 429:
         return Throttled(operation, code, message), True
+    if status == 408:  # "Retry strategy": 408, 429 and 5xx are transient, worth a retry
+        return ServiceError(operation, code, message), True
     if status >= 500:
         return ServiceError(operation, code, message), True
     return ServiceError(operation, code, message), False

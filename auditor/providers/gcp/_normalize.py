@@ -11,13 +11,13 @@ from typing import Any
 
 from auditor.errors import CallError, NotFound
 from auditor.model import Fact
+from auditor.providers._runtime import Outcome, OutcomeState
 from auditor.providers.gcp._kms import OP_VERSIONS, KeyInfo, VersionInfo
 from auditor.providers.gcp._public import access_block_facts, exposure_facts, org_fact
 from auditor.providers.gcp._storage import OP_LIST, BucketInfo
 from auditor.regions import canonical, combine, locate, parts, places, places_of
 
 Wants = Callable[[str], bool]
-Outcome = Any  # a value, or the CallError that stood in its way
 
 DAY = 86400
 EXTERNAL_LEVELS = frozenset({"EXTERNAL", "EXTERNAL_VPC"})
@@ -68,14 +68,14 @@ def _imported(key: KeyInfo, versions: Outcome, source: tuple[str, ...]) -> bool 
     if key.primary is not None:
         return bool(key.primary.import_job)
     # No primary version: only the versions can tell, so their failure is the answer.
-    if isinstance(versions, CallError):
-        failed = _failed(versions, *source)
+    if versions.error is not None:
+        failed = _failed(versions.error, *source)
         return replace(failed, detail="the key has no primary version and its versions could "
                        f"not be read: {failed.detail}")
-    if versions is None:
+    if versions.state is OutcomeState.NOT_READ:
         return Fact.error("the key has no primary version and its versions were not read",
                           *source)
-    return any(v.import_job for v in versions)
+    return any(v.import_job for v in versions.value)
 
 
 def custody(key: KeyInfo, versions: Outcome, *source: str) -> dict[str, Fact]:
@@ -111,12 +111,12 @@ def _state(versions: tuple[VersionInfo, ...]) -> str:
 def key_state(key: KeyInfo, versions: Outcome) -> Fact:
     if key.primary is not None:
         return Fact.observed(STATES.get(key.primary.state, "unavailable"), key.source)
-    if isinstance(versions, CallError):
-        return _failed(versions, key.source)
-    if versions is None:
+    if versions.error is not None:
+        return _failed(versions.error, key.source)
+    if versions.state is OutcomeState.NOT_READ:
         return Fact.error("the key has no primary version and its versions were not read",
                           key.source)
-    return Fact.observed(_state(versions), key.source, "cloudkms:cryptoKeyVersions.list")
+    return Fact.observed(_state(versions.value), key.source, "cloudkms:cryptoKeyVersions.list")
 
 
 def rotation_supported(key: KeyInfo, *source: str) -> Fact:
@@ -164,36 +164,39 @@ def _rotation(key: KeyInfo, *source: str) -> dict[str, Fact]:
 
 
 def _public(members: Outcome, source: str, basis: str = "derived") -> Fact:
-    if isinstance(members, CallError):
-        return _failed(members)
-    detail = f"public members: {', '.join(members)}" if members else None
-    return Fact.observed(bool(members), source, basis=basis, detail=detail)
+    def observe(found: list[str]) -> Fact:
+        detail = f"public members: {', '.join(found)}" if found else None
+        return Fact.observed(bool(found), source, basis=basis, detail=detail)
+
+    return members.fact(observe)
 
 
 def key_facts(name: str, key: Outcome, versions: Outcome, members: Outcome,
               named_by: list[str], wants: Wants) -> dict[str, Fact]:
     facts: dict[str, Fact] = {}
-    if isinstance(key, CallError):
-        failed = _failed(key)
+    if not key.ok:
+        failed = key.failure()
         for path in ("key.manager", *KEY_JOIN_PATHS, "key_exposure.is_public"):
             facts[path] = failed
-        if isinstance(key, NotFound):
+        if isinstance(key.error, NotFound):
             users = f"; named by bucket(s) {', '.join(named_by)}" if named_by else ""
-            facts["key.state"] = Fact.observed("missing", key.operation,
+            facts["key.state"] = Fact.observed("missing", key.error.operation,
                                                detail=f"{failed.detail}{users}")
         else:
             facts["key.state"] = failed
     else:
-        source = key.source
+        key_info: KeyInfo = key.value
+        source = key_info.source
         facts = {
             # Cloud KMS holds only customer-managed keys; Google's default keys are not in it.
             "key.manager": Fact.observed("customer", source),
-            "key.state": key_state(key, versions),
-            **custody(key, versions, source),
-            **_rotation(key, source),
+            "key.state": key_state(key_info, versions),
+            **custody(key_info, versions, source),
+            **_rotation(key_info, source),
             "key_exposure.is_public": (_public(members, "cloudkms:cryptoKeys.getIamPolicy")
-                                       if members is not None else Fact.error(
-                                           "the key IAM policy was not read", source)),
+                                       if members.state is not OutcomeState.NOT_READ
+                                       else Fact.error("the key IAM policy was not read",
+                                                       source)),
         }
     return {path: fact for path, fact in facts.items() if wants(path)}
 
@@ -207,15 +210,17 @@ def _key_custody(info: BucketInfo, key: Outcome, versions: Outcome) -> dict[str,
                                                    detail="Google-managed default encryption"),
                 "key_custody.hsm": Fact.opaque(GOOGLE_KEY_HSM, OP_LIST),
                 **dict.fromkeys(ROTATION_PATHS, Fact.opaque(GOOGLE_KEY_ROTATION, OP_LIST))}
-    if isinstance(key, CallError):
-        if isinstance(key, NotFound):
+    if not key.ok:
+        error = key.error
+        if isinstance(error, NotFound):
             failed = Fact.error(f"the bucket names key {info.kms_key}, which no longer exists "
-                                f"({key.code}: {key.message})", OP_LIST, key.operation)
+                                f"({error.code}: {error.message})", OP_LIST, error.operation)
         else:
-            failed = _failed(key, OP_LIST)
+            failed = key.failure(OP_LIST)
         return dict.fromkeys(KEY_JOIN_PATHS, failed)
-    return {**custody(key, versions, OP_LIST, key.source),
-            **_rotation(key, OP_LIST, key.source)}
+    found: KeyInfo = key.value
+    return {**custody(found, versions, OP_LIST, found.source),
+            **_rotation(found, OP_LIST, found.source)}
 
 
 def _immutability(info: BucketInfo) -> dict[str, Fact]:
@@ -287,7 +292,8 @@ def _residency(info: BucketInfo) -> dict[str, Fact]:
 
 
 def bucket_facts(info: BucketInfo, key: Outcome, versions: Outcome, iam: Outcome,
-                 acls: Outcome, org: Outcome, wants: Wants) -> dict[str, Fact]:
+                 acls: tuple[Outcome, Outcome] | None, org: Outcome,
+                 wants: Wants) -> dict[str, Fact]:
     """Every fact of one bucket; ``org`` is its project's organization policy outcome."""
     soft = info.soft_delete_seconds
     facts: dict[str, Fact] = {

@@ -8,14 +8,11 @@ prevention blocks allUsers / allAuthenticatedUsers in IAM and in ACLs alike.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
 
-from auditor.errors import CallError
 from auditor.model import Fact
-from auditor.providers.gcp._orgpolicy import OP_EFFECTIVE, OrgPolicy
+from auditor.providers._runtime import Outcome, OutcomeState
+from auditor.providers.gcp._orgpolicy import OP_EFFECTIVE
 from auditor.providers.gcp._storage import OP_ACL, OP_DEFAULT_ACL, OP_IAM, OP_LIST, BucketInfo
-
-Outcome = Any  # a value, or the CallError that stood in its way; None when not read
 
 # "unspecified" is the former name of "inherited"; an absent field is the default, inherited.
 INHERITING = frozenset({"inherited", "unspecified", None})
@@ -24,11 +21,10 @@ NO_GRANT = "no public grant can take effect"
 
 def org_fact(org: Outcome) -> Fact:
     """The project's organization policy as a fact: enforced or not, or why not known."""
-    if isinstance(org, OrgPolicy):
-        return Fact.observed(org.enforced, OP_EFFECTIVE, detail=org.detail)
-    if isinstance(org, CallError):
-        return Fact.from_call_error(org)
-    return Fact.error("the organization policy was not read", OP_EFFECTIVE)
+    if org.state is OutcomeState.NOT_READ:
+        return Fact.error("the organization policy was not read", OP_EFFECTIVE)
+    return org.fact(lambda policy: Fact.observed(policy.enforced, OP_EFFECTIVE,
+                                                 detail=policy.detail))
 
 
 def prevented(info: BucketInfo, org: Outcome) -> bool:
@@ -36,7 +32,7 @@ def prevented(info: BucketInfo, org: Outcome) -> bool:
     pap = info.public_access_prevention
     if pap == "enforced":
         return True
-    return pap in INHERITING and isinstance(org, OrgPolicy) and org.enforced
+    return pap in INHERITING and org.ok and org.value.enforced
 
 
 def _unread_org(pap: str | None, org: Outcome) -> str:
@@ -57,10 +53,10 @@ def access_block_facts(info: BucketInfo, org: Outcome) -> dict[str, Fact]:
     elif pap not in INHERITING:
         effective = Fact.error(f"unrecognised publicAccessPrevention {pap!r}: whether the "
                                "organization policy applies cannot be told", OP_LIST)
-    elif isinstance(org, OrgPolicy):
-        effective = Fact.observed(org.enforced, OP_LIST, OP_EFFECTIVE,
+    elif org.ok:
+        effective = Fact.observed(org.value.enforced, OP_LIST, OP_EFFECTIVE,
                                   detail=f"publicAccessPrevention {pap} on the bucket; "
-                                  f"{org.detail}")
+                                  f"{org.value.detail}")
     else:
         failed = org_fact(org)
         effective = replace(failed, source=(*failed.source, OP_LIST),
@@ -74,8 +70,8 @@ def _caveat(info: BucketInfo, org: Outcome) -> tuple[str, tuple[str, ...]]:
     pap = info.public_access_prevention
     if pap not in INHERITING:
         return f"publicAccessPrevention is {pap!r}, a value this tool does not recognise", ()
-    if isinstance(org, OrgPolicy):
-        return f"publicAccessPrevention is {pap!r} and the {org.detail}", (OP_EFFECTIVE,)
+    if org.ok:
+        return f"publicAccessPrevention is {pap!r} and the {org.value.detail}", (OP_EFFECTIVE,)
     # The grant is real; only a policy we could not read might neutralize it, so it stays
     # public (with this caveat) rather than becoming unknown.
     return (f"publicAccessPrevention is {pap!r}: an organization policy that enforces public "
@@ -84,25 +80,27 @@ def _caveat(info: BucketInfo, org: Outcome) -> tuple[str, tuple[str, ...]]:
 
 
 def exposure_facts(info: BucketInfo, org: Outcome, iam: Outcome,
-                   acls: Outcome) -> dict[str, Fact]:
-    """public_exposure.is_public / .reasons from IAM and legacy ACL public grantees."""
+                   acls: tuple[Outcome, Outcome] | None) -> dict[str, Fact]:
+    """public_exposure.is_public / .reasons from IAM and legacy ACL public grantees
+    (``acls``: the bucket ACL and default object ACL outcomes, None when not read)."""
     if prevented(info, org):
         if info.public_access_prevention == "enforced":
             detail, source = f"publicAccessPrevention is enforced: {NO_GRANT}", (OP_LIST,)
         else:
             detail = (f"publicAccessPrevention is {info.public_access_prevention!r} and the "
-                      f"{org.detail}: {NO_GRANT}")
+                      f"{org.value.detail}: {NO_GRANT}")
             source = (OP_LIST, OP_EFFECTIVE)
         return {"public_exposure.is_public": Fact.observed(False, *source, basis="derived",
                                                            detail=detail),
                 "public_exposure.reasons": Fact.observed([], *source, basis="derived",
                                                          detail=detail)}
     source = [OP_IAM] + ([] if info.uniform_access else [OP_ACL, OP_DEFAULT_ACL])
-    outcomes = [("iam", iam)] + ([] if info.uniform_access else
-                                 [("acl", a) for a in (acls or [None, None])])
-    errors = [o for _, o in outcomes if isinstance(o, CallError)]
-    reasons = sorted({why for why, o in outcomes if isinstance(o, list) and o})
-    members = sorted({m for _, o in outcomes if isinstance(o, list) for m in o})
+    outcomes = [("iam", iam)] + ([] if info.uniform_access or acls is None else
+                                 [("acl", a) for a in acls])
+    # A call that was not read grants nothing we know of and is no failure either.
+    errors = [o.error for _, o in outcomes if o.error is not None]
+    reasons = sorted({why for why, o in outcomes if o.ok and o.value})
+    members = sorted({m for _, o in outcomes if o.ok for m in o.value or ()})
     detail = None
     if members:
         caveat, extra = _caveat(info, org)

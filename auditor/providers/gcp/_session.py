@@ -26,9 +26,9 @@ from google.cloud import kms_v1, storage
 from requests.adapters import HTTPAdapter
 
 from auditor.errors import CredentialsError
+from auditor.providers.gcp._name import PROVIDER
 from auditor.providers.gcp._orgpolicy import DEFAULT_ENDPOINT, OrgPolicyClient
 
-PROVIDER = "gcp"
 SCOPES = ("https://www.googleapis.com/auth/cloud-platform",)
 GCS_ENDPOINT_ENV = "STORAGE_EMULATOR_HOST"
 KMS_ENDPOINT_ENV = "AUDITOR_GCP_KMS_ENDPOINT"

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from auditor.model import Resource
+from auditor.providers._runtime import RetryPolicy
 from auditor.providers.aws import AwsAdapter
 from auditor.providers.base import Collection, CollectRequest
 from auditor.schema import fact_catalog
@@ -64,10 +65,11 @@ def mocked_estate(section: dict[str, Any], tmp: Path) -> Iterator[dict[str, str]
 
 
 def collect(options: dict[str, Any], facts: dict[str, set[str]] | None = None,
-            workers: int = 8) -> Collection:
+            workers: int = 8, retry: RetryPolicy | None = None) -> Collection:
+    """``retry``: the shared retry policy (botocore's own retries are always off)."""
     wanted = None if facts is None else {k: frozenset(v) for k, v in facts.items()}
-    return AwsAdapter().collect(CollectRequest(options=options, facts=wanted,
-                                               max_workers=workers))
+    return AwsAdapter(retry=retry).collect(CollectRequest(options=options, facts=wanted,
+                                                          max_workers=workers))
 
 
 def all_facts_but(*skip: str) -> dict[str, set[str]]:

@@ -11,6 +11,7 @@ from aws_support import aws_environment, by_name, collect, mocked_estate
 
 from auditor.errors import CredentialsError, EndpointError, ProviderError
 from auditor.model import FactState
+from auditor.providers._runtime import RetryPolicy
 from auditor.providers.aws import AwsAdapter
 from auditor.providers.aws._session import AwsSession
 from auditor.sandbox.base import RecordedRequest, RecordingServer, Reply
@@ -290,11 +291,14 @@ def _failing_s3(request: RecordedRequest) -> Reply:
 
 
 def test_throttling_and_5xx_are_retried_then_error(tmp_path: Path) -> None:
+    """Our RetryingCaller retries (2 attempts here); botocore makes one attempt per ours, so
+    AWS_MAX_ATTEMPTS no longer multiplies them and every attempt is in the ledger."""
     server = RecordingServer(_failing_s3, allowed_methods=frozenset({"GET", "POST"}))
     server.start()
     try:
-        with aws_environment(tmp_path, AWS_ENDPOINT_URL=server.url, AWS_MAX_ATTEMPTS="2"):
-            collection = collect({"region": [EU]}, {"storage.bucket": {"encryption.enabled"}})
+        with aws_environment(tmp_path, AWS_ENDPOINT_URL=server.url, AWS_MAX_ATTEMPTS="5"):
+            collection = collect({"region": [EU]}, {"storage.bucket": {"encryption.enabled"}},
+                                 retry=RetryPolicy(2, 0.001, 0.002))
     finally:
         server.stop()
     facts = {r.name: r.facts["encryption.enabled"] for r in collection.resources}
@@ -304,18 +308,20 @@ def test_throttling_and_5xx_are_retried_then_error(tmp_path: Path) -> None:
     assert facts["broken-bucket"].detail.startswith("InternalError")
     tries = [(r.path, re.search(r"attempt=\d+", r.headers["amz-sdk-request"]).group())
              for r in server.requests() if "encryption" in r.query]
-    assert sorted(tries) == [("/broken-bucket", "attempt=1"), ("/broken-bucket", "attempt=2"),
-                             ("/slow-bucket", "attempt=1"), ("/slow-bucket", "attempt=2")]
-    assert collection.run.api_calls["s3:GetBucketEncryption"] == 2  # logical calls
+    assert sorted(tries) == [("/broken-bucket", "attempt=1"), ("/broken-bucket", "attempt=1"),
+                             ("/slow-bucket", "attempt=1"), ("/slow-bucket", "attempt=1")]
+    assert collection.run.api_calls["s3:GetBucketEncryption"] == 4  # every attempt
+    assert "gave up after 2 attempts" in facts["slow-bucket"].detail
 
 
-def test_retry_mode_and_pool_follow_configuration(tmp_path: Path) -> None:
-    with aws_environment(tmp_path, AWS_RETRY_MODE="adaptive"):
+def test_botocore_retries_stay_off_and_pool_follows_configuration(tmp_path: Path) -> None:
+    # Retries are the shared RetryingCaller's: no profile or environment turns botocore's on.
+    with aws_environment(tmp_path, AWS_RETRY_MODE="adaptive", AWS_MAX_ATTEMPTS="7"):
         session = AwsSession(max_workers=24)
-    assert session.config.retries == {"mode": "adaptive"}
+    assert session.config.retries == {"total_max_attempts": 1, "mode": "standard"}
     assert session.config.max_pool_connections == 24
     with aws_environment(tmp_path):
-        assert AwsSession().config.retries == {"mode": "standard"}
+        assert AwsSession().config.retries == {"total_max_attempts": 1, "mode": "standard"}
 
 
 def test_assumed_role_credentials_refresh_before_expiry(tmp_path: Path) -> None:
@@ -387,9 +393,10 @@ def test_failed_later_pages_are_listing_gaps(tmp_path: Path) -> None:
     server = RecordingServer(_paged_listings, allowed_methods=frozenset({"GET", "POST"}))
     server.start()
     try:
-        with aws_environment(tmp_path, AWS_ENDPOINT_URL=server.url, AWS_MAX_ATTEMPTS="1"):
+        with aws_environment(tmp_path, AWS_ENDPOINT_URL=server.url):
             collection = collect({"region": [EU]}, {"storage.bucket": {"encryption.enabled"},
-                                                    "kms.key": {"key.manager"}})
+                                                    "kms.key": {"key.manager"}},
+                                 retry=RetryPolicy(max_attempts=1))
     finally:
         server.stop()
     assert by_name(collection, "storage.bucket")["first-page"].facts[

@@ -1,0 +1,94 @@
+"""One retry policy for every SDK, and the one way a call's failure is recorded.
+
+Each adapter switches its SDK's own retries off and hands its ``translate`` to a
+:class:`RetryingCaller`, so that backoff, attempt counting and "gave up" look the same for
+AWS, Google Cloud and Alibaba Cloud.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from auditor.defaults import (
+    DEFAULT_RETRY_ATTEMPTS,
+    DEFAULT_RETRY_BASE_DELAY,
+    DEFAULT_RETRY_MAX_DELAY,
+)
+from auditor.errors import CallError, NotConfigured, ServiceError
+from auditor.providers._runtime.ledger import ApiLedger
+from auditor.providers._runtime.outcome import Outcome
+
+R = TypeVar("R")
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """Exponential backoff with jitter; ``max_attempts`` counts the first try."""
+
+    max_attempts: int = DEFAULT_RETRY_ATTEMPTS
+    base_delay: float = DEFAULT_RETRY_BASE_DELAY
+    max_delay: float = DEFAULT_RETRY_MAX_DELAY
+
+    def delay(self, attempt: int) -> float:
+        return min(self.max_delay, self.base_delay * (2 ** (attempt - 1))) * random.uniform(0.5, 1)
+
+
+Translate = Callable[[str, BaseException], tuple[CallError, bool]]
+
+
+class RetryingCaller:
+    """Runs one SDK call: counts every attempt, retries what may pass, translates the rest.
+
+    ``translate(operation, exc)`` maps an SDK exception to (error, retryable). A retryable
+    failure that outlasts the policy becomes a ServiceError, so its fact is ``error``.
+    """
+
+    def __init__(self, ledger: ApiLedger, policy: RetryPolicy, translate: Translate,
+                 sdk_errors: tuple[type[BaseException], ...],
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self.ledger = ledger
+        self.policy = policy
+        self._translate = translate
+        self._sdk_errors = sdk_errors
+        self._sleep = sleep
+
+    def __call__(self, operation: str, fn: Callable[[], R]) -> R:
+        attempt = 0
+        while True:
+            attempt += 1
+            self.ledger.count(operation)
+            try:
+                return fn()
+            except self._sdk_errors as exc:
+                error, retryable = self._translate(operation, exc)
+                if not retryable:
+                    raise error from exc
+                if attempt >= self.policy.max_attempts:
+                    raise ServiceError(operation, error.code,
+                                       f"{error.message} (gave up after {attempt} attempts)"
+                                       .strip()) from exc
+            self._sleep(self.policy.delay(attempt))
+
+
+def attempt(ledger: ApiLedger, scope: str, source: str, fn: Callable[[], Any], *,
+            listing: bool = False) -> Outcome:
+    """Run ``fn`` (which raises CallError) and keep what happened as an Outcome.
+
+    A documented "not configured" answer is an observed absence, not a failure. Any other
+    failure is recorded once, here: a ``listing`` failure as a coverage gap (what it would
+    have listed is missing), any other as a failed call of ``scope``.
+    """
+    try:
+        return Outcome(source, fn())
+    except NotConfigured as exc:
+        return Outcome.not_configured(source, exc.code)
+    except CallError as exc:
+        if listing:
+            ledger.listing_failed(scope, exc)
+        else:
+            ledger.failed(scope, exc)
+        return Outcome.failed(exc, source)

@@ -1,0 +1,3 @@
+"""The provider name of this adapter, defined once (no SDK import)."""
+
+PROVIDER = "gcp"
