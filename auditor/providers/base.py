@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
 import yaml
 
+from auditor._plugins import Factories
 from auditor.defaults import DEFAULT_MAX_WORKERS
-from auditor.errors import PluginError, UnknownProviderError
+from auditor.errors import PluginError
 from auditor.model import ProviderRun, Resource
 from auditor.provider_data import ENTRY_POINT_GROUP, validate_data_files
 from auditor.schema import fact_catalog
@@ -157,33 +157,25 @@ class ProviderRegistry:
     """Adapters by name, loaded lazily from entry points and validated on registration."""
 
     def __init__(self) -> None:
-        self._factories: dict[str, Callable[[], Any]] = {}
+        self._factories = Factories("provider")
         self._instances: dict[str, ProviderAdapter] = {}
 
     @classmethod
     def from_entry_points(cls) -> ProviderRegistry:
         registry = cls()
-        for ep in entry_points(group=ENTRY_POINT_GROUP):
-            registry.register(ep.name, ep.load)
+        registry._factories.load_group(ENTRY_POINT_GROUP)
         return registry
 
     def register(self, name: str, factory: Callable[[], Any]) -> None:
         """``factory`` returns the adapter class (or instance); it is loaded on first use."""
-        self._factories[name] = factory
+        self._factories.register(name, factory)
 
     def names(self) -> list[str]:
-        return sorted(self._factories)
+        return self._factories.names()
 
     def get(self, name: str) -> ProviderAdapter:
         if name not in self._instances:
-            if name not in self._factories:
-                raise UnknownProviderError(
-                    f"unknown provider {name!r}; registered: {', '.join(self.names())}")
-            try:
-                loaded = self._factories[name]()
-            except (ImportError, AttributeError) as exc:
-                raise PluginError(f"provider {name!r} could not be loaded: {exc}") from exc
-            adapter = loaded() if isinstance(loaded, type) else loaded
+            adapter = self._factories.build(name, f"unknown provider {name!r}")
             validate_adapter(adapter, name)
             self._instances[name] = adapter
         return self._instances[name]

@@ -8,10 +8,10 @@ moto, for AWS) is imported only when that stand-in is created.
 from __future__ import annotations
 
 from collections.abc import Callable
-from importlib.metadata import entry_points
 from typing import Any
 
-from auditor.errors import PluginError, UnknownProviderError
+from auditor._plugins import Factories
+from auditor.errors import PluginError
 from auditor.sandbox.base import Sandbox
 
 ENTRY_POINT_GROUP = "auditor.sandboxes"
@@ -23,33 +23,24 @@ class SandboxRegistry:
     """Stand-in factories by provider name; ``create`` checks the result keeps the contract."""
 
     def __init__(self) -> None:
-        self._factories: dict[str, Callable[[], Any]] = {}
+        self._factories = Factories("stand-in")
 
     @classmethod
     def from_entry_points(cls) -> SandboxRegistry:
         registry = cls()
-        for ep in entry_points(group=ENTRY_POINT_GROUP):
-            registry.register(ep.name, ep.load)
+        registry._factories.load_group(ENTRY_POINT_GROUP)
         return registry
 
     def register(self, name: str, factory: Callable[[], Any]) -> None:
         """``factory`` returns the stand-in class (or an instance); loaded on ``create``."""
-        self._factories[name] = factory
+        self._factories.register(name, factory)
 
     def names(self) -> list[str]:
-        return sorted(self._factories)
+        return self._factories.names()
 
     def create(self, name: str) -> Sandbox:
         """A new, unstarted stand-in for provider ``name``."""
-        if name not in self._factories:
-            raise UnknownProviderError(
-                f"no stand-in registered for provider {name!r}; registered: "
-                f"{', '.join(self.names()) or 'none'}")
-        try:
-            loaded = self._factories[name]()
-        except (ImportError, AttributeError) as exc:
-            raise PluginError(f"stand-in {name!r} could not be loaded: {exc}") from exc
-        sandbox = loaded() if isinstance(loaded, type) else loaded
+        sandbox = self._factories.build(name, f"no stand-in registered for provider {name!r}")
         missing = [m for m in _CONTRACT if not callable(getattr(sandbox, m, None))]
         if missing:
             raise PluginError(f"stand-in {name!r} lacks {', '.join(missing)} of the Sandbox "

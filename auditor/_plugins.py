@@ -1,0 +1,40 @@
+"""Lazy plugin factories by name from one entry-point group: what both registries share."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from importlib.metadata import entry_points
+from typing import Any
+
+from auditor.errors import PluginError, UnknownProviderError
+
+
+class Factories:
+    """Name -> factory (a class or an instance, loaded on first use) for one entry-point group.
+
+    ``what`` names the plugin kind in errors ("provider", "stand-in").
+    """
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+        self._factories: dict[str, Callable[[], Any]] = {}
+
+    def load_group(self, group: str) -> None:
+        for ep in entry_points(group=group):
+            self.register(ep.name, ep.load)
+
+    def register(self, name: str, factory: Callable[[], Any]) -> None:
+        self._factories[name] = factory
+
+    def names(self) -> list[str]:
+        return sorted(self._factories)
+
+    def build(self, name: str, unknown: str) -> Any:
+        """A new plugin object for ``name``; ``unknown`` is the message when none is registered."""
+        if name not in self._factories:
+            raise UnknownProviderError(f"{unknown}; registered: {', '.join(self.names()) or 'none'}")
+        try:
+            loaded = self._factories[name]()
+        except (ImportError, AttributeError) as exc:
+            raise PluginError(f"{self.what} {name!r} could not be loaded: {exc}") from exc
+        return loaded() if isinstance(loaded, type) else loaded
