@@ -44,8 +44,8 @@ KeyPolicyVerdict = PublicVerdict  # the name the key call site imports
 def _narrow_ip(value: str) -> bool:
     try:
         network = ipaddress.ip_network(value, strict=False)
-    except ValueError:
-        return False  # not a range we can size: not shown to restrict
+    except ValueError as exc:  # a malformed policy gets no verdict (AWS's analyser does the same)
+        raise PolicyParseError(f"IpAddress value {value!r} is not an IP range") from exc
     return network.prefixlen >= (8 if network.version == 4 else 32)
 
 

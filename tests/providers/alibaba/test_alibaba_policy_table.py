@@ -121,6 +121,8 @@ BUCKET_ROWS = [
      BPA),
     ("ip-everything", doc(allow(Condition=cond("IpAddress", "acs:SourceIp", "0.0.0.0/0"))),
      True, BPA),
+    ("ip-not-a-range", doc(allow(Condition=cond("IpAddress", "acs:SourceIp", "intranet"))),
+     ERROR, RAM_OPERATORS),
     ("ip-single-address", doc(allow(Condition=cond("IpAddress", "acs:SourceIp", "192.0.2.7"))),
      False, BPA),
     ("ip-one-wide-range-among-narrow", doc(allow(Condition=cond(
