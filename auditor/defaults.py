@@ -7,3 +7,7 @@ DEFAULT_MAX_WORKERS = 16
 DEFAULT_RETRY_ATTEMPTS = 4  # counts the first try
 DEFAULT_RETRY_BASE_DELAY = 0.25  # seconds before the second try; doubled per try, jittered
 DEFAULT_RETRY_MAX_DELAY = 5.0  # seconds, cap of one backoff pause
+
+# Hard bound of one listing (auditor.providers._runtime.PageGuard): a listing that needs more
+# pages than this is recorded as incomplete instead of looping.
+DEFAULT_PAGE_BUDGET = 10_000

@@ -114,3 +114,14 @@ class Throttled(CallError):
 
 class ServiceError(CallError):
     """The call failed (5xx, network, unparsable answer) after retries: ``error``."""
+
+
+class MalformedAnswer(ServiceError):
+    """A 200 answer that is not what the API reference documents (missing element, wrong
+    type, unparsable body): the facts it would have given are ``error``, never a guess."""
+
+
+class ListingIncomplete(ServiceError):
+    """A listing that could not be followed to its end (truncated without a marker, a marker
+    that repeats, the page budget spent): what was listed is kept, the rest is a gap."""
+

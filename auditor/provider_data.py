@@ -26,6 +26,7 @@ DATA_FILES: Mapping[str, str] = {
     "exposure.yaml": "exposure",
     "regions.yaml": "regions",
     "not_configured.yaml": "not_configured",
+    "answers.yaml": "answers",
 }
 
 
