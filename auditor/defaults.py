@@ -11,3 +11,6 @@ DEFAULT_RETRY_MAX_DELAY = 5.0  # seconds, cap of one backoff pause
 # Hard bound of one listing (auditor.providers._runtime.PageGuard): a listing that needs more
 # pages than this is recorded as incomplete instead of looping.
 DEFAULT_PAGE_BUDGET = 10_000
+
+# Connect and read bound of one SDK call, in seconds (CollectRequest.timeout, --timeout).
+DEFAULT_CALL_TIMEOUT = 30.0

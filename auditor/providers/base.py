@@ -10,7 +10,7 @@ from typing import Any, ClassVar, Protocol, runtime_checkable
 import yaml
 
 from auditor._plugins import Factories
-from auditor.defaults import DEFAULT_MAX_WORKERS
+from auditor.defaults import DEFAULT_CALL_TIMEOUT, DEFAULT_MAX_WORKERS
 from auditor.errors import PluginError
 from auditor.model import ProviderRun, Resource
 from auditor.provider_data import ENTRY_POINT_GROUP, validate_data_files
@@ -63,6 +63,7 @@ class CollectRequest:
     facts: Mapping[str, frozenset[str]] | None = None
     max_workers: int = DEFAULT_MAX_WORKERS
     progress: ProgressCallback | None = None
+    timeout: float = DEFAULT_CALL_TIMEOUT  # seconds: connect and read bound of one SDK call
 
     def wants(self, kind: str, *paths: str) -> bool:
         """True when any of ``paths`` of ``kind`` is wanted."""
