@@ -53,7 +53,7 @@ def _typable_forms(provider: str) -> dict[str, str]:
 
 
 def region_check(provider: str) -> ValueCheck:
-    """A check that ``value`` is a region of ``provider`` in auditor/data/regions.yaml."""
+    """A check that ``value`` is a region of ``provider`` in auditor/providers/<provider>/regions.yaml."""
 
     def check(value: str) -> str:
         forms = _typable_forms(provider)
