@@ -5,7 +5,6 @@ moto's request recorder proves what the adapter sent: reads only, and how many p
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any
@@ -20,7 +19,6 @@ from auditor.providers.aws.sandbox import AwsSandbox
 from auditor.providers.base import Collection, CollectRequest
 from auditor.sandbox.base import RecordedRequest
 
-READ_PREFIXES = ("Get", "List", "Describe")
 # calls per bucket, without skips: location + 10 configuration reads
 MAX_PER_BUCKET = 11
 
@@ -59,17 +57,6 @@ def test_sandbox_contract(sandbox: AwsSandbox, demo: dict) -> None:
     assert {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION"} <= set(env)
 
 
-def test_only_read_operations_are_sent(scan: tuple) -> None:
-    _, requests = scan
-    assert requests, "the recorder saw nothing"
-    for request in requests:
-        service, operation = request.action.split(":", 1)
-        if service in ("s3", "s3control"):
-            assert request.method == "GET", request
-        else:
-            assert request.method == "POST", request
-        allowed = operation.startswith(READ_PREFIXES) or request.action == "sts:AssumeRole"
-        assert allowed, request.action
 
 
 def test_recorder_and_ledger_agree(scan: tuple) -> None:
@@ -132,13 +119,6 @@ def test_same_facts_as_in_process(scan: tuple) -> None:
     assert buckets["demo-sg-xks"].facts["key_custody.level"].value == "external"
 
 
-def test_no_secret_in_the_collection(scan: tuple, sandbox: AwsSandbox) -> None:
-    collection, _ = scan
-    text = json.dumps([r.to_dict() for r in collection.resources]) + json.dumps(
-        collection.run.to_dict())
-    env = sandbox.environment()
-    assert env["AWS_SECRET_ACCESS_KEY"] not in text
-    assert env["AWS_ACCESS_KEY_ID"] not in text
 
 
 def test_only_wanted_facts_are_collected(scan: tuple, sandbox: AwsSandbox, demo: dict) -> None:
