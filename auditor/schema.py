@@ -11,10 +11,11 @@ from jsonschema.exceptions import ValidationError
 
 from auditor._data_dirs import data_dir
 from auditor.errors import InputError
+from auditor.model import ResourceKind
 
 SCHEMA_NAMES = ("inventory", "check", "report", "config", "mutelist")
-KIND_FACT_DEFS = {"storage.bucket": "bucket_facts", "kms.key": "key_facts",
-                  "account": "account_facts"}
+KIND_FACT_DEFS = {ResourceKind.BUCKET.value: "bucket_facts", ResourceKind.KEY.value: "key_facts",
+                  ResourceKind.ACCOUNT.value: "account_facts"}
 
 
 @cache

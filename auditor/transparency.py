@@ -18,7 +18,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from typing import Any
 
-from auditor.model import CUSTODY_LADDER, Finding, Report, Status
+from auditor.model import CUSTODY_LADDER, Finding, Report, ResourceKind, Status
 from auditor.schema import fact_catalog
 
 FORMULAS = {
@@ -112,7 +112,7 @@ def _evidence_values(findings: list[Finding], fact: str) -> list[Any]:
     seen: dict[str, Any] = {}
     for f in findings:
         for e in f.evidence:
-            if e.fact == fact and e.state == "observed" and f.kind == "storage.bucket":
+            if e.fact == fact and e.state == "observed" and f.kind == ResourceKind.BUCKET:
                 seen.setdefault(f.resource_id, e.value)
     return list(seen.values())
 
@@ -124,7 +124,7 @@ def custody_summary(findings: list[Finding]) -> dict[str, Any]:
     hsm: dict[str, Any] = {}
     level_of: dict[str, Any] = {}
     for f in findings:
-        if f.kind != "storage.bucket":
+        if f.kind != ResourceKind.BUCKET:
             continue
         for e in f.evidence:
             if e.state == "observed" and e.fact == "key_custody.hsm":
@@ -141,7 +141,7 @@ def residency_summary(findings: list[Finding]) -> dict[str, Any]:
     replicas: dict[str, list[str]] = {}
     names: dict[str, str] = {}
     for f in findings:
-        if f.kind != "storage.bucket":
+        if f.kind != ResourceKind.BUCKET:
             continue
         names[f.resource_id] = f.resource_name
         for e in f.evidence:
