@@ -165,6 +165,15 @@ def build_parser(argv: Sequence[str]) -> argparse.ArgumentParser:
     c.add_argument("check_id", metavar="ID")
     c.add_argument("--checks-dir", action="append", metavar="DIR")
 
+    p = sub.add_parser("permissions", help="print the least-privilege read-only policy a "
+                       "provider's scan needs")
+    p.add_argument("provider", metavar="PROVIDER", help="one registered provider")
+    p.add_argument("--checks", action="append", metavar="IDS",
+                   help="only what these check ids need (default: every check)")
+    p.add_argument("--checks-dir", action="append", metavar="DIR")
+    p.add_argument("--format", choices=("json", "text"), default="json",
+                   help="json: the policy document (default); text: why each action is needed")
+
     p = sub.add_parser("schema", help="print one of the JSON Schemas")
     p.add_argument("name", choices=("inventory", "check", "report", "config", "mutelist"))
 
@@ -191,6 +200,10 @@ def _command(name: str) -> Callable[[argparse.Namespace], int]:
         from auditor.demo import run_demo
 
         return run_demo
+    if name == "permissions":
+        from auditor.permissions import cmd_permissions
+
+        return cmd_permissions
     if name == "sandbox":
         from auditor.sandbox.manage import run_sandbox_command
 

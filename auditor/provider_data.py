@@ -27,6 +27,7 @@ DATA_FILES: Mapping[str, str] = {
     "regions.yaml": "regions",
     "not_configured.yaml": "not_configured",
     "answers.yaml": "answers",
+    "permissions.yaml": "permissions",  # IAM/RAM action per operation (auditor permissions)
 }
 
 

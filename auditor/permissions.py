@@ -1,0 +1,207 @@
+"""`auditor permissions`: the least-privilege policy of one provider, derived from data.
+
+Never hand-listed per check: the selected checks -> the fact paths they read or show
+(engine.wanted_facts) -> the operations the adapter's exposure profile declares for those
+facts, plus the operations a run makes whatever is wanted (its permissions.yaml ``run``:
+identity, region and resource listing) -> each operation's IAM/RAM actions (permissions.yaml
+``operations``). The document format is the provider's data too (``document.format``), so no
+provider is named here. Only read actions are ever rendered.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from auditor.checks import Check, CompiledCheck
+from auditor.errors import PluginError, UsageError
+
+FILE = "permissions.yaml"
+READ_VERBS = ("get", "list", "describe")  # the verbs of every read API of the three providers
+FORMATS = ("json", "text")
+
+
+def is_read_action(action: str) -> bool:
+    """True for Get*/List*/Describe* (s3:GetBucketAcl, storage.buckets.getIamPolicy)."""
+    verb = re.split(r"[:.]", action)[-1].lower()
+    return verb.startswith(READ_VERBS)
+
+
+@dataclass(frozen=True, slots=True)
+class RunOperation:
+    """An operation a run makes that no fact names (identity, listing)."""
+
+    operation: str
+    why: str
+    kinds: tuple[str, ...] = ()  # only when a fact of one of these kinds is wanted; () = always
+    unless_option: str | None = None  # not made when this adapter option is given
+
+    def applies(self, kinds: set[str], given_options: Iterable[str]) -> bool:
+        if self.unless_option is not None and self.unless_option in set(given_options):
+            return False
+        return not self.kinds or bool(kinds & set(self.kinds))
+
+
+@dataclass(frozen=True, slots=True)
+class PermissionTable:
+    """One adapter's permissions.yaml, checked against its exposure profile."""
+
+    provider: str
+    document: Mapping[str, Any]
+    run: tuple[RunOperation, ...]
+    actions: Mapping[str, tuple[str, ...]]  # operation -> IAM/RAM actions
+
+
+def load_permission_table(adapter: Any) -> PermissionTable:
+    """The adapter's table; a PluginError when an action is not a read or an operation the
+    adapter can call (exposure profile, ``run``) has no mapping."""
+    from auditor.provider_data import data_file, load_data_file
+
+    path = data_file(adapter, FILE)
+    doc = load_data_file(path)
+    actions = {op: tuple(spec["actions"]) for op, spec in doc["operations"].items()}
+    for op, names in actions.items():
+        for action in names:
+            if not is_read_action(action):
+                raise PluginError(f"{path}: $.operations.{op}: {action} is not a read action "
+                                  f"({'/'.join(READ_VERBS)}): the audit only reads")
+    run = tuple(RunOperation(r["operation"], r["why"], tuple(r.get("kinds", ())),
+                             r.get("unless_option")) for r in doc["run"])
+    called = {r.operation for r in run} | {
+        op for facts in adapter.exposure_profile().values() for entry in facts.values()
+        for op in entry.operations}
+    unmapped = sorted(called - set(actions))
+    if unmapped:
+        raise PluginError(f"{path}: $.operations: no actions for {', '.join(unmapped)}")
+    return PermissionTable(adapter.name, doc["document"], run, actions)
+
+
+@dataclass(slots=True)
+class Policy:
+    """What one provider's scan of the selected checks needs, with the reason for each grant."""
+
+    provider: str
+    checks: tuple[str, ...]
+    table: PermissionTable
+    # operation -> why it is called (check ids, or the run's reason)
+    needs: dict[str, set[str]] = field(default_factory=dict)
+
+    @property
+    def operations(self) -> list[str]:
+        return sorted(self.needs)
+
+    @property
+    def actions(self) -> list[str]:
+        return sorted({a for op in self.needs for a in self.table.actions[op]})
+
+
+def derive_policy(adapter: Any, checks: Sequence[CompiledCheck],
+                  given_options: Iterable[str] = ()) -> Policy:
+    """The operations (and actions) a scan of ``checks`` may call. ``given_options`` are the
+    adapter options set for the run (a run operation ``unless_option`` one of them is left out);
+    none given means every way the tool can be run."""
+    from auditor.engine import wanted_facts
+
+    table = load_permission_table(adapter)
+    profile = adapter.exposure_profile()
+    needs: dict[str, set[str]] = defaultdict(set)
+    for compiled in checks:
+        check = compiled.check
+        for path in (*check.reads, *check.context):
+            for op in profile[check.resource][path].operations:
+                needs[op].add(check.id)
+    kinds = {kind for kind, paths in wanted_facts(checks).items() if paths}
+    for run in table.run:
+        if run.applies(kinds, given_options):
+            needs[run.operation].add(run.why)
+    return Policy(adapter.name, tuple(c.check.id for c in checks), table, dict(needs))
+
+
+# --- documents: one renderer per format a provider's table may name ---------------
+
+
+def _what(policy: Policy) -> str:
+    ids = policy.checks
+    return f"check {ids[0]}" if len(ids) == 1 else f"{len(ids)} checks"
+
+
+def _policy_document(policy: Policy, spec: Mapping[str, Any]) -> dict[str, Any]:
+    """AWS IAM / Alibaba Cloud RAM: one Allow statement, sorted actions, every resource."""
+    return {"Version": spec["version"], "Statement": [
+        {"Effect": "Allow", "Action": policy.actions, "Resource": "*"}]}
+
+
+def _custom_role(policy: Policy, spec: Mapping[str, Any]) -> dict[str, Any]:
+    """Google Cloud: the file `gcloud iam roles create --file` takes (description <= 256)."""
+    description = (f"Read-only permissions Safeguard Auditor needs for {_what(policy)} "
+                   f"(auditor permissions {policy.provider})")
+    return {"title": spec["title"], "description": description[:256], "stage": spec["stage"],
+            "includedPermissions": policy.actions}
+
+
+RENDERERS: Mapping[str, Callable[[Policy, Mapping[str, Any]], dict[str, Any]]] = {
+    "policy-document": _policy_document,
+    "custom-role": _custom_role,
+}
+
+
+def policy_document(policy: Policy) -> dict[str, Any]:
+    spec = policy.table.document
+    return RENDERERS[spec["format"]](policy, spec)
+
+
+def render_text(policy: Policy) -> str:
+    """Why each action is granted: the operations behind it and the checks (or run steps)."""
+    from tabulate import tabulate
+
+    rows = []
+    for op in policy.operations:
+        why = ", ".join(sorted(policy.needs[op]))
+        for action in policy.table.actions[op] or ("(none needed)",):
+            rows.append((action, op, why))
+    rows.sort()
+    head = (f"{policy.provider}: {len(policy.actions)} read-only actions for {_what(policy)} "
+            f"(--format json prints the {policy.table.document['format']} itself)")
+    return head + "\n" + tabulate(rows, headers=("action", "operation", "needed for"))
+
+
+# --- the command ----------------------------------------------------------------------
+
+
+def _select(checks: Sequence[Check], typed: Sequence[str]) -> list[Check]:
+    """The named checks (all when none named); an unknown id is a usage error."""
+    from auditor.providers._option_values import suggestion_text
+
+    known = [c.id for c in checks]
+    for name in typed:
+        if name not in known:
+            raise UsageError("--checks", "$", f"unknown check id {name!r}"
+                             f"{suggestion_text(name, known)}")
+    return [c for c in checks if not typed or c.id in typed]
+
+
+def cmd_permissions(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from auditor._provider_flags import chosen_providers
+    from auditor.checks import compile_check, load_checks
+    from auditor.exit_codes import EXIT_OK
+    from auditor.providers.base import ProviderRegistry
+
+    registry = ProviderRegistry.from_entry_points()
+    provider = chosen_providers([args.provider], registry)[0]
+    typed = [v.strip() for item in args.checks or () for v in item.split(",") if v.strip()]
+    if args.checks is not None and not typed:
+        raise UsageError("--checks", "$", "no value given")
+    checks = _select(load_checks([Path(d) for d in args.checks_dir or []]), typed)
+    policy = derive_policy(registry.get(provider), [compile_check(c) for c in checks])
+    if args.format == "text":
+        print(render_text(policy))
+    else:
+        print(json.dumps(policy_document(policy), indent=2))
+    return EXIT_OK
