@@ -6,6 +6,7 @@ Importing this package loads no cloud SDK; ``collect`` imports them.
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import ClassVar
 
@@ -68,7 +69,7 @@ class AlibabaAdapter:
         for option in self.options:  # the flag wins; the environment fills a gap
             if option.env and not options.get(option.name) and os.environ.get(option.env):
                 options[option.name] = os.environ[option.env]
-        request = CollectRequest(options, request.facts, request.max_workers, request.progress)
+        request = replace(request, options=options)  # keeps facts, workers, progress, timeout
         return Collector(request, RetryPolicy(*self._retry)).run()
 
 

@@ -83,8 +83,9 @@ class Collector:
         self.regions = _listed_regions(opts.get("region"))
         self.session = Session(opts.get("oss_endpoint"), opts.get("alibaba_kms_endpoint"),
                                request.max_workers,
-                               ecs_endpoint=opts.get("alibaba_ecs_endpoint"))
-        self.ledger = ApiLedger()
+                               ecs_endpoint=opts.get("alibaba_ecs_endpoint"),
+                               timeout=request.timeout)
+        self.ledger = ApiLedger(self.session.scrubber)
         self.call = Caller(self.ledger, retry, self.session.scrub)
         self._lock = threading.Lock()
         self._once: dict[tuple[str, ...], _Once] = {}
@@ -141,7 +142,7 @@ class Collector:
         if self.wants(ACCOUNT, *BLOCK_STORAGE):
             resources.extend(bounded_map(lambda r: self._disk_defaults(account, r), regions,
                                          self.request.max_workers))
-        return Collection(self.ledger.finish(run), resources)
+        return Collection(self.ledger.finish(run, resources), resources)
 
     def _list_buckets(self, home: str) -> _oss.Listing:
         try:
@@ -200,15 +201,23 @@ class Collector:
     def service_key(self, region: str) -> Answer:
         """The OSS service key of a region, found through its alias alias/acs/oss."""
         aliases = self.once(("aliases", region), lambda: self.listing(
-            region, "kms:ListAliases",
-            lambda: _kms.list_aliases(self.session.kms(region), self.call, region)))
+            region, "kms:ListAliases", lambda: self._aliases(region)))
         if not aliases.ok:
             return aliases
-        key_id = aliases.value.get(SERVICE_KEY_ALIAS)
-        if key_id is None:
-            return Answer("kms:ListAliases", error=NotFound(
+        found, cut_short = aliases.value
+        key_id = found.get(SERVICE_KEY_ALIAS)
+        if key_id is None:  # absent, or maybe on the pages that could not be listed
+            return Answer("kms:ListAliases", error=cut_short or NotFound(
                 "kms:ListAliases", "AliasNotFound", f"{SERVICE_KEY_ALIAS} not in {region}"))
         return self.describe(region, key_id)
+
+    def _aliases(self, region: str) -> tuple[dict[str, str], CallError | None]:
+        """The region's aliases; a listing cut short after its first page is a coverage
+        gap, and what it listed is kept."""
+        found, cut_short = _kms.list_aliases(self.session.kms(region), self.call, region)
+        if cut_short is not None:
+            self.ledger.listing_failed(region, cut_short)
+        return found, cut_short
 
     def _keys(self, regions: list[str], raws: list[BucketRaw], account: str) -> list[Resource]:
         listed: list[tuple[str, dict[str, str]]] = []

@@ -19,6 +19,7 @@ from Tea.exceptions import TeaException, UnretryableException
 from auditor.errors import (
     AccessDenied,
     CallError,
+    MalformedAnswer,
     NotConfigured,
     NotFound,
     ServiceError,
@@ -26,6 +27,7 @@ from auditor.errors import (
 )
 from auditor.provider_data import load_not_configured
 from auditor.providers._runtime import ApiLedger, RetryingCaller, RetryPolicy
+from auditor.providers._runtime.scrub import scrub_shapes
 
 T = TypeVar("T")
 
@@ -62,7 +64,11 @@ CREDENTIAL_CODES = frozenset({
     "SignatureDoesNotMatch", "SecurityTokenExpired", "InvalidSecurityToken",
 })
 
-SDK_ERRORS: tuple[type[BaseException], ...] = (oss_exc.BaseError, TeaException)
+# The models of both SDKs raise these on an odd value (int("x"), None.get): an answer the
+# SDK could not read, so an error fact for that call, never a crashed scan.
+ODD_VALUE_ERRORS: tuple[type[BaseException], ...] = (ValueError, TypeError, AttributeError)
+SDK_ERRORS: tuple[type[BaseException], ...] = (oss_exc.BaseError, TeaException,
+                                               *ODD_VALUE_ERRORS)
 
 Scrub = Callable[[str], str]
 
@@ -101,8 +107,9 @@ def translate(operation: str, exc: BaseException, scrub: Scrub = str) -> tuple[C
                          scrub(str(inner.message or "")))
     if isinstance(inner, (oss_exc.RequestError, oss_exc.ResponseError)):
         return ServiceError(operation, "NetworkError", scrub(_short(inner))), True
-    if isinstance(inner, oss_exc.DeserializationError):
-        return ServiceError(operation, "UnparsableResponse", scrub(_short(inner))), False
+    if isinstance(inner, (oss_exc.DeserializationError, *ODD_VALUE_ERRORS)):
+        return MalformedAnswer(operation, "UnparsableResponse",
+                               f"{type(inner).__name__}: {scrub(_short(inner))}"), False
     if isinstance(inner, UnretryableException):
         return ServiceError(operation, "NetworkError", scrub(_short(inner))), True
     if isinstance(inner, TeaException):
@@ -115,8 +122,8 @@ def translate(operation: str, exc: BaseException, scrub: Scrub = str) -> tuple[C
 
 
 def _short(exc: BaseException, limit: int = 300) -> str:
-    text = " ".join(str(exc).split())
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+    """One line, credential shapes out before it is cut (the run's values follow)."""
+    return scrub_shapes(exc, limit)
 
 
 class Caller(RetryingCaller):

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from alibabacloud_kms20160120 import models as kms_models
 from alibabacloud_kms20160120.client import Client as KmsClient
 
-from auditor.errors import CallError, ServiceError
+from auditor.errors import CallError, ListingIncomplete
+from auditor.providers._runtime import PageGuard
 from auditor.providers.alibaba._errors import Caller
+from auditor.providers.alibaba._rpc import rpc
 
+VERSION = "2016-01-20"
 PAGE_SIZE = 100  # the KMS maximum for PageSize
 
 
@@ -25,62 +27,63 @@ def arn_region(arn: str | None) -> str | None:
     return parts[2] or None
 
 
+def _listing(client: KmsClient, call: Caller, operation: str, container: str, item: str,
+             ) -> tuple[list[dict[str, Any]], CallError | None]:
+    """Every entry of a PageNumber/TotalCount listing: (entries, None), or the entries of
+    the pages that answered with the error that stopped it. A failed first page raises.
+
+    The next page is the one after the PageNumber the answer names, so an endpoint that
+    ignores PageNumber repeats a page and stops (RepeatedMarker) instead of looping; an
+    empty page while TotalCount says more is truncated without a marker.
+    """
+    entries: list[dict[str, Any]] = []
+    guard = PageGuard(operation)
+    page = 1
+    while True:
+        try:
+            body = rpc(client, call, operation, VERSION,
+                       {"PageNumber": str(page), "PageSize": str(PAGE_SIZE)})
+        except CallError as exc:
+            if not guard.pages:
+                raise
+            return entries, exc
+        found = body[container][item]
+        entries.extend(found)
+        try:
+            following = guard.follow(body["PageNumber"] + 1 if found else None,
+                                     truncated=len(entries) < body["TotalCount"])
+        except ListingIncomplete as exc:
+            return entries, exc
+        if following is None:
+            return entries, None
+        page = int(following)
+
+
 def list_keys(client: KmsClient, call: Caller, region: str,
               ) -> tuple[list[dict[str, str]], CallError | None]:
-    """Every key in the region: ([{"KeyId", "KeyArn"}], None).
-
-    A failed first page raises; a failed later page returns the keys listed so far with
-    the error (the keys after it are missing).
-    """
-    keys: list[dict[str, str]] = []
-    page = 1
-    while True:
-        request = kms_models.ListKeysRequest(page_number=page, page_size=PAGE_SIZE)
-        try:
-            body = call("kms:ListKeys", lambda r=request: client.list_keys(r)).body
-        except CallError as exc:
-            if page == 1:
-                raise
-            return keys, exc
-        entries = body.keys.key if body.keys is not None and body.keys.key else []
-        for entry in entries:
-            if arn_region(entry.key_arn) in (None, region):
-                keys.append({"KeyId": entry.key_id, "KeyArn": entry.key_arn})
-        total = int(body.total_count or 0)
-        if not entries or page * PAGE_SIZE >= total:
-            return keys, None
-        page += 1
+    """Every key in the region: ([{"KeyId", "KeyArn"}], None), or with the error that cut
+    the listing short (the keys after it are missing). A failed first page raises."""
+    entries, error = _listing(client, call, "kms:ListKeys", "Keys", "Key")
+    keys = [{"KeyId": e["KeyId"], "KeyArn": e.get("KeyArn")} for e in entries
+            if arn_region(e.get("KeyArn")) in (None, region)]
+    return keys, error
 
 
-def list_aliases(client: KmsClient, call: Caller, region: str) -> dict[str, str]:
-    """Alias name (``alias/acs/oss``) -> key id, for the region."""
-    aliases: dict[str, str] = {}
-    page = 1
-    while True:
-        request = kms_models.ListAliasesRequest(page_number=page, page_size=PAGE_SIZE)
-        body = call("kms:ListAliases", lambda r=request: client.list_aliases(r)).body
-        entries = body.aliases.alias if body.aliases is not None and body.aliases.alias else []
-        for entry in entries:
-            if arn_region(entry.alias_arn) in (None, region) and entry.alias_name:
-                aliases[entry.alias_name] = entry.key_id
-        total = int(body.total_count or 0)
-        if not entries or page * PAGE_SIZE >= total:
-            return aliases
-        page += 1
+def list_aliases(client: KmsClient, call: Caller, region: str,
+                 ) -> tuple[dict[str, str], CallError | None]:
+    """Alias name (``alias/acs/oss``) -> key id, for the region, with the error that cut
+    the listing short (if any)."""
+    entries, error = _listing(client, call, "kms:ListAliases", "Aliases", "Alias")
+    aliases = {e["AliasName"]: e["KeyId"] for e in entries
+               if arn_region(e.get("AliasArn")) in (None, region)}
+    return aliases, error
 
 
 def describe_key(client: KmsClient, call: Caller, key_id: str) -> dict[str, Any]:
     """DescribeKey's KeyMetadata with the API's field names (Creator, Origin, ...)."""
-    body = call("kms:DescribeKey", lambda: client.describe_key(
-        kms_models.DescribeKeyRequest(key_id=key_id))).body
-    if body.key_metadata is None:
-        raise ServiceError("kms:DescribeKey", "UnparsableResponse", "no KeyMetadata")
-    return body.key_metadata.to_map()
+    return rpc(client, call, "kms:DescribeKey", VERSION, {"KeyId": key_id})["KeyMetadata"]
 
 
 def get_key_policy(client: KmsClient, call: Caller, key_id: str) -> str:
-    body = call("kms:GetKeyPolicy", lambda: client.get_key_policy(
-        kms_models.GetKeyPolicyRequest(key_id=key_id, policy_name="default"))).body
-    if not body.policy:
-        raise ServiceError("kms:GetKeyPolicy", "UnparsableResponse", "no Policy")
-    return str(body.policy)
+    return str(rpc(client, call, "kms:GetKeyPolicy", VERSION,
+                   {"KeyId": key_id, "PolicyName": "default"})["Policy"])

@@ -1,6 +1,8 @@
 """OSS read calls. Each returns plain Python values; "not configured" answers are values.
 
-Only GET requests on bucket sub-resources (and the service root) are ever sent.
+Only GET requests on bucket sub-resources (and the service root) are ever sent, through the
+SDK's signed ``invoke_operation``; the body is parsed by _answers (the documented root,
+namespace and shape), never by the SDK's models, which read an unexpected body as empty.
 """
 
 from __future__ import annotations
@@ -9,11 +11,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import alibabacloud_oss_v2 as oss
+from alibabacloud_oss_v2.types import OperationInput
 
-from auditor.errors import CallError, NotConfigured, ServiceError
+from auditor.errors import CallError, ListingIncomplete, MalformedAnswer, NotConfigured
+from auditor.providers._runtime import PageGuard
+from auditor.providers.alibaba._answers import json_answer, xml_answer
 from auditor.providers.alibaba._errors import Caller
 
 LIST_PAGE_SIZE = 1000  # the OSS maximum for max-keys
+LIST = "oss:ListBuckets"
 
 
 @dataclass(slots=True)
@@ -30,30 +36,58 @@ class Listing:
     error: CallError | None = None  # a later page failed: the buckets after it are missing
 
 
+def _body(client: oss.Client, call: Caller, operation: str, bucket: str | None = None,
+          parameters: dict[str, str] | None = None) -> bytes:
+    """The body of one signed GET (a fresh input per attempt: the SDK fills it in)."""
+    def send() -> bytes:
+        output = client.invoke_operation(OperationInput(
+            op_name=operation.split(":", 1)[1], method="GET", bucket=bucket,
+            parameters=dict(parameters or {})))
+        return output.http_response.content
+    return call(operation, send)
+
+
+def _read(client: oss.Client, call: Caller, operation: str, root: str, bucket: str | None,
+          subresource: str | None) -> dict[str, Any]:
+    """The checked ``root`` content of one bucket sub-resource read."""
+    params = {subresource: ""} if subresource else None
+    return xml_answer(operation, _body(client, call, operation, bucket, params), root)[root]
+
+
 def list_buckets(client: oss.Client, call: Caller, page_size: int = LIST_PAGE_SIZE) -> Listing:
     """Every bucket of the account, following ``NextMarker`` across pages.
 
-    A failed first page raises; a failed later page keeps what was listed, with the error.
+    A failed first page raises; a failed later page, or one that cannot be followed
+    (truncated without a marker, a repeated marker, the page budget), keeps what was
+    listed, with the error.
     """
     listing = Listing(owner=None)
-    marker: str | None = None
+    guard = PageGuard(LIST)
+    marker: Any = None
     while True:
-        request = oss.ListBucketsRequest(marker=marker, max_keys=page_size)
+        params = {"max-keys": str(page_size), **({"marker": str(marker)} if marker else {})}
         try:
-            result = call("oss:ListBuckets", lambda r=request: client.list_buckets(r))
+            page = xml_answer(LIST, _body(client, call, LIST, None, params),
+                              "ListAllMyBucketsResult")["ListAllMyBucketsResult"]
         except CallError as exc:
             if not listing.pages:
                 raise
             listing.error = exc
             return listing
         listing.pages += 1
-        if result.owner is not None and result.owner.id:
-            listing.owner = str(result.owner.id)
-        for bucket in result.buckets or []:
-            listing.buckets.append(ListedBucket(str(bucket.name), bucket.location or None))
-        if not result.is_truncated or not result.next_marker:
+        owner = page.get("Owner") or {}
+        if owner.get("ID"):
+            listing.owner = owner["ID"]
+        for bucket in page["Buckets"].get("Bucket", []):
+            listing.buckets.append(ListedBucket(bucket["Name"], bucket.get("Location") or None))
+        try:
+            marker = guard.follow(page.get("NextMarker") or None,
+                                  truncated=page.get("IsTruncated") == "true")
+        except ListingIncomplete as exc:
+            listing.error = exc
             return listing
-        marker = result.next_marker
+        if marker is None:
+            return listing
 
 
 def _sse(algorithm: str | None, key_id: str | None, data: str | None) -> dict[str, Any] | None:
@@ -67,179 +101,152 @@ def _sse(algorithm: str | None, key_id: str | None, data: str | None) -> dict[st
 ABSENT = object()
 
 
-def raise_unparsable(operation: str, why: str) -> None:
-    raise ServiceError(operation, "UnparsableResponse", why)
-
-
 def bucket_info(client: oss.Client, call: Caller, bucket: str) -> dict[str, Any]:
     """GetBucketInfo, flattened. A field the answer lacks is ``ABSENT``."""
-    result = call("oss:GetBucketInfo",
-                  lambda: client.get_bucket_info(oss.GetBucketInfoRequest(bucket=bucket)))
-    info = result.bucket_info
-    if info is None:
-        raise_unparsable("oss:GetBucketInfo", "no <Bucket> element")
+    info = _read(client, call, "oss:GetBucketInfo", "BucketInfo", bucket, "bucketInfo")["Bucket"]
     sse: Any = ABSENT
-    if info.sse_rule is not None:
-        rule = info.sse_rule
-        sse = _sse(rule.sse_algorithm, rule.kms_master_key_id, rule.kms_data_encryption)
+    if "ServerSideEncryptionRule" in info:
+        rule = info["ServerSideEncryptionRule"]
+        sse = _sse(rule["SSEAlgorithm"], rule.get("KMSMasterKeyID"), rule.get("KMSDataEncryption"))
     logging: Any = ABSENT
-    if info.bucket_policy is not None:
-        target = info.bucket_policy.log_bucket or ""
-        logging = ({"bucket": target, "prefix": info.bucket_policy.log_prefix or ""}
+    if "BucketPolicy" in info:
+        target = info["BucketPolicy"].get("LogBucket") or ""
+        logging = ({"bucket": target, "prefix": info["BucketPolicy"].get("LogPrefix") or ""}
                    if target else None)
+    acl = info.get("AccessControlList")
+    block = info.get("BlockPublicAccess")
     return {
-        "location": info.location or ABSENT,
-        "owner": info.owner.id if info.owner is not None and info.owner.id else None,
-        "acl": info.acl or ABSENT,
-        "redundancy": info.data_redundancy_type,
+        "location": info.get("Location") or ABSENT,
+        "owner": (info.get("Owner") or {}).get("ID") or None,
+        "acl": acl["Grant"] if acl else ABSENT,
+        "redundancy": info.get("DataRedundancyType") or None,
         "sse": sse,
         # The element appears once versioning was ever configured; absent means never.
-        "versioning": info.versioning or None,
+        "versioning": info.get("Versioning") or None,
         "logging": logging,
-        "block_public_access": (info.block_public_access
-                                if info.block_public_access is not None else ABSENT),
+        "block_public_access": ABSENT if block is None else block == "true",
     }
 
 
 def bucket_encryption(client: oss.Client, call: Caller, bucket: str) -> dict[str, Any] | None:
     try:
-        result = call("oss:GetBucketEncryption", lambda: client.get_bucket_encryption(
-            oss.GetBucketEncryptionRequest(bucket=bucket)))
+        rule = _read(client, call, "oss:GetBucketEncryption", "ServerSideEncryptionRule",
+                     bucket, "encryption")
     except NotConfigured:
         return None  # NoSuchServerSideEncryptionRule
-    rule = result.server_side_encryption_rule
-    default = rule.apply_server_side_encryption_by_default if rule is not None else None
-    if default is None:
-        return None
-    return _sse(default.sse_algorithm, default.kms_master_key_id, default.kms_data_encryption)
+    default = rule["ApplyServerSideEncryptionByDefault"]
+    return _sse(default["SSEAlgorithm"], default.get("KMSMasterKeyID"),
+                default.get("KMSDataEncryption"))
 
 
 def bucket_acl(client: oss.Client, call: Caller, bucket: str) -> str:
-    result = call("oss:GetBucketAcl",
-                  lambda: client.get_bucket_acl(oss.GetBucketAclRequest(bucket=bucket)))
-    if not result.acl:
-        raise_unparsable("oss:GetBucketAcl", "no <Grant> element")
-    return str(result.acl)
+    policy = _read(client, call, "oss:GetBucketAcl", "AccessControlPolicy", bucket, "acl")
+    return str(policy["AccessControlList"]["Grant"])
 
 
 def bucket_versioning(client: oss.Client, call: Caller, bucket: str) -> str | None:
-    result = call("oss:GetBucketVersioning", lambda: client.get_bucket_versioning(
-        oss.GetBucketVersioningRequest(bucket=bucket)))
-    return result.version_status or None  # no <Status>: never enabled
+    config = _read(client, call, "oss:GetBucketVersioning", "VersioningConfiguration", bucket,
+                   "versioning")
+    return config.get("Status") or None  # no <Status>: never enabled
 
 
 def bucket_logging(client: oss.Client, call: Caller, bucket: str) -> dict[str, str] | None:
     # No logging answers an empty BucketLoggingStatus, not an error.
-    result = call("oss:GetBucketLogging", lambda: client.get_bucket_logging(
-        oss.GetBucketLoggingRequest(bucket=bucket)))
-    status = result.bucket_logging_status
-    enabled = status.logging_enabled if status is not None else None
-    if enabled is None or not enabled.target_bucket:
+    status = _read(client, call, "oss:GetBucketLogging", "BucketLoggingStatus", bucket,
+                   "logging")
+    enabled = status.get("LoggingEnabled")
+    if enabled is None:
         return None
-    return {"bucket": enabled.target_bucket, "prefix": enabled.target_prefix or ""}
+    return {"bucket": enabled["TargetBucket"], "prefix": enabled.get("TargetPrefix") or ""}
 
 
 def bucket_public_access_block(client: oss.Client, call: Caller, bucket: str) -> bool:
     # Never set answers BlockPublicAccess false; no error code means "off".
-    result = call("oss:GetBucketPublicAccessBlock", lambda: client.get_bucket_public_access_block(
-        oss.GetBucketPublicAccessBlockRequest(bucket=bucket)))
-    config = result.public_access_block_configuration
-    return bool(config is not None and config.block_public_access)
+    config = _read(client, call, "oss:GetBucketPublicAccessBlock",
+                   "PublicAccessBlockConfiguration", bucket, "publicAccessBlock")
+    return config["BlockPublicAccess"] == "true"
 
 
 def account_public_access_block(client: oss.Client, call: Caller) -> bool:
-    result = call("oss:GetPublicAccessBlock", lambda: client.get_public_access_block(
-        oss.GetPublicAccessBlockRequest()))
-    config = result.public_access_block_configuration
-    return bool(config is not None and config.block_public_access)
+    config = _read(client, call, "oss:GetPublicAccessBlock", "PublicAccessBlockConfiguration",
+                   None, "publicAccessBlock")
+    return config["BlockPublicAccess"] == "true"
 
 
 def bucket_policy_status(client: oss.Client, call: Caller, bucket: str) -> bool:
     try:
-        result = call("oss:GetBucketPolicyStatus", lambda: client.get_bucket_policy_status(
-            oss.GetBucketPolicyStatusRequest(bucket=bucket)))
+        status = _read(client, call, "oss:GetBucketPolicyStatus", "PolicyStatus", bucket,
+                       "policyStatus")
     except NotConfigured:
         return False  # NoSuchBucketPolicy: no policy, nothing public through it
-    status = result.policy_status
-    if status is None or status.is_public is None:
-        raise_unparsable("oss:GetBucketPolicyStatus", "no <IsPublic> element")
-    return bool(status.is_public)
+    return status["IsPublic"] == "true"
 
 
 def bucket_policy(client: oss.Client, call: Caller, bucket: str) -> str | None:
+    """The policy document as sent (JSON text, checked to be a JSON object); None: none."""
     try:
-        result = call("oss:GetBucketPolicy", lambda: client.get_bucket_policy(
-            oss.GetBucketPolicyRequest(bucket=bucket)))
+        body = _body(client, call, "oss:GetBucketPolicy", bucket, {"policy": ""})
     except NotConfigured:
         return None  # NoSuchBucketPolicy
-    return result.body or None
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise MalformedAnswer("oss:GetBucketPolicy", "UnparsableJson",
+                              "the body is not UTF-8 JSON") from exc
+    json_answer("oss:GetBucketPolicy", text)
+    return text
 
 
 def bucket_https_config(client: oss.Client, call: Caller, bucket: str) -> dict[str, Any]:
     try:
-        result = call("oss:GetBucketHttpsConfig", lambda: client.get_bucket_https_config(
-            oss.GetBucketHttpsConfigRequest(bucket=bucket)))
+        config = _read(client, call, "oss:GetBucketHttpsConfig", "HttpsConfiguration", bucket,
+                       "httpsConfig")
     except NotConfigured:
         return {"enabled": False, "versions": []}  # NoSuchHttpsConfig
-    tls = result.https_configuration.tls if result.https_configuration is not None else None
-    if tls is None:
-        return {"enabled": False, "versions": []}
-    return {"enabled": bool(tls.enable), "versions": list(tls.tls_versions or [])}
+    tls = config["TLS"]
+    return {"enabled": tls["Enable"] == "true", "versions": list(tls.get("TLSVersion", []))}
 
 
 def bucket_worm(client: oss.Client, call: Caller, bucket: str) -> dict[str, Any] | None:
     try:
-        result = call("oss:GetBucketWorm",
-                      lambda: client.get_bucket_worm(oss.GetBucketWormRequest(bucket=bucket)))
+        worm = _read(client, call, "oss:GetBucketWorm", "WormConfiguration", bucket, "worm")
     except NotConfigured:
         return None  # NoSuchWORMConfiguration
-    worm = result.worm_configuration
-    if worm is None or not worm.state:
-        raise_unparsable("oss:GetBucketWorm", "no <State> element")
-    return {"id": worm.worm_id, "state": str(worm.state),
-            "days": worm.retention_period_in_days}
+    return {"id": worm["WormId"], "state": worm["State"],
+            "days": int(worm["RetentionPeriodInDays"])}
 
 
 def bucket_object_worm(client: oss.Client, call: Caller, bucket: str) -> dict[str, Any] | None:
     """Object-level retention (ObjectWorm): None when it is not enabled (HTTP 404)."""
     try:
-        result = call("oss:GetBucketObjectWormConfiguration",
-                      lambda: client.get_bucket_object_worm_configuration(
-                          oss.GetBucketObjectWormConfigurationRequest(bucket=bucket)))
+        config = _read(client, call, "oss:GetBucketObjectWormConfiguration",
+                       "ObjectWormConfiguration", bucket, "objectWorm")
     except NotConfigured:
         return None
-    config = result.object_worm_configuration
-    if config is None or not config.object_worm_enabled:
-        raise_unparsable("oss:GetBucketObjectWormConfiguration",
-                         "no <ObjectWormEnabled> element")
-    rule = config.rule.default_retention if config.rule is not None else None
-    return {"enabled": str(config.object_worm_enabled),
+    rule = config["Rule"]["DefaultRetention"] if "Rule" in config else None
+    return {"enabled": config["ObjectWormEnabled"],
             # No <Rule>: ObjectWorm is on but sets no default retention.
-            "mode": (str(getattr(rule.mode, "value", rule.mode))
-                     if rule is not None and rule.mode else None),
-            "days": rule.days if rule is not None else None,
-            "years": rule.years if rule is not None else None}
+            "mode": rule["Mode"] if rule is not None else None,
+            "days": int(rule["Days"]) if rule is not None and rule.get("Days") else None,
+            "years": int(rule["Years"]) if rule is not None and rule.get("Years") else None}
 
 
 def bucket_replication(client: oss.Client, call: Caller, bucket: str) -> list[dict[str, Any]]:
     try:
-        result = call("oss:GetBucketReplication", lambda: client.get_bucket_replication(
-            oss.GetBucketReplicationRequest(bucket=bucket)))
+        config = _read(client, call, "oss:GetBucketReplication", "ReplicationConfiguration",
+                       bucket, "replication")
     except NotConfigured:
         return []  # NoSuchReplicationConfiguration
-    config = result.replication_configuration
     rules = []
-    for rule in (config.rules or []) if config is not None else []:
-        dest = rule.destination
-        rules.append({"id": rule.id, "status": rule.status,
-                      "bucket": dest.bucket if dest is not None else None,
-                      "location": dest.location if dest is not None else None})
+    for rule in config["Rule"]:
+        dest = rule.get("Destination") or {}
+        rules.append({"id": rule.get("ID"), "status": rule.get("Status"),
+                      "bucket": dest.get("Bucket") or None,
+                      "location": dest.get("Location") or None})
     return rules
 
 
 def bucket_location(client: oss.Client, call: Caller, bucket: str) -> str:
-    result = call("oss:GetBucketLocation", lambda: client.get_bucket_location(
-        oss.GetBucketLocationRequest(bucket=bucket)))
-    if not result.location:
-        raise_unparsable("oss:GetBucketLocation", "no <LocationConstraint> element")
-    return str(result.location)
+    answer = xml_answer("oss:GetBucketLocation", _body(
+        client, call, "oss:GetBucketLocation", bucket, {"location": ""}), "LocationConstraint")
+    return str(answer["LocationConstraint"])

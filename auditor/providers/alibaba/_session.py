@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,7 +21,9 @@ from alibabacloud_kms20160120.client import Client as KmsClient
 from alibabacloud_tea_openapi.client import Client as OpenApiClient
 from alibabacloud_tea_openapi.models import Config as OpenApiConfig
 
+from auditor.defaults import DEFAULT_CALL_TIMEOUT
 from auditor.errors import CredentialsError, EndpointError
+from auditor.providers._runtime.scrub import Scrubber
 from auditor.providers.alibaba._name import PROVIDER
 
 ENV_KEY_ID = "ALIBABA_CLOUD_ACCESS_KEY_ID"
@@ -32,10 +33,6 @@ ENV_OSS_ENDPOINT = "AUDITOR_OSS_ENDPOINT"
 ENV_KMS_ENDPOINT = "AUDITOR_ALIBABA_KMS_ENDPOINT"
 ENV_ECS_ENDPOINT = "AUDITOR_ALIBABA_ECS_ENDPOINT"
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
-CONNECT_TIMEOUT_S = 5
-# AccessKey ids (LTAI...) and STS key ids (STS....), scrubbed even if never handed to us.
-KEY_ID = re.compile(r"\b(?:LTAI[0-9A-Za-z]{12,30}|STS\.[0-9A-Za-z]{16,64})\b")
-READ_TIMEOUT_S = 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,18 +100,22 @@ class Session:
 
     def __init__(self, oss_endpoint: str | None, kms_endpoint: str | None,
                  max_workers: int, provider: ICredentialsProvider | None = None,
-                 ecs_endpoint: str | None = None) -> None:
+                 ecs_endpoint: str | None = None,
+                 timeout: float = DEFAULT_CALL_TIMEOUT, *,
+                 scrubber: Scrubber | None = None) -> None:
         """``provider``: where credentials come from (default: the ALIBABA_CLOUD_*
-        variables, else the SDK's default chain)."""
+        variables, else the SDK's default chain); ``timeout``: the connect and read bound
+        of one call, in seconds (CollectRequest.timeout); ``scrubber``: the run's, told
+        every credential handed out."""
+        self.timeout = timeout
         self.oss_endpoint = oss_endpoint or None
         self.kms_endpoint = parse_kms_endpoint(kms_endpoint) if kms_endpoint else None
         self.ecs_endpoint = parse_rpc_endpoint(ecs_endpoint, "ECS") if ecs_endpoint else None
         self.max_workers = max(1, max_workers)
         self._lock = threading.Lock()  # guards the client caches
-        self._secrets_lock = threading.Lock()
-        # Every credential value handed to a client: never to be echoed into facts,
-        # details or logs. Grows when a provider refreshes its keys.
-        self._secrets: set[str] = set()
+        # The run's Scrubber: every credential value handed to a client, never to be echoed
+        # into facts, details or logs. Grows when a provider refreshes its keys.
+        self.scrubber = scrubber if scrubber is not None else Scrubber()
         self._provider = _RecordingProvider(provider or _credentials_provider(), self._remember)
         try:
             self._provider.get_credentials()
@@ -131,18 +132,12 @@ class Session:
         return bool(self.oss_endpoint or self.kms_endpoint or self.ecs_endpoint)
 
     def _remember(self, cred: ICredentials) -> None:
-        values = {v for v in (cred.get_access_key_id(), cred.get_access_key_secret(),
-                              cred.get_security_token()) if v}
-        with self._secrets_lock:
-            self._secrets |= values
+        self.scrubber.add(cred.get_access_key_id(), cred.get_access_key_secret(),
+                          cred.get_security_token())
 
     def scrub(self, text: str) -> str:
-        """``text`` without any credential used so far, nor anything shaped like a key id."""
-        with self._secrets_lock:
-            secrets = sorted(self._secrets, key=len, reverse=True)  # tokens may embed ids
-        for secret in secrets:
-            text = text.replace(secret, "***")
-        return KEY_ID.sub("***", text)
+        """``text`` without any credential used so far, nor anything credential-shaped."""
+        return self.scrubber.scrub(text)
 
     def _oss_credentials(self) -> oss.credentials.Credentials:
         cred = self._provider.get_credentials()
@@ -163,9 +158,10 @@ class Session:
                     cfg.endpoint = self.oss_endpoint
                     cfg.use_path_style = True  # a stand-in serves every bucket on one host
                 cfg.retryer = oss.retry.NopRetryer()  # retries live in _errors.Caller
+                cfg.connect_timeout = cfg.readwrite_timeout = self.timeout
                 cfg.http_client = oss.transport.RequestsHttpClient(
-                    max_connections=self.max_workers, connect_timeout=CONNECT_TIMEOUT_S,
-                    readwrite_timeout=READ_TIMEOUT_S)
+                    max_connections=self.max_workers, connect_timeout=self.timeout,
+                    readwrite_timeout=self.timeout)
                 client = self._oss[region] = oss.Client(cfg)
             return client
 
@@ -197,6 +193,6 @@ class Session:
     def _rpc_config(self, region: str) -> OpenApiConfig:
         """OpenAPI client settings shared by KMS and ECS: the same credentials chain."""
         return OpenApiConfig(credential=CredentialClient(provider=self._provider),
-                             region_id=region, connect_timeout=CONNECT_TIMEOUT_S * 1000,
-                             read_timeout=READ_TIMEOUT_S * 1000,
+                             region_id=region, connect_timeout=int(self.timeout * 1000),
+                             read_timeout=int(self.timeout * 1000),
                              max_idle_conns=self.max_workers)
