@@ -29,12 +29,16 @@ class Factories:
     def names(self) -> list[str]:
         return sorted(self._factories)
 
-    def build(self, name: str, unknown: str) -> Any:
-        """A new plugin object for ``name``; ``unknown`` is the message when none is registered."""
+    def load(self, name: str, unknown: str) -> Any:
+        """What ``name``'s factory gives (a class, or an instance), not instantiated."""
         if name not in self._factories:
             raise UnknownProviderError(f"{unknown}; registered: {', '.join(self.names()) or 'none'}")
         try:
-            loaded = self._factories[name]()
+            return self._factories[name]()
         except (ImportError, AttributeError) as exc:
             raise PluginError(f"{self.what} {name!r} could not be loaded: {exc}") from exc
+
+    def build(self, name: str, unknown: str) -> Any:
+        """A new plugin object for ``name``; ``unknown`` is the message when none is registered."""
+        loaded = self.load(name, unknown)
         return loaded() if isinstance(loaded, type) else loaded

@@ -22,13 +22,14 @@ def test_wheel_ships_data_and_runs_without_source_tree(tmp_path):
     assert "auditor/reports/templates/report.html.j2" in names
     for schema in ("regions", "exposure", "not_configured"):
         assert f"auditor/_data/schemas/{schema}.schema.json" in names
-    for data in ("auditor/sandbox/estate.yaml", "auditor/sandbox/demo-mutelist.yaml",
+    for data in ("auditor/sandbox/demo-mutelist.yaml",
                  "auditor/sandbox/registry.py", "auditor/reports/templates/compare.html.j2",
                  *(f"auditor/providers/{p}/{f}" for p in ("aws", "gcp", "alibaba")
                    for f in ("exposure.yaml", "regions.yaml", "not_configured.yaml",
-                             "sandbox/__init__.py"))):
+                             "sandbox/__init__.py", "sandbox/estate.yaml"))):
         assert data in names, data
     assert "auditor/data/regions.yaml" not in names  # split into the provider packages
+    assert "auditor/sandbox/estate.yaml" not in names  # each stand-in ships its section
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     declared = zipfile.ZipFile(wheel).read(entry_points).decode()
     assert "[auditor.providers]" in declared and "[auditor.sandboxes]" in declared

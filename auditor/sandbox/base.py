@@ -6,6 +6,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import parse_qs, urlsplit
 
@@ -26,6 +27,8 @@ class Sandbox(Protocol):
     """A provider's local stand-in, seeded from the estate description."""
 
     provider: str
+    # Its demo-estate file (one top-level key, the provider), shipped in its package.
+    estate_file: Path
 
     def start(self) -> None: ...
 

@@ -2,12 +2,15 @@
 
 Each provider package registers its own stand-in (``aws = "auditor.providers.aws.sandbox:
 AwsSandbox"``), so nothing here names a provider. Loading is lazy: a stand-in's module (and
-moto, for AWS) is imported only when that stand-in is created.
+moto, for AWS) is imported only when that stand-in is created or its estate file is asked for.
+Each stand-in class declares ``estate_file``: the ``Path`` of its own demo-estate section,
+shipped in its package (read by auditor.sandbox.estate.load_estate).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from auditor._plugins import Factories
@@ -38,9 +41,21 @@ class SandboxRegistry:
     def names(self) -> list[str]:
         return self._factories.names()
 
+    def estate_file(self, name: str) -> Path:
+        """The demo-estate file stand-in ``name`` declares; PluginError if none or missing."""
+        loaded = self._factories.load(name, _unknown(name))
+        path = getattr(loaded, "estate_file", None)
+        if not isinstance(path, Path):
+            raise PluginError(f"stand-in {name!r} declares no estate_file (the Path of its "
+                              "demo-estate section, shipped in its package)")
+        if not path.is_file():
+            raise PluginError(f"stand-in {name!r}: estate_file {path} not found")
+        return path
+
     def create(self, name: str) -> Sandbox:
-        """A new, unstarted stand-in for provider ``name``."""
-        sandbox = self._factories.build(name, f"no stand-in registered for provider {name!r}")
+        """A new, unstarted stand-in for provider ``name`` (its estate file checked first)."""
+        self.estate_file(name)
+        sandbox = self._factories.build(name, _unknown(name))
         missing = [m for m in _CONTRACT if not callable(getattr(sandbox, m, None))]
         if missing:
             raise PluginError(f"stand-in {name!r} lacks {', '.join(missing)} of the Sandbox "
@@ -49,3 +64,7 @@ class SandboxRegistry:
             raise PluginError(f"stand-in {name!r} calls itself "
                               f"{getattr(sandbox, 'provider', None)!r}")
         return sandbox
+
+
+def _unknown(name: str) -> str:
+    return f"no stand-in registered for provider {name!r}"

@@ -13,6 +13,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from auditor.providers.alibaba.sandbox import _ecs, _kms, _oss
@@ -36,6 +37,7 @@ class AlibabaSandbox:
     """OSS + KMS + ECS stand-ins on 127.0.0.1, one port each."""
 
     provider = "alibaba"
+    estate_file = Path(__file__).with_name("estate.yaml")  # its demo-estate section
     # The adapter's operation names (service:Action); the stand-ins' faults key on the Action.
     deniable = ("oss:GetBucketPolicy", "oss:GetBucketVersioning", "oss:GetBucketLogging",
                 "oss:GetBucketEncryption", "oss:GetBucketReplication", "kms:DescribeKey",

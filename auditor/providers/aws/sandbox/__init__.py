@@ -53,6 +53,7 @@ class AwsSandbox:
     """The AWS stand-in (implements auditor.sandbox.base.Sandbox)."""
 
     provider = "aws"
+    estate_file = Path(__file__).with_name("estate.yaml")  # its demo-estate section
     # Operations whose IAM action is the operation's own name and which moto's IAM enforcement
     # checks (moto/s3/responses.py ACTION_MAP): denying them is a real AccessDenied.
     deniable = ("s3:GetBucketVersioning", "s3:GetBucketPolicy", "s3:GetBucketPolicyStatus",

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 from auditor.providers.gcp.sandbox._estate import Estate, EstateError, build
@@ -32,6 +33,7 @@ class GcpSandbox:
     """Cloud Storage + Cloud KMS + Org Policy stand-in on 127.0.0.1 (one port serves all)."""
 
     provider = "gcp"
+    estate_file = Path(__file__).with_name("estate.yaml")  # its demo-estate section
     # The adapter's operation names; the stand-in's fault actions spell them service.method.
     deniable = ("storage:buckets.getIamPolicy", "storage:bucketAccessControls.list",
                 "storage:defaultObjectAccessControls.list", "cloudkms:cryptoKeys.get",
