@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
-from auditor.errors import CallError, EndpointError, ProviderError, ServiceError
+from auditor.errors import CallError, EndpointError, MalformedAnswer, ProviderError, ServiceError
 from auditor.model import ProviderRun, Resource, ResourceKind
 from auditor.providers._runtime import (
     ApiLedger,
@@ -24,6 +24,7 @@ from auditor.providers._runtime import (
 )
 from auditor.providers.base import Collection, CollectRequest
 from auditor.providers.gcp import _kms, _orgpolicy, _storage
+from auditor.providers.gcp._answers import Listed
 from auditor.providers.gcp._errors import Caller, RetryPolicy
 from auditor.providers.gcp._name import PROVIDER
 from auditor.providers.gcp._normalize import KEY_JOIN_PATHS, account_facts, bucket_facts, key_facts
@@ -43,6 +44,13 @@ _UNREAD_KEY = (Outcome.not_read(_kms.OP_GET_KEY, "no bucket fact needs the key")
                Outcome.not_read(_kms.OP_KEY_IAM, "no bucket fact needs the key"))
 _UNREAD_IAM = Outcome.not_read(_storage.OP_IAM, "public exposure is not wanted or prevented")
 _UNREAD_ORG = Outcome.not_read(_orgpolicy.OP_EFFECTIVE, "no fact of the project needs it")
+
+
+def _whole(listed: Listed[Any]) -> list[Any]:
+    """The items of a listing that must be complete to mean anything (a key's versions)."""
+    if listed.gap is not None:
+        raise listed.gap
+    return listed.items
 
 
 def bucket_id(name: str) -> str:
@@ -67,6 +75,7 @@ class _Run:
         self.call = call
         self.ledger = ledger
         self.workers = request.max_workers
+        self.timeout = request.timeout
 
     def wants_kind(self, kind: str) -> bool:
         facts = self.request.facts
@@ -76,9 +85,15 @@ class _Run:
         """The value, or the CallError (recorded once, in the runtime) that stood in its way."""
         return attempt(self.ledger, scope, source, fn)
 
-    def _listing(self, scope: str, source: str, fn: Callable[[], list[Any]]) -> Outcome:
-        """The listed items, or the CallError recorded as a listing gap (items missing)."""
-        return attempt(self.ledger, scope, source, fn, listing=True)
+    def _listing(self, scope: str, source: str, fn: Callable[[], Listed[Any]]) -> list[Any]:
+        """The listed items; a listing that failed, or stopped before its end, is a recorded
+        gap (what it would have listed is missing) and keeps what it listed."""
+        found = attempt(self.ledger, scope, source, fn, listing=True)
+        if not found.ok:
+            return []
+        if found.value.gap is not None:
+            self.ledger.listing_failed(scope, found.value.gap)
+        return found.value.items
 
     # -- listing ------------------------------------------------------------------
 
@@ -90,51 +105,65 @@ class _Run:
         """
         projects = self.session.projects
         results = bounded_map(
-            lambda p: self._listing(f"projects/{p}", _storage.OP_LIST, lambda: (
-                _storage.list_buckets(self.call, self.session.storage, p))),
+            lambda p: attempt(self.ledger, f"projects/{p}", _storage.OP_LIST, lambda: (
+                _storage.list_buckets(self.call, self.session.storage, p, self.timeout)),
+                listing=True),
             projects, self.workers)
         failures = [r.error for r in results if r.error is not None]
         if projects and len(failures) == len(projects):
             _raise_unlisted(failures, projects)
-        return [b for r in results if r.ok for b in r.value]
+        buckets = []
+        for project, result in zip(projects, results, strict=True):
+            if not result.ok:
+                continue
+            if result.value.gap is not None:
+                self.ledger.listing_failed(f"projects/{project}", result.value.gap)
+            for info in result.value.items:
+                if info.malformed is not None:
+                    self.ledger.failed(bucket_id(info.name), info.malformed)
+                buckets.append(info)
+        return buckets
 
-    def enumerate_keys(self) -> dict[str, _kms.KeyInfo]:
+    def enumerate_keys(self) -> dict[str, _kms.KeyInfo | MalformedAnswer]:
         """Every key in every key ring of every Cloud KMS location of the projects.
 
         A failed listing at any level is recorded as a gap: what it would have listed (the
         locations' rings, the rings' keys) is missing from the key inventory.
         """
-        kms, call = self.session.kms, self.call
+        kms, call, timeout = self.session.kms, self.call, self.timeout
 
         def locations(project: str) -> list[tuple[str, str]]:
             found = self._listing(f"projects/{project}", _kms.OP_LOCATIONS,
-                                  lambda: _kms.list_locations(call, kms, project))
-            return [(project, loc) for loc in found.value] if found.ok else []
+                                  lambda: _kms.list_locations(call, kms, project, timeout))
+            return [(project, loc) for loc in found]
 
         def rings(where: tuple[str, str]) -> list[str]:
-            found = self._listing(f"projects/{where[0]}/locations/{where[1]}", _kms.OP_RINGS,
-                                  lambda: _kms.list_key_rings(call, kms, *where))
-            return found.value if found.ok else []
+            return self._listing(f"projects/{where[0]}/locations/{where[1]}", _kms.OP_RINGS,
+                                 lambda: _kms.list_key_rings(call, kms, *where, timeout))
 
-        def keys(ring: str) -> list[_kms.KeyInfo]:
-            found = self._listing(ring, _kms.OP_KEYS, lambda: _kms.list_keys(call, kms, ring))
-            return found.value if found.ok else []
+        def keys(ring: str) -> list[tuple[str, _kms.KeyInfo | MalformedAnswer]]:
+            found = self._listing(ring, _kms.OP_KEYS,
+                                  lambda: _kms.list_keys(call, kms, ring, timeout))
+            for name, key in found:
+                if isinstance(key, MalformedAnswer):
+                    self.ledger.failed(name, key)
+            return found
 
         places = [p for found in bounded_map(locations, self.session.projects, self.workers)
                   for p in found]
         ring_names = [r for found in bounded_map(rings, places, self.workers) for r in found]
-        return {k.name: k for found in bounded_map(keys, ring_names, self.workers)
-                for k in found}
+        return dict(k for found in bounded_map(keys, ring_names, self.workers) for k in found)
 
     def org_projects(self, buckets: list[_storage.BucketInfo]) -> list[str]:
         """Projects whose wanted facts depend on their organization policy."""
         req, wanted = self.request, set()
         if req.wants(ACCOUNT, ACCOUNT_PAB):
             wanted.update(self.session.projects)
+        readable = [b for b in buckets if b.malformed is None]
         if req.wants(BUCKET, "public_access_block.account"):
-            wanted.update(b.project for b in buckets)
+            wanted.update(b.project for b in readable)
         if req.wants(BUCKET, "public_access_block.effective", *EXPOSURE_PATHS):
-            wanted.update(b.project for b in buckets if b.public_access_prevention != "enforced")
+            wanted.update(b.project for b in readable if b.public_access_prevention != "enforced")
         return [p for p in self.session.projects if p in wanted]
 
     def org_policies(self, projects: list[str]) -> dict[str, Outcome]:
@@ -150,7 +179,8 @@ class _Run:
                 self.ledger.failed(scope, unread)
                 return Outcome.failed(unread)
             return self._try(scope, _orgpolicy.OP_EFFECTIVE,
-                             lambda: _orgpolicy.effective_policy(self.call, client, project))
+                             lambda: _orgpolicy.effective_policy(self.call, client, project,
+                                                                 self.timeout))
 
         return dict(zip(projects, bounded_map(read, projects, self.workers), strict=True))
 
@@ -161,31 +191,39 @@ class _Run:
         """(IAM public members, (bucket ACL, default object ACL) public grantees) outcomes."""
         scope, client = bucket_id(info.name), self.session.storage
         iam = self._try(scope, _storage.OP_IAM, lambda: _storage.iam_public_members(
-            self.call, client, info.name))
+            self.call, client, info.name, self.timeout))
         acls = None
         if not info.uniform_access:  # legacy ACLs apply only with fine-grained access
             acl, default_acl = (self._try(scope, op, lambda d=default: (
-                _storage.acl_public_entities(self.call, client, info.name, d)))
+                _storage.acl_public_entities(self.call, client, info.name, d, self.timeout)))
                 for op, default in ((_storage.OP_ACL, False), (_storage.OP_DEFAULT_ACL, True)))
             acls = (acl, default_acl)
         return iam, acls
 
-    def key_task(self, name: str, known: _kms.KeyInfo | None, need_state: bool,
-                 need_iam: bool) -> tuple[Outcome, Outcome, Outcome]:
-        """(key, versions, public members) outcomes for one key."""
-        kms = self.session.kms
-        key = (Outcome(known.source, known) if known is not None else
-               self._try(name, _kms.OP_GET_KEY, lambda: _kms.get_key(self.call, kms, name)))
+    def key_task(self, name: str, known: _kms.KeyInfo | MalformedAnswer | None,
+                 need_state: bool, need_iam: bool) -> tuple[Outcome, Outcome, Outcome]:
+        """(key, versions, public members) outcomes for one key (``known``: as listed, or
+        the MalformedAnswer its listed resource was, already recorded)."""
+        kms, timeout = self.session.kms, self.timeout
+        if isinstance(known, MalformedAnswer):
+            key = Outcome.failed(known)
+        elif known is not None:
+            key = Outcome(known.source, known)
+        else:
+            key = self._try(name, _kms.OP_GET_KEY,
+                            lambda: _kms.get_key(self.call, kms, name, timeout))
         versions = Outcome.not_read(_kms.OP_VERSIONS, "the key has a primary version, or its "
                                     "state and custody are not wanted")
         members = Outcome.not_read(_kms.OP_KEY_IAM, "key exposure is not wanted")
         if key.ok:
             if need_state and key.value.primary is None:
                 versions = self._try(name, _kms.OP_VERSIONS,
-                                     lambda: _kms.list_versions(self.call, kms, name))
+                                     lambda: _whole(_kms.list_versions(self.call, kms, name,
+                                                                       timeout)))
             if need_iam:
                 members = self._try(name, _kms.OP_KEY_IAM,
-                                    lambda: _kms.key_public_members(self.call, kms, name))
+                                    lambda: _kms.key_public_members(self.call, kms, name,
+                                                                    timeout))
         return key, versions, members
 
     # -- the run ---------------------------------------------------------------------
@@ -202,7 +240,7 @@ class _Run:
         need_exposure = want_buckets and req.wants(BUCKET, *EXPOSURE_PATHS)
         named: dict[str, list[str]] = defaultdict(list)
         for b in buckets:
-            if b.kms_key:
+            if b.kms_key:  # a malformed bucket names no key: it was not read
                 named[b.kms_key].append(b.name)
         known = self.enumerate_keys() if want_keys else {}
         key_names = sorted(set(known) | (set(named) if (need_join or want_keys) else set()))
@@ -212,7 +250,7 @@ class _Run:
 
         tasks: list[Callable[[], tuple[str, Any]]] = []
         for b in buckets:
-            if need_exposure and not prevented(b, org_of(b.project)):
+            if need_exposure and b.malformed is None and not prevented(b, org_of(b.project)):
                 tasks.append(lambda b=b: (bucket_id(b.name), self.bucket_task(b)))
         for name in key_names:
             tasks.append(lambda n=name: (n, self.key_task(n, known.get(n), need_state, need_iam)))
@@ -232,7 +270,7 @@ class _Run:
                 iam, acls = results.get(bucket_id(b.name), (_UNREAD_IAM, None))
                 facts = bucket_facts(b, key, versions, iam, acls, org_of(b.project),
                                      lambda p: req.wants(BUCKET, p))
-                region = canonical(PROVIDER, b.location) or b.location
+                region = canonical(PROVIDER, b.location) or b.location or "unknown"
                 resources.append(Resource(BUCKET, PROVIDER, b.project, region,
                                           bucket_id(b.name), b.name, facts))
         if want_keys:
@@ -255,7 +293,7 @@ class _Run:
 def collect(request: CollectRequest, policy: RetryPolicy | None = None) -> Collection:
     run = ProviderRun(PROVIDER, started_at=utc_now())
     ledger = ApiLedger()
-    session = open_session(request.options, request.max_workers)
+    session = open_session(request.options, request.max_workers, scrubber=ledger.scrubber)
     run.accounts = list(session.projects)
     run.endpoint_overridden = session.endpoint_overridden
     try:
@@ -263,4 +301,4 @@ def collect(request: CollectRequest, policy: RetryPolicy | None = None) -> Colle
     finally:
         session.close()
     run.regions = sorted({r.region for r in resources if r.kind in (BUCKET, KEY)})
-    return Collection(ledger.finish(run), resources)
+    return Collection(ledger.finish(run, resources), resources)

@@ -24,11 +24,13 @@ from auditor.errors import (
     AccessDenied,
     CallError,
     CredentialsError,
+    MalformedAnswer,
     NotFound,
     ServiceError,
     Throttled,
 )
 from auditor.providers._runtime import ApiLedger, RetryingCaller, RetryPolicy
+from auditor.providers._runtime.scrub import scrub_shapes
 from auditor.providers.gcp._name import PROVIDER
 
 T = TypeVar("T")
@@ -38,9 +40,10 @@ _MAX_MESSAGE = 300
 _URL_PREFIX = re.compile(r"^[A-Z]+ \S+://\S+: ")
 
 
-def _short(text: str) -> str:
-    text = " ".join(str(text).split())
-    return text if len(text) <= _MAX_MESSAGE else text[: _MAX_MESSAGE - 3] + "..."
+def _short(text: object) -> str:
+    """One line, credential shapes out before it is cut (the RetryingCaller then takes out
+    the run's own credential values)."""
+    return scrub_shapes(text, _MAX_MESSAGE)
 
 
 def _message(exc: gexc.GoogleAPICallError) -> str:
@@ -89,8 +92,10 @@ def translate(operation: str, exc: BaseException) -> tuple[CallError, bool]:
         raise CredentialsError(PROVIDER, f"the credentials were refused: {_short(exc)}") from exc
     if isinstance(exc, gexc.GoogleAPICallError):
         return _from_api_error(operation, exc)
-    if isinstance(exc, (requests.JSONDecodeError, json_format.ParseError)):
-        return ServiceError(operation, "UnparsableResponse", _short(exc)), False
+    if isinstance(exc, (requests.exceptions.InvalidJSONError, json_format.ParseError)):
+        # A 200 whose body is not the JSON object the reference documents (empty,
+        # truncated, not JSON): its facts are error, and asking again will not mend it.
+        return MalformedAnswer(operation, "UnparsableResponse", _short(exc)), False
     if isinstance(exc, (requests.ConnectionError, requests.Timeout, auth_exc.TransportError)):
         return ServiceError(operation, "NetworkError", _short(type(exc).__name__)), True
     return ServiceError(operation, type(exc).__name__, _short(exc)), False

@@ -1,7 +1,8 @@
 """Cloud KMS reads over the REST transport: locations, key rings, keys, versions, key IAM.
 
-The REST transport asks for ``$alt=json;enum-encoding=int``; proto-plus gives the enums
-back as enum members, which we keep by name. Each page is one call through the Caller.
+Each answer is turned into its proto3 JSON form and checked against answers.yaml before
+anything is read from it (``_answers``); each page is one call through the Caller, and the
+listings follow their tokens through one PageGuard.
 """
 
 from __future__ import annotations
@@ -10,16 +11,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from auditor.errors import MalformedAnswer
+from auditor.providers.gcp._answers import Listed, as_dict, check, check_item, read_pages
 from auditor.providers.gcp._errors import Caller
 from auditor.providers.gcp._storage import PUBLIC_MEMBERS
 
-TIMEOUT = 30.0
 OP_LOCATIONS = "cloudkms:locations.list"
 OP_RINGS = "cloudkms:keyRings.list"
 OP_KEYS = "cloudkms:cryptoKeys.list"
 OP_GET_KEY = "cloudkms:cryptoKeys.get"
 OP_VERSIONS = "cloudkms:cryptoKeyVersions.list"
 OP_KEY_IAM = "cloudkms:cryptoKeys.getIamPolicy"
+UNSPECIFIED_LEVEL = "PROTECTION_LEVEL_UNSPECIFIED"
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,78 +56,90 @@ class KeyInfo:
 
 
 def _enum(value: Any) -> str:
-    return getattr(value, "name", None) or str(value)
+    return str(value) if value is not None else ""
 
 
-def _version(v: Any) -> VersionInfo:
-    return VersionInfo(_enum(v.state), v.import_job or None)
+def _version(v: dict[str, Any]) -> VersionInfo:
+    return VersionInfo(_enum(v["state"]), v.get("importJob") or None)
 
 
-def key_info(key: Any, source: str) -> KeyInfo:
-    template = _enum(key.version_template.protection_level) if "version_template" in key else ""
-    primary = _version(key.primary) if "primary" in key else None
-    if template in ("", "PROTECTION_LEVEL_UNSPECIFIED") and "primary" in key:
-        template = _enum(key.primary.protection_level)
-    rotation = key.rotation_period.total_seconds() if "rotation_period" in key else None
-    next_time = key.next_rotation_time.isoformat() if "next_rotation_time" in key else None
-    return KeyInfo(name=key.name, purpose=_enum(key.purpose), protection_level=template,
-                   rotation_seconds=rotation, next_rotation_time=next_time,
-                   import_only=bool(key.import_only), primary=primary, source=source,
-                   backend=key.crypto_key_backend or None)
+def key_info(key: dict[str, Any], source: str) -> KeyInfo:
+    """A checked CryptoKey (proto3 JSON form) as the facts need it."""
+    template = key.get("versionTemplate")
+    level = _enum(template.get("protectionLevel", UNSPECIFIED_LEVEL)) if template else ""
+    primary = key.get("primary")
+    if level in ("", UNSPECIFIED_LEVEL) and primary is not None:
+        level = _enum(primary.get("protectionLevel", UNSPECIFIED_LEVEL))
+    rotation = key.get("rotationPeriod")
+    return KeyInfo(name=key["name"], purpose=_enum(key["purpose"]), protection_level=level,
+                   rotation_seconds=float(rotation[:-1]) if rotation else None,
+                   next_rotation_time=key.get("nextRotationTime") or None,
+                   import_only=bool(key.get("importOnly")),
+                   primary=_version(primary) if primary is not None else None, source=source,
+                   backend=key.get("cryptoKeyBackend") or None)
 
 
-def _pages(call: Caller, operation: str, fetch: Callable[[str], Any],
-           field: str) -> list[Any]:
-    out: list[Any] = []
-    token = ""
-    while True:
-        response = call(operation, lambda token=token: fetch(token))
-        out.extend(getattr(response, field))
-        token = response.next_page_token
-        if not token:
-            return out
+def _listing(call: Caller, operation: str, items_key: str, timeout: float,
+             fetch: Callable[[str, float], Any]) -> Listed[dict[str, Any]]:
+    """One paged listing; the REST pager's first page is the one answer of each call."""
+    def page(token: str | None) -> dict[str, Any]:
+        answer = fetch(token or "", timeout)
+        pages = getattr(answer, "pages", None)
+        return as_dict(next(iter(pages)) if pages is not None else answer)
+    return read_pages(call, operation, page, items_key)
 
 
-def list_locations(call: Caller, client: Any, project: str) -> list[str]:
-    def fetch(token: str) -> Any:
-        return client.list_locations(request={"name": f"projects/{project}",
-                                              "page_token": token},
-                                     retry=None, timeout=TIMEOUT)
-    return [loc.location_id for loc in _pages(call, OP_LOCATIONS, fetch, "locations")]
+def list_locations(call: Caller, client: Any, project: str,
+                   timeout: float) -> Listed[str]:
+    listed = _listing(call, OP_LOCATIONS, "locations", timeout, lambda token, t: (
+        client.list_locations(request={"name": f"projects/{project}", "page_token": token},
+                              retry=None, timeout=t)))
+    return Listed([loc["locationId"] for loc in listed.items], listed.gap)
 
 
-def list_key_rings(call: Caller, client: Any, project: str, location: str) -> list[str]:
+def list_key_rings(call: Caller, client: Any, project: str, location: str,
+                   timeout: float) -> Listed[str]:
     parent = f"projects/{project}/locations/{location}"
-
-    def fetch(token: str) -> Any:
-        return client.list_key_rings(request={"parent": parent, "page_token": token},
-                                     retry=None, timeout=TIMEOUT)
-    return [ring.name for ring in _pages(call, OP_RINGS, fetch, "key_rings")]
-
-
-def list_keys(call: Caller, client: Any, ring: str) -> list[KeyInfo]:
-    def fetch(token: str) -> Any:
-        return client.list_crypto_keys(request={"parent": ring, "page_token": token},
-                                       retry=None, timeout=TIMEOUT)
-    return [key_info(k, OP_KEYS) for k in _pages(call, OP_KEYS, fetch, "crypto_keys")]
+    listed = _listing(call, OP_RINGS, "keyRings", timeout, lambda token, t: (
+        client.list_key_rings(request={"parent": parent, "page_token": token}, retry=None,
+                              timeout=t)))
+    return Listed([ring["name"] for ring in listed.items], listed.gap)
 
 
-def get_key(call: Caller, client: Any, name: str) -> KeyInfo:
-    key = call(OP_GET_KEY, lambda: client.get_crypto_key(request={"name": name}, retry=None,
-                                                          timeout=TIMEOUT))
+def _listed_key(raw: dict[str, Any]) -> KeyInfo | MalformedAnswer:
+    try:
+        return key_info(check_item(OP_KEYS, raw), OP_KEYS)
+    except MalformedAnswer as exc:
+        return exc
+
+
+def list_keys(call: Caller, client: Any, ring: str,
+              timeout: float) -> Listed[tuple[str, KeyInfo | MalformedAnswer]]:
+    """(name, key) of every key of ``ring``; a key whose resource is malformed is listed with
+    its MalformedAnswer instead, so its facts are error and the ring's other keys are read."""
+    listed = _listing(call, OP_KEYS, "cryptoKeys", timeout, lambda token, t: (
+        client.list_crypto_keys(request={"parent": ring, "page_token": token}, retry=None,
+                                timeout=t)))
+    return Listed([(raw["name"], _listed_key(raw)) for raw in listed.items], listed.gap)
+
+
+def get_key(call: Caller, client: Any, name: str, timeout: float) -> KeyInfo:
+    key = call(OP_GET_KEY, lambda: check(OP_GET_KEY, as_dict(client.get_crypto_key(
+        request={"name": name}, retry=None, timeout=timeout))))
     return key_info(key, OP_GET_KEY)
 
 
-def list_versions(call: Caller, client: Any, name: str) -> tuple[VersionInfo, ...]:
-    def fetch(token: str) -> Any:
-        return client.list_crypto_key_versions(request={"parent": name, "page_token": token},
-                                               retry=None, timeout=TIMEOUT)
-    return tuple(_version(v) for v in _pages(call, OP_VERSIONS, fetch, "crypto_key_versions"))
+def list_versions(call: Caller, client: Any, name: str,
+                  timeout: float) -> Listed[VersionInfo]:
+    listed = _listing(call, OP_VERSIONS, "cryptoKeyVersions", timeout, lambda token, t: (
+        client.list_crypto_key_versions(request={"parent": name, "page_token": token},
+                                        retry=None, timeout=t)))
+    return Listed([_version(v) for v in listed.items], listed.gap)
 
 
-def key_public_members(call: Caller, client: Any, name: str) -> list[str]:
+def key_public_members(call: Caller, client: Any, name: str, timeout: float) -> list[str]:
     """allUsers / allAuthenticatedUsers members bound in the key's IAM policy."""
     request = {"resource": name, "options": {"requested_policy_version": 3}}
-    policy = call(OP_KEY_IAM, lambda: client.get_iam_policy(request=request, retry=None,
-                                                            timeout=TIMEOUT))
-    return sorted({m for b in policy.bindings for m in b.members if m in PUBLIC_MEMBERS})
+    policy = call(OP_KEY_IAM, lambda: check(OP_KEY_IAM, as_dict(client.get_iam_policy(
+        request=request, retry=None, timeout=timeout))))
+    return sorted({m for b in policy["bindings"] for m in b["members"] if m in PUBLIC_MEMBERS})

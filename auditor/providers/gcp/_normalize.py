@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 from auditor.errors import CallError, NotFound
@@ -18,6 +20,7 @@ from auditor.providers.gcp._storage import OP_LIST, BucketInfo
 from auditor.regions import canonical, combine, locate, parts, places, places_of
 
 Wants = Callable[[str], bool]
+BUCKET_KIND = "storage.bucket"
 
 DAY = 86400
 EXTERNAL_LEVELS = frozenset({"EXTERNAL", "EXTERNAL_VPC"})
@@ -295,6 +298,9 @@ def bucket_facts(info: BucketInfo, key: Outcome, versions: Outcome, iam: Outcome
                  acls: tuple[Outcome, Outcome] | None, org: Outcome,
                  wants: Wants) -> dict[str, Fact]:
     """Every fact of one bucket; ``org`` is its project's organization policy outcome."""
+    if info.malformed is not None:
+        return {path: fact for path, fact in malformed_bucket_facts(info.malformed).items()
+                if wants(path)}
     soft = info.soft_delete_seconds
     facts: dict[str, Fact] = {
         # Cloud Storage encrypts every object at rest (AES-256); the bucket only picks the key.
@@ -323,6 +329,23 @@ def bucket_facts(info: BucketInfo, key: Outcome, versions: Outcome, iam: Outcome
     if wants("public_exposure.is_public") or wants("public_exposure.reasons"):
         facts.update(exposure_facts(info, org, iam, acls))
     return {path: fact for path, fact in facts.items() if wants(path)}
+
+
+def malformed_bucket_facts(error: CallError) -> dict[str, Fact]:
+    """A listed bucket whose resource is not the documented one: every fact read from it is
+    error (never a default read into a missing field); what no API shows stays opaque."""
+    failed = _failed(error)
+    facts = {path: failed for path, entry in _bucket_profile().items() if entry.level != "none"}
+    facts["tls_enforced.required"] = Fact.opaque(NO_TLS_CONTROL)
+    facts["versioning.mfa_delete"] = Fact.opaque(NO_MFA_DELETE)
+    return facts
+
+
+@cache
+def _bucket_profile() -> dict[str, Any]:
+    from auditor.providers.base import load_exposure_profile
+
+    return load_exposure_profile(Path(__file__).resolve().parent / "exposure.yaml")[BUCKET_KIND]
 
 
 def account_facts(org: Outcome, wants: Wants) -> dict[str, Fact]:

@@ -17,10 +17,10 @@ from typing import Any
 
 from google.api_core import exceptions as gexc
 
-from auditor.errors import ServiceError
+from auditor.errors import MalformedAnswer
+from auditor.providers.gcp._answers import check
 from auditor.providers.gcp._errors import Caller
 
-TIMEOUT = 30.0
 CONSTRAINT = "storage.publicAccessPrevention"
 DEFAULT_ENDPOINT = "https://orgpolicy.googleapis.com"
 OP_EFFECTIVE = "orgpolicy:policies.getEffectivePolicy"
@@ -53,36 +53,27 @@ class OrgPolicyClient:
     def close(self) -> None:
         self.http.close()
 
-    def fetch(self, project: str) -> dict[str, Any]:
+    def fetch(self, project: str, timeout: float) -> Any:
         url = (f"{self.endpoint}/v2/projects/{project}/policies/{CONSTRAINT}"
                ":getEffectivePolicy")
-        response = self.http.get(url, timeout=TIMEOUT)
+        response = self.http.get(url, timeout=timeout)
         if response.status_code >= 400:
             raise gexc.from_http_response(response)
-        body = response.json()  # requests.JSONDecodeError: translated as unparsable
-        if not isinstance(body, dict):
-            raise ServiceError(OP_EFFECTIVE, "UnparsableResponse", "the answer is not a Policy")
-        return body
+        return response.json()  # requests.JSONDecodeError: translated as unparsable
 
 
-def parse(project: str, body: dict[str, Any]) -> OrgPolicy:
+def parse(project: str, body: Any) -> OrgPolicy:
     """The enforce value of an effective Policy; a shape we cannot read is an error."""
-    spec = body.get("spec") or {}
-    rules = (spec.get("rules") or []) if isinstance(spec, dict) else None
-    if not isinstance(rules, list) or not all(isinstance(r, dict) for r in rules):
-        raise ServiceError(OP_EFFECTIVE, "UnparsableResponse", "spec.rules is not a list of rules")
-    for rule in rules:
-        if rule.get("condition"):
-            # The evaluated policy carries no conditions; one here is outside what we can judge.
-            raise ServiceError(OP_EFFECTIVE, "UnparsableResponse",
-                               "the effective policy has a conditional rule")
-        if "enforce" in rule and not isinstance(rule["enforce"], bool):
-            raise ServiceError(OP_EFFECTIVE, "UnparsableResponse",
-                               f"rule enforce is {rule['enforce']!r}, not a boolean")
+    rules = (check(OP_EFFECTIVE, body).get("spec") or {}).get("rules") or []
+    if any(rule.get("condition") for rule in rules):
+        # The evaluated policy carries no conditions; one here is outside what we can judge.
+        raise MalformedAnswer(OP_EFFECTIVE, "ConditionalRule",
+                              "the effective policy has a conditional rule")
     enforced = any(rule.get("enforce") is True for rule in rules)
-    return OrgPolicy(project, enforced, str(body.get("name") or ""))
+    return OrgPolicy(project, enforced, body["name"])
 
 
-def effective_policy(call: Caller, client: OrgPolicyClient, project: str) -> OrgPolicy:
+def effective_policy(call: Caller, client: OrgPolicyClient, project: str,
+                     timeout: float) -> OrgPolicy:
     """One counted, retried getEffectivePolicy call for ``project``."""
-    return call(OP_EFFECTIVE, lambda: parse(project, client.fetch(project)))
+    return call(OP_EFFECTIVE, lambda: parse(project, client.fetch(project, timeout)))

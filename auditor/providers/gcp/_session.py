@@ -26,6 +26,8 @@ from google.cloud import kms_v1, storage
 from requests.adapters import HTTPAdapter
 
 from auditor.errors import CredentialsError
+from auditor.providers._runtime.scrub import Scrubber
+from auditor.providers.gcp._answers import json_object_only
 from auditor.providers.gcp._name import PROVIDER
 from auditor.providers.gcp._orgpolicy import DEFAULT_ENDPOINT, OrgPolicyClient
 
@@ -36,6 +38,9 @@ ORGPOLICY_ENDPOINT_ENV = "AUDITOR_GCP_ORGPOLICY_ENDPOINT"
 PROJECT_ENVS = ("GOOGLE_CLOUD_PROJECT", "GCLOUD_PROJECT", "CLOUDSDK_CORE_PROJECT")
 FILE_TYPES = frozenset({"service_account", "authorized_user", "external_account",
                         "impersonated_service_account"})
+# Fields of a credentials file that are secrets (the identity fields, client_email, are not).
+SECRET_FIELDS = ("private_key", "private_key_id", "client_secret", "refresh_token",
+                 "access_token", "token", "id_token")
 NO_CREDENTIALS = ("no Google Cloud credentials found: set GOOGLE_APPLICATION_CREDENTIALS, run "
                   "`gcloud auth application-default login`, or pass --credentials-file")
 
@@ -93,7 +98,18 @@ def _adc_source_present() -> bool:
     return _metadata.detect_gce_residency_linux()
 
 
-def _load_file(path: str) -> tuple[Credentials, str | None]:
+def _secrets(info: Any) -> list[str]:
+    """The secret fields' values, nested ones too (impersonated_service_account keeps its
+    source credentials inside)."""
+    if isinstance(info, list):
+        return [v for item in info for v in _secrets(item)]
+    if not isinstance(info, dict):
+        return []
+    return [v for k, v in info.items() if k in SECRET_FIELDS and isinstance(v, str)] + [
+        v for item in info.values() if isinstance(item, dict | list) for v in _secrets(item)]
+
+
+def _load_file(path: str, scrubber: Scrubber) -> tuple[Credentials, str | None]:
     """Credentials from the operator's own file (the --credentials-file flag).
 
     Only the credential types ADC itself accepts are loaded; the file is trusted as
@@ -102,7 +118,9 @@ def _load_file(path: str) -> tuple[Credentials, str | None]:
     """
     try:
         with open(path, encoding="utf-8") as fh:
-            kind = json.load(fh).get("type")
+            info = json.load(fh)
+        kind = info.get("type")
+        scrubber.add(*_secrets(info))
     except FileNotFoundError as exc:
         raise CredentialsError(PROVIDER, f"credentials file {path}: not found") from exc
     except (OSError, ValueError, AttributeError) as exc:
@@ -117,13 +135,15 @@ def _load_file(path: str) -> tuple[Credentials, str | None]:
             return google.auth.load_credentials_from_file(path, scopes=SCOPES)
     except auth_exc.DefaultCredentialsError as exc:
         # The message names the file and the problem, never its content.
-        raise CredentialsError(PROVIDER, f"credentials file {path}: {exc}") from exc
+        raise CredentialsError(PROVIDER, f"credentials file {path}: {scrubber.line(exc)}") \
+            from exc
 
 
-def _credentials(options: Mapping[str, Any], emulated: bool) -> tuple[Credentials, str | None]:
+def _credentials(options: Mapping[str, Any], emulated: bool,
+                 scrubber: Scrubber) -> tuple[Credentials, str | None]:
     path = options.get("credentials_file")
     if path:
-        creds, project = _load_file(str(path))
+        creds, project = _load_file(str(path), scrubber)
         if emulated:
             return AnonymousCredentials(), project
         return creds, project
@@ -146,13 +166,25 @@ def _pooled(session: Any, size: int) -> Any:
     return session
 
 
-def open_session(options: Mapping[str, Any], max_workers: int) -> GcpSession:
+def _remember_tokens(session: Any, scrubber: Scrubber) -> None:
+    """After every answer, tell the Scrubber the token the session sent (google-auth refreshes
+    it on its own), before the client can turn an error answer into a message."""
+    def remember(response: Any, *_: Any, **__: Any) -> None:
+        scrubber.add(getattr(getattr(session, "credentials", None), "token", None))
+
+    session.hooks["response"].append(remember)
+
+
+def open_session(options: Mapping[str, Any], max_workers: int, *,
+                 scrubber: Scrubber | None = None) -> GcpSession:
+    """``scrubber``: the run's, told every secret of the credentials file and every token."""
+    scrubber = scrubber if scrubber is not None else Scrubber()
     gcs = _endpoint(options.get("gcs_endpoint") or os.environ.get(GCS_ENDPOINT_ENV))
     kms_url = _endpoint(options.get("gcp_kms_endpoint") or os.environ.get(KMS_ENDPOINT_ENV))
     org_url = _endpoint(options.get("gcp_orgpolicy_endpoint")
                         or os.environ.get(ORGPOLICY_ENDPOINT_ENV))
     emulated = bool(gcs or kms_url or org_url)
-    creds, adc_project = _credentials(options, emulated)
+    creds, adc_project = _credentials(options, emulated, scrubber)
     projects = _projects(options.get("project"))
     if not projects:
         env_project = next((os.environ[e] for e in PROJECT_ENVS if os.environ.get(e)), None)
@@ -162,6 +194,7 @@ def open_session(options: Mapping[str, Any], max_workers: int) -> GcpSession:
                                          "(the credentials name none)")
 
     http = _pooled(AuthorizedSession(creds), max_workers)
+    _remember_tokens(http, scrubber)
     storage_client = storage.Client(
         project=projects[0], credentials=creds, _http=http,
         client_options={"api_endpoint": gcs} if gcs else None)
@@ -176,9 +209,12 @@ def open_session(options: Mapping[str, Any], max_workers: int) -> GcpSession:
     transport_session = getattr(kms_client.transport, "_session", None)
     if transport_session is not None:
         _pooled(transport_session, max_workers)
+        _remember_tokens(transport_session, scrubber)
+        transport_session.hooks["response"].append(json_object_only)
     orgpolicy = None
     if org_url or not emulated:
         org_http = requests.Session() if emulated else AuthorizedSession(creds)
+        _remember_tokens(org_http, scrubber)
         orgpolicy = OrgPolicyClient(_pooled(org_http, max_workers), org_url or DEFAULT_ENDPOINT)
     return GcpSession(projects, storage_client, kms_client, emulated, orgpolicy)
 

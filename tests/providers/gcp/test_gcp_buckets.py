@@ -150,18 +150,19 @@ def test_details_name_the_reason(full_scan):
     disabled = buckets["nokms-cmek"].facts["key_custody.level"]
     assert "SERVICE_DISABLED" in disabled.detail
     denied = buckets["iam-denied"].facts["public_exposure.is_public"]
-    assert denied.detail.startswith("403") and denied.source == ("storage:buckets.getIamPolicy",)
+    assert "iam denied (403" in denied.detail
+    assert denied.source == ("storage:buckets.getIamPolicy",)
     effective = buckets["gm-default"].facts["public_access_block.effective"]
     assert effective.source == ("storage:buckets.list", ORG_OP)
     assert effective.detail == ("publicAccessPrevention inherited on the bucket; organization "
                                 "policy storage.publicAccessPrevention is not enforced for "
                                 "project t-main")
     unread = buckets["nokms-cmek"].facts["public_access_block.effective"]
-    assert unread.source == (ORG_OP, "storage:buckets.list")
-    assert unread.detail.startswith("publicAccessPrevention is 'inherited': the effective value "
-                                    "follows the organization policy, which could not be read "
-                                    "(403 IAM_PERMISSION_DENIED: Permission 'orgpolicy.policies."
-                                    "get' denied")
+    # Inherited: the effective value is the organization policy's, which was refused.
+    assert (unread.state, unread.source) == (FactState.DENIED, (ORG_OP,))
+    assert unread.detail.startswith("derived from inputs not observed: organization policy "
+                                    "denied (403 IAM_PERMISSION_DENIED: Permission 'orgpolicy."
+                                    "policies.get' denied")
     rotation = buckets["gm-default"].facts["key_rotation.enabled"]
     assert "Google-managed" in rotation.detail
     assert buckets["gm-default"].facts["key_rotation.supported"].detail == rotation.detail

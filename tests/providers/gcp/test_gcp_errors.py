@@ -61,7 +61,8 @@ def test_persistent_5xx_becomes_error_after_the_retries(make_sandbox):
     collection = collect(box)
     fact = resources(collection, "storage.bucket")["b"].facts["public_exposure.is_public"]
     assert fact.state is FactState.ERROR and fact.value is None
-    assert fact.detail.startswith("503")
+    # Derived from the IAM read: the detail names that input and its failure.
+    assert "iam error (503" in fact.detail and fact.basis == "derived"
     assert actions(box)["storage.buckets.getIamPolicy"] == 4  # the first try + 3 retries
     assert collection.run.api_calls["storage:buckets.getIamPolicy"] == 4
     assert collection.run.status == "partial"

@@ -14,7 +14,7 @@ from gcp_support import fast_adapter, resources
 
 from auditor.checks import compile_check, load_checks
 from auditor.engine import evaluate_one
-from auditor.errors import ServiceError
+from auditor.errors import MalformedAnswer
 from auditor.model import FactState, Status
 from auditor.providers.base import CollectRequest
 from auditor.providers.gcp import GcpAdapter
@@ -143,7 +143,7 @@ def test_a_policy_that_does_not_enforce_leaves_grants_public(make_sandbox, org):
 
 @pytest.mark.parametrize(("org", "code"), [("denied", "403 IAM_PERMISSION_DENIED"),
                                            ("disabled", "403 SERVICE_DISABLED")])
-def test_a_refused_policy_is_denied_and_leaves_public_grants_public(make_sandbox, org, code):
+def test_a_refused_policy_leaves_what_it_decides_unverified(make_sandbox, org, code):
     box = make_sandbox(estate(org))
     collection = scan(box)
     facts = bucket_facts(collection)
@@ -155,16 +155,21 @@ def test_a_refused_policy_is_denied_and_leaves_public_grants_public(make_sandbox
             fact = facts[name][path]
             assert fact.state is DENIED and fact.value is None, (name, path)
             assert code in fact.detail, (name, path)
-    assert "could not be read" in facts["inherits-private"]["public_access_block.effective"].detail
+    assert "organization policy denied" in (
+        facts["inherits-private"]["public_access_block.effective"].detail)
     # The bucket's own enforcement does not depend on the organization policy.
     assert facts["own-enforced"]["public_access_block.effective"].value is True
     assert facts["own-enforced"]["public_access_block.account"].state is DENIED
-    # A real public grant stays public, with the caveat; no grant stays private.
-    public = facts["inherits-all-users"]["public_exposure.is_public"]
-    assert (public.state, public.value) == (OBSERVED, True)
-    assert "would block this grant, and the organization policy could not be read" in (
-        public.detail) and code in public.detail
+    # An inherited grant: the unread policy may block it, so whether it is public is not
+    # known (denied, naming the policy); no grant at all is private whatever it says.
+    for name, reason in (("inherits-all-users", "iam"), ("inherits-acl-public", "acl")):
+        for path in ("public_exposure.is_public", "public_exposure.reasons"):
+            public = facts[name][path]
+            assert (public.state, public.value, public.source) == (DENIED, None, (OP,)), (
+                name, path)
+            assert "organization policy denied" in public.detail and code in public.detail
     assert facts["inherits-private"]["public_exposure.is_public"].value is False
+    assert facts["own-enforced"]["public_exposure.is_public"].value is False
     # 403 is not retried; the refusal is a recorded call failure (the run is partial).
     assert actions(box)[ACTION] == 1
     assert {(e.scope, e.operation, e.code, e.kind) for e in collection.run.errors} == {
@@ -177,8 +182,10 @@ def test_a_refused_policy_is_denied_and_leaves_public_grants_public(make_sandbox
     assert status("bucket-public-access-block", by_name["inherits-private"]) is (
         Status.UNVERIFIED)
     assert status("bucket-public-access-block", by_name["own-enforced"]) is Status.PASS
-    assert status("bucket-not-public", by_name["inherits-all-users"]) is Status.FAIL
+    assert status("bucket-not-public", by_name["inherits-all-users"]) is Status.UNVERIFIED
+    assert status("bucket-not-public", by_name["inherits-acl-public"]) is Status.UNVERIFIED
     assert status("bucket-not-public", by_name["inherits-private"]) is Status.PASS
+    assert status("bucket-not-public", by_name["own-enforced"]) is Status.PASS
 
 
 @pytest.mark.parametrize("transient", [[503, 429], [500]])
@@ -281,7 +288,8 @@ def test_no_org_endpoint_beside_overridden_ones_is_not_called(make_sandbox, clea
     assert account.state is ERROR and "--gcp-orgpolicy-endpoint" in account.detail
     facts = bucket_facts(collection)
     assert facts["inherits-private"]["public_access_block.effective"].state is ERROR
-    assert facts["inherits-all-users"]["public_exposure.is_public"].value is True
+    assert facts["inherits-all-users"]["public_exposure.is_public"].state is ERROR
+    assert facts["inherits-private"]["public_exposure.is_public"].value is False
     assert ("projects/p", OP, "NotCalled") in {
         (e.scope, e.operation, e.code) for e in collection.run.errors}
 
@@ -300,13 +308,19 @@ def test_enforced_when_a_rule_enforces(body, enforced):
     assert parse("p", body).enforced is enforced
 
 
-@pytest.mark.parametrize("body", [
-    {"spec": {"rules": {"enforce": True}}},
-    {"spec": {"rules": [{"enforce": "true"}]}},
-    {"spec": {"rules": [{"enforce": True, "condition": {"expression": "resource.matchTag()"}}]}},
-    {"spec": ["enforce"]},
+@pytest.mark.parametrize(("body", "code", "where"), [
+    ({"name": "n", "spec": {"rules": {"enforce": True}}}, "UnexpectedShape", "$.spec.rules"),
+    ({"name": "n", "spec": {"rules": [{"enforce": "true"}]}}, "UnexpectedShape",
+     "$.spec.rules[0].enforce"),
+    ({"name": "n", "spec": {"rules": [{"enforce": True, "condition": {
+        "expression": "resource.matchTag()"}}]}}, "ConditionalRule", ""),
+    ({"name": "n", "spec": ["enforce"]}, "UnexpectedShape", "$.spec"),
+    ({"spec": {"rules": [{"enforce": True}]}}, "UnexpectedShape", "$: missing name"),
+    ({}, "UnexpectedShape", "$: missing name"),
+    ([], "UnexpectedShape", "$: expected object"),
 ])
-def test_a_shape_that_cannot_be_read_is_an_error(body):
-    with pytest.raises(ServiceError) as info:
+def test_a_shape_that_cannot_be_read_is_an_error(body, code, where):
+    with pytest.raises(MalformedAnswer) as info:
         parse("p", body)
-    assert info.value.code == "UnparsableResponse" and info.value.operation == OP
+    assert (info.value.code, info.value.operation) == (code, OP)
+    assert info.value.message.startswith(where)
