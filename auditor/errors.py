@@ -6,6 +6,8 @@ boundary with ``raise X(...) from exc``. The CLI maps the top classes to exit co
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 
 class AuditorError(Exception):
     """Base of every error the tool raises on purpose."""
@@ -62,6 +64,12 @@ class ProviderError(AuditorError):
         self.reason = reason
         super().__init__(f"{provider}: {reason}")
 
+    def redact(self, scrub: Callable[[str], str]) -> ProviderError:
+        """Scrub the reason in place (the class, and so the exit code, is kept)."""
+        self.reason = scrub(self.reason)
+        self.args = (f"{self.provider}: {self.reason}",)
+        return self
+
 
 class CredentialsError(ProviderError):
     """No usable credentials were found for the provider."""
@@ -93,7 +101,17 @@ class CallError(AuditorError):
         self.operation = operation
         self.code = code
         self.message = message
-        super().__init__(f"{operation}: {code}" + (f": {message}" if message else ""))
+        super().__init__(self._text())
+
+    def _text(self) -> str:
+        return f"{self.operation}: {self.code}" + (f": {self.message}" if self.message else "")
+
+    def redact(self, code: Callable[[str], str], message: Callable[[str], str]) -> CallError:
+        """Scrub code and message in place (the class, and so the fact state, is kept)."""
+        self.code = code(self.code)
+        self.message = message(self.message) if self.message else self.message
+        self.args = (self._text(),)
+        return self
 
 
 class AccessDenied(CallError):

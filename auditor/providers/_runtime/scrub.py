@@ -1,0 +1,202 @@
+"""Credentials never leave a provider run: every message is scrubbed by value and by shape.
+
+A :class:`Scrubber` belongs to one provider run (the ApiLedger holds it). The adapter's session
+hands it the credential values it resolved (``add``), including those a refreshing provider
+fetches later; every translated SDK failure, provider-level failure, recorded run error and
+fact detail passes through it. Values are removed in the forms an echo may carry them in
+(raw, URL-encoded, JSON/XML-escaped, base64 at any alignment); shapes (key ids, tokens,
+signatures, Authorization values, private keys) are removed whoever's they are.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import re
+import threading
+from collections.abc import Iterable
+from dataclasses import replace
+from typing import Any
+from urllib.parse import quote, quote_plus
+
+from auditor.errors import CallError, ProviderError
+from auditor.model import ProviderRun, Resource
+
+REDACTED = "***"
+# Shorter values are placeholders (moto's "testing"); blanking them would blank ordinary words.
+MIN_SECRET_LENGTH = 8
+# A message cut before it was scrubbed may end in the first characters of a secret.
+MIN_TAIL_LENGTH = 8
+# A base64 fragment this short is not worth matching (it could occur by chance).
+MIN_BASE64_CORE = 10
+MESSAGE_LIMIT = 500
+CODE_LIMIT = 120
+
+_KEYED_NAMES = (
+    "aws_access_key_id", "aws_secret_access_key", "aws_session_token", "aws_security_token",
+    "x-amz-security-token", "x-amz-credential", "x-amz-signature", "awsaccesskeyid",
+    "x-oss-security-token", "x-oss-credential", "x-oss-signature", "ossaccesskeyid",
+    "x-acs-security-token", "security-token", "accesskeyid", "accesskeysecret",
+    "access_key_id", "access_key_secret", "secretaccesskey", "secret_access_key", "secret_key",
+    "sessiontoken", "session_token", "securitytoken", "security_token",
+    "x-goog-signature", "x-goog-credential", "signatureprovided", "signature", "credential",
+    "client_secret", "refresh_token", "access_token", "id_token", "private_key_id",
+    "private_key", "password", "token",
+)
+_QUOTE = r"(?:b?[\"'])?"
+
+# (name, pattern, replacement): applied in this order, each on what the previous left.
+SHAPES: tuple[tuple[str, re.Pattern[str], str], ...] = (
+    ("pem private key", re.compile(
+        r"-----BEGIN[A-Z0-9 ]*PRIVATE KEY-----.*?(?:-----END[A-Z0-9 ]*PRIVATE KEY-----|\Z)",
+        re.S), REDACTED),
+    # The whole header value, up to a quote, a line end or the next "Name: " of an echo.
+    ("authorization header", re.compile(
+        r"(\b(?:proxy-)?authorization\b[\"']?\s*[:=]\s*" + _QUOTE + r")"
+        r"[^\"'\r\n<>]*?(?=[\"'\r\n<>]|\s+[A-Za-z][\w-]*\s*:\s|\Z)", re.I), r"\1" + REDACTED),
+    ("auth scheme", re.compile(r"\b(Bearer|Basic|Negotiate)\s+[\w.~+/=-]{8,}", re.I),
+     r"\1 " + REDACTED),
+    ("v1 signature", re.compile(r"\b(AWS|OSS)\s+[\w.]{8,}:[A-Za-z0-9+/=]{16,}"),
+     r"\1 " + REDACTED),
+    ("keyed value", re.compile(
+        r"(\b(?:" + "|".join(re.escape(n) for n in _KEYED_NAMES) + r")[\"']?\s*[:=]\s*"
+        + _QUOTE + r")(?![*]{3})[^\s\"'&,;<>]+", re.I), r"\1" + REDACTED),
+    ("aws key id", re.compile(
+        r"\b(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA)[A-Z0-9]{12,}\b"), REDACTED),
+    ("aws session token", re.compile(
+        r"\b(?:FwoGZXIvYXdz|FQoGZXIvYXdz|IQoJb3JpZ2lu)[A-Za-z0-9+/=%]{16,}"), REDACTED),
+    ("alibaba key id", re.compile(r"\b(?:LTAI[0-9A-Za-z]{12,30}|STS\.[0-9A-Za-z]{16,64})\b"),
+     REDACTED),
+    ("alibaba security token", re.compile(r"\bCAIS[A-Za-z0-9+/=%]{20,}"), REDACTED),
+    ("google oauth token", re.compile(r"\bya29\.[\w.~+/=-]+"), REDACTED),
+    ("google refresh token", re.compile(r"\b1//0[\w-]{20,}"), REDACTED),
+    ("jwt", re.compile(r"\beyJ[\w-]{8,}\.[\w-]{8,}\.[\w-]*"), REDACTED),
+)
+
+
+def _base64_cores(raw: bytes) -> set[str]:
+    """The base64 characters fixed by ``raw`` alone, at each of the three alignments it may
+    take inside a longer encoded string (``id:secret`` in a Basic header, say)."""
+    cores: set[str] = set()
+    for offset in range(3):
+        encoded = base64.b64encode(b"\0" * offset + raw + b"\0\0\0").decode()
+        start, end = -(-8 * offset // 6), 8 * (offset + len(raw)) // 6
+        core = encoded[start:end]
+        if len(core) >= MIN_BASE64_CORE:
+            cores.update({core, core.replace("+", "-").replace("/", "_")})
+    return cores
+
+
+def forms(value: str) -> set[str]:
+    """``value`` as an echo may carry it: raw, URL-encoded, escaped, base64."""
+    out = {value, quote(value, safe=""), quote_plus(value), quote(value),
+           json.dumps(value)[1:-1], html.escape(value)}
+    out |= _base64_cores(value.encode("utf-8"))
+    return {form for form in out if len(form) >= MIN_SECRET_LENGTH}
+
+
+def one_line(text: object) -> str:
+    return " ".join(str(text).split())
+
+
+class Scrubber:
+    """The credentials of one provider run and the shapes of anyone's. Thread-safe."""
+
+    def __init__(self, *values: str | bytes | None) -> None:
+        self._lock = threading.Lock()
+        self._values: set[str] = set()
+        self._needles: tuple[str, ...] = ()  # every form, longest first
+        self._pattern: re.Pattern[str] | None = None
+        self.add(*values)
+
+    def add(self, *values: str | bytes | None) -> None:
+        """Remember credential values in use (ids, secrets, tokens, keys). A multi-line value
+        (a PEM key) is remembered line by line too, since an echo may quote one line."""
+        fresh: set[str] = set()
+        for value in values:
+            if isinstance(value, bytes):
+                value = value.decode("utf-8", "replace")
+            if not isinstance(value, str):
+                continue
+            parts = [value, *value.splitlines(), *(value.split("\\n") if "\\n" in value else ())]
+            fresh.update(p.strip() for p in parts if len(p.strip()) >= MIN_SECRET_LENGTH)
+        if not fresh or fresh <= self._values:
+            return
+        with self._lock:
+            self._values = self._values | fresh  # rebound, never mutated: readers take no lock
+            needles = set().union(*(forms(v) for v in self._values))
+            self._needles = tuple(sorted(needles, key=lambda n: (-len(n), n)))
+            self._pattern = re.compile("|".join(re.escape(n) for n in self._needles))
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def scrub(self, text: object) -> str:
+        """``text`` without the run's credentials (any form) nor anything credential-shaped."""
+        text = "" if text is None else str(text)
+        pattern, needles = self._pattern, self._needles
+        if pattern is not None:
+            text = pattern.sub(REDACTED, text)
+            text = _cut_tail(text, needles)
+        return _shapes(text)
+
+    __call__ = scrub
+
+    def line(self, text: object, limit: int = MESSAGE_LIMIT) -> str:
+        """One scrubbed line of at most ``limit`` characters (cut after scrubbing, so a cut
+        never leaves the start of a secret)."""
+        return _bounded(one_line(self.scrub(text)), limit)
+
+    def call_error(self, error: CallError) -> CallError:
+        """The same error, its code and message scrubbed (in place: the class is kept)."""
+        return error.redact(lambda code: self.line(code, CODE_LIMIT), self.line)
+
+    def provider_error(self, error: ProviderError) -> ProviderError:
+        return error.redact(self.line)
+
+    def run(self, run: ProviderRun) -> ProviderRun:
+        for item in run.errors:
+            item.code = self.line(item.code, CODE_LIMIT)
+            item.message = self.line(item.message)
+        return run
+
+    def resources(self, resources: Iterable[Resource]) -> None:
+        """Every fact detail scrubbed, in place (values are observations: never touched)."""
+        for resource in resources:
+            for path, fact in resource.facts.items():
+                if fact.detail:
+                    clean = self.line(fact.detail)
+                    if clean != fact.detail:
+                        resource.facts[path] = replace(fact, detail=clean)
+
+
+def _cut_tail(text: str, needles: tuple[str, ...]) -> str:
+    """Redact the start of a secret that ends ``text`` (after a trailing "..."): what is left
+    when a message was cut before it reached a scrubber."""
+    body = text.rstrip(" .\u2026")
+    for needle in needles:
+        window = body[-len(needle):]
+        start = window.find(needle[:MIN_TAIL_LENGTH])
+        while start != -1:
+            if needle.startswith(window[start:]):
+                cut = len(body) - len(window) + start
+                return text[:cut] + REDACTED + text[len(body):]
+            start = window.find(needle[:MIN_TAIL_LENGTH], start + 1)
+    return text
+
+
+def _shapes(text: str) -> str:
+    for _name, shape, replacement in SHAPES:
+        text = shape.sub(replacement, text)
+    return text
+
+
+def _bounded(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def scrub_shapes(text: Any, limit: int = MESSAGE_LIMIT) -> str:
+    """One line without anything credential-shaped, for a message built where no run's
+    Scrubber is at hand (it knows no values: the run's Scrubber still sees the message)."""
+    return _bounded(one_line(_shapes("" if text is None else str(text))), limit)
