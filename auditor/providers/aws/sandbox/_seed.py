@@ -98,6 +98,9 @@ class EstateSeeder:
 
     def seed(self, section: dict[str, Any]) -> dict[str, str]:
         """Seed everything; return the scanner's credentials (and role ARN, if any)."""
+        from auditor.providers.aws.sandbox._documented import documented_answers
+
+        documented_answers()  # before the scan: moto answers as the API reference documents
         for key in section.get("keys", []):
             self._key(key)
         defaults = section.get("bucket_defaults") or {}
@@ -215,7 +218,8 @@ class EstateSeeder:
         user = spec.get("user", "auditor-readonly")
         user_arn = iam.create_user(UserName=user)["User"]["Arn"]
         iam.put_user_policy(UserName=user, PolicyName="read-only",
-                            PolicyDocument=_read_only_policy(spec.get("deny", [])))
+                            PolicyDocument=_read_only_policy(spec.get("deny", []),
+                                                             spec.get("allow")))
         key = iam.create_access_key(UserName=user)["AccessKey"]
         out = {"access_key_id": key["AccessKeyId"], "secret_access_key": key["SecretAccessKey"]}
         role = spec.get("role")
@@ -232,10 +236,11 @@ class EstateSeeder:
         return out
 
 
-def _read_only_policy(denies: list[dict[str, str]]) -> str:
-    """Allow the scanner's reads; deny what the estate lists (a bucket, or everything)."""
+def _read_only_policy(denies: list[dict[str, str]], allow: list[str] | None = None) -> str:
+    """Allow the scanner's reads (``allow``: only these actions, e.g. the policy `auditor
+    permissions` derives); deny what the estate lists (a bucket, or everything)."""
     statements: list[dict[str, Any]] = [
-        {"Effect": "Allow", "Action": SCANNER_ACTIONS, "Resource": "*"}]
+        {"Effect": "Allow", "Action": allow or SCANNER_ACTIONS, "Resource": "*"}]
     statements += [{"Effect": "Deny", "Action": deny["action"],
                     "Resource": f"arn:aws:s3:::{deny['bucket']}" if deny.get("bucket") else "*"}
                    for deny in denies]
