@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from auditor.errors import CallError, EndpointError
+from auditor.providers.aws._answers import checked
 from auditor.providers.aws._errors import Answer, Caller, provider_failure, scrub
 from auditor.providers.aws._name import PROVIDER
 from auditor.providers.aws._session import AwsSession
@@ -21,7 +22,9 @@ def identity(session: AwsSession, caller: Caller) -> Identity:
     provider."""
     client = session.client("sts")
     try:
-        answer = caller.retrying("sts:GetCallerIdentity", client.get_caller_identity)
+        # A malformed answer (MalformedAnswer, a CallError) fails the provider like any other.
+        answer = checked("sts:GetCallerIdentity",
+                         caller.retrying("sts:GetCallerIdentity", client.get_caller_identity))
     except CallError as err:
         sdk_error = err.__cause__ if isinstance(err.__cause__, Exception) else err
         failure = provider_failure(sdk_error, "sts:GetCallerIdentity")

@@ -42,7 +42,8 @@ class _Collector:
         self.caller = Caller(self.ledger, retry)
         options = request.options
         self.session = AwsSession(options.get("profile"), options.get("role_arn"),
-                                  options.get("external_id"), self.workers)
+                                  options.get("external_id"), self.workers,
+                                  timeout=request.timeout)
         self.ident = _account.identity(self.session, self.caller)
         self.regions = _as_list(options.get("region"))
         # Buckets are filtered by region only when the regions in scope are known.

@@ -31,6 +31,7 @@ from auditor.errors import (
 )
 from auditor.provider_data import load_not_configured
 from auditor.providers._runtime import ApiLedger, Outcome, RetryingCaller, RetryPolicy, attempt
+from auditor.providers.aws._answers import checked
 from auditor.providers.aws._name import PROVIDER
 
 SDK_ERRORS: tuple[type[BaseException], ...] = (ClientError, BotoCoreError, ResponseParserError)
@@ -148,7 +149,7 @@ class Caller:
         def once() -> dict[str, Any]:
             data = getattr(client, method)(**kwargs)
             data.pop("ResponseMetadata", None)
-            return data
+            return checked(operation, data)  # its documented shape, or MalformedAnswer
 
         # Past the identity call, even a dropped connection is one failed call.
         return attempt(self.ledger, scope, operation, lambda: self.retrying(operation, once),

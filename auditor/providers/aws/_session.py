@@ -18,8 +18,9 @@ from botocore.credentials import (
 from botocore.exceptions import BotoCoreError, ClientError, ProfileNotFound
 from botocore.parsers import ResponseParserError
 
-from auditor.defaults import DEFAULT_MAX_WORKERS
+from auditor.defaults import DEFAULT_CALL_TIMEOUT, DEFAULT_MAX_WORKERS
 from auditor.errors import CredentialsError, EndpointError
+from auditor.providers.aws._answers import register as check_answers
 from auditor.providers.aws._errors import provider_failure, scrub
 from auditor.providers.aws._name import PROVIDER
 
@@ -65,7 +66,8 @@ class AwsSession:
 
     def __init__(self, profile: str | None = None, role_arn: str | None = None,
                  external_id: str | None = None,
-                 max_workers: int = DEFAULT_MAX_WORKERS) -> None:
+                 max_workers: int = DEFAULT_MAX_WORKERS,
+                 timeout: float = DEFAULT_CALL_TIMEOUT) -> None:
         try:
             core = botocore.session.Session(profile=profile)
             core.get_scoped_config()  # raises ProfileNotFound now rather than mid-scan
@@ -78,7 +80,7 @@ class AwsSession:
         self.config = Config(
             retries={"total_max_attempts": 1, "mode": "standard"},
             max_pool_connections=max(1, max_workers),  # one connection per worker
-            connect_timeout=10, read_timeout=30,
+            connect_timeout=timeout, read_timeout=timeout,  # CollectRequest.timeout
             user_agent_extra="safeguard-auditor",
         )
         self._core = core
@@ -137,6 +139,7 @@ class AwsSession:
                     Config(s3={"addressing_style": "path"})))
         except (BotoCoreError, ValueError) as exc:
             raise EndpointError(PROVIDER, f"{service} client: {scrub(str(exc))}") from exc
+        check_answers(client, service)  # a 200 body that is not the documented one fails
         if overridden:
             self.endpoint_overridden = True
             if service == "s3control":
