@@ -101,9 +101,6 @@ class EstateSeeder:
         from auditor.providers.aws.sandbox._documented import documented_answers
 
         documented_answers()  # before the scan: moto answers as the API reference documents
-        from auditor.providers.aws.sandbox._documented import documented_answers
-
-        documented_answers()  # before the scan: moto answers as the API reference documents
         for key in section.get("keys", []):
             self._key(key)
         defaults = section.get("bucket_defaults") or {}
