@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -62,7 +62,7 @@ class Check:
     @classmethod
     def from_document(cls, doc: dict[str, Any], source: str) -> Check:
         return cls(doc["id"], doc["title"], doc["safeguard"], doc["resource"], doc["severity"],
-                   tuple(doc["reads"]), doc["assert"], doc["rationale"], doc["remediation"],
+                   tuple(doc["reads"]), doc["assert"], doc["rationale"], doc.get("remediation", {}),
                    doc.get("params", {}), doc.get("applies_if"), doc.get("frameworks", {}),
                    source, tuple(doc.get("context", ())))
 
@@ -270,8 +270,11 @@ def _validate_param(check: Check, name: str, value: Any, source: str, where: str
                     f"bad value for {check.id} parameter {name}: {exc.message}") from exc
 
 
-def load_checks(extra_dirs: Iterable[Path] = ()) -> list[Check]:
-    """The shipped checks plus any user directories; ids must be unique."""
+def load_checks(extra_dirs: Iterable[Path] = (),
+                provider_files: Mapping[str, Path] | None = None) -> list[Check]:
+    """The shipped checks plus any user directories (ids must be unique), with the providers'
+    remediation and frameworks merged in from ``provider_files`` (provider -> its checks.yaml;
+    default: those of the ``auditor.providers`` entry points, auditor.provider_checks)."""
     checks: dict[str, Check] = {}
     for directory in (data_dir("checks"), *extra_dirs):
         if not Path(directory).is_dir():
@@ -283,6 +286,12 @@ def load_checks(extra_dirs: Iterable[Path] = ()) -> list[Check]:
                                            f"duplicate check id {check.id!r} "
                                            f"(also in {checks[check.id].source})")
             checks[check.id] = check
+    from auditor import provider_checks
+
+    files = provider_checks.registered_files() if provider_files is None else provider_files
+    for check_id, (remediation, frameworks) in provider_checks.merged(checks, files).items():
+        checks[check_id] = replace(checks[check_id], remediation=remediation,
+                                   frameworks=frameworks)
     return list(checks.values())
 
 

@@ -1,7 +1,8 @@
 """The data files each provider adapter ships in its own package, found through the registry.
 
 An adapter declares ``data_dir`` (its package folder); it holds ``exposure.yaml``,
-``regions.yaml`` and ``not_configured.yaml``, each with a JSON Schema in schemas/. The core
+``regions.yaml``, ``not_configured.yaml`` (DATA_FILES, all required) and may hold
+``checks.yaml`` (OPTIONAL_DATA_FILES), each with a JSON Schema in schemas/. The core
 (auditor.regions) reaches a provider's table through the ``auditor.providers`` entry points,
 never by importing a provider package. Nothing here runs at import: yaml and jsonschema are
 imported on first use, so ``auditor --help`` stays light.
@@ -29,6 +30,10 @@ DATA_FILES: Mapping[str, str] = {
     "answers.yaml": "answers",
     "permissions.yaml": "permissions",  # IAM/RAM action per operation (auditor permissions)
 }
+# Shipped by an adapter only when it has them; validated when present.
+OPTIONAL_DATA_FILES: Mapping[str, str] = {
+    "checks.yaml": "provider_checks",  # remediation and frameworks per check id
+}
 
 
 @cache
@@ -46,9 +51,10 @@ def load_data_file(path: Path) -> Any:
 
     from auditor.schema import best_error, json_path
 
-    schema = DATA_FILES.get(path.name)
+    known = {**DATA_FILES, **OPTIONAL_DATA_FILES}
+    schema = known.get(path.name)
     if schema is None:
-        raise PluginError(f"{path}: $: not a provider data file ({', '.join(DATA_FILES)})")
+        raise PluginError(f"{path}: $: not a provider data file ({', '.join(known)})")
     try:
         with open(path, encoding="utf-8") as fh:
             document = yaml.safe_load(fh)
@@ -74,9 +80,13 @@ def data_file(adapter: Any, name: str) -> Path:
 
 
 def validate_data_files(adapter: Any) -> None:
-    """Every data file the adapter must ship exists and fits its schema."""
+    """Every data file the adapter must ship exists and fits its schema, as does every
+    optional one it ships."""
     for name in DATA_FILES:
         load_data_file(data_file(adapter, name))
+    for name in OPTIONAL_DATA_FILES:
+        if data_file(adapter, name).is_file():
+            load_data_file(data_file(adapter, name))
 
 
 @cache

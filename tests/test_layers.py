@@ -4,13 +4,18 @@ Contracts: the core never imports a concrete provider, a sandbox, a renderer or 
 renderers read only the model; providers never import each other; cli > compare|demo >
 commands; no cycle between siblings. The module-level cycle check below is stricter than
 import-linter's sibling contract: it also sees a package importing its own submodule back.
+Provider independence is also checked from the entry points (``provider_import_violations``),
+so a provider registered later is covered without editing pyproject's contract.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
 import subprocess
 import sys
+from collections.abc import Mapping
+from importlib.metadata import entry_points
 from pathlib import Path
 
 import grimp
@@ -109,3 +114,57 @@ def test_the_cycle_check_accepts_a_layered_package(toy_package):
         "model": "",
     })
     assert import_cycles(name) == []
+
+
+def provider_packages(group: str = "auditor.providers") -> dict[str, str]:
+    """provider -> the package its adapter's entry point lives in."""
+    return {ep.name: _package_of(ep.module) for ep in entry_points(group=group)}
+
+
+def _package_of(module: str) -> str:
+    spec = importlib.util.find_spec(module)
+    assert spec is not None, module
+    return module if spec.submodule_search_locations is not None else module.rpartition(".")[0]
+
+
+def provider_import_violations(packages: Mapping[str, str]) -> list[str]:
+    """``importer -> imported`` for every import (lazy and TYPE_CHECKING ones included) from one
+    provider's package into another's, or from any module outside them (the core) into one."""
+    roots = sorted({"auditor", *(package.split(".")[0] for package in packages.values())})
+    graph = grimp.build_graph(*roots, cache_dir=None)
+
+    def owner(module: str) -> str | None:
+        return next((name for name, package in packages.items()
+                     if module == package or module.startswith(package + ".")), None)
+
+    return [f"{module} -> {target}" for module in sorted(graph.modules)
+            for target in sorted(graph.find_modules_directly_imported_by(module))
+            if owner(target) not in (None, owner(module))]
+
+
+def test_providers_come_from_the_entry_points_each_with_its_stand_in_inside():
+    packages = provider_packages()
+    assert len(packages) >= 3 and len(set(packages.values())) == len(packages)
+    # A stand-in belongs to its provider: its imports count as that provider's.
+    for name, package in provider_packages("auditor.sandboxes").items():
+        assert package == packages[name] or package.startswith(packages[name] + "."), name
+
+
+def test_no_provider_imports_another_and_the_core_imports_none():
+    assert provider_import_violations(provider_packages()) == []
+
+
+def test_the_provider_check_finds_cross_and_core_imports(toy_package):
+    # toy_tree.a and toy_tree.b stand for two providers, the rest for the core.
+    name = toy_package("toy_tree", {
+        "__init__": "",
+        "a": "from toy_tree import model\n",
+        "b": "def lazy():\n    from toy_tree import a\n",
+        "model": "",
+        "engine": "from toy_tree import b, model\n",
+    })
+    packages = {"a": f"{name}.a", "b": f"{name}.b"}
+    assert provider_import_violations(packages) == ["toy_tree.b -> toy_tree.a",
+                                                    "toy_tree.engine -> toy_tree.b"]
+    # With b not a provider it is core, and its import of a is still refused.
+    assert provider_import_violations({"a": f"{name}.a"}) == ["toy_tree.b -> toy_tree.a"]
