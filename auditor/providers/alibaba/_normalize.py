@@ -9,12 +9,6 @@ from typing import Any
 from auditor.model import Fact
 from auditor.providers._runtime import Outcome
 from auditor.providers.alibaba import _keys
-from auditor.providers.alibaba._policy import (
-    PolicyParseError,
-    TlsUndecided,
-    bucket_policy_public,
-    tls_enforcement,
-)
 
 Locate = Callable[[str, str], tuple[str | None, str | None, bool]]
 Wanted = Callable[[str], bool]
@@ -123,115 +117,7 @@ def encryption_facts(raw: BucketRaw) -> dict[str, Fact]:
     return facts
 
 
-# --- public access ------------------------------------------------------------------
-
-def _bool_answer(answer: Answer, *extra: str) -> Fact:
-    return observed(bool(answer.value), answer.source) if answer.ok else answer.failure(*extra)
-
-
-def _effective_block(bucket: Answer, account: Answer) -> Fact:
-    sources = sources_of(bucket, account)
-    if (bucket.ok and bucket.value) or (account.ok and account.value):
-        level = "bucket" if bucket.ok and bucket.value else "account"
-        return observed(True, *sources, detail=f"blocked at {level} level")
-    failed = _first_failure(bucket, account)
-    if failed is not None:
-        return failed.failure(*sources)
-    return observed(False, *sources)
-
-
-def _status_from_policy(status: Answer, policy: Answer | None) -> tuple[Answer, str | None]:
-    """GetBucketPolicyStatus unread: the policy document judged by the Block Public Access
-    criteria instead; still unread (the status failure) when the document is too."""
-    if status.ok or policy is None or not policy.ok:
-        return status, None
-    try:
-        verdict = bucket_policy_public(policy.value)
-    except PolicyParseError:
-        return status, None
-    unread = status.failure()
-    return Answer(policy.source, verdict.public), (
-        f"{status.source} could not be read ({unread.state.value}: {unread.detail}); "
-        f"bucket policy judged by the Block Public Access criteria: {verdict.detail}")
-
-
-def public_facts(raw: BucketRaw) -> dict[str, Fact]:
-    bucket, account = raw.answers["bucket_block"], raw.answers["account_block"]
-    effective = _effective_block(bucket, account)
-    facts = {"public_access_block.bucket": _bool_answer(bucket),
-             "public_access_block.account": _bool_answer(account),
-             "public_access_block.effective": effective}
-    acl, status = raw.answers.get("acl"), raw.answers.get("policy_status")
-    if acl is None or status is None:
-        return facts
-    status, judged = _status_from_policy(status, raw.answers.get("policy"))
-    sources = sources_of(acl, status, bucket, account)
-    if acl.ok and acl.value not in PUBLIC_ACLS | {"private"}:
-        bad = Fact.error(f"unrecognised ACL {acl.value!r}", *sources)
-        facts.update({"public_exposure.is_public": bad, "public_exposure.reasons": bad})
-        return facts
-    found = [name for name, public in (("acl", acl.ok and acl.value in PUBLIC_ACLS),
-                                       ("policy", status.ok and bool(status.value))) if public]
-    unknown = _first_failure(acl, status)
-    if effective.decided and effective.value:
-        note = ("public ACL/policy neutralized by Block Public Access"
-                if found else "Block Public Access is on")
-        facts["public_exposure.is_public"] = observed(False, *sources, detail=note)
-        facts["public_exposure.reasons"] = observed([], *sources, detail=note)
-    elif not effective.decided:
-        facts["public_exposure.is_public"] = facts["public_exposure.reasons"] = Fact(
-            effective.state, None, sources, effective.detail)
-    elif unknown is not None and found:
-        # Public for a known reason; the list is partial: say which source is missing.
-        unread = "; ".join(f"{ans.source} could not be read ({ans.failure().state.value}: "
-                           f"{ans.failure().detail})" for ans in (acl, status) if not ans.ok)
-        facts["public_exposure.is_public"] = observed(
-            True, *sources, detail=f"public through {found}; {unread}", derived=bool(judged))
-        facts["public_exposure.reasons"] = observed(
-            found, *sources, detail=f"partial list: {unread}", derived=bool(judged))
-    elif unknown is not None:
-        facts["public_exposure.is_public"] = facts["public_exposure.reasons"] = \
-            unknown.failure(*sources)
-    else:
-        facts["public_exposure.is_public"] = observed(bool(found), *sources, detail=judged,
-                                                      derived=bool(judged))
-        facts["public_exposure.reasons"] = observed(found, *sources, detail=judged,
-                                                    derived=bool(judged))
-    return facts
-
-
-# --- TLS, versioning, WORM, logging -------------------------------------------------
-
-def tls_facts(raw: BucketRaw) -> dict[str, Fact]:
-    policy, https = raw.answers["policy"], raw.answers.get("https")
-    if not policy.ok:
-        return {"tls_enforced.required": policy.failure()}
-    sources = sources_of(policy, https)
-    account = None if raw.account == UNKNOWN_ACCOUNT else raw.account
-    try:
-        verdict = tls_enforcement(policy.value, raw.name,
-                                   region_id(raw.region.value) if raw.region.ok else None,
-                                   account)
-    except PolicyParseError as exc:
-        return {"tls_enforced.required": Fact.error(str(exc), *sources)}
-    except TlsUndecided as exc:
-        unread = []
-        if account is None:
-            unread.append("the bucket owner (ListBuckets named no Owner)")
-        if not raw.region.ok:
-            unread.append(f"the bucket region ({raw.region.failure().detail})")
-        return {"tls_enforced.required": Fact.error(
-            f"{exc}; could not read {' or '.join(unread)}", *sources)}
-    detail = verdict.detail
-    if https is not None and https.ok:
-        tls = https.value
-        detail += ("; HTTPS config limits TLS to " + ", ".join(tls["versions"])
-                   if tls["enabled"] else "; no TLS version restriction (GetBucketHttpsConfig)")
-    elif https is not None:
-        detail += f"; GetBucketHttpsConfig {https.failure().state}: {https.error.code}"
-    return {"tls_enforced.required": observed(verdict.required, *sources, detail=detail,
-                                          derived=True)}
-
+# --- versioning, WORM, logging (public access and TLS: _derived) ------------------
 
 def versioning_facts(raw: BucketRaw) -> dict[str, Fact]:
     ans = raw.answers.get("versioning")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from auditor.model import Fact, Resource, ResourceKind
 from auditor.providers.alibaba import _keys
+from auditor.providers.alibaba._derived import public_facts, tls_facts
 from auditor.providers.alibaba._name import PROVIDER
 from auditor.providers.alibaba._normalize import (
     Answer,
@@ -15,9 +16,7 @@ from auditor.providers.alibaba._normalize import (
     logging_facts,
     observed,
     oss_location,
-    public_facts,
     sources_of,
-    tls_facts,
     versioning_facts,
     worm_facts,
 )
