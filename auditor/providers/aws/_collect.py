@@ -109,8 +109,11 @@ class _Collector:
         listed = {(rk.region, key) for rk in listings.values() for key in rk.key_ids
                   if not any(a.startswith("alias/aws/") for a in
                              rk.alias_names.get(key.rsplit("key/", 1)[-1], ()))}
+        # A bucket names its key by id, alias or ARN: described by the listed ARN it resolves
+        # to, so that a key whose DescribeKey fails is still one key resource, not two.
+        canonical = {(region, ref): (region, listings[region].resolve(ref)) for region, ref in refs}
         described = self._map(lambda target: _kms.describe(self.session, self.caller, *target),
-                              sorted(refs | listed))
+                              sorted(set(canonical.values()) | listed))
         by_target: dict[tuple[str, str], _kms.KeyInfo] = {}
         by_arn: dict[str, _kms.KeyInfo] = {}
         for info in described:
@@ -118,6 +121,8 @@ class _Collector:
             info.aliases = listings[info.region].alias_names.get(info.key_id, [])
             info = by_arn.setdefault(info.arn, info)
             by_target[target] = info
+        for ref, target in canonical.items():
+            by_target[ref] = by_target[target]
         emit: dict[str, _kms.KeyInfo] = {}
         if key_resources:
             for target in sorted(listed):

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
+from auditor.errors import ListingIncomplete
+from auditor.providers._runtime import PageGuard
 from auditor.providers.aws._errors import Answer, Caller
 from auditor.providers.aws._session import AwsSession
 
@@ -30,6 +33,20 @@ class RegionKeys:
     key_ids: list[str] = field(default_factory=list)
     aliases: Answer | None = None
     alias_names: dict[str, list[str]] = field(default_factory=dict)  # key id -> alias names
+    alias_targets: dict[str, str] = field(default_factory=dict)  # alias name or ARN -> key id
+
+    def resolve(self, ref: str) -> str:
+        """The listed key ARN ``ref`` (key id, alias name or alias ARN) names, so that one
+        key is described, and emitted, once; ``ref`` itself when it is a key ARN already or
+        the listings do not say (another account's key, a listing that failed)."""
+        if ref.startswith("alias/") or ":alias/" in ref:
+            key_id = self.alias_targets.get(ref)
+        elif ref.startswith("arn:"):
+            return ref
+        else:
+            key_id = ref
+        by_id = {arn.rsplit("key/", 1)[-1]: arn for arn in self.key_ids}
+        return by_id.get(key_id or "", ref)
 
 
 @dataclass(slots=True)
@@ -60,8 +77,11 @@ class KeyInfo:
 
 def _paginate(caller: Caller, client: Any, method: str, operation: str, scope: str,
               item_key: str) -> tuple[Answer, list[dict[str, Any]]]:
+    """Every item of a Marker/Truncated listing; a page that fails, repeats a marker or
+    exceeds the page budget leaves the rest out, recorded as a listing failure."""
     items: list[dict[str, Any]] = []
-    marker: str | None = None
+    guard = PageGuard(operation)
+    marker: Hashable | None = None
     while True:
         kwargs: dict[str, Any] = {"Limit": 1000}
         if marker:
@@ -70,9 +90,14 @@ def _paginate(caller: Caller, client: Any, method: str, operation: str, scope: s
         answer = caller.call(client, method, operation, scope, listing=True, **kwargs)
         if not answer.ok:
             return answer, items
-        items.extend((answer.value or {}).get(item_key, []))
-        marker = (answer.value or {}).get("NextMarker")
-        if not (answer.value or {}).get("Truncated") or not marker:
+        items.extend(answer.value[item_key])  # answers.yaml: the list and Truncated
+        try:
+            marker = guard.follow(answer.value.get("NextMarker"),
+                                  truncated=answer.value["Truncated"])
+        except ListingIncomplete as exc:
+            caller.ledger.listing_failed(scope, exc)
+            return Answer.failed(exc), items
+        if marker is None:
             return answer, items
 
 
@@ -89,6 +114,9 @@ def list_region(session: AwsSession, caller: Caller, region: str, with_keys: boo
     for alias in items:
         if alias.get("TargetKeyId") and alias.get("AliasName"):
             out.alias_names.setdefault(alias["TargetKeyId"], []).append(alias["AliasName"])
+            out.alias_targets[alias["AliasName"]] = alias["TargetKeyId"]
+            if alias.get("AliasArn"):
+                out.alias_targets[alias["AliasArn"]] = alias["TargetKeyId"]
     return out
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
-from auditor.errors import ProviderError
+from auditor.errors import ListingIncomplete, ProviderError
 from auditor.model import ResourceKind
+from auditor.providers._runtime import PageGuard
 from auditor.providers.aws._errors import Answer, Caller
 from auditor.providers.aws._name import PROVIDER
 from auditor.providers.aws._normalize import effective_flags, enforced_ownership
@@ -77,13 +79,14 @@ def normalize_location(constraint: Any) -> str:
 def list_buckets(session: AwsSession, caller: Caller) -> list[BucketRaw]:
     """Every bucket (paginated), with its region when the answer carries BucketRegion.
 
-    A failed later page is recorded as a listing failure and the buckets read so far are
-    kept; when not even the first page can be read, no bucket can be scanned at all and
-    the provider fails (ProviderError).
+    A later page that fails, repeats a token or exceeds the page budget is recorded as a
+    listing failure and the buckets read so far are kept; when not even the first page can
+    be read, no bucket can be scanned at all and the provider fails (ProviderError).
     """
     client = session.client("s3", session.region)
     buckets: list[BucketRaw] = []
-    token: str | None = None
+    guard = PageGuard("s3:ListBuckets")
+    token: Hashable | None = None
     while True:
         kwargs: dict[str, Any] = {"MaxBuckets": 1000}
         if token:
@@ -94,14 +97,19 @@ def list_buckets(session: AwsSession, caller: Caller) -> list[BucketRaw]:
             if token is None:
                 raise ProviderError(PROVIDER, f"cannot list buckets: {answer.error}")
             return buckets
-        for item in (answer.value or {}).get("Buckets", []):
+        for item in answer.value["Buckets"]:  # answers.yaml: Buckets of named buckets
             raw = BucketRaw(item["Name"])
             if item.get("BucketRegion"):
                 raw.region = item["BucketRegion"]
                 raw.location = answer
             buckets.append(raw)
-        token = (answer.value or {}).get("ContinuationToken")
-        if not token:
+        try:
+            # S3 has no IsTruncated here: a ContinuationToken alone says there is more.
+            token = guard.follow(answer.value.get("ContinuationToken"))
+        except ListingIncomplete as exc:
+            caller.ledger.listing_failed("s3", exc)
+            return buckets
+        if token is None:
             return buckets
 
 
