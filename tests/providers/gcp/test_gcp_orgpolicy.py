@@ -162,7 +162,7 @@ def test_a_refused_policy_leaves_what_it_decides_unverified(make_sandbox, org, c
     assert facts["own-enforced"]["public_access_block.account"].state is DENIED
     # An inherited grant: the unread policy may block it, so whether it is public is not
     # known (denied, naming the policy); no grant at all is private whatever it says.
-    for name, reason in (("inherits-all-users", "iam"), ("inherits-acl-public", "acl")):
+    for name in ("inherits-all-users", "inherits-acl-public"):
         for path in ("public_exposure.is_public", "public_exposure.reasons"):
             public = facts[name][path]
             assert (public.state, public.value, public.source) == (DENIED, None, (OP,)), (
