@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from auditor.errors import CallError, EndpointError
 from auditor.providers.aws._answers import checked
-from auditor.providers.aws._errors import Answer, Caller, provider_failure, scrub
+from auditor.providers.aws._errors import Answer, Caller, provider_failure
 from auditor.providers.aws._name import PROVIDER
 from auditor.providers.aws._session import AwsSession
 
@@ -27,11 +27,11 @@ def identity(session: AwsSession, caller: Caller) -> Identity:
                          caller.retrying("sts:GetCallerIdentity", client.get_caller_identity))
     except CallError as err:
         sdk_error = err.__cause__ if isinstance(err.__cause__, Exception) else err
-        failure = provider_failure(sdk_error, "sts:GetCallerIdentity")
+        failure = provider_failure(sdk_error, "sts:GetCallerIdentity", session.scrubber.line)
         if failure is not None:
             raise failure from sdk_error
-        raise EndpointError(PROVIDER, f"sts:GetCallerIdentity: {scrub(str(sdk_error))}") \
-            from sdk_error
+        raise EndpointError(PROVIDER, f"sts:GetCallerIdentity: "
+                                      f"{session.scrubber.line(sdk_error)}") from sdk_error
     arn = str(answer.get("Arn", ""))
     partition = arn.split(":")[1] if arn.count(":") >= 2 else "aws"
     return Identity(str(answer["Account"]), partition or "aws")

@@ -43,7 +43,8 @@ class _Collector:
         options = request.options
         self.session = AwsSession(options.get("profile"), options.get("role_arn"),
                                   options.get("external_id"), self.workers,
-                                  timeout=request.timeout)
+                                  timeout=request.timeout,
+                                  scrubber=self.ledger.scrubber)
         self.ident = _account.identity(self.session, self.caller)
         self.regions = _as_list(options.get("region"))
         # Buckets are filtered by region only when the regions in scope are known.
@@ -200,7 +201,7 @@ class _Collector:
         resources += [self.key_resource(info) for info in key_infos]
         resources += self.account_resources(account_pab)
         run.endpoint_overridden = self.session.endpoint_overridden
-        return Collection(self.ledger.finish(run), resources)
+        return Collection(self.ledger.finish(run, resources), resources)
 
 
 def collect(request: CollectRequest, retry: RetryPolicy | None = None) -> Collection:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -31,6 +30,7 @@ from auditor.errors import (
 )
 from auditor.provider_data import load_not_configured
 from auditor.providers._runtime import ApiLedger, Outcome, RetryingCaller, RetryPolicy, attempt
+from auditor.providers._runtime.scrub import scrub_shapes
 from auditor.providers.aws._answers import checked
 from auditor.providers.aws._name import PROVIDER
 
@@ -62,12 +62,11 @@ CREDENTIAL_CODES = frozenset({
     "ExpiredTokenException", "UnrecognizedClientException", "InvalidToken", "AuthFailure",
 })
 
-_ACCESS_KEY = re.compile(r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA)[A-Z0-9]{12,}\b")
-
-
-def scrub(message: str) -> str:
-    """Drop anything shaped like an access key id from a provider message."""
-    return _ACCESS_KEY.sub("<redacted>", " ".join(str(message).split()))[:500]
+Scrub = Callable[[str], str]
+# The shared shapes (key ids, tokens, signatures, ...), one line: where no run's Scrubber is
+# at hand. A translated failure also passes the run's Scrubber in the RetryingCaller, which
+# knows the credential values in use.
+scrub: Scrub = scrub_shapes
 
 
 def translate(exc: Exception, operation: str) -> CallError:
@@ -114,8 +113,10 @@ def classify(operation: str, exc: BaseException) -> tuple[CallError, bool]:
     return error, False
 
 
-def provider_failure(exc: Exception, what: str) -> CredentialsError | EndpointError | None:
-    """The whole-provider failure this exception stands for, if it is one."""
+def provider_failure(exc: Exception, what: str,
+                     scrub: Scrub = scrub) -> CredentialsError | EndpointError | None:
+    """The whole-provider failure this exception stands for, if it is one; ``scrub``: the
+    run's Scrubber (the credentials in use), else the shapes alone."""
     if isinstance(exc, NoCredentialsError | PartialCredentialsError):
         return CredentialsError(PROVIDER, f"{what}: no usable credentials ({type(exc).__name__})")
     if isinstance(exc, EndpointConnectionError | ConnectionError):

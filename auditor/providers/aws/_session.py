@@ -20,8 +20,9 @@ from botocore.parsers import ResponseParserError
 
 from auditor.defaults import DEFAULT_CALL_TIMEOUT, DEFAULT_MAX_WORKERS
 from auditor.errors import CredentialsError, EndpointError
+from auditor.providers._runtime.scrub import Scrubber
 from auditor.providers.aws._answers import register as check_answers
-from auditor.providers.aws._errors import provider_failure, scrub
+from auditor.providers.aws._errors import provider_failure
 from auditor.providers.aws._name import PROVIDER
 
 DEFAULT_REGION = "us-east-1"
@@ -67,7 +68,11 @@ class AwsSession:
     def __init__(self, profile: str | None = None, role_arn: str | None = None,
                  external_id: str | None = None,
                  max_workers: int = DEFAULT_MAX_WORKERS,
-                 timeout: float = DEFAULT_CALL_TIMEOUT) -> None:
+                 timeout: float = DEFAULT_CALL_TIMEOUT, *,
+                 scrubber: Scrubber | None = None) -> None:
+        # The run's Scrubber: told the credentials that sign each call (refreshed and assumed
+        # ones included), so that no message can echo them.
+        self.scrubber = scrubber if scrubber is not None else Scrubber()
         try:
             core = botocore.session.Session(profile=profile)
             core.get_scoped_config()  # raises ProfileNotFound now rather than mid-scan
@@ -98,20 +103,24 @@ class AwsSession:
         if external_id:
             extra["ExternalId"] = external_id
         source = self._core
+        source_credentials = source.get_credentials()
+        self._remember(source_credentials)  # the STS client below is not one of ours
         # The one place botocore keeps its own retries: it refreshes these credentials inside
         # whatever call finds them near expiry, where no caller of ours can retry, so its STS
         # client keeps botocore's default retry configuration.
         fetcher = AssumeRoleCredentialFetcher(
-            client_creator=source.create_client, source_credentials=source.get_credentials(),
+            client_creator=source.create_client, source_credentials=source_credentials,
             role_arn=role_arn, extra_args=extra)
         try:
             metadata = fetcher.fetch_credentials()  # fail now, with a clear line
         except (ClientError, BotoCoreError, ResponseParserError) as exc:
-            failure = provider_failure(exc, f"sts:AssumeRole {role_arn}")
+            failure = provider_failure(exc, f"sts:AssumeRole {role_arn}", self.scrubber.line)
             if failure is not None:
                 raise failure from exc
-            raise CredentialsError(PROVIDER, f"sts:AssumeRole {role_arn}: {scrub(str(exc))}") \
-                from exc
+            raise CredentialsError(PROVIDER, f"sts:AssumeRole {role_arn}: "
+                                             f"{self.scrubber.line(exc)}") from exc
+        self.scrubber.add(metadata.get("access_key"), metadata.get("secret_key"),
+                          metadata.get("token"))
         credentials = RefreshableCredentials.create_from_metadata(
             metadata, refresh_using=fetcher.fetch_credentials, method="assume-role")
         assumed = botocore.session.Session()
@@ -120,6 +129,20 @@ class AwsSession:
         with self._lock:
             self._clients.clear()
         return boto3.Session(botocore_session=assumed, region_name=self.region)
+
+    def _remember(self, credentials: Any) -> None:
+        """Tell the Scrubber the values ``credentials`` sign with now; a failure to resolve
+        or refresh them is left to the signer, which reports it as before."""
+        try:
+            frozen = credentials.get_frozen_credentials() if credentials is not None else None
+        except (BotoCoreError, ClientError, ValueError):
+            return
+        if frozen is not None:
+            self.scrubber.add(frozen.access_key, frozen.secret_key, frozen.token)
+
+    def _remember_signing(self, **_: Any) -> None:
+        """Before each request of ours is signed (the chain resolved, or refreshed since)."""
+        self._remember(self.session.get_credentials())
 
     def client(self, service: str, region: str | None = None) -> Any:
         key = (service, region or self.region)
@@ -138,7 +161,8 @@ class AwsSession:
                 client = self.session.client(service, region_name=region, config=self.config.merge(
                     Config(s3={"addressing_style": "path"})))
         except (BotoCoreError, ValueError) as exc:
-            raise EndpointError(PROVIDER, f"{service} client: {scrub(str(exc))}") from exc
+            raise EndpointError(PROVIDER, f"{service} client: {self.scrubber.line(exc)}") from exc
+        client.meta.events.register("before-sign", self._remember_signing)
         check_answers(client, service)  # a 200 body that is not the documented one fails
         if overridden:
             self.endpoint_overridden = True
