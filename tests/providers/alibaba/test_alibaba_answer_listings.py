@@ -7,8 +7,8 @@ import json
 import time
 
 import pytest
+from alibaba_answer_proxy import AnswerProxy, fixed
 from alibaba_support import ACCOUNT, b, buckets, keys, scan
-from answer_proxy import AnswerProxy, fixed
 
 from auditor.errors import EndpointError
 from auditor.model import FactState

@@ -12,8 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from alibaba_support import ACCOUNT, b, buckets, deny_http, scan
-from answer_proxy import (
+from alibaba_answer_proxy import (
     AnswerProxy,
     billion_laughs,
     empty,
@@ -23,6 +22,7 @@ from answer_proxy import (
     without,
     wrong_root,
 )
+from alibaba_support import ACCOUNT, b, buckets, deny_http, scan
 
 from auditor.model import FactState
 from auditor.providers.alibaba._answers import SHAPES
