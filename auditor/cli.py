@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from auditor import __version__
-from auditor.defaults import DEFAULT_MAX_WORKERS
+from auditor.defaults import DEFAULT_CALL_TIMEOUT, DEFAULT_MAX_WORKERS
 from auditor.exit_codes import EPILOG, EXIT_INPUT, EXIT_INTERRUPTED
 from auditor.reports import COMPARE_FORMATS, DEFAULT_FORMAT, FORMATS
 
@@ -51,6 +51,16 @@ def _output_options(p: argparse.ArgumentParser) -> None:
                    help="where report files are written (default ./auditor-out)")
     g.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
     g.add_argument("--no-color", action="store_true", help="no ANSI colour (also NO_COLOR)")
+
+
+def _run_options(p: argparse.ArgumentParser) -> None:
+    """Bounds and diagnostics of a run that calls providers (collect, scan, demo)."""
+    g = p.add_argument_group("run")
+    g.add_argument("--timeout", metavar="SECONDS",
+                   help=f"connect and read bound of one API call (default "
+                        f"{DEFAULT_CALL_TIMEOUT:g}; config key timeout)")
+    g.add_argument("--debug", action="store_true",
+                   help="print the traceback when a provider fails unexpectedly")
 
 
 def _provider_options(p: argparse.ArgumentParser, named: Sequence[str]) -> None:
@@ -142,6 +152,7 @@ def build_parser(argv: Sequence[str]) -> argparse.ArgumentParser:
             p.add_argument("-o", "--output", metavar="FILE",
                            help="inventory file (default ./auditor-inventory.json)")
             p.add_argument("-q", "--quiet", action="store_true")
+        _run_options(p)
         if wants_providers:
             _provider_options(p, _named_providers(argv))
 
@@ -182,6 +193,7 @@ def build_parser(argv: Sequence[str]) -> argparse.ArgumentParser:
                    help="where the reports go (default ./auditor-demo)")
     p.add_argument("-q", "--quiet", action="store_true")
     p.add_argument("--no-color", action="store_true")
+    _run_options(p)
 
     p = sub.add_parser("sandbox", help="keep the local stand-ins running for manual use")
     p.add_argument("action", choices=("up", "down", "status"))

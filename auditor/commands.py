@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 from collections.abc import Sequence
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from auditor.defaults import DEFAULT_MAX_WORKERS
+from auditor.defaults import DEFAULT_CALL_TIMEOUT, DEFAULT_MAX_WORKERS
 from auditor.errors import UsageError
 from auditor.exit_codes import EXIT_OK, EXIT_PARTIAL, report_exit_code, runs_incomplete
 from auditor.model import Report
@@ -138,6 +139,9 @@ def emit_report(report: Report, out: Emission, inventory=None) -> list[Path]:
     """Render every requested file first, then write them all or none; then print."""
     from auditor.documents import inventory_text, write_all
     from auditor.reports import comparison_files, render, render_comparison, report_files
+    from auditor.safe_text import clean
+
+    report = clean(report)  # what is printed, as what is written, is encodable text
 
     files = report_files(report, [f for f in out.formats if f != "table"], out.directory)
     matrix = None
@@ -176,8 +180,17 @@ def _evaluation_setup(args: argparse.Namespace):
 # --- the scan pipeline -------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class Collecting:
+    """How collection runs: the bounds the flags (and config) set."""
+
+    max_workers: int = DEFAULT_MAX_WORKERS
+    timeout: float = DEFAULT_CALL_TIMEOUT  # seconds, one SDK call (CollectRequest.timeout)
+    debug: bool = False  # print the traceback of a provider's unexpected failure
+
+
 def collect_reported(registry, providers: Sequence[str], options: dict[str, dict[str, Any]],
-                     checks, max_workers: int, quiet: bool = False):
+                     checks, how: Collecting, quiet: bool = False):
     """Collect with a progress display; a provider that failed or found nothing says so on
     stderr, so an empty result is never read as a clean estate."""
     from auditor._provider_flags import nothing_collected
@@ -185,9 +198,12 @@ def collect_reported(registry, providers: Sequence[str], options: dict[str, dict
     from auditor.progress import progress_display
 
     with progress_display(providers, quiet=quiet) as progress:
-        outcome = collect(registry, providers, options, checks, max_workers, progress)
+        outcome = collect(registry, providers, options, checks, how.max_workers, progress,
+                          timeout=how.timeout)
     for provider, reason in outcome.failures.items():
         print(f"auditor: {provider}: not collected: {reason}", file=sys.stderr)
+        if how.debug and provider in outcome.tracebacks:
+            print(outcome.tracebacks[provider].rstrip(), file=sys.stderr)
     for line in nothing_collected(registry, providers, options, outcome):
         print(line, file=sys.stderr)
     return outcome
@@ -201,11 +217,11 @@ class ScanResult:
 
 
 def run_scan(registry, providers: Sequence[str], options: dict[str, dict[str, Any]], checks,
-             mutes, max_workers: int, out: Emission) -> ScanResult:
+             mutes, how: Collecting, out: Emission) -> ScanResult:
     """Collect, build the report and emit it: `auditor scan` and `auditor demo` both run this."""
     from auditor.pipeline import build_report, registry_exposure
 
-    outcome = collect_reported(registry, providers, options, checks, max_workers, out.quiet)
+    outcome = collect_reported(registry, providers, options, checks, how, out.quiet)
     report = build_report(outcome.inventory, checks, registry_exposure(registry), mutes,
                           outcome.failures)
     _warn_uncollected(report)
@@ -219,6 +235,30 @@ def _max_workers(args: argparse.Namespace, config: dict[str, Any]) -> int:
     if workers < 1:
         raise UsageError("--max-workers", "$", "must be at least 1")
     return workers
+
+
+def call_timeout(args: argparse.Namespace, config: dict[str, Any] | None = None) -> float:
+    """--timeout (else the config's ``timeout``): seconds, positive and finite."""
+    raw = getattr(args, "timeout", None)
+    source = "--timeout"
+    if raw is None and (config or {}).get("timeout") is not None:
+        raw, source = config["timeout"], f"{getattr(args, 'config', None) or 'config'}"
+    if raw is None:
+        return DEFAULT_CALL_TIMEOUT
+    where = "$" if source == "--timeout" else "$.timeout"
+    try:
+        seconds = float(raw) if not isinstance(raw, bool) else math.nan
+    except (TypeError, ValueError):
+        raise UsageError(source, where, f"not a number of seconds: {str(raw)[:40]!r}") from None
+    if not math.isfinite(seconds) or seconds <= 0:
+        raise UsageError(source, where, "must be a positive, finite number of seconds")
+    return seconds
+
+
+def collecting(args: argparse.Namespace, config: dict[str, Any]) -> Collecting:
+    """The collection bounds of the flags and config, each checked before any call."""
+    return Collecting(_max_workers(args, config), call_timeout(args, config),
+                      debug=getattr(args, "debug", False))
 
 
 def _providers_asked(args: argparse.Namespace):
@@ -281,8 +321,8 @@ def cmd_collect(args: argparse.Namespace) -> int:
     config = _settings(args)
     checks = _selected_checks(args, config) if args.checks or args.checks_dir else None
     registry, providers, options = _providers_asked(args)
-    outcome = collect_reported(registry, providers, options, checks, _max_workers(args, config),
-                               getattr(args, "quiet", False))
+    outcome = collect_reported(registry, providers, options, checks,
+                               collecting(args, config), getattr(args, "quiet", False))
     path = dump_inventory(outcome.inventory, Path(args.output or INVENTORY_FILE))
     say(args, f"wrote {path}: {len(outcome.inventory.resources)} resources from "
               f"{len(outcome.inventory.runs)} provider run(s)")
@@ -292,9 +332,9 @@ def cmd_collect(args: argparse.Namespace) -> int:
 
 def cmd_scan(args: argparse.Namespace) -> int:
     config, checks, mutes = _evaluation_setup(args)
+    how = collecting(args, config)
     registry, providers, options = _providers_asked(args)
-    result = run_scan(registry, providers, options, checks, mutes, _max_workers(args, config),
-                      emission(args, config))
+    result = run_scan(registry, providers, options, checks, mutes, how, emission(args, config))
     return report_exit_code(result.report, args.fail_on or config.get("fail_on"))
 
 

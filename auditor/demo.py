@@ -52,13 +52,14 @@ def patched_environment(values: dict[str, str]) -> Iterator[None]:
 def run_demo(args: argparse.Namespace) -> int:
     """Start and seed the stand-ins, then run the same scan pipeline as ``auditor scan``."""
     from auditor.checks import load_checks
-    from auditor.commands import Emission, run_scan
+    from auditor.commands import Collecting, Emission, call_timeout, run_scan
     from auditor.config import compile_with_params
     from auditor.mutelist import load_mutelist
     from auditor.providers.base import ProviderRegistry
     from auditor.reports import COMPARE_FORMATS, FORMATS
 
     quiet = args.quiet
+    how = Collecting(DEFAULT_MAX_WORKERS, call_timeout(args), getattr(args, "debug", False))
     say = (lambda text: None) if quiet else print
     say(BANNER)
     started = time.monotonic()
@@ -78,8 +79,7 @@ def run_demo(args: argparse.Namespace) -> int:
         say(f"stand-ins up and seeded in {time.monotonic() - started:.1f}s at "
             f"{', '.join(urls)}; collecting...")
         with patched_environment(env):
-            result = run_scan(registry, list(sandboxes), options, checks, mutes,
-                              DEFAULT_MAX_WORKERS, out)
+            result = run_scan(registry, list(sandboxes), options, checks, mutes, how, out)
         requests = {p: len(s.requests()) for p, s in sandboxes.items()}
     say(f"{len(result.outcome.inventory.resources)} resources, {len(result.report.findings)} "
         f"findings in {time.monotonic() - started:.1f}s; API requests served: "

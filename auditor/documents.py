@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import stat
 import tempfile
+import threading
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +18,7 @@ import yaml
 
 from auditor.errors import InputError, InventoryError, OutputError, ReportInputError
 from auditor.model import Inventory, Report
+from auditor.safe_text import clean
 from auditor.schema import validate
 
 # Bounds on what the tool reads: a hostile or mistaken input fails in one line, at once.
@@ -156,7 +160,11 @@ def load_report(path: str | Path) -> Report:
 def write_all(files: Mapping[Path, str]) -> list[Path]:
     """Write every file or none: temp files in the target folders first, then renames.
 
-    Files are owner-only (0600, from mkstemp): a report is a map of an estate's weaknesses.
+    A SIGINT or SIGTERM while the temp files are made or renamed waits until the renames are
+    done (then it is delivered), so an interrupt leaves the old set or the new one whole,
+    never a mix. The output folder may hold other files, so the set is renamed file by file
+    rather than as one folder swapped into place. Files are owner-only (0600, from mkstemp):
+    a report is a map of an estate's weaknesses.
     """
     for path in files:
         if path.is_dir():
@@ -167,21 +175,51 @@ def write_all(files: Mapping[Path, str]) -> list[Path]:
         for path, text in files.items():
             current = path
             path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-            staged.append((tmp, path))
+            with signals_deferred():  # a temp file is never made without being listed
+                fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp",
+                                           dir=path.parent)
+                staged.append((tmp, path))
             with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
                 fh.write(text)
                 fh.flush()
                 os.fsync(fh.fileno())
-        for tmp, path in staged:
-            current = path
-            os.replace(tmp, path)
+        with signals_deferred():
+            for tmp, path in staged:
+                current = path
+                os.replace(tmp, path)
     except OSError as exc:
         raise OutputError(str(current), "$", exc.strerror or str(exc)) from exc
     finally:
         for tmp, _ in staged:
             Path(tmp).unlink(missing_ok=True)
     return list(files)
+
+
+_DEFERRED_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+@contextmanager
+def signals_deferred() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM until the block ends, then deliver the first one that came.
+
+    Only the main thread can install handlers (and only it receives signals); elsewhere, or
+    when a handler was installed outside Python, the block runs as it is.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    previous: dict[int, Any] = {}
+    try:
+        for sig in _DEFERRED_SIGNALS:
+            if signal.getsignal(sig) is not None:
+                previous[sig] = signal.signal(sig, lambda signum, frame: caught.append(signum))
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        if caught:
+            signal.raise_signal(caught[0])  # now, through the handler just restored
 
 
 def write_atomic(path: Path, text: str) -> Path:
@@ -191,7 +229,7 @@ def write_atomic(path: Path, text: str) -> Path:
 
 def inventory_text(inventory: Inventory) -> str:
     """The inventory as JSON, validated against its schema (a failure here is our bug)."""
-    document = inventory.to_dict()
+    document = clean(inventory.to_dict())  # auditor.safe_text: always encodable
     validate("inventory", document, "<collected inventory>", InventoryError)
     return json.dumps(document, indent=2, sort_keys=False) + "\n"
 

@@ -2,63 +2,116 @@
 
 from __future__ import annotations
 
+import threading
+import traceback
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from auditor import __version__
+from auditor.cancellation import cancel_scope, cancellable_map
 from auditor.checks import CompiledCheck
+from auditor.defaults import DEFAULT_CALL_TIMEOUT
 from auditor.engine import evaluate, uncollected, wanted_facts
 from auditor.errors import ProviderError
 from auditor.model import Inventory, ProviderRun, Report, RunError
 from auditor.mutelist import MuteRule, apply_mutes
 from auditor.providers.base import CollectRequest, ProgressCallback, ProviderRegistry
 
+MESSAGE_LIMIT = 200  # characters of an unexpected exception's message kept in the report
+# Frames that only pass an exception on; "where" names the code that raised it.
+_PLUMBING = ("/auditor/pipeline.py", "/auditor/cancellation.py",
+             "/auditor/providers/_runtime/pool.py")
+
 
 @dataclass(slots=True)
 class CollectOutcome:
     inventory: Inventory
     failures: dict[str, str] = field(default_factory=dict)  # provider -> reason
+    # provider -> traceback of an unexpected exception (shown with --debug only)
+    tracebacks: dict[str, str] = field(default_factory=dict)
 
 
 def collect(registry: ProviderRegistry, providers: Sequence[str],
             options: Mapping[str, Mapping[str, Any]], checks: Sequence[CompiledCheck] | None,
-            max_workers: int, progress: ProgressCallback | None = None) -> CollectOutcome:
+            max_workers: int, progress: ProgressCallback | None = None, *,
+            timeout: float = DEFAULT_CALL_TIMEOUT,
+            cancel: threading.Event | None = None) -> CollectOutcome:
     """Collect the providers concurrently; one failing as a whole does not stop the others.
 
-    ``options`` maps provider name -> that adapter's option values.
+    ``options`` maps provider name -> that adapter's option values. Whatever escapes an
+    adapter (its own ProviderError, or any other exception: a bug, an SDK raising on an odd
+    answer) fails that provider only. An interrupt sets ``cancel`` (no new call starts) and
+    propagates at once, without waiting for calls in flight.
     """
     facts = wanted_facts(checks) if checks is not None else None
     requested = requested_facts(facts)
     adapters = [registry.get(name) for name in providers]  # unknown names fail before any call
+    cancel = cancel if cancel is not None else threading.Event()
 
-    def one(adapter) -> tuple[str, Inventory | _Failed]:
+    def one(adapter) -> Inventory | _Failed:
         started = _now()
         request = CollectRequest(options=dict(options.get(adapter.name, {})), facts=facts,
-                                 max_workers=max_workers, progress=progress)
+                                 max_workers=max_workers, progress=progress, timeout=timeout,
+                                 cancel=cancel)
         try:
             collection = adapter.collect(request)
+            collection.run.facts_requested = requested
+            return Inventory([collection.run], collection.resources)
         except ProviderError as exc:
-            run = ProviderRun(adapter.name, started_at=started, finished_at=_now(),
-                              status="failed",
-                              errors=[RunError("provider", "collect", type(exc).__name__,
-                                               exc.reason)],
-                              facts_requested=requested)
-            return adapter.name, _Failed(run, exc.reason)
-        collection.run.facts_requested = requested
-        return adapter.name, Inventory([collection.run], collection.resources)
+            return _failed(adapter.name, started, requested, type(exc).__name__, exc.reason)
+        except Exception as exc:  # whatever escapes fails this provider only
+            failed = _failed(adapter.name, started, requested, type(exc).__name__,
+                             unexpected_reason(exc))
+            failed.traceback = "".join(traceback.format_exception(exc))
+            return failed
 
     outcome = CollectOutcome(Inventory())
-    with ThreadPoolExecutor(max_workers=max(1, len(adapters))) as pool:
-        for name, result in pool.map(one, adapters):
-            if isinstance(result, _Failed):
-                outcome.failures[name] = result.reason
-                outcome.inventory.runs.append(result.run)
-            else:
-                outcome.inventory = outcome.inventory.merge(result)
+    try:
+        with cancel_scope(cancel):
+            results = cancellable_map(one, adapters, len(adapters), name="auditor-provider")
+    except BaseException:
+        cancel.set()  # the adapters' pools start nothing more; their threads are daemons
+        raise
+    for adapter, result in zip(adapters, results, strict=True):
+        if isinstance(result, BaseException):  # raised past one()'s handlers (SystemExit)
+            result = _failed(adapter.name, _now(), requested, type(result).__name__,
+                             unexpected_reason(result))
+        if isinstance(result, _Failed):
+            outcome.failures[adapter.name] = result.reason
+            outcome.inventory.runs.append(result.run)
+            if result.traceback:
+                outcome.tracebacks[adapter.name] = result.traceback
+        else:
+            outcome.inventory = outcome.inventory.merge(result)
     return outcome
+
+
+def unexpected_reason(exc: BaseException) -> str:
+    """One line for an exception nobody translated: its type, where it surfaced, its message.
+
+    "Where" is the innermost frame in auditor's own code (the adapter line that let it
+    through), so the report points at the bug without a traceback.
+    """
+    frames = [f for f in traceback.extract_tb(exc.__traceback__)
+              if not f.filename.replace("\\", "/").endswith(_PLUMBING)]
+    where = ""
+    for frame in reversed(frames):
+        path = frame.filename.replace("\\", "/")
+        marker = path.rfind("/auditor/")
+        if marker >= 0:
+            where = f" at {path[marker + 1:]}:{frame.lineno} in {frame.name}"
+            break
+    else:
+        if frames:  # a plugin outside the package: its file name only, never a home path
+            last = frames[-1]
+            where = f" at {Path(last.filename).name}:{last.lineno} in {last.name}"
+    message = " ".join(str(exc).split())
+    if len(message) > MESSAGE_LIMIT:
+        message = message[:MESSAGE_LIMIT - 3] + "..."
+    return f"unexpected {type(exc).__name__}{where}" + (f": {message}" if message else "")
 
 
 def requested_facts(facts: Mapping[str, frozenset[str]] | None) -> dict[str, list[str]]:
@@ -74,6 +127,15 @@ def requested_facts(facts: Mapping[str, frozenset[str]] | None) -> dict[str, lis
 class _Failed:
     run: ProviderRun
     reason: str
+    traceback: str = ""
+
+
+def _failed(provider: str, started: str, requested: dict[str, list[str]], code: str,
+            reason: str) -> _Failed:
+    run = ProviderRun(provider, started_at=started, finished_at=_now(), status="failed",
+                      errors=[RunError("provider", "collect", code, reason)],
+                      facts_requested=requested)
+    return _Failed(run, reason)
 
 
 def _now() -> str:

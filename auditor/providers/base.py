@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -64,6 +65,9 @@ class CollectRequest:
     max_workers: int = DEFAULT_MAX_WORKERS
     progress: ProgressCallback | None = None
     timeout: float = DEFAULT_CALL_TIMEOUT  # seconds: connect and read bound of one SDK call
+    # Set when the run is interrupted: bounded_map starts no new item and the retry backoff
+    # wakes (auditor.cancellation); the pipeline makes it the adapter thread's current event.
+    cancel: threading.Event = field(default_factory=threading.Event)
 
     def wants(self, kind: str, *paths: str) -> bool:
         """True when any of ``paths`` of ``kind`` is wanted."""

@@ -4,6 +4,9 @@ Every report renderer has the signature ``render(report: Report, *, color: bool 
 and sees only the Report; the comparison renderers see only the comparison Matrix. Nothing
 here writes files: callers hand ``report_files``/``comparison_files`` to
 ``auditor.documents.write_all``, which writes them all or none.
+
+Every renderer gets the report (or matrix) through :func:`auditor.safe_text.clean`: a lone
+surrogate or raw bytes from a provider's answer become U+FFFD instead of stopping the write.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from auditor.errors import UsageError
 from auditor.model import Report
+from auditor.safe_text import clean
 
 if TYPE_CHECKING:
     from auditor.comparison import Matrix
@@ -84,11 +88,12 @@ def renderer(fmt: str) -> Renderer:
 
 def render(report: Report, fmt: str, *, color: bool = False) -> str:
     """The report as text in ``fmt``; ``color`` only affects formats meant for a terminal."""
-    return renderer(fmt)(report, color=color)
+    return renderer(fmt)(clean(report), color=color)
 
 
 def report_files(report: Report, formats: Iterable[str], directory: Path) -> dict[Path, str]:
     """Path -> rendered text of each format, every one rendered before anything is written."""
+    report = clean(report)  # once here; render() then finds nothing left to replace
     return {directory / file_name(fmt): render(report, fmt) for fmt in formats}
 
 
@@ -99,7 +104,7 @@ def comparison_file_name(fmt: str) -> str:
 
 def render_comparison(matrix: Matrix, fmt: str) -> str:
     """The comparison matrix as text in one of COMPARE_FORMATS."""
-    return _load(_compare_entry(fmt)[0])(matrix)
+    return _load(_compare_entry(fmt)[0])(clean(matrix))
 
 
 def comparison_files(matrix: Matrix, formats: Iterable[str], directory: Path) -> dict[Path, str]:

@@ -1,0 +1,67 @@
+"""The one rule for text the tool emits: it is always encodable UTF-8.
+
+A provider's answer can carry what no UTF-8 writer accepts: a lone surrogate (a JSON
+``"\\ud800"`` escape, bytes decoded with ``surrogateescape``) or raw bytes. Either would stop a
+report from being written, and losing the report over one odd bucket name or tag is worse than
+losing that character. So, at emission (the reports' ``render``, the saved inventory):
+
+- every lone surrogate (U+D800-U+DFFF) becomes U+FFFD, the replacement character;
+- a ``bytes`` value becomes text, decoded as UTF-8 with each undecodable byte as U+FFFD.
+
+Everything else is left to the formats (each renderer escapes what its syntax needs; control
+characters are handled there). :func:`clean` returns its argument itself when nothing needed
+replacing, so clean reports cost one walk and no copy.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from enum import Enum
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+REPLACEMENT = "\ufffd"
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def clean_text(text: str) -> str:
+    """``text`` with each lone surrogate replaced by U+FFFD."""
+    return _SURROGATE.sub(REPLACEMENT, text) if _SURROGATE.search(text) else text
+
+
+def clean(value: T) -> T:
+    """``value`` (a report, a model object, JSON data) with the rule applied to every string
+    inside it, keys included; the same object when nothing changed."""
+    return _clean(value)
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, Enum):  # StrEnum members are str: never rewritten
+        return value
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, bytes | bytearray):
+        return bytes(value).decode("utf-8", "replace")
+    if isinstance(value, dict):
+        items = [(_clean(k), _clean(v)) for k, v in value.items()]
+        if all(k is k0 and v is v0 for (k, v), (k0, v0) in zip(items, value.items(), strict=True)):
+            return value
+        return dict(items)
+    if isinstance(value, list | tuple):
+        cleaned = [_clean(v) for v in value]
+        if all(a is b for a, b in zip(cleaned, value, strict=True)):
+            return value
+        return tuple(cleaned) if isinstance(value, tuple) else cleaned
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changes = {}
+        for f in dataclasses.fields(value):
+            if not f.init:
+                continue
+            old = getattr(value, f.name)
+            new = _clean(old)
+            if new is not old:
+                changes[f.name] = new
+        return dataclasses.replace(value, **changes) if changes else value
+    return value
