@@ -55,6 +55,8 @@ class PermissionTable:
     document: Mapping[str, Any]
     run: tuple[RunOperation, ...]
     actions: Mapping[str, tuple[str, ...]]  # operation -> IAM/RAM actions
+    # operation -> the only kinds it is called for (its answer may be another kind's source)
+    kinds: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
 
 def load_permission_table(adapter: Any) -> PermissionTable:
@@ -78,7 +80,9 @@ def load_permission_table(adapter: Any) -> PermissionTable:
     unmapped = sorted(called - set(actions))
     if unmapped:
         raise PluginError(f"{path}: $.operations: no actions for {', '.join(unmapped)}")
-    return PermissionTable(adapter.name, doc["document"], run, actions)
+    kinds = {op: frozenset(spec["kinds"]) for op, spec in doc["operations"].items()
+             if "kinds" in spec}
+    return PermissionTable(adapter.name, doc["document"], run, actions, kinds)
 
 
 @dataclass(slots=True)
@@ -109,13 +113,14 @@ def derive_policy(adapter: Any, checks: Sequence[CompiledCheck],
 
     table = load_permission_table(adapter)
     profile = adapter.exposure_profile()
+    kinds = {kind for kind, paths in wanted_facts(checks).items() if paths}
     needs: dict[str, set[str]] = defaultdict(set)
     for compiled in checks:
         check = compiled.check
         for path in (*check.reads, *check.context):
             for op in profile[check.resource][path].operations:
-                needs[op].add(check.id)
-    kinds = {kind for kind, paths in wanted_facts(checks).items() if paths}
+                if kinds & table.kinds.get(op, kinds):  # not called for these kinds otherwise
+                    needs[op].add(check.id)
     for run in table.run:
         if run.applies(kinds, given_options):
             needs[run.operation].add(run.why)

@@ -148,6 +148,15 @@ def test_narrower_selections_need_less():
         aws, [CHECKS["bucket-versioning"]], given_options={"region"}).actions
 
 
+def test_an_operation_called_for_one_kind_only_is_not_granted_for_another():
+    # Bucket key facts may cite cryptoKeys.list (when keys are collected too), but a
+    # bucket-only scan never lists keys: its role gets cryptoKeys.get alone.
+    gcp = REGISTRY.get("gcp")
+    bucket_only = derive_policy(gcp, [CHECKS["bucket-key-rotation"]]).actions
+    assert bucket_only == ["cloudkms.cryptoKeys.get", "storage.buckets.list"]
+    assert "cloudkms.cryptoKeys.list" in derive_policy(gcp, [CHECKS["kms-key-rotation"]]).actions
+
+
 def test_every_document_format_has_a_renderer():
     for provider in PROVIDERS:
         assert load_permission_table(REGISTRY.get(provider)).document["format"] in RENDERERS

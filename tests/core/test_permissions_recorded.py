@@ -28,8 +28,10 @@ CHECKS = {c.id: compile_check(c) for c in load_checks()}
 AMBIENT = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_CONFIG_FILE",
            "AWS_SHARED_CREDENTIALS_FILE", "GOOGLE_APPLICATION_CREDENTIALS",
            "ALIBABA_CLOUD_SECURITY_TOKEN", "ALIBABA_CLOUD_PROFILE")
-# all checks; one bucket check; one key check; one account check
-SELECTIONS = [None, "bucket-not-public", "kms-key-not-public", "account-public-access-block"]
+# all checks; one bucket check; one bucket check that reads the bucket's key; one key check;
+# one account check
+SELECTIONS = [None, "bucket-not-public", "bucket-key-rotation", "kms-key-not-public",
+              "account-public-access-block"]
 
 
 def _aws(section: dict) -> None:

@@ -37,7 +37,7 @@ from auditor.providers.base import CollectRequest
 
 CHECKS = {c.id: compile_check(c) for c in load_checks()}
 SELECTIONS = {"all": list(CHECKS.values()), **{cid: [CHECKS[cid]] for cid in (
-    "bucket-not-public", "bucket-key-custody", "kms-key-not-public",
+    "bucket-not-public", "bucket-key-custody", "bucket-key-rotation", "kms-key-not-public",
     "account-public-access-block")}}
 # operation -> the action moto 5.2 authorizes it as, where that is not the documented one
 MOTO_AUTHORIZES_AS = {
