@@ -28,10 +28,12 @@ from auditor.providers._runtime.scrub import Scrubber
 R = TypeVar("R")
 
 # What an SDK raises when an answer is not what its model expects (a missing member, a value
-# of the wrong type, bytes that do not decode, nesting past the interpreter's limit): that
+# of the wrong type, bytes that do not decode, nesting past the interpreter's limit, a number
+# out of range: botocore raises RuntimeError for an epoch timestamp it cannot place): that
 # call's answer is malformed, not the run broken.
 ODD_ANSWER_ERRORS: tuple[type[BaseException], ...] = (
-    ValueError, TypeError, AttributeError, KeyError, UnicodeError, RecursionError)
+    ValueError, TypeError, AttributeError, KeyError, UnicodeError, RecursionError,
+    ArithmeticError, RuntimeError)
 
 
 @dataclass(frozen=True, slots=True)

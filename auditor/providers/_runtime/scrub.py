@@ -44,13 +44,18 @@ _KEYED_NAMES = (
     "client_secret", "refresh_token", "access_token", "id_token", "private_key_id",
     "private_key", "password", "token",
 )
-_QUOTE = r"(?:b?[\"'])?"
+_QUOTE = r"(?>(?:b?[\"'])?)"  # atomic: a redacted b'***' is never taken apart again
 
 # (name, pattern, replacement): applied in this order, each on what the previous left.
 SHAPES: tuple[tuple[str, re.Pattern[str], str], ...] = (
     ("pem private key", re.compile(
         r"-----BEGIN[A-Z0-9 ]*PRIVATE KEY-----.*?(?:-----END[A-Z0-9 ]*PRIVATE KEY-----|\Z)",
         re.S), REDACTED),
+    # Error bodies that quote what was signed (S3, OSS SignatureDoesNotMatch).
+    ("xml credential element", re.compile(
+        r"<(SignatureProvided|StringToSign(?:Bytes)?|CanonicalRequest(?:Bytes)?|AWSAccessKeyId"
+        r"|OSSAccessKeyId|AccessKeyId|AccessKeySecret|SecretAccessKey|SessionToken"
+        r"|SecurityToken)>[^<]*</\1>"), r"<\1>" + REDACTED + r"</\1>"),
     # The whole header value, up to a quote, a line end or the next "Name: " of an echo.
     ("authorization header", re.compile(
         r"(\b(?:proxy-)?authorization\b[\"']?\s*[:=]\s*" + _QUOTE + r")"
