@@ -7,13 +7,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from auditor.model import Fact
-from auditor.providers.aws import _bucket_state, _policy
+from auditor.providers.aws import _bucket_state, _exposure
 from auditor.providers.aws._errors import Answer
 from auditor.providers.aws._kms import AWS_MANAGED_S3, KeyInfo, key_region
 from auditor.providers.aws._normalize import (
-    ACCOUNT_PAB,
-    PAB_FLAGS,
-    effective_flags,
     enforced_ownership,
     failed,
     key_custody,
@@ -24,8 +21,6 @@ from auditor.providers.aws._normalize import (
 from auditor.providers.aws._s3 import BucketRaw
 
 ALGORITHMS = {"AES256": "AES256", "aws:kms": "KMS", "aws:kms:dsse": "DSSE"}
-PUBLIC_GROUPS = ("http://acs.amazonaws.com/groups/global/AllUsers",
-                 "http://acs.amazonaws.com/groups/global/AuthenticatedUsers")
 _SSE_S3_HSM = "SSE-S3: S3 holds the key; no API reveals how it is stored"
 _SSE_S3_ROTATION = "SSE-S3: S3 holds and rotates the key; no API reveals its rotation"
 _SOFT_DELETE = ("S3 has no soft-delete feature; versioning with lifecycle rules is the "
@@ -152,128 +147,9 @@ def _public_access_block(raw: BucketRaw, ctx: BucketContext, out: dict[str, Fact
         out["public_access_block.bucket"] = pab_fact(bucket, "bucket-level")
     if account is not None:
         out["public_access_block.account"] = pab_fact(account, "account-level")
-    if bucket is None or account is None:
-        return
-    flags = effective_flags(bucket, account)
-    source = (bucket.source, ACCOUNT_PAB)
-    off = [f for f in PAB_FLAGS if flags[f] is False]
-    if off:
-        out["public_access_block.effective"] = Fact.observed(
-            False, *source, detail="off at both levels: " + ", ".join(off))
-    elif all(flags[f] for f in PAB_FLAGS):
-        out["public_access_block.effective"] = Fact.observed(True, *source)
-    else:
-        unknown = bucket if not bucket.ok else account
-        out["public_access_block.effective"] = failed(unknown)
-
-
-def _policy_component(raw: BucketRaw, flags: dict[str, bool | None], sources: list[str],
-                      pab_failure: Fact) -> Fact:
-    """Whether the bucket policy makes the bucket public (observed bool) or why unknown."""
-    policy, status = raw.answers.get("policy"), raw.answers.get("policy_status")
-    if "policy_status" in raw.skipped:
-        sources.append("s3:GetBucketPolicy" if policy and policy.absent
-                       else "s3:GetPublicAccessBlock")
-        return Fact.observed(False, detail=raw.skipped["policy_status"])
-    assert status is not None
-    sources.append(status.source)
-    if status.ok and status.absent:  # NoSuchBucketPolicy: no policy, so no public policy
-        return Fact.observed(False, detail=f"no bucket policy ({status.code})")
-    public = ((status.value or {}).get("PolicyStatus") or {}).get("IsPublic") if status.ok \
-        else None
-    detail = None
-    if not isinstance(public, bool):
-        # IsPublic unreadable or missing: derive it from the policy document, if it was read.
-        why = "IsPublic absent" if status.ok else f"{status.source} not read"
-        if policy is None or not policy.ok:
-            unread = status if not status.ok else policy
-            return failed(unread) if unread else Fact.error("no IsPublic in the answer")
-        sources.append(policy.source)
-        if policy.absent:
-            return Fact.observed(False, detail=f"no bucket policy ({policy.code})")
-        try:
-            verdict = _policy.public_verdict(
-                _policy.parse((policy.value or {}).get("Policy") or ""))
-        except _policy.PolicyParseError as exc:
-            return Fact.error(f"unparsable bucket policy: {exc}", policy.source)
-        public = verdict.public
-        detail = f"{why}; derived from the policy document: {verdict.detail}"
-    if public and flags["RestrictPublicBuckets"] is None:
-        return pab_failure  # a public policy, but whether RestrictPublicBuckets applies is unknown
-    return Fact.observed(public, detail=detail)
-
-
-def _acl_component(raw: BucketRaw, flags: dict[str, bool | None], sources: list[str],
-                   pab_failure: Fact) -> Fact:
-    if "acl" in raw.skipped:
-        sources.append("s3:GetBucketOwnershipControls")
-        return Fact.observed(False, detail=raw.skipped["acl"])
-    acl = raw.answers["acl"]
-    sources.append(acl.source)
-    if not acl.ok:
-        return failed(acl)
-    public = any((g.get("Grantee") or {}).get("URI") in PUBLIC_GROUPS
-                 for g in (acl.value or {}).get("Grants", []))
-    ownership = raw.answers.get("ownership")
-    if public and enforced_ownership(ownership) is None and ownership is not None:
-        return failed(ownership)  # a public grant, but whether ACLs are disabled is unknown
-    if public and flags["IgnorePublicAcls"] is None:
-        return pab_failure
-    return Fact.observed(public)
-
-
-def _exposure(raw: BucketRaw, ctx: BucketContext, out: dict[str, Fact]) -> None:
-    bucket_pab = raw.answers.get("pab")
-    flags = effective_flags(bucket_pab, ctx.account_pab)
-    unknown_pab = next((a for a in (bucket_pab, ctx.account_pab) if a and not a.ok), None)
-    pab_failure = failed(unknown_pab) if unknown_pab else Fact.error(
-        "Block Public Access settings were not read")
-    sources: list[str] = ["s3:GetPublicAccessBlock", ACCOUNT_PAB]
-    parts = {"policy": _policy_component(raw, flags, sources, pab_failure),
-             "acl": _acl_component(raw, flags, sources, pab_failure)}
-    source = tuple(dict.fromkeys(sources))
-    reasons = sorted(k for k, f in parts.items() if f.decided and f.value)
-    unknown = [f for f in parts.values() if not f.decided]
-    details = "; ".join(f"{k}: {f.detail}" for k, f in parts.items() if f.detail)
-    if not unknown:
-        out["public_exposure.is_public"] = Fact.observed(bool(reasons), *source,
-                                                         detail=details or None)
-        out["public_exposure.reasons"] = Fact.observed(reasons, *source, detail=details or None)
-        return
-    first = unknown[0]
-    if reasons:
-        # Public for a known reason, whatever the unknown part says; the reasons list is the
-        # known part, and the detail names what could not be read.
-        missing = "; ".join(f"{k} not read ({'/'.join(f.source) or 'unknown'}: {f.detail})"
-                            for k, f in parts.items() if not f.decided)
-        out["public_exposure.is_public"] = Fact.observed(
-            True, *source, detail=f"public through {', '.join(reasons)}; {missing}")
-        out["public_exposure.reasons"] = Fact.observed(
-            reasons, *source, detail=f"partial list: {missing}")
-        return
-    failure = Fact(first.state, None, tuple(dict.fromkeys((*first.source, *source))),
-                   first.detail)
-    out["public_exposure.is_public"] = failure
-    out["public_exposure.reasons"] = failure
-
-
-def _tls(raw: BucketRaw, arn: str, out: dict[str, Fact]) -> None:
-    answer = raw.answers["policy"]
-    if not answer.ok:
-        out["tls_enforced.required"] = failed(answer)
-    elif answer.absent:
-        out["tls_enforced.required"] = Fact.observed(
-            False, answer.source, basis="derived", detail=f"no bucket policy ({answer.code})")
-    else:
-        try:
-            verdict = _policy.tls_enforced(
-                _policy.parse((answer.value or {}).get("Policy") or ""), arn)
-        except _policy.PolicyParseError as exc:
-            out["tls_enforced.required"] = Fact.error(f"unparsable bucket policy: {exc}",
-                                                      answer.source)
-            return
-        out["tls_enforced.required"] = Fact.observed(verdict.required, answer.source,
-                                                     basis="derived", detail=verdict.detail)
+    if bucket is not None and account is not None:
+        out["public_access_block.effective"] = _exposure.effective_block(
+            _exposure.levels(bucket, account))
 
 
 def bucket_facts(raw: BucketRaw, arn: str, ctx: BucketContext,
@@ -284,9 +160,11 @@ def bucket_facts(raw: BucketRaw, arn: str, ctx: BucketContext,
         _encryption(raw, ctx, out)
     _public_access_block(raw, ctx, out)
     if "policy" in raw.answers:
-        _tls(raw, arn, out)
+        out["tls_enforced.required"] = _exposure.tls_required(raw, arn)
     if "acl" in raw.answers or "acl" in raw.skipped:
-        _exposure(raw, ctx, out)
+        levels = _exposure.levels(raw.answers.get("pab"), ctx.account_pab)
+        out["public_exposure.is_public"], out["public_exposure.reasons"] = _exposure.exposure(
+            raw, levels)
     if "ownership" in raw.answers:
         owned = raw.answers["ownership"]
         enforced = enforced_ownership(owned)

@@ -264,11 +264,12 @@ def test_a_known_public_reason_decides_is_public_even_if_another_part_is_unknown
     facts = bucket_facts(raw, "arn:aws:s3:::b", BucketContext(account, {}, {}),
                          lambda p: p.startswith("public_exposure"))
     assert facts["public_exposure.is_public"].value is True
-    # The known reason is an observed (partial) list; the detail names what was not read.
+    assert "acl not read" in facts["public_exposure.is_public"].detail
+    # The reasons are every way in: with the ACL unread they are not known (runtime derive),
+    # never a partial list standing for the whole; the detail names what was not read.
     reasons = facts["public_exposure.reasons"]
-    assert reasons.state is FactState.OBSERVED and reasons.value == ["policy"]
-    assert "partial" in reasons.detail and "acl not read" in reasons.detail
-    assert "s3:GetBucketAcl" in reasons.detail and "AccessDenied" in reasons.detail
+    assert reasons.state is FactState.DENIED and reasons.value is None
+    assert reasons.source[0] == "s3:GetBucketAcl" and "AccessDenied" in reasons.detail
 
 
 def test_unknown_reason_without_a_known_one_stays_undecided() -> None:
