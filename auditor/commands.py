@@ -200,8 +200,10 @@ def collect_reported(registry, providers: Sequence[str], options: dict[str, dict
     with progress_display(providers, quiet=quiet) as progress:
         outcome = collect(registry, providers, options, checks, how.max_workers, progress,
                           timeout=how.timeout)
+    from auditor.safe_text import one_line
+
     for provider, reason in outcome.failures.items():
-        print(f"auditor: {provider}: not collected: {reason}", file=sys.stderr)
+        print(f"auditor: {provider}: not collected: {one_line(reason)}", file=sys.stderr)
         if how.debug and provider in outcome.tracebacks:
             print(outcome.tracebacks[provider].rstrip(), file=sys.stderr)
     for line in nothing_collected(registry, providers, options, outcome):

@@ -19,6 +19,7 @@ from auditor.errors import ProviderError
 from auditor.model import Inventory, ProviderRun, Report, RunError
 from auditor.mutelist import MuteRule, apply_mutes
 from auditor.providers.base import CollectRequest, ProgressCallback, ProviderRegistry
+from auditor.safe_text import one_line
 
 MESSAGE_LIMIT = 200  # characters of an unexpected exception's message kept in the report
 # Frames that only pass an exception on; "where" names the code that raised it.
@@ -95,8 +96,8 @@ def unexpected_reason(exc: BaseException) -> str:
     "Where" is the innermost frame in auditor's own code (the adapter line that let it
     through), so the report points at the bug without a traceback.
     """
-    frames = [f for f in traceback.extract_tb(exc.__traceback__)
-              if not f.filename.replace("\\", "/").endswith(_PLUMBING)]
+    frames = traceback.extract_tb(exc.__traceback__)
+    frames = [f for f in frames if not f.filename.replace("\\", "/").endswith(_PLUMBING)] or frames
     where = ""
     for frame in reversed(frames):
         path = frame.filename.replace("\\", "/")
@@ -108,7 +109,7 @@ def unexpected_reason(exc: BaseException) -> str:
         if frames:  # a plugin outside the package: its file name only, never a home path
             last = frames[-1]
             where = f" at {Path(last.filename).name}:{last.lineno} in {last.name}"
-    message = " ".join(str(exc).split())
+    message = one_line(str(exc))
     if len(message) > MESSAGE_LIMIT:
         message = message[:MESSAGE_LIMIT - 3] + "..."
     return f"unexpected {type(exc).__name__}{where}" + (f": {message}" if message else "")

@@ -24,11 +24,19 @@ T = TypeVar("T")
 
 REPLACEMENT = "\ufffd"
 _SURROGATE = re.compile("[\ud800-\udfff]")
+# What may not reach a terminal line: C0/C1 controls and DEL (escape sequences, bells).
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 
 def clean_text(text: str) -> str:
     """``text`` with each lone surrogate replaced by U+FFFD."""
     return _SURROGATE.sub(REPLACEMENT, text) if _SURROGATE.search(text) else text
+
+
+def one_line(text: str) -> str:
+    """``text`` for one line of terminal output: the rule above, whitespace runs collapsed to
+    one space, other control characters as U+FFFD."""
+    return _CONTROL.sub(REPLACEMENT, " ".join(clean_text(text).split()))
 
 
 def clean(value: T) -> T:
