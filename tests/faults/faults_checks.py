@@ -11,6 +11,8 @@ from faults_matrix import Matrix
 from faults_table import FAULTS
 
 FAULT_IDS = [f.id for f in FAULTS]
+ERROR_FAULTS = ["denied", "throttled-once", "5xx", "slow"]
+ANSWER_FAULTS = [f for f in FAULT_IDS if f not in ERROR_FAULTS]
 SHOWN = 4  # problems shown per failing case
 
 

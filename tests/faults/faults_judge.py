@@ -36,10 +36,12 @@ def _findings(report: Any) -> dict[tuple[str, str], Any]:
     return {(f.check_id, f.resource_id): f for f in report.findings}
 
 
-def _reads(finding: Any, operation: str, settled: set[tuple[str, str]]) -> bool:
-    """The finding read a fact of ``operation`` that the remaining inputs did not settle."""
-    return any(operation in ev.source and (finding.resource_id, ev.fact) not in settled
-               for ev in finding.evidence)
+def _reads(finding: Any, operation: str, settled: set[tuple[str, str]],
+           reads: dict[str, tuple[str, ...]]) -> bool:
+    """The check read (not merely showed as context) a fact of ``operation`` that the
+    remaining inputs did not settle."""
+    return any(operation in ev.source and ev.fact in reads.get(finding.check_id, ())
+               and (finding.resource_id, ev.fact) not in settled for ev in finding.evidence)
 
 
 def _common(run: Any, fault: Fault) -> list[str]:
@@ -76,8 +78,8 @@ def _settled(fact: Any, clean_fact: Any) -> bool:
             and clean_fact.value == fact.value)
 
 
-def judge(clean: Any, run: Any, operation: str, fault: Fault,
-          gates: tuple[str, ...] = ()) -> list[str]:
+def judge(clean: Any, run: Any, operation: str, fault: Fault, gates: tuple[str, ...] = (),
+          reads: dict[str, tuple[str, ...]] | None = None) -> list[str]:
     """Every way ``run`` (``fault`` on ``operation``) departs from the expected outcome."""
     problems = _common(run, fault)
     if run.crash:
@@ -119,7 +121,7 @@ def judge(clean: Any, run: Any, operation: str, fault: Fault,
                 why = "an account is never listed" if gap else f"no listing gap for {operation}"
                 problems.append(f"finding {key[0]} on {key[1]} ({old.status.value}) vanished: "
                                 f"{why}")
-        elif _reads(new, operation, settled):
+        elif _reads(new, operation, settled, reads or {}):
             if new.status in VERDICTS:
                 problems.append(f"finding {key[0]} on {key[1]} is {new.status.value} from an "
                                 f"unobserved {operation}")

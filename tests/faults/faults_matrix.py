@@ -32,7 +32,7 @@ from auditor.pipeline import build_report, collect, registry_exposure
 from auditor.providers.base import ProviderRegistry
 from auditor.sandbox.registry import SandboxRegistry
 
-SLOTS = 4  # cases at once: most of a case's time is waiting (timeouts, backoff)
+SLOTS = 6  # cases at once: much of a case's time is waiting (timeouts, backoff)
 AMBIENT = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_CONFIG_FILE",
            "AWS_SHARED_CREDENTIALS_FILE", "AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID",
            "AWS_SECRET_ACCESS_KEY", "GOOGLE_APPLICATION_CREDENTIALS", "STORAGE_EMULATOR_HOST",
@@ -93,6 +93,7 @@ class Matrix:
         self.registry = ProviderRegistry()
         self.registry.register(provider, lambda: _WithTimeout(inner, TIMEOUT_S))
         self.checks = compile_with_params(load_checks(), {}, "defaults")
+        self.reads = {c.check.id: tuple(c.check.reads) for c in self.checks}
 
     # --- set-up ------------------------------------------------------------------------
     def start(self) -> Matrix:
@@ -175,7 +176,7 @@ class Matrix:
         finally:
             free.put(slot)
         assert self.clean is not None
-        return run, judge(self.clean, run, operation, fault, self.target.gates)
+        return run, judge(self.clean, run, operation, fault, self.target.gates, self.reads)
 
     def results(self, fault_id: str) -> dict[str, tuple[Run, list[str]]]:
         """operation -> (run, problems) for one fault over every operation."""

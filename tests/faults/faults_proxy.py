@@ -138,7 +138,8 @@ class FaultProxy:
         server.daemon_threads = True
         server.block_on_close = False  # a sleeping (slow) handler never holds up stop()
         self._server = server
-        threading.Thread(target=server.serve_forever, daemon=True, name="fault-proxy").start()
+        threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True,
+                         name="fault-proxy").start()
         return self
 
     def stop(self) -> None:
