@@ -46,37 +46,45 @@ _KEYED_NAMES = (
 )
 _QUOTE = r"(?>(?:b?[\"'])?)"  # atomic: a redacted b'***' is never taken apart again
 
-# (name, pattern, replacement): applied in this order, each on what the previous left.
-SHAPES: tuple[tuple[str, re.Pattern[str], str], ...] = (
-    ("pem private key", re.compile(
+# (name, hints, pattern, replacement), applied in this order, each on what the previous
+# left. A rule runs only when one of its lowercase hints occurs: most details hold none, and
+# every fact detail of a run passes here.
+_TOKEN_SHAPES = (
+    r"\b(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA)[A-Z0-9]{12,}\b",  # AWS key ids
+    r"\b(?:FwoGZXIvYXdz|FQoGZXIvYXdz|IQoJb3JpZ2lu)[A-Za-z0-9+/=%]{16,}",  # AWS session tokens
+    r"\b(?:LTAI[0-9A-Za-z]{12,30}|STS\.[0-9A-Za-z]{16,64})\b",  # Alibaba key ids
+    r"\bCAIS[A-Za-z0-9+/=%]{20,}",  # Alibaba STS security tokens
+    r"\bya29\.[\w.~+/=-]+",  # Google OAuth access tokens
+    r"\b1//0[\w-]{20,}",  # Google refresh tokens
+    r"\beyJ[\w-]{8,}\.[\w-]{8,}\.[\w-]*",  # JWTs (id tokens, signed assertions)
+)
+_TOKEN_HINTS = ("akia", "asia", "abia", "acca", "agpa", "aida", "aroa", "fwogzxiv", "fqogzxiv",
+                "iqojb3jp", "ltai", "sts.", "cais", "ya29.", "1//0", "eyj")
+SHAPES: tuple[tuple[str, tuple[str, ...], re.Pattern[str], str], ...] = (
+    ("pem private key", ("private key",), re.compile(
         r"-----BEGIN[A-Z0-9 ]*PRIVATE KEY-----.*?(?:-----END[A-Z0-9 ]*PRIVATE KEY-----|\Z)",
         re.S), REDACTED),
     # Error bodies that quote what was signed (S3, OSS SignatureDoesNotMatch).
-    ("xml credential element", re.compile(
+    ("xml credential element", ("</",), re.compile(
         r"<(SignatureProvided|StringToSign(?:Bytes)?|CanonicalRequest(?:Bytes)?|AWSAccessKeyId"
         r"|OSSAccessKeyId|AccessKeyId|AccessKeySecret|SecretAccessKey|SessionToken"
         r"|SecurityToken)>[^<]*</\1>"), r"<\1>" + REDACTED + r"</\1>"),
     # The whole header value, up to a quote, a line end or the next "Name: " of an echo.
-    ("authorization header", re.compile(
+    ("authorization header", ("authorization",), re.compile(
         r"(\b(?:proxy-)?authorization\b[\"']?\s*[:=]\s*" + _QUOTE + r")"
         r"[^\"'\r\n<>]*?(?=[\"'\r\n<>]|\s+[A-Za-z][\w-]*\s*:\s|\Z)", re.I), r"\1" + REDACTED),
-    ("auth scheme", re.compile(r"\b(Bearer|Basic|Negotiate)\s+[\w.~+/=-]{8,}", re.I),
-     r"\1 " + REDACTED),
-    ("v1 signature", re.compile(r"\b(AWS|OSS)\s+[\w.]{8,}:[A-Za-z0-9+/=]{16,}"),
-     r"\1 " + REDACTED),
-    ("keyed value", re.compile(
-        r"(\b(?:" + "|".join(re.escape(n) for n in _KEYED_NAMES) + r")[\"']?\s*[:=]\s*"
-        + _QUOTE + r")(?![*]{3})[^\s\"'&,;<>]+", re.I), r"\1" + REDACTED),
-    ("aws key id", re.compile(
-        r"\b(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA)[A-Z0-9]{12,}\b"), REDACTED),
-    ("aws session token", re.compile(
-        r"\b(?:FwoGZXIvYXdz|FQoGZXIvYXdz|IQoJb3JpZ2lu)[A-Za-z0-9+/=%]{16,}"), REDACTED),
-    ("alibaba key id", re.compile(r"\b(?:LTAI[0-9A-Za-z]{12,30}|STS\.[0-9A-Za-z]{16,64})\b"),
-     REDACTED),
-    ("alibaba security token", re.compile(r"\bCAIS[A-Za-z0-9+/=%]{20,}"), REDACTED),
-    ("google oauth token", re.compile(r"\bya29\.[\w.~+/=-]+"), REDACTED),
-    ("google refresh token", re.compile(r"\b1//0[\w-]{20,}"), REDACTED),
-    ("jwt", re.compile(r"\beyJ[\w-]{8,}\.[\w-]{8,}\.[\w-]*"), REDACTED),
+    ("auth scheme", ("bearer", "basic", "negotiate"),
+     re.compile(r"\b(Bearer|Basic|Negotiate)\s+[\w.~+/=-]{8,}", re.I), r"\1 " + REDACTED),
+    ("v1 signature", tuple(f"{p}{w}" for p in ("aws", "oss") for w in " \t\r\n"),
+     re.compile(r"\b(AWS|OSS)\s+[\w.]{8,}:[A-Za-z0-9+/=]{16,}"), r"\1 " + REDACTED),
+    # The hints are parts of every name; the lookahead keeps the name alternation off words
+    # not followed by ':' or '='.
+    ("keyed value", ("token", "secret", "signature", "credential", "password", "private_key",
+                     "keyid", "key_id"), re.compile(
+        r"(\b(?=[\w-]+[\"']?\s*[:=])(?:" + "|".join(re.escape(n) for n in _KEYED_NAMES)
+        + r")[\"']?\s*[:=]\s*" + _QUOTE + r")(?![*]{3})[^\s\"'&,;<>]+", re.I),
+     r"\1" + REDACTED),
+    ("token", _TOKEN_HINTS, re.compile("|".join(f"(?:{p})" for p in _TOKEN_SHAPES)), REDACTED),
 )
 
 
@@ -111,8 +119,7 @@ class Scrubber:
     def __init__(self, *values: str | bytes | None) -> None:
         self._lock = threading.Lock()
         self._values: set[str] = set()
-        self._needles: tuple[str, ...] = ()  # every form, longest first
-        self._pattern: re.Pattern[str] | None = None
+        self._known: _Needles | None = None  # rebuilt, never mutated: readers take no lock
         self.add(*values)
 
     def add(self, *values: str | bytes | None) -> None:
@@ -130,9 +137,7 @@ class Scrubber:
             return
         with self._lock:
             self._values = self._values | fresh  # rebound, never mutated: readers take no lock
-            needles = set().union(*(forms(v) for v in self._values))
-            self._needles = tuple(sorted(needles, key=lambda n: (-len(n), n)))
-            self._pattern = re.compile("|".join(re.escape(n) for n in self._needles))
+            self._known = _Needles(set().union(*(forms(v) for v in self._values)))
 
     def __len__(self) -> int:
         return len(self._values)
@@ -140,10 +145,9 @@ class Scrubber:
     def scrub(self, text: object) -> str:
         """``text`` without the run's credentials (any form) nor anything credential-shaped."""
         text = "" if text is None else str(text)
-        pattern, needles = self._pattern, self._needles
-        if pattern is not None:
-            text = pattern.sub(REDACTED, text)
-            text = _cut_tail(text, needles)
+        known = self._known
+        if known is not None:
+            text = known.cut_tail(known.pattern.sub(REDACTED, text))
         return _shapes(text)
 
     __call__ = scrub
@@ -168,32 +172,50 @@ class Scrubber:
 
     def resources(self, resources: Iterable[Resource]) -> None:
         """Every fact detail scrubbed, in place (values are observations: never touched)."""
+        seen: dict[str, str] = {}  # details repeat across resources
         for resource in resources:
             for path, fact in resource.facts.items():
                 if fact.detail:
-                    clean = self.line(fact.detail)
+                    clean = seen.get(fact.detail)
+                    if clean is None:
+                        clean = seen[fact.detail] = self.line(fact.detail)
                     if clean != fact.detail:
                         resource.facts[path] = replace(fact, detail=clean)
 
 
-def _cut_tail(text: str, needles: tuple[str, ...]) -> str:
-    """Redact the start of a secret that ends ``text`` (after a trailing "..."): what is left
-    when a message was cut before it reached a scrubber."""
-    body = text.rstrip(" .\u2026")
-    for needle in needles:
-        window = body[-len(needle):]
-        start = window.find(needle[:MIN_TAIL_LENGTH])
-        while start != -1:
-            if needle.startswith(window[start:]):
-                cut = len(body) - len(window) + start
-                return text[:cut] + REDACTED + text[len(body):]
-            start = window.find(needle[:MIN_TAIL_LENGTH], start + 1)
-    return text
+class _Needles:
+    """Every form of the known values: one pattern for them, one for their first characters."""
+
+    def __init__(self, needles: set[str]) -> None:
+        ordered = sorted(needles, key=lambda n: (-len(n), n))  # longest first
+        self.pattern = re.compile("|".join(re.escape(n) for n in ordered))
+        self._long = [n for n in ordered if len(n) > MIN_TAIL_LENGTH]
+        self._heads = re.compile("|".join(re.escape(n[:MIN_TAIL_LENGTH]) for n in self._long)) \
+            if self._long else None
+        self._longest = len(ordered[0]) if ordered else 0
+
+    def cut_tail(self, text: str) -> str:
+        """Redact the start of a value that ends ``text`` (before a trailing "..."): what is
+        left when a message was cut before it reached a scrubber."""
+        if self._heads is None:
+            return text
+        body = text.rstrip(" .\u2026")
+        found = self._heads.search(body, max(0, len(body) - self._longest))
+        while found is not None:
+            rest = body[found.start():]
+            if any(n.startswith(rest) for n in self._long):
+                return text[:found.start()] + REDACTED + text[len(body):]
+            found = self._heads.search(body, found.start() + 1)
+        return text
 
 
 def _shapes(text: str) -> str:
-    for _name, shape, replacement in SHAPES:
-        text = shape.sub(replacement, text)
+    low = text.lower()
+    for _name, hints, shape, replacement in SHAPES:
+        if any(hint in low for hint in hints):
+            scrubbed = shape.sub(replacement, text)
+            if scrubbed != text:
+                text, low = scrubbed, scrubbed.lower()
     return text
 
 
