@@ -8,6 +8,7 @@ import json
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from faults_proxy import Answer, FaultProxy, Plan, RefusedPort, Seen
@@ -207,3 +208,11 @@ SHAPES = [
                          ids=[op or "unknown" for _, _, op in SHAPES])
 def test_requests_are_named_as_the_adapter_names_them(classify, seen, operation):
     assert classify(seen) == operation
+
+
+def test_the_doc_lists_every_fault_and_protocol():
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "faults.md").read_text()
+    for fault in (*FAULTS, BY_ID["down"]):
+        assert f"| `{fault.id}` |" in doc, fault.id
+    for name in PROTOCOLS:
+        assert f"`{name}`" in doc, name
