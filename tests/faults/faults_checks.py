@@ -51,12 +51,13 @@ def check_down(matrix: Matrix) -> None:
 
 
 def _record(matrix: Matrix, fault: str, results: dict) -> None:
-    """With FAULT_MATRIX_REPORT=DIR, every case's outcome lands in DIR/<provider>.json."""
+    """With FAULT_MATRIX_REPORT=DIR, every case's outcome lands in DIR/<provider>-<fault>.json
+    (one file per test: the two AWS files run in two processes at once)."""
     folder = os.environ.get("FAULT_MATRIX_REPORT")
     if not folder:
         return
-    path = Path(folder) / f"{matrix.provider}.json"
-    known = json.loads(path.read_text()) if path.exists() else {}
+    path = Path(folder) / f"{matrix.provider}-{fault}.json"
+    known = {}
     for op, (run, problems) in results.items():
         known[f"{matrix.provider}/{fault}/{op}"] = {
             "ok": not problems, "problems": problems, "elapsed_s": round(run.elapsed, 2),
