@@ -237,7 +237,7 @@ def test_gcp_retry_policy_through_google_cloud_storage(row: Row) -> None:
         call = Caller(ledger, FAST, sleep=lambda _s: None)
         try:
             outcome = attempt(ledger, "b", OP_IAM, lambda: iam_public_members(
-                call, session.storage, "b"))
+                call, session.storage, "b", timeout=5.0))
         finally:
             session.close()
         requests = stand_in.requests()
