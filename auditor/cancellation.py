@@ -24,6 +24,8 @@ from auditor.errors import AuditorError
 T = TypeVar("T")
 R = TypeVar("R")
 
+JOIN_POLL = 0.2  # seconds: how late an interrupt can be noticed by a waiting main thread
+
 _CURRENT: contextvars.ContextVar[threading.Event | None] = contextvars.ContextVar(
     "auditor_cancel", default=None)
 
@@ -70,13 +72,15 @@ def pause(seconds: float) -> None:
 
 
 def cancellable_map(fn: Callable[[T], R], items: Iterable[T], max_workers: int,
-                    name: str = "auditor") -> list[R | BaseException]:
+                    name: str = "auditor", *, inline: bool = True) -> list[R | BaseException]:
     """``fn`` over ``items`` on at most ``max_workers`` daemon threads, in order.
 
     Each slot holds the result, or the exception that item raised: every item runs even when
     another raised, so the caller decides what a failure costs. No item starts once the current
     cancel event is set; then Cancelled is raised (after the running items return, unless the
-    caller is the interrupted main thread, which stops waiting at once).
+    caller is the interrupted main thread, which stops waiting at once). ``inline``: with one
+    worker, run in the caller's thread; the pipeline says False, so that the main thread only
+    waits and an interrupt never lands inside SDK code.
     """
     items = list(items)
     results: list[R | BaseException] = [Cancelled()] * len(items)
@@ -84,7 +88,7 @@ def cancellable_map(fn: Callable[[T], R], items: Iterable[T], max_workers: int,
         return []
     workers = max(1, min(max_workers, len(items)))
     event = _CURRENT.get()
-    if workers == 1:
+    if workers == 1 and inline:
         for index, item in enumerate(items):
             raise_if_cancelled()
             results[index] = _run(fn, item)
@@ -109,7 +113,10 @@ def cancellable_map(fn: Callable[[T], R], items: Iterable[T], max_workers: int,
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join()  # interruptible in the main thread: Ctrl-C does not wait for the calls
+        # Short joins: a signal that lands just before a blocking wait would otherwise wait
+        # with it; between two joins the main thread raises KeyboardInterrupt at once.
+        while thread.is_alive():
+            thread.join(JOIN_POLL)
     raise_if_cancelled()
     return results
 

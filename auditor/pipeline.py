@@ -72,7 +72,8 @@ def collect(registry: ProviderRegistry, providers: Sequence[str],
     outcome = CollectOutcome(Inventory())
     try:
         with cancel_scope(cancel):
-            results = cancellable_map(one, adapters, len(adapters), name="auditor-provider")
+            results = cancellable_map(one, adapters, len(adapters), name="auditor-provider",
+                                      inline=False)
     except BaseException:
         cancel.set()  # the adapters' pools start nothing more; their threads are daemons
         raise
