@@ -4,6 +4,10 @@ Order: bucket lists (projects at once) -> the organization policy of the project
 facts need it -> Cloud KMS enumeration when kms.key facts are wanted -> one bounded pool for
 every per-bucket and per-key call -> normalization. The organization policy comes first so
 that no IAM or ACL read is made for a bucket that it already keeps private.
+
+A bucket listing that fails (in every project, first page included) is a coverage gap: the
+keys and the projects' facts are still read and reported. Only a run in which no call was
+answered at all fails the provider as a whole.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from auditor.providers._runtime import (
     bounded_map,
     utc_now,
 )
+from auditor.providers._runtime.heard import Heard
 from auditor.providers.base import Collection, CollectRequest
 from auditor.providers.gcp import _kms, _orgpolicy, _storage
 from auditor.providers.gcp._answers import Listed
@@ -57,18 +62,24 @@ def bucket_id(name: str) -> str:
     return f"projects/_/buckets/{name}"
 
 
+class _Caller(Heard, Caller):
+    """Google's caller, noting whether any call of the run was answered."""
+
+
 def _raise_unlisted(failures: list[CallError], projects: list[str]) -> None:
-    """Raise the provider-level error for a run in which no project's buckets could be listed."""
+    """Raise the provider-level error for a run in which no project's buckets could be
+    listed and no other call was answered either: there is nothing to report on."""
     first = failures[0]
     where = f"project {projects[0]}" if len(projects) == 1 else f"any of {len(projects)} projects"
     if all(f.code == "NetworkError" for f in failures):
         raise EndpointError(PROVIDER, "Cloud Storage could not be reached: "
-                            f"{first.operation} failed after retries") from first
+                            f"{first.operation} failed after retries, and no other call "
+                            "was answered") from first
     raise ProviderError(PROVIDER, f"no buckets could be listed for {where}: {first}") from first
 
 
 class _Run:
-    def __init__(self, request: CollectRequest, session: GcpSession, call: Caller,
+    def __init__(self, request: CollectRequest, session: GcpSession, call: _Caller,
                  ledger: ApiLedger) -> None:
         self.request = request
         self.session = session
@@ -76,6 +87,8 @@ class _Run:
         self.ledger = ledger
         self.workers = request.max_workers
         self.timeout = request.timeout
+        # The bucket listing failures when no project's buckets could be listed.
+        self.unlisted: list[CallError] = []
 
     def wants_kind(self, kind: str) -> bool:
         facts = self.request.facts
@@ -98,10 +111,11 @@ class _Run:
     # -- listing ------------------------------------------------------------------
 
     def list_buckets(self) -> list[_storage.BucketInfo]:
-        """Buckets of every project; a project whose listing fails is a recorded gap.
+        """Buckets of every project; a project whose listing fails (first page included) is
+        a recorded gap of the bucket kind, and the run goes on.
 
-        When no project at all could be listed there is nothing to report on: that is a
-        provider-level failure, not an empty estate.
+        When no project at all could be listed the failures are kept: if nothing else is
+        answered either, the run has nothing to report on (see ``collect``).
         """
         projects = self.session.projects
         results = bounded_map(
@@ -111,7 +125,7 @@ class _Run:
             projects, self.workers)
         failures = [r.error for r in results if r.error is not None]
         if projects and len(failures) == len(projects):
-            _raise_unlisted(failures, projects)
+            self.unlisted = failures
         buckets = []
         for project, result in zip(projects, results, strict=True):
             if not result.ok:
@@ -296,9 +310,13 @@ def collect(request: CollectRequest, policy: RetryPolicy | None = None) -> Colle
     session = open_session(request.options, request.max_workers, scrubber=ledger.scrubber)
     run.accounts = list(session.projects)
     run.endpoint_overridden = session.endpoint_overridden
+    call = _Caller(ledger, policy)
     try:
-        resources = _Run(request, session, Caller(ledger, policy), ledger).run()
+        collector = _Run(request, session, call, ledger)
+        resources = collector.run()
     finally:
         session.close()
+    if collector.unlisted and not call.heard:
+        _raise_unlisted(collector.unlisted, session.projects)
     run.regions = sorted({r.region for r in resources if r.kind in (BUCKET, KEY)})
     return Collection(ledger.finish(run, resources), resources)

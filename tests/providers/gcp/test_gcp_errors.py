@@ -120,6 +120,23 @@ def test_unreachable_endpoint_is_one_provider_error(clean_env):
     assert time.monotonic() - started < 5
 
 
+def test_cloud_storage_unreachable_alone_is_a_gap_and_kms_is_still_read(make_sandbox):
+    box = make_sandbox({"projects": [{"id": "p", "number": "9", "key_rings": [
+        {"name": "r", "location": "us", "keys": [{"name": "k"}]}],
+        "buckets": [{"name": "b", "location": "us-central1"}]}]})
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    collection = fast_adapter().collect(CollectRequest(options={
+        **box.scan_options(), "gcs_endpoint": f"http://127.0.0.1:{port}"}))
+    assert collection.run.status == "partial"
+    assert [(e.scope, e.operation, e.code, e.kind) for e in collection.run.errors] == [
+        ("projects/p", "storage:buckets.list", "NetworkError", "listing")]
+    assert resources(collection, "storage.bucket") == {}
+    (key,) = resources(collection, "kms.key").values()
+    assert key.facts["key.state"].state is FactState.OBSERVED
+
+
 def test_no_credentials_fails_at_once_with_one_line(clean_env):
     started = time.monotonic()
     with pytest.raises(CredentialsError) as info:

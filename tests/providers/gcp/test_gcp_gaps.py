@@ -48,14 +48,68 @@ def test_a_refused_bucket_listing_is_a_gap_and_the_other_projects_are_scanned(ma
                                   "listing")}
 
 
-@pytest.mark.parametrize(("status", "code"), [(403, "403 forbidden"),
+# The answers a failing buckets.list can give (Cloud Storage JSON API, "HTTP status and
+# error codes"; Service Usage, "API not enabled"): each is a gap of the bucket kind, the
+# code as the adapter records it.
+LISTING_FAILURES = [
+    (403, "403 forbidden"),                      # the caller may not list buckets
+    ("disabled", "403 SERVICE_DISABLED"),        # the Cloud Storage API is off
+    (404, "404 notFound"),                       # the project is not found
+    (429, "429 rateLimitExceeded"),              # throttled on every retry
+    (500, "500 backendError"),
+    (503, "503 backendError"),
+    ("garbage", "UnparsableResponse"),           # a 200 whose body is not JSON
+]
+TWO_PROJECTS = (("p1", "1"), ("p2", "2"))
+
+
+def _unlisted_everywhere(fault: Any) -> dict[str, Any]:
+    return {"projects": [
+        {"id": p, "number": n, "faults": {"storage.buckets.list": fault},
+         "key_rings": [_ring({"name": "k", "rotation_days": 90})],
+         "buckets": [{"name": f"b-{p}", "location": "us-central1", "kms_key": "us/r/k"}]}
+        for p, n in TWO_PROJECTS]}
+
+
+@pytest.mark.parametrize(("fault", "code"), LISTING_FAILURES,
+                         ids=[str(f) for f, _ in LISTING_FAILURES])
+def test_no_bucket_listing_anywhere_is_a_gap_and_the_rest_is_reported(make_sandbox, fault,
+                                                                       code):
+    box = make_sandbox(_unlisted_everywhere(fault))
+    collection = _collect(box)
+    assert resources(collection, "storage.bucket") == {}
+    assert collection.run.status == "partial"
+    assert {g for g in _gaps(collection) if g[1] == "storage:buckets.list"} == {
+        (f"projects/{p}", "storage:buckets.list", code, "listing") for p, _ in TWO_PROJECTS}
+    # Nothing else failed: the keys and the projects were read as in a clean run.
+    assert {g[1] for g in _gaps(collection)} == {"storage:buckets.list"}
+    keys = resources(collection, "kms.key")
+    assert sorted(keys) == [_key(p, "k") for p, _ in TWO_PROJECTS]
+    for key in keys.values():
+        for path in ("key.state", "key_rotation.enabled", "key_custody.level"):
+            assert key.facts[path].state is FactState.OBSERVED, path
+        assert key.facts["key_rotation.enabled"].value is True
+    accounts = {r.id: r for r in collection.resources if r.kind == "account"}
+    assert sorted(accounts) == ["p1", "p2"]
+    for account in accounts.values():
+        fact = account.facts["public_access_block.enabled"]
+        assert fact.state is FactState.OBSERVED and fact.value is False
+    assert collection.run.accounts == ["p1", "p2"]
+    assert collection.run.regions == ["US"]  # the keys' location, canonical
+    asked = {r.action for r in box.requests()}
+    assert {"cloudkms.cryptoKeys.list", "orgpolicy.policies.getEffectivePolicy"} <= asked
+    # No bucket read follows a listing that named no bucket.
+    assert not {a for a in asked if a.startswith("storage.") and a != "storage.buckets.list"}
+
+
+@pytest.mark.parametrize(("fault", "code"), [(403, "403 forbidden"),
                                              (503, "503 backendError")])
-def test_no_bucket_listing_anywhere_is_a_provider_error(make_sandbox, status, code):
-    box = make_sandbox({"projects": [
-        {"id": p, "number": n, "faults": {"storage.buckets.list": status},
-         "key_rings": [_ring({"name": "k"})],
-         "buckets": [{"name": f"b-{p}", "location": "us-central1"}]}
-        for p, n in (("p1", "1"), ("p2", "2"))]})
+def test_nothing_answered_at_all_is_a_provider_error(make_sandbox, fault, code):
+    section = _unlisted_everywhere(fault)
+    for project in section["projects"]:
+        project["faults"].update({"cloudkms.locations.list": fault,
+                                  "orgpolicy.policies.getEffectivePolicy": fault})
+    box = make_sandbox(section)
     with pytest.raises(ProviderError) as info:
         _collect(box)
     message = str(info.value)
@@ -63,8 +117,32 @@ def test_no_bucket_listing_anywhere_is_a_provider_error(make_sandbox, status, co
                               f"storage:buckets.list: {code}")
     # Not an EndpointError: the service answered, it only refused or failed.
     assert not isinstance(info.value, EndpointError) and "\n" not in message
-    # Nothing was listed, so nothing else was asked (keys included).
+    # Every read was tried before the run was given up.
+    assert {r.action for r in box.requests()} == {
+        "storage.buckets.list", "cloudkms.locations.list",
+        "orgpolicy.policies.getEffectivePolicy"}
+
+
+def test_a_refused_listing_with_only_bucket_facts_wanted_is_a_provider_error(make_sandbox):
+    box = make_sandbox(_unlisted_everywhere(403))
+    with pytest.raises(ProviderError, match="no buckets could be listed for any of 2 "):
+        _collect(box, {"storage.bucket": frozenset({"versioning.enabled"})})
+    # Nothing but the listing was wanted, so nothing else was asked.
     assert {r.action for r in box.requests()} == {"storage.buckets.list"}
+
+
+def test_one_project_unlisted_keeps_the_other_projects_buckets_and_its_own_keys(make_sandbox):
+    box = make_sandbox({"projects": [
+        {"id": "shut", "number": "1", "faults": {"storage.buckets.list": 500},
+         "key_rings": [_ring({"name": "k"})],
+         "buckets": [{"name": "unseen", "location": "us-central1", "kms_key": "us/r/k"}]},
+        {"id": "open", "number": "2",
+         "buckets": [{"name": "seen", "location": "us-central1"}]}]})
+    collection = _collect(box)
+    assert list(resources(collection, "storage.bucket")) == ["seen"]
+    assert list(resources(collection, "kms.key")) == [_key("shut", "k")]
+    assert _gaps(collection) == {("projects/shut", "storage:buckets.list",
+                                  "500 backendError", "listing")}
 
 
 def test_one_project_whose_storage_api_is_off_is_a_provider_error(make_sandbox):
