@@ -1,5 +1,12 @@
 """One collection run: list buckets, read each bucket's settings, describe keys, read the
-account's settings (globally, and ECS default disk encryption per scanned region)."""
+account's settings (globally, and ECS default disk encryption per scanned region).
+
+A ListBuckets that fails (first page included) is a coverage gap: the keys and the account's
+settings are still read. The account id is ListBuckets' Owner; when nothing was listed it is
+the one the account's own keys name (ListKeys lists the caller's keys, KeyArn
+acs:kms:<region>:<account>:key/<id>). Only a run in which no call was answered, or whose
+credentials were refused, fails the provider as a whole.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +23,7 @@ from auditor.errors import (
 )
 from auditor.model import Fact, ProviderRun, Resource
 from auditor.providers._runtime import ApiLedger, Progress, attempt, bounded_map, utc_now
+from auditor.providers._runtime.heard import Heard
 from auditor.providers.alibaba import _ecs, _kms, _oss
 from auditor.providers.alibaba._errors import CREDENTIAL_CODES, Caller, RetryPolicy
 from auditor.providers.alibaba._name import PROVIDER
@@ -66,6 +74,26 @@ class _Once:
             return self._value
 
 
+class _Caller(Heard, Caller):
+    """The OSS/KMS caller, noting whether any call of the run was answered."""
+
+
+def _key_account(listed: list[tuple[str, dict[str, str]]]) -> str | None:
+    """The one account the listed keys' ARNs name (ListKeys lists only the caller's)."""
+    named = {arn.split(":")[3] for _, key in listed
+             if (arn := key.get("KeyArn") or "").startswith("acs:kms:") and arn.count(":") >= 4}
+    named.discard("")
+    return named.pop() if len(named) == 1 else None
+
+
+def _unlisted(exc: CallError) -> ProviderError:
+    """The provider failure of a run whose ListBuckets failed and that heard nothing else."""
+    if exc.code == "NetworkError":
+        return EndpointError(PROVIDER, f"OSS endpoint unreachable: {exc.message}; no other "
+                             "call was answered")
+    return ProviderError(PROVIDER, f"cannot list buckets: {exc}; no other call was answered")
+
+
 def _listed_regions(option: Any) -> list[str]:
     values = [option] if isinstance(option, str) else list(option or [])
     return sorted({region_id(v) for v in values if str(v).strip()})
@@ -86,7 +114,7 @@ class Collector:
                                ecs_endpoint=opts.get("alibaba_ecs_endpoint"),
                                timeout=request.timeout)
         self.ledger = ApiLedger(self.session.scrubber)
-        self.call = Caller(self.ledger, retry, self.session.scrub)
+        self.call = _Caller(self.ledger, retry, self.session.scrub)
         self._lock = threading.Lock()
         self._once: dict[tuple[str, ...], _Once] = {}
         self._progress: Progress | None = None
@@ -115,14 +143,18 @@ class Collector:
                           endpoint_overridden=self.session.endpoint_overridden)
         home = self.regions[0] if self.regions else DEFAULT_REGION
         listing = self._list_buckets(home)
-        account = listing.owner or UNKNOWN_ACCOUNT
-        if listing.error is not None:  # a later page failed: keep what was listed
-            self.ledger.listing_failed(account, listing.error)
         located = bounded_map(self._locate, listing.buckets, self.request.max_workers)
         # A bucket whose region cannot be read stays in, with that failure on its facts.
         buckets = [(b, where) for b, where in located
                    if not self.regions or not where.ok or region_id(where.value) in self.regions]
         regions = self.regions or sorted({region_id(w.value) for _, w in buckets if w.ok})
+        want_keys = self.request.facts is None or bool(self.request.facts.get(KEY))
+        listed_keys = None
+        if not listing.pages and want_keys:  # nothing listed: no Owner, the keys name it
+            listed_keys = self._list_keys(regions)
+        account = listing.owner or _key_account(listed_keys or []) or UNKNOWN_ACCOUNT
+        if listing.error is not None:  # a gap: keep what was listed (maybe nothing)
+            self.ledger.listing_failed(account, listing.error)
         run.accounts, run.regions = [account], regions
         account_block = None
         if self.wants(BUCKET, *PUBLIC) or \
@@ -134,27 +166,26 @@ class Collector:
                            buckets, self.request.max_workers)
         resources: list[Resource] = [
             bucket_resource(raw, lambda p: self.wants(BUCKET, p), self.locate) for raw in raws]
-        if self.request.facts is None or self.request.facts.get(KEY):
-            resources.extend(self._keys(regions, raws, account))
+        if want_keys:
+            resources.extend(self._keys(regions, raws, account, listed_keys))
         if account_block is not None and self.wants(ACCOUNT, "public_access_block.enabled"):
             resources.append(account_resource(account, account_block,
                                               lambda p: self.wants(ACCOUNT, p)))
         if self.wants(ACCOUNT, *BLOCK_STORAGE):
             resources.extend(bounded_map(lambda r: self._disk_defaults(account, r), regions,
                                          self.request.max_workers))
+        if not listing.pages and listing.error is not None and not self.call.heard:
+            raise _unlisted(listing.error) from listing.error  # nothing to report on
         return Collection(self.ledger.finish(run, resources), resources)
 
     def _list_buckets(self, home: str) -> _oss.Listing:
-        try:
-            return _oss.list_buckets(self.session.oss(home), self.call)
-        except CallError as exc:
-            if exc.code in CREDENTIAL_CODES:
-                raise CredentialsError(PROVIDER, f"credentials rejected by OSS ({exc.code})") \
-                    from exc
-            if exc.code == "NetworkError":
-                raise EndpointError(PROVIDER, f"OSS endpoint unreachable: {exc.message}") \
-                    from exc
-            raise ProviderError(PROVIDER, f"cannot list buckets: {exc}") from exc
+        """The listing, maybe failed (a gap); refused credentials fail the provider."""
+        listing = _oss.list_buckets(self.session.oss(home), self.call)
+        exc = listing.error
+        if not listing.pages and exc is not None and exc.code in CREDENTIAL_CODES:
+            raise CredentialsError(PROVIDER, f"credentials rejected by OSS ({exc.code})") \
+                from exc
+        return listing
 
     def _disk_defaults(self, account: str, region: str) -> Resource:
         """ECS default disk encryption in one region; the key id only where it is on."""
@@ -219,7 +250,8 @@ class Collector:
             self.ledger.listing_failed(region, cut_short)
         return found, cut_short
 
-    def _keys(self, regions: list[str], raws: list[BucketRaw], account: str) -> list[Resource]:
+    def _list_keys(self, regions: list[str]) -> list[tuple[str, dict[str, str]]]:
+        """(region, {"KeyId", "KeyArn"}) of every listed key; failed listings are gaps."""
         listed: list[tuple[str, dict[str, str]]] = []
         for region in regions:
             keys = self.listing(region, "kms:ListKeys", lambda r=region: _kms.list_keys(
@@ -229,6 +261,12 @@ class Collector:
                 if later_page_failed is not None:  # keep the pages that answered
                     self.ledger.listing_failed(region, later_page_failed)
                 listed.extend((region, k) for k in found)
+        return listed
+
+    def _keys(self, regions: list[str], raws: list[BucketRaw], account: str,
+              listed: list[tuple[str, dict[str, str]]] | None = None) -> list[Resource]:
+        if listed is None:
+            listed = self._list_keys(regions)
         answers = bounded_map(lambda item: (item[0], item[1], self.describe(
             item[0], item[1]["KeyId"])), listed, self.request.max_workers)
         seen: dict[str, tuple[str, Answer, str | None]] = {}

@@ -33,7 +33,9 @@ class Listing:
     owner: str | None
     buckets: list[ListedBucket] = field(default_factory=list)
     pages: int = 0
-    error: CallError | None = None  # a later page failed: the buckets after it are missing
+    # The listing failed (on the first page: nothing is listed) or stopped: the buckets
+    # after the last page read are missing.
+    error: CallError | None = None
 
 
 def _body(client: oss.Client, call: Caller, operation: str, bucket: str | None = None,
@@ -57,9 +59,9 @@ def _read(client: oss.Client, call: Caller, operation: str, root: str, bucket: s
 def list_buckets(client: oss.Client, call: Caller, page_size: int = LIST_PAGE_SIZE) -> Listing:
     """Every bucket of the account, following ``NextMarker`` across pages.
 
-    A failed first page raises; a failed later page, or one that cannot be followed
-    (truncated without a marker, a repeated marker, the page budget), keeps what was
-    listed, with the error.
+    A failed page (the first one included: then nothing is listed, ``pages`` is 0), or one
+    that cannot be followed (truncated without a marker, a repeated marker, the page
+    budget), keeps what was listed, with the error: the caller records it as a gap.
     """
     listing = Listing(owner=None)
     guard = PageGuard(LIST)
@@ -70,8 +72,6 @@ def list_buckets(client: oss.Client, call: Caller, page_size: int = LIST_PAGE_SI
             page = xml_answer(LIST, _body(client, call, LIST, None, params),
                               "ListAllMyBucketsResult")["ListAllMyBucketsResult"]
         except CallError as exc:
-            if not listing.pages:
-                raise
             listing.error = exc
             return listing
         listing.pages += 1

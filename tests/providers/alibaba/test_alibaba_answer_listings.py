@@ -55,6 +55,39 @@ def test_a_bucket_listing_that_cannot_be_followed_keeps_what_it_listed(
     assert collection.run.status == "partial"
 
 
+# First pages of ListBuckets that are not its documented answer (OSS API reference,
+# ListBuckets (GetService): a ListAllMyBucketsResult root with Owner and Buckets): each is a
+# malformed answer, recorded as the bucket listing's gap; the keys and the account's
+# settings are still read.
+_PAGE = _oss_page(["bkt-a"], "false")
+NOT_A_LISTING = [
+    ("empty", b"", "EmptyBody"),
+    ("not-xml", b"<html>gateway says hello", "UnparsableXml"),
+    ("cut-in-half", _PAGE[:len(_PAGE) // 2], "UnparsableXml"),
+    ("another-root", b'<?xml version="1.0"?><UnexpectedResult/>', "UnexpectedRoot"),
+    ("no-buckets-element", _PAGE.replace(b"<Buckets>", b"<Other>").replace(
+        b"</Buckets>", b"</Other>"), "UnexpectedShape"),
+]
+
+
+@pytest.mark.parametrize(("body", "code"), [(body, code) for _, body, code in NOT_A_LISTING],
+                         ids=[name for name, _, _ in NOT_A_LISTING])
+def test_a_first_bucket_page_that_is_not_a_listing_is_a_gap(make_ali_sandbox, body, code):
+    box = make_ali_sandbox(section(b("bkt-a")))
+    with AnswerProxy(box.oss_url, "oss:ListBuckets", fixed(body)) as proxy:
+        collection, _ = scan(box, options={**box.scan_options(), "oss_endpoint": proxy.url})
+    assert buckets(collection) == {}
+    assert {(e.scope, e.operation, e.code, e.kind) for e in collection.run.errors} == {
+        (ACCOUNT, "oss:ListBuckets", code, "listing")}
+    assert proxy.rewritten == 1  # a malformed answer is not asked again
+    assert sorted(keys(collection)) == ["key-cust", "key-hsm", "key-svc"]
+    assert collection.run.accounts == [ACCOUNT] and collection.run.status == "partial"
+    account = next(r for r in collection.resources if r.kind == "account"
+                   and r.region == "global")
+    assert account.id == ACCOUNT
+    assert account.facts["public_access_block.enabled"].state is FactState.OBSERVED
+
+
 def _kms_keys_page(page_number, total, ids):
     return json.dumps({"Keys": {"Key": [{"KeyId": i, "KeyArn": f"acs:kms:cn-hangzhou:{ACCOUNT}:"
                                          f"key/{i}"} for i in ids]},
@@ -160,6 +193,10 @@ def test_request_timeout_bounds_every_call(make_ali_sandbox):
     with pytest.MonkeyPatch.context() as mp:
         for name, value in env.items():
             mp.setenv(name, value)
+        # Bucket facts only: ListBuckets is the one call, and as nothing answers (every
+        # attempt times out) the run has nothing to report.
         with pytest.raises(EndpointError):
-            adapter.collect(CollectRequest(options=box.scan_options(), timeout=0.3))
+            adapter.collect(CollectRequest(options=box.scan_options(), timeout=0.3,
+                                           facts={"storage.bucket": frozenset(
+                                               {"versioning.enabled"})}))
     assert time.monotonic() - started < 2.5  # two attempts of 0.3 s, not of 1.5 s

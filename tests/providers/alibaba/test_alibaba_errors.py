@@ -170,19 +170,112 @@ def test_wrong_credentials(make_ali_sandbox):
     assert "LTAI-not-the-sandbox-key" not in str(caught.value)
 
 
-def test_list_buckets_denied(make_ali_sandbox):
+# The answers a failing ListBuckets (GetService) can give, as the OSS API reference's error
+# responses document them, and the code each is recorded under.
+LISTING_FAILURES = [
+    (403, "AccessDenied"),               # the RAM user may not list buckets
+    (429, "TooManyRequests"),            # throttled on every retry
+    (500, "InternalError"),
+    (503, "ServiceUnavailable"),
+    ("SlowDown", "SlowDown"),            # OSS's own throttling code (503), every retry
+]
+ACCOUNT_READS = ("oss:GetPublicAccessBlock", "ecs:DescribeDiskEncryptionByDefaultStatus")
+
+
+def listing_gaps(collection):
+    return {(e.scope, e.operation, e.code) for e in collection.run.errors if e.kind == "listing"}
+
+
+@pytest.mark.parametrize(("fault", "code"), LISTING_FAILURES,
+                         ids=[str(f) for f, _ in LISTING_FAILURES])
+def test_a_failed_bucket_listing_is_a_gap_and_the_rest_is_reported(make_ali_sandbox, fault,
+                                                                    code):
+    box = make_ali_sandbox(section(b("bkt-x"), faults={"ListBuckets": fault},
+                                   ecs_default_encryption={"cn-hangzhou": {"encrypted": True}}))
+    collection, requests = scan(box)
+    assert buckets(collection) == {}
+    assert collection.run.status == "partial"
+    # Nothing listed names the owner: the account is the one its own keys' ARNs name.
+    assert collection.run.accounts == [ACCOUNT]
+    assert listing_gaps(collection) == {(ACCOUNT, "oss:ListBuckets", code)}
+    assert [e.operation for e in collection.run.errors] == ["oss:ListBuckets"]
+    assert sorted(keys(collection)) == ["key-cust", "key-svc"]
+    for key in keys(collection).values():
+        assert key.account == ACCOUNT
+        assert key.facts["key.state"].state is FactState.OBSERVED
+        assert key.facts["key_rotation.enabled"].value is True
+    found = accounts(collection)
+    assert sorted(found) == ["cn-hangzhou", "global"]
+    assert {r.id for r in found.values()} == {ACCOUNT, f"{ACCOUNT}/cn-hangzhou"}
+    block = found["global"].facts["public_access_block.enabled"]
+    assert block.state is FactState.OBSERVED and block.value is False
+    disks = found["cn-hangzhou"].facts["block_storage_encryption.enabled"]
+    assert disks.state is FactState.OBSERVED and disks.value is True
+    # No bucket read follows a listing that named no bucket.
+    assert {r.action for r in requests if r.action.startswith("oss:")} == {
+        "oss:ListBuckets", "oss:GetPublicAccessBlock"}
+
+
+def test_a_failed_bucket_listing_without_keys_leaves_the_account_unnamed(make_ali_sandbox):
     box = make_ali_sandbox(section(b("bkt-x"), faults={"ListBuckets": 403}))
+    collection, requests = scan(box, facts={
+        "account": frozenset({"public_access_block.enabled"})})
+    # No listing, no key: nothing names the account, and it is not guessed.
+    assert collection.run.accounts == ["unknown"]
+    assert listing_gaps(collection) == {("unknown", "oss:ListBuckets", "AccessDenied")}
+    fact = account_of(collection).facts["public_access_block.enabled"]
+    assert fact.state is FactState.OBSERVED and fact.value is False
+    assert "kms:ListKeys" not in {r.action for r in requests}
+
+
+@pytest.mark.parametrize(("fault", "code"), LISTING_FAILURES[:3],
+                         ids=[str(f) for f, _ in LISTING_FAILURES[:3]])
+def test_nothing_answered_at_all_is_a_provider_error(make_ali_sandbox, fault, code):
+    refused = {"ListBuckets": fault, "GetPublicAccessBlock": fault, "ListKeys": fault,
+               "DescribeDiskEncryptionByDefaultStatus": fault}
+    box = make_ali_sandbox(section(b("bkt-x"), faults=refused))
     with pytest.raises(ProviderError) as caught:
         scan(box)
-    assert not isinstance(caught.value, CredentialsError)
-    assert "AccessDenied" in str(caught.value)
+    assert not isinstance(caught.value, (CredentialsError, EndpointError))
+    message = str(caught.value)
+    assert message.startswith(f"alibaba: cannot list buckets: oss:ListBuckets: {code}")
+    assert "\n" not in message
+    # Every read was tried before the run was given up.
+    assert {r.action for r in box.requests()} == {
+        "oss:ListBuckets", *ACCOUNT_READS, "kms:ListKeys"}
 
 
-def test_oss_endpoint_unreachable(make_ali_sandbox):
+def test_a_refused_listing_with_only_bucket_facts_wanted_is_a_provider_error(
+        make_ali_sandbox):
+    box = make_ali_sandbox(section(b("bkt-x"), faults={"ListBuckets": 403}))
+    with pytest.raises(ProviderError, match="cannot list buckets: oss:ListBuckets: "
+                                            "AccessDenied"):
+        scan(box, facts={"storage.bucket": frozenset({"versioning.enabled"})})
+    assert {r.action for r in box.requests()} == {"oss:ListBuckets"}
+
+
+def test_oss_endpoint_unreachable_alone_is_a_gap(make_ali_sandbox):
     box = make_ali_sandbox(section(b("bkt-x")))
     options = {**box.scan_options(), "oss_endpoint": f"http://127.0.0.1:{closed_port()}"}
-    with pytest.raises(EndpointError):
+    collection, _ = scan(box, options=options)
+    assert collection.run.status == "partial"
+    assert listing_gaps(collection) == {(ACCOUNT, "oss:ListBuckets", "NetworkError")}
+    assert sorted(keys(collection)) == ["key-cust", "key-svc"]
+    block = account_of(collection).facts["public_access_block.enabled"]
+    assert block.state is FactState.ERROR and block.detail.startswith("NetworkError")
+    disks = accounts(collection)["cn-hangzhou"].facts["block_storage_encryption.enabled"]
+    assert disks.state is FactState.OBSERVED
+
+
+def test_every_endpoint_unreachable_is_an_endpoint_error(make_ali_sandbox):
+    box = make_ali_sandbox(section(b("bkt-x")))
+    options = {**box.scan_options(), **{
+        name: f"http://127.0.0.1:{closed_port()}"
+        for name in ("oss_endpoint", "alibaba_kms_endpoint", "alibaba_ecs_endpoint")}}
+    with pytest.raises(EndpointError, match="OSS endpoint unreachable") as caught:
         scan(box, options=options)
+    assert "\n" not in str(caught.value)
+    assert box.requests() == []
 
 
 def test_no_secret_in_the_inventory(make_ali_sandbox):
