@@ -62,7 +62,8 @@ class _Collector:
 
     # --- buckets ----------------------------------------------------------------------
 
-    def buckets(self, account_pab: Answer | None) -> tuple[list[_s3.BucketRaw], dict[str, str]]:
+    def buckets(self, account_pab: Answer | None) -> tuple[list[_s3.BucketRaw],
+                                                         dict[str, Answer | str]]:
         if not self.wants(BUCKET):
             return [], {}
         listed = _s3.list_buckets(self.session, self.caller)
@@ -86,7 +87,10 @@ class _Collector:
             return raw
 
         progress.start()
-        return self._map(read, scoped), known
+        # A bucket whose location call failed is not asked again as a replication target.
+        failed = {raw.name: raw.location for raw in located
+                  if raw.region is None and raw.location is not None}
+        return self._map(read, scoped), {**failed, **known}
 
     # --- keys -------------------------------------------------------------------------
 

@@ -6,11 +6,10 @@ from collections.abc import Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
-from auditor.errors import ListingIncomplete, ProviderError
+from auditor.errors import ListingIncomplete
 from auditor.model import ResourceKind
 from auditor.providers._runtime import PageGuard
 from auditor.providers.aws._errors import Answer, Caller
-from auditor.providers.aws._name import PROVIDER
 from auditor.providers.aws._normalize import effective_flags, enforced_ownership
 from auditor.providers.aws._session import AwsSession
 from auditor.providers.base import CollectRequest
@@ -79,9 +78,10 @@ def normalize_location(constraint: Any) -> str:
 def list_buckets(session: AwsSession, caller: Caller) -> list[BucketRaw]:
     """Every bucket (paginated), with its region when the answer carries BucketRegion.
 
-    A later page that fails, repeats a token or exceeds the page budget is recorded as a
-    listing failure and the buckets read so far are kept; when not even the first page can
-    be read, no bucket can be scanned at all and the provider fails (ProviderError).
+    A page that fails, repeats a token or exceeds the page budget is recorded as a listing
+    failure (a coverage gap: the run is partial, never a clean estate) and the buckets read
+    so far are kept, none when the first page failed; keys and account settings are still
+    read.
     """
     client = session.client("s3", session.region)
     buckets: list[BucketRaw] = []
@@ -93,9 +93,7 @@ def list_buckets(session: AwsSession, caller: Caller) -> list[BucketRaw]:
             kwargs["ContinuationToken"] = token
         answer = caller.call(client, "list_buckets", "s3:ListBuckets", "s3", listing=True,
                              **kwargs)
-        if answer.error is not None:
-            if token is None:
-                raise ProviderError(PROVIDER, f"cannot list buckets: {answer.error}")
+        if answer.error is not None:  # recorded by the Caller as a listing failure
             return buckets
         for item in answer.value["Buckets"]:  # answers.yaml: Buckets of named buckets
             raw = BucketRaw(item["Name"])
@@ -168,9 +166,10 @@ def read_bucket(session: AwsSession, caller: Caller, raw: BucketRaw, calls: set[
     return raw
 
 
-def destination_regions(session: AwsSession, caller: Caller, known: dict[str, str],
+def destination_regions(session: AwsSession, caller: Caller, known: dict[str, Answer | str],
                         names: set[str]) -> dict[str, Answer | str]:
-    """Region of each replication destination: from the listing, else GetBucketLocation."""
+    """Region of each replication destination: from the listing or a location already read
+    (or already failed: not asked twice), else GetBucketLocation."""
     out: dict[str, Answer | str] = {}
     client = session.client("s3", session.region)
     for name in sorted(names):

@@ -208,17 +208,31 @@ def test_malformed_answer_is_an_error_of_its_facts_only(
             assert (facts[key].state, facts[key].value) == (fact.state, fact.value), key
 
 
-@pytest.mark.parametrize("reply", [(200, XML, b""), xml("<Error/>"), (200, XML, b"<a")],
-                         ids=["empty", "error root", "unparsable"])
-@pytest.mark.parametrize("operation", ["s3:ListBuckets", "sts:GetCallerIdentity"])
-def test_a_malformed_listing_or_identity_fails_the_provider(tmp_path: Path, operation: str,
-                                                            reply: Reply) -> None:
-    """Never "zero buckets" and exit 0: without the first page nothing can be scanned."""
+MALFORMED = [(200, XML, b""), xml("<Error><Code>InternalError</Code></Error>"),
+             (200, XML, b"<a"), xml("<ListAllMyBucketsResult/>".replace("/>", ' xmlns="x"/>'))]
+
+
+@pytest.mark.parametrize("reply", MALFORMED, ids=["empty", "error root", "unparsable", "ns"])
+def test_a_malformed_bucket_listing_is_a_gap_never_zero_buckets(tmp_path: Path,
+                                                                 reply: Reply) -> None:
+    """Never "zero buckets" of a complete run: a listing failure, the rest still read."""
     with running_stand(tmp_path) as stand:
-        stand.answer(operation, reply)
+        stand.answer("s3:ListBuckets", reply)
+        collection = collect({"region": [REGION]}, retry=RETRY)
+    assert not [r for r in collection.resources if r.kind == "storage.bucket"]
+    assert collection.run.status == "partial"
+    assert [(e.operation, e.kind) for e in collection.run.errors] == [
+        ("s3:ListBuckets", "listing")]
+    assert _facts(collection)[(KEY, "key.manager")].value == "customer"
+
+
+@pytest.mark.parametrize("reply", MALFORMED[:3], ids=["empty", "error root", "unparsable"])
+def test_a_malformed_identity_fails_the_provider(tmp_path: Path, reply: Reply) -> None:
+    with running_stand(tmp_path) as stand:
+        stand.answer("sts:GetCallerIdentity", reply)
         with pytest.raises(ProviderError) as raised:
             collect({"region": [REGION]}, retry=RETRY)
-    assert operation in str(raised.value)
+    assert "sts:GetCallerIdentity" in str(raised.value)
 
 
 @pytest.mark.parametrize(("operation", "body", "path", "value"), [

@@ -160,7 +160,7 @@ def test_the_call_timeout_bounds_a_call_that_does_not_answer(tmp_path: Path) -> 
     from auditor.providers.base import CollectRequest
 
     def slow(_: dict[str, list[str]]) -> tuple[int, str, bytes]:
-        time.sleep(3)
+        time.sleep(20)
         return DOCUMENTED["s3:GetBucketLogging"]
 
     with running_stand(tmp_path) as stand:
@@ -172,4 +172,4 @@ def test_the_call_timeout_bounds_a_call_that_does_not_answer(tmp_path: Path) -> 
     bucket = next(r for r in collection.resources if r.kind == ResourceKind.BUCKET)
     assert bucket.facts["access_logging.enabled"].state.value == "error"
     assert bucket.facts["versioning.enabled"].value is True
-    assert elapsed < 3, elapsed
+    assert elapsed < 15, elapsed  # the call gave up at 0.5 s, long before its answer

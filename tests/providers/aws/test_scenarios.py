@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from aws_support import aws_environment, by_name, collect, mocked_estate
 
-from auditor.errors import CredentialsError, EndpointError, ProviderError
+from auditor.errors import CredentialsError, EndpointError
 from auditor.model import FactState
 from auditor.providers._runtime import RetryPolicy
 from auditor.providers.aws import AwsAdapter
@@ -179,20 +179,18 @@ def test_denied_location_keeps_the_bucket_in_scope(tmp_path: Path) -> None:
         assert bucket.facts[path].source == ("s3:GetBucketLocation",)
 
 
-def test_denied_bucket_listing_fails_the_provider_clearly(tmp_path: Path) -> None:
-    """No bucket at all can be listed: the provider could not be scanned, not a clean estate."""
+def test_denied_bucket_listing_is_a_coverage_gap_not_a_clean_estate(tmp_path: Path) -> None:
+    """No bucket can be listed: a listing failure of a partial run (never zero buckets of a
+    complete one), while the account settings are still read."""
     estate = {"buckets": [{"name": "unseen", "region": US}],
               "scanner": {"deny": [{"action": "s3:ListAllMyBuckets"}]}}
     with mocked_estate(estate, tmp_path):
-        with pytest.raises(ProviderError, match="cannot list buckets") as caught:
-            collect({"region": [US]}, {"storage.bucket": {"encryption.enabled"},
-                                       "account": {"public_access_block.enabled"}})
-        # Without bucket facts wanted, ListBuckets is not called and the account is read.
-        accounts = collect({"region": [US]}, {"account": {"public_access_block.enabled"}})
-    assert type(caught.value) is ProviderError
-    assert "s3:ListBuckets: AccessDenied" in caught.value.reason
-    assert [r.kind for r in accounts.resources] == ["account"]
-    assert "s3:ListBuckets" not in accounts.run.api_calls
+        collection = collect({"region": [US]}, {"storage.bucket": {"encryption.enabled"},
+                                                "account": {"public_access_block.enabled"}})
+    assert [r.kind for r in collection.resources] == ["account"]
+    assert collection.run.status == "partial"
+    gaps = [(e.operation, e.code, e.kind) for e in collection.run.errors]
+    assert gaps == [("s3:ListBuckets", "AccessDenied", "listing")]
 
 
 _DENIED_LOCATION_ESTATE = {
