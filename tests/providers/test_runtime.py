@@ -18,6 +18,7 @@ from auditor.providers._runtime import (
     Outcome,
     OutcomeState,
     Progress,
+    RetryingCaller,
     RetryPolicy,
     UnreadValueError,
     attempt,
@@ -311,3 +312,37 @@ def test_resource_kinds_are_the_model_vocabulary() -> None:
             ResourceKind.BUCKET, ResourceKind.KEY, ResourceKind.ACCOUNT)
         assert all(isinstance(k, ResourceKind) for k in (module.BUCKET, module.KEY,
                                                            module.ACCOUNT))
+
+
+class _Sdk(Exception):
+    """Stands for an SDK's own exception type (the caller is SDK-agnostic)."""
+
+
+def _translate_codes(operation: str, exc: BaseException) -> tuple[CallError, bool]:
+    return Throttled(operation, str(exc)), True
+
+
+def test_a_cancelled_run_sends_no_further_attempt_and_wakes_from_backoff() -> None:
+    """Ctrl-C: the backoff pause wakes at once and no retry is sent after the cancel."""
+    import time
+
+    from auditor.cancellation import Cancelled, cancel_scope
+
+    sent: list[float] = []
+    event = threading.Event()
+
+    def throttled() -> Any:
+        sent.append(time.monotonic())
+        threading.Timer(0.1, event.set).start()  # cancelled while the caller backs off
+        raise _Sdk("Throttling")
+
+    slow = RetryPolicy(max_attempts=4, base_delay=30.0, max_delay=30.0)
+    caller = RetryingCaller(ApiLedger(), slow, _translate_codes, (_Sdk,))
+    started = time.monotonic()
+    with cancel_scope(event), pytest.raises(Cancelled):
+        caller("svc:Read", throttled)
+    assert len(sent) == 1  # the retry was never sent
+    assert time.monotonic() - started < 5.0  # not the 15-30 s backoff
+    with cancel_scope(event), pytest.raises(Cancelled):
+        caller("svc:Read", throttled)
+    assert len(sent) == 1  # already cancelled: not even a first attempt

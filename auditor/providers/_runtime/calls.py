@@ -10,11 +10,11 @@ here by the run's Scrubber (``ledger.scrubber``) before anything can print or ke
 from __future__ import annotations
 
 import random
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from auditor.cancellation import pause, raise_if_cancelled
 from auditor.defaults import (
     DEFAULT_RETRY_ATTEMPTS,
     DEFAULT_RETRY_BASE_DELAY,
@@ -62,7 +62,7 @@ class RetryingCaller:
 
     def __init__(self, ledger: ApiLedger, policy: RetryPolicy, translate: Translate,
                  sdk_errors: tuple[type[BaseException], ...],
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+                 sleep: Callable[[float], None] = pause) -> None:
         self.ledger = ledger
         self.policy = policy
         self._translate = translate
@@ -76,6 +76,7 @@ class RetryingCaller:
     def __call__(self, operation: str, fn: Callable[[], R]) -> R:
         attempt = 0
         while True:
+            raise_if_cancelled()  # a cancelled run sends no further request
             attempt += 1
             self.ledger.count(operation)
             try:
