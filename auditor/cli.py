@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+import traceback
 from collections.abc import Callable, Sequence
 
 from auditor import __version__
 from auditor.defaults import DEFAULT_CALL_TIMEOUT, DEFAULT_MAX_WORKERS
-from auditor.exit_codes import EPILOG, EXIT_INPUT, EXIT_INTERRUPTED
+from auditor.exit_codes import EPILOG, EXIT_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED
 from auditor.reports import COMPARE_FORMATS, DEFAULT_FORMAT, FORMATS
 
 SEVERITY_CHOICES = ("info", "low", "medium", "high", "critical")
@@ -242,6 +243,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except AuditorError as exc:
         print(f"auditor: error: {exc}", file=sys.stderr)
         return EXIT_INPUT
+    except Exception as exc:  # a bug of ours: one line, never the meaning of exit 1
+        from auditor.pipeline import unexpected_reason
+
+        if "--debug" in argv:
+            traceback.print_exc()
+        print(f"auditor: internal error: {unexpected_reason(exc)}", file=sys.stderr)
+        return EXIT_INTERNAL
 
 
 if __name__ == "__main__":

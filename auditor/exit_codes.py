@@ -16,6 +16,7 @@ EXIT_OK = 0           # completed; nothing at or above --fail-on
 EXIT_FINDINGS = 1     # a FAIL at or above --fail-on (takes precedence over EXIT_PARTIAL)
 EXIT_INPUT = 2        # usage or input error
 EXIT_PARTIAL = 3      # completed, but some facts were UNVERIFIED or a provider not collected
+EXIT_INTERNAL = 4     # a bug in the tool itself (one line; the traceback with --debug)
 EXIT_INTERRUPTED = 130
 
 EPILOG = """exit codes:
@@ -23,6 +24,8 @@ EPILOG = """exit codes:
   1    a FAIL finding at or above --fail-on
   2    usage or input error (one line on stderr names the file, the path and the reason)
   3    completed, but some facts were UNVERIFIED or a provider could not be collected
+  4    internal error: a bug in the tool, not in the input or the cloud (one line on
+       stderr; --debug prints the traceback); no partial report set is left behind
   130  interrupted
 """
 

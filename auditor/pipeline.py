@@ -110,7 +110,9 @@ def unexpected_reason(exc: BaseException) -> str:
         if frames:  # a plugin outside the package: its file name only, never a home path
             last = frames[-1]
             where = f" at {Path(last.filename).name}:{last.lineno} in {last.name}"
-    message = one_line(str(exc))
+    from auditor.providers._runtime.scrub import scrub_shapes
+
+    message = scrub_shapes(one_line(str(exc)), limit=10 * MESSAGE_LIMIT)  # no credential shape
     if len(message) > MESSAGE_LIMIT:
         message = message[:MESSAGE_LIMIT - 3] + "..."
     return f"unexpected {type(exc).__name__}{where}" + (f": {message}" if message else "")

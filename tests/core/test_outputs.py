@@ -66,3 +66,24 @@ def test_config_params_survive_a_narrow_selection(auditor, golden, tmp_path):
     out = auditor("evaluate", str(golden / "mixed-inventory.json"), "--config", str(config),
                   "--checks", "bucket-versioning", "-q")
     assert out.returncode in (0, 1, 3), out.stderr
+
+
+def test_a_bug_of_ours_is_exit_4_one_line_and_writes_nothing(golden, tmp_path, monkeypatch,
+                                                            capsys):
+    """A renderer that raises is an internal error: never exit 1 (a FAIL), no partial set."""
+    from auditor import cli
+    from auditor.reports import sarif
+
+    def broken(*_args, **_kwargs):
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr(sarif, "render", broken)
+    out = tmp_path / "out"
+    code = cli.main(["evaluate", str(golden / "mixed-inventory.json"), "-o", str(out),
+                     "-f", "json,csv,sarif", "--fail-on", "low"])
+    err = capsys.readouterr().err
+    assert code == 4
+    lines = [line for line in err.splitlines() if line.startswith("auditor: internal error")]
+    assert len(lines) == 1 and "ZeroDivisionError" in lines[0], err
+    assert "Traceback" not in err
+    assert not out.exists() or not any(out.iterdir())
