@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from importlib.metadata import entry_points
-from typing import Any
+from typing import Any, Self
 
 from auditor.errors import PluginError, UnknownProviderError
 
@@ -42,3 +42,29 @@ class Factories:
         """A new plugin object for ``name``; ``unknown`` is the message when none is registered."""
         loaded = self.load(name, unknown)
         return loaded() if isinstance(loaded, type) else loaded
+
+
+class EntryPointRegistry:
+    """What a registry of one plugin kind shares: its group, registering, listing names.
+
+    Subclasses set ``GROUP`` (the entry-point group) and ``KIND`` (the plugin kind in errors).
+    """
+
+    GROUP: str = ""
+    KIND: str = "plugin"
+
+    def __init__(self) -> None:
+        self._factories = Factories(self.KIND)
+
+    @classmethod
+    def from_entry_points(cls) -> Self:
+        registry = cls()
+        registry._factories.load_group(cls.GROUP)
+        return registry
+
+    def register(self, name: str, factory: Callable[[], Any]) -> None:
+        """``factory`` returns the plugin class (or an instance); loaded on first use."""
+        self._factories.register(name, factory)
+
+    def names(self) -> list[str]:
+        return self._factories.names()

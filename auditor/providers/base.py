@@ -10,7 +10,7 @@ from typing import Any, ClassVar, Protocol, runtime_checkable
 
 import yaml
 
-from auditor._plugins import Factories
+from auditor._plugins import EntryPointRegistry
 from auditor.defaults import DEFAULT_CALL_TIMEOUT, DEFAULT_MAX_WORKERS
 from auditor.errors import PluginError
 from auditor.model import ProviderRun, Resource
@@ -158,25 +158,15 @@ def validate_adapter(adapter: Any, registered_name: str) -> None:
                                   "absent applies to level none only")
 
 
-class ProviderRegistry:
+class ProviderRegistry(EntryPointRegistry):
     """Adapters by name, loaded lazily from entry points and validated on registration."""
 
+    GROUP = ENTRY_POINT_GROUP
+    KIND = "provider"
+
     def __init__(self) -> None:
-        self._factories = Factories("provider")
+        super().__init__()
         self._instances: dict[str, ProviderAdapter] = {}
-
-    @classmethod
-    def from_entry_points(cls) -> ProviderRegistry:
-        registry = cls()
-        registry._factories.load_group(ENTRY_POINT_GROUP)
-        return registry
-
-    def register(self, name: str, factory: Callable[[], Any]) -> None:
-        """``factory`` returns the adapter class (or instance); it is loaded on first use."""
-        self._factories.register(name, factory)
-
-    def names(self) -> list[str]:
-        return self._factories.names()
 
     def get(self, name: str) -> ProviderAdapter:
         if name not in self._instances:

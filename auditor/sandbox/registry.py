@@ -9,11 +9,9 @@ shipped in its package (read by auditor.sandbox.estate.load_estate).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
-from auditor._plugins import Factories
+from auditor._plugins import EntryPointRegistry
 from auditor.errors import PluginError
 from auditor.sandbox.base import Sandbox
 
@@ -22,24 +20,11 @@ _CONTRACT = ("start", "seed", "deny", "scan_options", "environment", "requests",
              "reset_requests", "stop")
 
 
-class SandboxRegistry:
+class SandboxRegistry(EntryPointRegistry):
     """Stand-in factories by provider name; ``create`` checks the result keeps the contract."""
 
-    def __init__(self) -> None:
-        self._factories = Factories("stand-in")
-
-    @classmethod
-    def from_entry_points(cls) -> SandboxRegistry:
-        registry = cls()
-        registry._factories.load_group(ENTRY_POINT_GROUP)
-        return registry
-
-    def register(self, name: str, factory: Callable[[], Any]) -> None:
-        """``factory`` returns the stand-in class (or an instance); loaded on ``create``."""
-        self._factories.register(name, factory)
-
-    def names(self) -> list[str]:
-        return self._factories.names()
+    GROUP = ENTRY_POINT_GROUP
+    KIND = "stand-in"
 
     def estate_file(self, name: str) -> Path:
         """The demo-estate file stand-in ``name`` declares; PluginError if none or missing."""
