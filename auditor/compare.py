@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from auditor.commands import output_dir, split_values
+from auditor.emission import output_dir, split_values
 from auditor.exit_codes import EXIT_OK
 
 
