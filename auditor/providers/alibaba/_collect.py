@@ -29,9 +29,9 @@ from auditor.providers.alibaba._errors import CREDENTIAL_CODES, Caller, RetryPol
 from auditor.providers.alibaba._name import PROVIDER
 from auditor.providers.alibaba._normalize import (
     UNKNOWN_ACCOUNT,
-    Answer,
     BucketRaw,
     Locate,
+    Outcome,
     oss_location,
     region_id,
 )
@@ -124,10 +124,10 @@ class Collector:
     def wants(self, kind: str, *paths: str) -> bool:
         return self.request.wants(kind, *paths)
 
-    def attempt(self, scope: str, source: str, fn: Callable[[], Any]) -> Answer:
+    def attempt(self, scope: str, source: str, fn: Callable[[], Any]) -> Outcome:
         return attempt(self.ledger, scope, source, fn)
 
-    def listing(self, scope: str, source: str, fn: Callable[[], Any]) -> Answer:
+    def listing(self, scope: str, source: str, fn: Callable[[], Any]) -> Outcome:
         """A listing call: its failure is recorded as a coverage gap (kind "listing")."""
         return attempt(self.ledger, scope, source, fn, listing=True)
 
@@ -201,15 +201,15 @@ class Collector:
 
     # --- one bucket --------------------------------------------------------------------
 
-    def _locate(self, listed: _oss.ListedBucket) -> tuple[_oss.ListedBucket, Answer]:
+    def _locate(self, listed: _oss.ListedBucket) -> tuple[_oss.ListedBucket, Outcome]:
         """The bucket's OSS location: from the listing, else GetBucketLocation."""
         if listed.location:
-            return listed, Answer("oss:ListBuckets", oss_location(listed.location))
+            return listed, Outcome("oss:ListBuckets", oss_location(listed.location))
         return listed, self.attempt(listed.name, "oss:GetBucketLocation", lambda: oss_location(
             _oss.bucket_location(self.session.oss(DEFAULT_REGION), self.call, listed.name)))
 
-    def _bucket(self, listed: _oss.ListedBucket, region: Answer, account: str,
-                account_block: Answer | None) -> BucketRaw:
+    def _bucket(self, listed: _oss.ListedBucket, region: Outcome, account: str,
+                account_block: Outcome | None) -> BucketRaw:
         name = listed.name
         client = self.session.oss(region_id(region.value) if region.ok else DEFAULT_REGION)
         raw = BucketRaw(name, account, region)
@@ -220,7 +220,7 @@ class Collector:
 
     # --- keys --------------------------------------------------------------------------
 
-    def describe(self, region: str, key_ref: str) -> Answer:
+    def describe(self, region: str, key_ref: str) -> Outcome:
         """DescribeKey once per key (a key id, or an ARN for another account's key)."""
         if key_ref.startswith("acs:kms:"):
             region = _kms.arn_region(key_ref) or region
@@ -229,7 +229,7 @@ class Collector:
             key_ref, "kms:DescribeKey",
             lambda: _kms.describe_key(self.session.kms(region), self.call, key_ref)))
 
-    def service_key(self, region: str) -> Answer:
+    def service_key(self, region: str) -> Outcome:
         """The OSS service key of a region, found through its alias alias/acs/oss."""
         aliases = self.once(("aliases", region), lambda: self.listing(
             region, "kms:ListAliases", lambda: self._aliases(region)))
@@ -238,7 +238,7 @@ class Collector:
         found, cut_short = aliases.value
         key_id = found.get(SERVICE_KEY_ALIAS)
         if key_id is None:  # absent, or maybe on the pages that could not be listed
-            return Answer("kms:ListAliases", error=cut_short or NotFound(
+            return Outcome("kms:ListAliases", error=cut_short or NotFound(
                 "kms:ListAliases", "AliasNotFound", f"{SERVICE_KEY_ALIAS} not in {region}"))
         return self.describe(region, key_id)
 
@@ -269,7 +269,7 @@ class Collector:
             listed = self._list_keys(regions)
         answers = bounded_map(lambda item: (item[0], item[1], self.describe(
             item[0], item[1]["KeyId"])), listed, self.request.max_workers)
-        seen: dict[str, tuple[str, Answer, str | None]] = {}
+        seen: dict[str, tuple[str, Outcome, str | None]] = {}
         for region, entry, answer in answers:
             seen.setdefault(entry["KeyId"], (region, answer, entry.get("KeyArn")))
         # Keys named by buckets but not listed (another region or account, or ListKeys
@@ -291,7 +291,7 @@ class Collector:
         return bounded_map(lambda item: self._key_resource(item[0], *item[1], account, wanted),
                            list(seen.items()), self.request.max_workers)
 
-    def _key_resource(self, key_id: str, region: str, meta: Answer, arn: str | None,
+    def _key_resource(self, key_id: str, region: str, meta: Outcome, arn: str | None,
                       account: str, wanted: Callable[[str], bool]) -> Resource:
         if not meta.ok:
             fact: Fact = meta.failure()

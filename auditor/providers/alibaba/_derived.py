@@ -18,8 +18,8 @@ from auditor.providers._runtime import derive
 from auditor.providers.alibaba._normalize import (
     PUBLIC_ACLS,
     UNKNOWN_ACCOUNT,
-    Answer,
     BucketRaw,
+    Outcome,
     observed,
     region_id,
     sources_of,
@@ -34,7 +34,7 @@ from auditor.providers.alibaba._policy import (
 LEVELS = ("bucket", "account")
 
 
-def _fact(answer: Answer, what: str | None = None) -> Fact:
+def _fact(answer: Outcome, what: str | None = None) -> Fact:
     """An answer as an input fact; ``what`` names it in the detail when it was not read."""
     fact = answer.fact(lambda value: observed(value, answer.source))
     if what is None or fact.decided:
@@ -42,7 +42,7 @@ def _fact(answer: Answer, what: str | None = None) -> Fact:
     return Fact(fact.state, None, fact.source, f"could not read {what} ({fact.detail})")
 
 
-def effective_block(bucket: Answer, account: Answer) -> Fact:
+def effective_block(bucket: Outcome, account: Outcome) -> Fact:
     """Block Public Access at bucket OR account level: on as soon as either is seen on."""
     sources = sources_of(bucket, account)
 
@@ -64,7 +64,7 @@ def _naming(fact: Fact, sources: tuple[str, ...]) -> Fact:
                 fact.basis)
 
 
-def _status_from_policy(status: Answer, policy: Answer | None) -> tuple[Answer, str | None]:
+def _status_from_policy(status: Outcome, policy: Outcome | None) -> tuple[Outcome, str | None]:
     """GetBucketPolicyStatus unread: the policy document judged by the Block Public Access
     criteria instead; still unread (the status failure) when the document is too."""
     if status.ok or policy is None or not policy.ok:
@@ -74,12 +74,12 @@ def _status_from_policy(status: Answer, policy: Answer | None) -> tuple[Answer, 
     except PolicyParseError:
         return status, None
     unread = status.failure()
-    return Answer(policy.source, verdict.public), (
+    return Outcome(policy.source, verdict.public), (
         f"{status.source} could not be read ({unread.state.value}: {unread.detail}); "
         f"bucket policy judged by the Block Public Access criteria: {verdict.detail}")
 
 
-def _acl_fact(acl: Answer) -> Fact:
+def _acl_fact(acl: Outcome) -> Fact:
     if acl.ok and acl.value not in PUBLIC_ACLS | {"private"}:
         return Fact.error(f"unrecognised ACL {acl.value!r}", acl.source)
     return _fact(acl)
@@ -174,7 +174,7 @@ def tls_facts(raw: BucketRaw) -> dict[str, Fact]:
     return {"tls_enforced.required": fact}
 
 
-def _https_note(https: Answer | None) -> str:
+def _https_note(https: Outcome | None) -> str:
     """GetBucketHttpsConfig's TLS versions, reported beside the verdict."""
     if https is None:
         return ""

@@ -29,15 +29,14 @@ def oss_location(value: str) -> str:
 
 
 # The shared outcome type under the name the Alibaba modules use.
-Answer = Outcome
 
 
 @dataclass(slots=True)
 class BucketRaw:
     name: str
     account: str
-    region: Answer  # value: OSS location (oss-cn-hangzhou)
-    answers: dict[str, Answer] = field(default_factory=dict)
+    region: Outcome  # value: OSS location (oss-cn-hangzhou)
+    answers: dict[str, Outcome] = field(default_factory=dict)
     redundancy: str | None = None
 
 
@@ -46,7 +45,7 @@ def observed(value: Any, *source: str, detail: str | None = None,
     return Fact.observed(value, *source, basis="derived" if derived else None, detail=detail)
 
 
-def sources_of(*answers: Answer | None) -> tuple[str, ...]:
+def sources_of(*answers: Outcome | None) -> tuple[str, ...]:
     out: list[str] = []
     for answer in answers:
         if answer is not None and answer.source not in out:
@@ -54,13 +53,13 @@ def sources_of(*answers: Answer | None) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _first_failure(*answers: Answer | None) -> Answer | None:
+def _first_failure(*answers: Outcome | None) -> Outcome | None:
     return next((a for a in answers if a is not None and not a.ok), None)
 
 
 # --- encryption, custody, rotation ---------------------------------------------------
 
-def _key_facts_from(key: Answer, enc: Answer) -> dict[str, Fact]:
+def _key_facts_from(key: Outcome, enc: Outcome) -> dict[str, Fact]:
     """custody level, hsm and rotation of the bucket from its described KMS key."""
     names = ("key_custody.level", "key_custody.hsm", "key_rotation.enabled",
              "key_rotation.period_days", "key_rotation.supported")
@@ -147,7 +146,7 @@ def _immutable(enabled: bool, mode: str | None, days: Any, locked: bool,
             "immutability.locked": observed(locked, *sources, detail=detail)}
 
 
-def _bucket_worm(ans: Answer) -> dict[str, Fact] | None:
+def _bucket_worm(ans: Outcome) -> dict[str, Fact] | None:
     """Facts of an active bucket-level retention policy (GetBucketWorm); None when none."""
     worm = ans.value
     if worm is None:
@@ -159,7 +158,7 @@ def _bucket_worm(ans: Answer) -> dict[str, Fact] | None:
                       detail=f"WORM State {worm['state']}")
 
 
-def _object_worm(ans: Answer) -> dict[str, Fact] | None:
+def _object_worm(ans: Outcome) -> dict[str, Fact] | None:
     """Facts of object-level retention (GetBucketObjectWormConfiguration) with a default
     retention; None when ObjectWorm is off or sets no default."""
     config = ans.value

@@ -7,9 +7,10 @@ from typing import Any, Protocol
 
 import alibabacloud_oss_v2 as oss
 
+from auditor.providers._runtime import Outcome
 from auditor.providers.alibaba import _oss
 from auditor.providers.alibaba._errors import Caller
-from auditor.providers.alibaba._normalize import Answer, BucketRaw, region_id
+from auditor.providers.alibaba._normalize import BucketRaw, region_id
 from auditor.providers.alibaba._resources import BUCKET, ENCRYPTION, REPLICATION
 
 INFO = "oss:GetBucketInfo"
@@ -21,32 +22,32 @@ class Reads(Protocol):
     call: Caller
 
     def wants(self, kind: str, *paths: str) -> bool: ...
-    def attempt(self, scope: str, source: str, fn: Callable[[], Any]) -> Answer: ...
-    def describe(self, region: str, key_ref: str) -> Answer: ...
-    def service_key(self, region: str) -> Answer: ...
+    def attempt(self, scope: str, source: str, fn: Callable[[], Any]) -> Outcome: ...
+    def describe(self, region: str, key_ref: str) -> Outcome: ...
+    def service_key(self, region: str) -> Outcome: ...
 
 
 class BucketReader:
     def __init__(self, ctx: Reads, client: oss.Client, raw: BucketRaw,
-                 account_block: Answer | None) -> None:
+                 account_block: Outcome | None) -> None:
         self.ctx = ctx
         self.client = client
         self.raw = raw
         self.account_block = account_block
-        self.info: Answer | None = None
+        self.info: Outcome | None = None
 
     def wants(self, *paths: str) -> bool:
         return self.ctx.wants(BUCKET, *paths)
 
-    def get(self, operation: str, fn: Callable[[oss.Client, Caller, str], Any]) -> Answer:
+    def get(self, operation: str, fn: Callable[[oss.Client, Caller, str], Any]) -> Outcome:
         return self.ctx.attempt(self.raw.name, operation,
                                 lambda: fn(self.client, self.ctx.call, self.raw.name))
 
     def from_info(self, field: str, operation: str,
-                  fallback: Callable[[oss.Client, Caller, str], Any]) -> Answer:
+                  fallback: Callable[[oss.Client, Caller, str], Any]) -> Outcome:
         """GetBucketInfo's answer for ``field``, else the dedicated API's."""
         if self.info is not None and self.info.ok and self.info.value[field] is not _oss.ABSENT:
-            return Answer(INFO, self.info.value[field])
+            return Outcome(INFO, self.info.value[field])
         return self.get(operation, fallback)
 
     def read(self) -> None:
@@ -100,7 +101,7 @@ class BucketReader:
             answers["replication"] = self.get("oss:GetBucketReplication",
                                               _oss.bucket_replication)
 
-    def _key(self, encryption: Answer) -> None:
+    def _key(self, encryption: Outcome) -> None:
         rule = encryption.value if encryption.ok else None
         if not rule or rule["algorithm"] != "KMS":
             return

@@ -8,9 +8,9 @@ from auditor.providers.alibaba import _keys
 from auditor.providers.alibaba._derived import public_facts, tls_facts
 from auditor.providers.alibaba._name import PROVIDER
 from auditor.providers.alibaba._normalize import (
-    Answer,
     BucketRaw,
     Locate,
+    Outcome,
     Wanted,
     encryption_facts,
     logging_facts,
@@ -129,7 +129,7 @@ def bucket_resource(raw: BucketRaw, wanted: Wanted, locate: Locate) -> Resource:
                     raw.name, {k: v for k, v in facts.items() if wanted(k)})
 
 
-def key_resource(meta: Answer, policy: Answer | None, region: str, account: str,
+def key_resource(meta: Outcome, policy: Outcome | None, region: str, account: str,
                  wanted: Wanted) -> Resource:
     """A kms.key resource from DescribeKey (``meta`` must have answered)."""
     key_id = str(meta.value.get("KeyId"))
@@ -166,7 +166,7 @@ def key_resource(meta: Answer, policy: Answer | None, region: str, account: str,
                     {k: v for k, v in facts.items() if wanted(k)})
 
 
-def account_resource(account: str, block: Answer, wanted: Wanted) -> Resource:
+def account_resource(account: str, block: Outcome, wanted: Wanted) -> Resource:
     """The account as a whole (region "global"): account-level Block Public Access."""
     facts = {"public_access_block.enabled": (observed(bool(block.value), block.source)
                                              if block.ok else block.failure())}
@@ -174,7 +174,7 @@ def account_resource(account: str, block: Answer, wanted: Wanted) -> Resource:
                     {k: v for k, v in facts.items() if wanted(k)})
 
 
-def block_storage_facts(status: Answer, key: Answer | None) -> dict[str, Fact]:
+def block_storage_facts(status: Outcome, key: Outcome | None) -> dict[str, Fact]:
     """ECS default disk encryption of one region. ``key`` is None when it was not asked:
     not wanted, or implied by the status (off, or unread)."""
     if not status.ok:  # the key id is only meaningful once the status is known
@@ -194,7 +194,7 @@ def block_storage_facts(status: Answer, key: Answer | None) -> dict[str, Fact]:
     return facts
 
 
-def regional_account_resource(account: str, region: str, status: Answer, key: Answer | None,
+def regional_account_resource(account: str, region: str, status: Outcome, key: Outcome | None,
                               wanted: Wanted) -> Resource:
     """The account in one region (id "<account>/<region>"), as AWS models EBS defaults."""
     rid = f"{account}/{region}"

@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from auditor.errors import CallError, EndpointError
+from auditor.providers._runtime import Outcome
 from auditor.providers.aws._answers import checked
-from auditor.providers.aws._errors import Answer, Caller, provider_failure
+from auditor.providers.aws._errors import Caller, provider_failure
 from auditor.providers.aws._name import PROVIDER
 from auditor.providers.aws._session import AwsSession
 
@@ -49,7 +50,7 @@ def enabled_regions(session: AwsSession, caller: Caller) -> list[str] | None:
     return regions or [session.region]
 
 
-def account_public_access_block(session: AwsSession, caller: Caller, account: str) -> Answer:
+def account_public_access_block(session: AwsSession, caller: Caller, account: str) -> Outcome:
     return caller.call(session.client("s3control"), "get_public_access_block",
                        "s3control:GetPublicAccessBlock", "account", AccountId=account)
 
@@ -57,8 +58,8 @@ def account_public_access_block(session: AwsSession, caller: Caller, account: st
 @dataclass(slots=True)
 class EbsDefaults:
     region: str
-    encryption: Answer | None = None
-    key: Answer | None = None
+    encryption: Outcome | None = None
+    key: Outcome | None = None
 
 
 def ebs_defaults(session: AwsSession, caller: Caller, region: str, encryption: bool,

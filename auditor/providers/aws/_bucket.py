@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from auditor.model import Fact
+from auditor.providers._runtime import Outcome
 from auditor.providers.aws import _bucket_state, _exposure
-from auditor.providers.aws._errors import Answer
 from auditor.providers.aws._kms import AWS_MANAGED_S3, KeyInfo, key_region
 from auditor.providers.aws._normalize import (
     enforced_ownership,
@@ -29,12 +29,12 @@ _SOFT_DELETE = ("S3 has no soft-delete feature; versioning with lifecycle rules 
 
 @dataclass(slots=True)
 class BucketContext:
-    account_pab: Answer | None
+    account_pab: Outcome | None
     keys: dict[tuple[str, str], KeyInfo]  # (region, reference) -> key
-    destinations: dict[str, Answer | str]  # destination bucket -> region or failed lookup
+    destinations: dict[str, Outcome | str]  # destination bucket -> region or failed lookup
 
 
-def encryption_rule(answer: Answer) -> dict[str, Any]:
+def encryption_rule(answer: Outcome) -> dict[str, Any]:
     rules = ((answer.value or {}).get("ServerSideEncryptionConfiguration") or {}).get("Rules", [])
     return next((r for r in rules if r.get("ApplyServerSideEncryptionByDefault")),
                 rules[0] if rules else {})

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from auditor.model import Fact
-from auditor.providers.aws._errors import Answer
+from auditor.providers._runtime import Outcome
 from auditor.providers.aws._normalize import failed
 from auditor.providers.aws._s3 import BucketRaw
 from auditor.regions import locate, places
@@ -16,7 +16,7 @@ _REPLICATION_PATHS = ("data_residency.replication_destinations",
                       "data_residency.replication_jurisdictions")
 
 
-def _versioning(answer: Answer, out: dict[str, Fact]) -> None:
+def _versioning(answer: Outcome, out: dict[str, Fact]) -> None:
     if not answer.ok:
         out["versioning.enabled"] = out["versioning.mfa_delete"] = failed(answer)
         return
@@ -66,7 +66,7 @@ def _object_lock(raw: BucketRaw, out: dict[str, Fact]) -> None:
     out["immutability.locked"] = Fact.observed(False, *source, detail=why)
 
 
-def _logging(answer: Answer, out: dict[str, Fact]) -> None:
+def _logging(answer: Outcome, out: dict[str, Fact]) -> None:
     if not answer.ok:
         out["access_logging.enabled"] = out["access_logging.target"] = failed(answer)
         return
@@ -118,7 +118,7 @@ def destinations(raw: BucketRaw) -> dict[str, str]:
     return names
 
 
-def _replication(raw: BucketRaw, regions: dict[str, Answer | str], out: dict[str, Fact]) -> None:
+def _replication(raw: BucketRaw, regions: dict[str, Outcome | str], out: dict[str, Fact]) -> None:
     if "replication" in raw.skipped:
         why = raw.skipped["replication"]
         for path in _REPLICATION_PATHS:
@@ -136,7 +136,7 @@ def _replication(raw: BucketRaw, regions: dict[str, Answer | str], out: dict[str
     for name, arn in destinations(raw).items():
         region = regions.get(name)
         if not isinstance(region, str):
-            lookup = region if isinstance(region, Answer) and not region.ok else None
+            lookup = region if isinstance(region, Outcome) and not region.ok else None
             bad = Fact.from_call_error(lookup.error, op) if lookup and lookup.error else \
                 Fact.error(f"region of destination {name} unknown", op)
             for path in _REPLICATION_PATHS:
@@ -158,7 +158,7 @@ def _replication(raw: BucketRaw, regions: dict[str, Answer | str], out: dict[str
         sorted(jurisdictions), op, detail=why)
 
 
-def state_facts(raw: BucketRaw, regions: dict[str, Answer | str], out: dict[str, Fact]) -> None:
+def state_facts(raw: BucketRaw, regions: dict[str, Outcome | str], out: dict[str, Fact]) -> None:
     if "versioning" in raw.answers:
         _versioning(raw.answers["versioning"], out)
     if "object_lock" in raw.answers or "object_lock" in raw.skipped:

@@ -6,10 +6,10 @@ from collections.abc import Iterable
 from typing import Any
 
 from auditor.model import ProviderRun, Resource, ResourceKind
-from auditor.providers._runtime import ApiLedger, Progress, RetryPolicy, bounded_map, utc_now
+from auditor.providers._runtime import ApiLedger, Outcome, Progress, RetryPolicy, bounded_map, utc_now
 from auditor.providers.aws import _account, _bucket_state, _kms, _s3
 from auditor.providers.aws._bucket import BucketContext, bucket_facts, key_reference
-from auditor.providers.aws._errors import Answer, Caller
+from auditor.providers.aws._errors import Caller
 from auditor.providers.aws._name import PROVIDER
 from auditor.providers.aws._normalize import (
     ebs_encryption_fact,
@@ -62,8 +62,8 @@ class _Collector:
 
     # --- buckets ----------------------------------------------------------------------
 
-    def buckets(self, account_pab: Answer | None) -> tuple[list[_s3.BucketRaw],
-                                                         dict[str, Answer | str]]:
+    def buckets(self, account_pab: Outcome | None) -> tuple[list[_s3.BucketRaw],
+                                                         dict[str, Outcome | str]]:
         if not self.wants(BUCKET):
             return [], {}
         listed = _s3.list_buckets(self.session, self.caller)
@@ -159,7 +159,7 @@ class _Collector:
         return Resource(KEY, PROVIDER, account, info.region, arn, name,
                         key_facts(info, lambda p: self.request.wants(KEY, p)))
 
-    def account_resources(self, account_pab: Answer | None) -> list[Resource]:
+    def account_resources(self, account_pab: Outcome | None) -> list[Resource]:
         account = self.ident.account
         out: list[Resource] = []
         if account_pab is not None and self.request.wants(ACCOUNT, "public_access_block.enabled"):

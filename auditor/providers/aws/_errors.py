@@ -130,7 +130,6 @@ def provider_failure(exc: Exception, what: str,
 
 
 # The shared outcome type under the name the AWS modules (and their tests) use.
-Answer = Outcome
 
 
 class Caller:

@@ -15,9 +15,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from auditor.model import Fact
+from auditor.providers._runtime import Outcome
 from auditor.providers._runtime import derive as _derive
 from auditor.providers.aws import _policy
-from auditor.providers.aws._errors import Answer
 from auditor.providers.aws._normalize import ACCOUNT_PAB, PAB_FLAGS, enforced_ownership, pab_flags
 from auditor.providers.aws._s3 import BucketRaw
 
@@ -44,14 +44,14 @@ def _sources(*facts: Fact) -> tuple[str, ...]:
     return tuple(dict.fromkeys(s for f in facts for s in f.source))
 
 
-def _read(answer: Answer | None, operation: str, value: Any) -> Fact:
+def _read(answer: Outcome | None, operation: str, value: Any) -> Fact:
     """An input fact: ``value(answer)`` when the call answered, else why it is unknown."""
     if answer is None:
         return Fact.error(f"{operation} was not read", operation)
     return answer.fact(lambda _: Fact.observed(value(answer), answer.source))
 
 
-def levels(bucket: Answer | None, account: Answer | None) -> dict[str, Fact]:
+def levels(bucket: Outcome | None, account: Outcome | None) -> dict[str, Fact]:
     """The four flags of each level as observed dicts (all off when not configured)."""
     return {"bucket Block Public Access": _read(bucket, BUCKET_PAB, pab_flags),
             "account Block Public Access": _read(account, ACCOUNT_PAB, pab_flags)}

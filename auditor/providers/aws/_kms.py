@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from auditor.errors import ListingIncomplete
-from auditor.providers._runtime import PageGuard
-from auditor.providers.aws._errors import Answer, Caller
+from auditor.providers._runtime import Outcome, PageGuard
+from auditor.providers.aws._errors import Caller
 from auditor.providers.aws._session import AwsSession
 
 AWS_MANAGED_S3 = "alias/aws/s3"
@@ -29,9 +29,9 @@ class RegionKeys:
     """ListKeys and ListAliases of one region."""
 
     region: str
-    keys: Answer | None = None
+    keys: Outcome | None = None
     key_ids: list[str] = field(default_factory=list)
-    aliases: Answer | None = None
+    aliases: Outcome | None = None
     alias_names: dict[str, list[str]] = field(default_factory=dict)  # key id -> alias names
     alias_targets: dict[str, str] = field(default_factory=dict)  # alias name or ARN -> key id
 
@@ -55,12 +55,12 @@ class KeyInfo:
 
     ref: str
     region: str
-    describe: Answer
+    describe: Outcome
     aliases: list[str] = field(default_factory=list)
-    rotation: Answer | None = None
+    rotation: Outcome | None = None
     # (enabled, period in days, why) when DescribeKey already implies the rotation status
     rotation_implied: tuple[bool, int | None, str] | None = None
-    policy: Answer | None = None
+    policy: Outcome | None = None
 
     @property
     def metadata(self) -> dict[str, Any]:
@@ -76,7 +76,7 @@ class KeyInfo:
 
 
 def _paginate(caller: Caller, client: Any, method: str, operation: str, scope: str,
-              item_key: str) -> tuple[Answer, list[dict[str, Any]]]:
+              item_key: str) -> tuple[Outcome, list[dict[str, Any]]]:
     """Every item of a Marker/Truncated listing; a page that fails, repeats a marker or
     exceeds the page budget leaves the rest out, recorded as a listing failure."""
     items: list[dict[str, Any]] = []
@@ -96,7 +96,7 @@ def _paginate(caller: Caller, client: Any, method: str, operation: str, scope: s
                                   truncated=answer.value["Truncated"])
         except ListingIncomplete as exc:
             caller.ledger.listing_failed(scope, exc)
-            return Answer.failed(exc), items
+            return Outcome.failed(exc), items
         if marker is None:
             return answer, items
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from auditor.model import Fact
+from auditor.providers._runtime import Outcome
 from auditor.providers.aws import _policy
-from auditor.providers.aws._errors import Answer
 from auditor.providers.aws._kms import KeyInfo
 
 PAB_FLAGS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
@@ -26,12 +26,12 @@ _XKS_HSM = ("the key is in an external key store: whether the external key manag
             "an HSM is not visible through AWS APIs")
 
 
-def failed(answer: Answer, *extra: str) -> Fact:
+def failed(answer: Outcome, *extra: str) -> Fact:
     """The fact of a call that did not answer (the shared Outcome's one conversion)."""
     return answer.failure(*extra)
 
 
-def pab_flags(answer: Answer | None) -> dict[str, bool] | None:
+def pab_flags(answer: Outcome | None) -> dict[str, bool] | None:
     """The four flags of a Block Public Access answer; all off when not configured."""
     if answer is None or not answer.ok:
         return None
@@ -39,7 +39,7 @@ def pab_flags(answer: Answer | None) -> dict[str, bool] | None:
     return {flag: bool(config.get(flag, False)) for flag in PAB_FLAGS}
 
 
-def effective_flags(bucket: Answer | None, account: Answer | None) -> dict[str, bool | None]:
+def effective_flags(bucket: Outcome | None, account: Outcome | None) -> dict[str, bool | None]:
     """Each flag is on when the bucket OR the account sets it; None when that is unknown."""
     b, a = pab_flags(bucket), pab_flags(account)
     out: dict[str, bool | None] = {}
@@ -54,7 +54,7 @@ def effective_flags(bucket: Answer | None, account: Answer | None) -> dict[str, 
     return out
 
 
-def pab_fact(answer: Answer, what: str) -> Fact:
+def pab_fact(answer: Outcome, what: str) -> Fact:
     if not answer.ok:
         return failed(answer)
     flags = pab_flags(answer) or {}
@@ -66,7 +66,7 @@ def pab_fact(answer: Answer, what: str) -> Fact:
                          detail=f"off: {', '.join(off)}" if off else None)
 
 
-def enforced_ownership(answer: Answer | None) -> bool | None:
+def enforced_ownership(answer: Outcome | None) -> bool | None:
     """True when ownership controls say BucketOwnerEnforced (ACLs off); None if unknown."""
     if answer is None or not answer.ok:
         return None
@@ -233,7 +233,7 @@ def key_facts(info: KeyInfo, wants: Any) -> dict[str, Fact]:
 # --- account ------------------------------------------------------------------------------
 
 
-def ebs_encryption_fact(answer: Answer) -> Fact:
+def ebs_encryption_fact(answer: Outcome) -> Fact:
     if not answer.ok:
         return failed(answer)
     value = (answer.value or {}).get("EbsEncryptionByDefault")
@@ -242,7 +242,7 @@ def ebs_encryption_fact(answer: Answer) -> Fact:
     return Fact.observed(value, answer.source)
 
 
-def ebs_key_fact(answer: Answer) -> Fact:
+def ebs_key_fact(answer: Outcome) -> Fact:
     if not answer.ok:
         return failed(answer)
     value = (answer.value or {}).get("KmsKeyId")

@@ -8,8 +8,8 @@ from typing import Any
 
 from auditor.errors import ListingIncomplete
 from auditor.model import ResourceKind
-from auditor.providers._runtime import PageGuard
-from auditor.providers.aws._errors import Answer, Caller
+from auditor.providers._runtime import Outcome, PageGuard
+from auditor.providers.aws._errors import Caller
 from auditor.providers.aws._normalize import effective_flags, enforced_ownership
 from auditor.providers.aws._session import AwsSession
 from auditor.providers.base import CollectRequest
@@ -61,8 +61,8 @@ class BucketRaw:
 
     name: str
     region: str | None = None
-    location: Answer | None = None  # GetBucketLocation, or ListBuckets when it had BucketRegion
-    answers: dict[str, Answer] = field(default_factory=dict)
+    location: Outcome | None = None  # GetBucketLocation, or ListBuckets when it had BucketRegion
+    answers: dict[str, Outcome] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)  # call -> why its answer is implied
 
 
@@ -122,12 +122,12 @@ def locate(session: AwsSession, caller: Caller, raw: BucketRaw) -> BucketRaw:
 
 
 def read_bucket(session: AwsSession, caller: Caller, raw: BucketRaw, calls: set[str],
-                account_pab: Answer | None) -> BucketRaw:
+                account_pab: Outcome | None) -> BucketRaw:
     """Read the wanted configuration of one bucket, skipping calls whose answer is implied."""
     client = session.client("s3", raw.region or session.region)
     answers = raw.answers
 
-    def call(name: str) -> Answer:
+    def call(name: str) -> Outcome:
         method, operation = CALLS[name]
         answers[name] = caller.call(client, method, operation, raw.name, Bucket=raw.name)
         return answers[name]
@@ -166,11 +166,11 @@ def read_bucket(session: AwsSession, caller: Caller, raw: BucketRaw, calls: set[
     return raw
 
 
-def destination_regions(session: AwsSession, caller: Caller, known: dict[str, Answer | str],
-                        names: set[str]) -> dict[str, Answer | str]:
+def destination_regions(session: AwsSession, caller: Caller, known: dict[str, Outcome | str],
+                        names: set[str]) -> dict[str, Outcome | str]:
     """Region of each replication destination: from the listing or a location already read
     (or already failed: not asked twice), else GetBucketLocation."""
-    out: dict[str, Answer | str] = {}
+    out: dict[str, Outcome | str] = {}
     client = session.client("s3", session.region)
     for name in sorted(names):
         if name in known:

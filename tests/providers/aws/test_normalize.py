@@ -18,8 +18,9 @@ from auditor.errors import (
     Throttled,
 )
 from auditor.model import FactState
+from auditor.providers._runtime import Outcome
 from auditor.providers.aws._bucket import BucketContext, bucket_facts, key_reference
-from auditor.providers.aws._errors import Answer, provider_failure, scrub, translate
+from auditor.providers.aws._errors import provider_failure, scrub, translate
 from auditor.providers.aws._kms import KeyInfo
 from auditor.providers.aws._normalize import key_facts
 from auditor.providers.aws._s3 import BucketRaw
@@ -72,7 +73,7 @@ def test_unexpected_unsupported_operation_is_an_error_fact() -> None:
     error = translate(client_error("UnsupportedOperationException", 400), "kms:GetKeyPolicy")
     info = key({"Arn": ARN, "KeyManager": "CUSTOMER", "Origin": "AWS_KMS",
                 "KeyState": "Enabled"})
-    info.policy = Answer("kms:GetKeyPolicy", error=error)
+    info.policy = Outcome("kms:GetKeyPolicy", error=error)
     fact = key_facts(info, lambda p: p == "key_exposure.is_public")["key_exposure.is_public"]
     assert fact.state is FactState.ERROR and fact.value is None
     assert fact.detail.startswith("UnsupportedOperationException")
@@ -94,8 +95,8 @@ def test_no_access_key_in_messages() -> None:
     assert "AKIAIOSFODNN7EXAMPLE" not in str(error)
 
 
-def key(metadata: dict, rotation: Answer | None = None, aliases: list | None = None) -> KeyInfo:
-    return KeyInfo(ARN, "eu-west-1", Answer("kms:DescribeKey", {"KeyMetadata": metadata}),
+def key(metadata: dict, rotation: Outcome | None = None, aliases: list | None = None) -> KeyInfo:
+    return KeyInfo(ARN, "eu-west-1", Outcome("kms:DescribeKey", {"KeyMetadata": metadata}),
                    aliases or [], rotation)
 
 
@@ -103,7 +104,7 @@ def test_describe_key_without_optional_fields() -> None:
     # moto omits MultiRegion; AWS may omit KeySpec on old keys: neither is needed.
     info = key({"Arn": ARN, "KeyId": "1234", "KeyManager": "CUSTOMER", "Origin": "AWS_KMS",
                 "KeyState": "Enabled"},
-               Answer("kms:GetKeyRotationStatus", {"KeyRotationEnabled": True,
+               Outcome("kms:GetKeyRotationStatus", {"KeyRotationEnabled": True,
                                                    "RotationPeriodInDays": 90}))
     facts = key_facts(info, lambda path: True)
     values = {p: f.value for p, f in facts.items() if p != "key_exposure.is_public"}
@@ -125,7 +126,7 @@ def test_describe_key_missing_essentials_is_an_error_not_a_crash() -> None:
 def test_unsupported_rotation_answer_is_observed_off() -> None:
     info = key({"Arn": ARN, "KeyManager": "CUSTOMER", "Origin": "AWS_KMS",
                 "KeyState": "Enabled"},
-               Answer("kms:GetKeyRotationStatus", code="UnsupportedOperationException"))
+               Outcome("kms:GetKeyRotationStatus", code="UnsupportedOperationException"))
     facts = key_facts(info, lambda p: p.startswith("key_rotation"))
     assert facts["key_rotation.enabled"].value is False
     assert facts["key_rotation.period_days"].value is None
@@ -150,7 +151,7 @@ def test_rotation_supported_follows_origin_and_key_spec(origin: str, spec: str,
 
 def test_rotation_supported_carries_a_describe_failure() -> None:
     denied = AccessDenied("kms:DescribeKey", "AccessDeniedException", "no")
-    info = KeyInfo(ARN, "eu-west-1", Answer("kms:DescribeKey", error=denied))
+    info = KeyInfo(ARN, "eu-west-1", Outcome("kms:DescribeKey", error=denied))
     fact = key_facts(info, lambda p: p == "key_rotation.supported")["key_rotation.supported"]
     assert fact.state is FactState.DENIED and fact.value is None
 
@@ -163,15 +164,15 @@ def test_aws_alias_means_provider_managed() -> None:
     assert facts["key_custody.level"].value == "provider_kms"
 
 
-def raw_bucket(**answers: Answer) -> BucketRaw:
-    raw = BucketRaw("b", "eu-west-1", Answer("s3:GetBucketLocation",
+def raw_bucket(**answers: Outcome) -> BucketRaw:
+    raw = BucketRaw("b", "eu-west-1", Outcome("s3:GetBucketLocation",
                                              {"LocationConstraint": "eu-west-1"}))
     raw.answers.update(answers)
     return raw
 
 
 def test_unknown_algorithm_is_an_error() -> None:
-    raw = raw_bucket(encryption=Answer("s3:GetBucketEncryption", {
+    raw = raw_bucket(encryption=Outcome("s3:GetBucketEncryption", {
         "ServerSideEncryptionConfiguration": {"Rules": [
             {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:future"}}]}}))
     facts = bucket_facts(raw, "arn:aws:s3:::b", BucketContext(None, {}, {}),
@@ -181,7 +182,7 @@ def test_unknown_algorithm_is_an_error() -> None:
 
 
 def test_blocked_encryption_types_and_bucket_key_in_detail() -> None:
-    raw = raw_bucket(encryption=Answer("s3:GetBucketEncryption", {
+    raw = raw_bucket(encryption=Outcome("s3:GetBucketEncryption", {
         "ServerSideEncryptionConfiguration": {"Rules": [
             {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"},
              "BucketKeyEnabled": False,
@@ -193,7 +194,7 @@ def test_blocked_encryption_types_and_bucket_key_in_detail() -> None:
 
 
 def test_disabled_replication_rules_do_not_replicate() -> None:
-    raw = raw_bucket(replication=Answer("s3:GetBucketReplication", {
+    raw = raw_bucket(replication=Outcome("s3:GetBucketReplication", {
         "ReplicationConfiguration": {"Rules": [
             {"Status": "Disabled", "Destination": {"Bucket": "arn:aws:s3:::elsewhere"}}]}}))
     facts = bucket_facts(raw, "arn:aws:s3:::b", BucketContext(None, {}, {}),
@@ -209,25 +210,25 @@ def test_importing_the_adapter_imports_no_sdk() -> None:
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
-def _exposure(pab: Answer, policy_public: bool | None, acl_public: bool | None) -> dict:
-    raw = raw_bucket(pab=pab, ownership=Answer("s3:GetBucketOwnershipControls",
+def _exposure(pab: Outcome, policy_public: bool | None, acl_public: bool | None) -> dict:
+    raw = raw_bucket(pab=pab, ownership=Outcome("s3:GetBucketOwnershipControls",
                                                code="OwnershipControlsNotFoundError"))
     if policy_public is None:
-        raw.answers["policy"] = Answer("s3:GetBucketPolicy", code="NoSuchBucketPolicy")
+        raw.answers["policy"] = Outcome("s3:GetBucketPolicy", code="NoSuchBucketPolicy")
         raw.skipped["policy_status"] = "no bucket policy"
     else:
-        raw.answers["policy"] = Answer("s3:GetBucketPolicy", {"Policy": "{}"})
-        raw.answers["policy_status"] = Answer("s3:GetBucketPolicyStatus",
+        raw.answers["policy"] = Outcome("s3:GetBucketPolicy", {"Policy": "{}"})
+        raw.answers["policy_status"] = Outcome("s3:GetBucketPolicyStatus",
                                               {"PolicyStatus": {"IsPublic": policy_public}})
     grantee = {"Type": "Group", "URI": "http://acs.amazonaws.com/groups/global/AllUsers"}
-    raw.answers["acl"] = (Answer("s3:GetBucketAcl", {"Grants": [{"Grantee": grantee}]})
-                          if acl_public else Answer("s3:GetBucketAcl", {"Grants": []}))
-    account = Answer("s3control:GetPublicAccessBlock", code="NoSuchPublicAccessBlockConfiguration")
+    raw.answers["acl"] = (Outcome("s3:GetBucketAcl", {"Grants": [{"Grantee": grantee}]})
+                          if acl_public else Outcome("s3:GetBucketAcl", {"Grants": []}))
+    account = Outcome("s3control:GetPublicAccessBlock", code="NoSuchPublicAccessBlockConfiguration")
     return bucket_facts(raw, "arn:aws:s3:::b", BucketContext(account, {}, {}),
                         lambda p: p.startswith("public_exposure"))
 
 
-DENIED_PAB = Answer("s3:GetPublicAccessBlock",
+DENIED_PAB = Outcome("s3:GetPublicAccessBlock",
                     error=AccessDenied("s3:GetPublicAccessBlock", "AccessDenied", "no"))
 
 
@@ -245,22 +246,22 @@ def test_private_everything_needs_no_block_settings() -> None:
 
 
 def test_is_public_api_answer_is_used_as_given() -> None:
-    open_pab = Answer("s3:GetPublicAccessBlock", code="NoSuchPublicAccessBlockConfiguration")
+    open_pab = Outcome("s3:GetPublicAccessBlock", code="NoSuchPublicAccessBlockConfiguration")
     facts = _exposure(open_pab, policy_public=True, acl_public=True)
     assert facts["public_exposure.reasons"].value == ["acl", "policy"]
     assert facts["public_exposure.reasons"].basis is None  # IsPublic came from the API
 
 
 def test_a_known_public_reason_decides_is_public_even_if_another_part_is_unknown() -> None:
-    open_pab = Answer("s3:GetPublicAccessBlock", code="NoSuchPublicAccessBlockConfiguration")
-    raw_denied = Answer("s3:GetBucketAcl", error=AccessDenied("s3:GetBucketAcl", "AccessDenied"))
+    open_pab = Outcome("s3:GetPublicAccessBlock", code="NoSuchPublicAccessBlockConfiguration")
+    raw_denied = Outcome("s3:GetBucketAcl", error=AccessDenied("s3:GetBucketAcl", "AccessDenied"))
     raw = raw_bucket(pab=open_pab, acl=raw_denied,
-                     ownership=Answer("s3:GetBucketOwnershipControls",
+                     ownership=Outcome("s3:GetBucketOwnershipControls",
                                       code="OwnershipControlsNotFoundError"),
-                     policy=Answer("s3:GetBucketPolicy", {"Policy": "{}"}),
-                     policy_status=Answer("s3:GetBucketPolicyStatus",
+                     policy=Outcome("s3:GetBucketPolicy", {"Policy": "{}"}),
+                     policy_status=Outcome("s3:GetBucketPolicyStatus",
                                           {"PolicyStatus": {"IsPublic": True}}))
-    account = Answer("s3control:GetPublicAccessBlock", code="NoSuchPublicAccessBlockConfiguration")
+    account = Outcome("s3control:GetPublicAccessBlock", code="NoSuchPublicAccessBlockConfiguration")
     facts = bucket_facts(raw, "arn:aws:s3:::b", BucketContext(account, {}, {}),
                          lambda p: p.startswith("public_exposure"))
     assert facts["public_exposure.is_public"].value is True
@@ -273,15 +274,15 @@ def test_a_known_public_reason_decides_is_public_even_if_another_part_is_unknown
 
 
 def test_unknown_reason_without_a_known_one_stays_undecided() -> None:
-    raw_denied = Answer("s3:GetBucketAcl", error=AccessDenied("s3:GetBucketAcl", "AccessDenied"))
-    raw = raw_bucket(pab=Answer("s3:GetPublicAccessBlock",
+    raw_denied = Outcome("s3:GetBucketAcl", error=AccessDenied("s3:GetBucketAcl", "AccessDenied"))
+    raw = raw_bucket(pab=Outcome("s3:GetPublicAccessBlock",
                                 code="NoSuchPublicAccessBlockConfiguration"),
-                     acl=raw_denied, ownership=Answer("s3:GetBucketOwnershipControls",
+                     acl=raw_denied, ownership=Outcome("s3:GetBucketOwnershipControls",
                                                       code="OwnershipControlsNotFoundError"),
-                     policy=Answer("s3:GetBucketPolicy", {"Policy": "{}"}),
-                     policy_status=Answer("s3:GetBucketPolicyStatus",
+                     policy=Outcome("s3:GetBucketPolicy", {"Policy": "{}"}),
+                     policy_status=Outcome("s3:GetBucketPolicyStatus",
                                           {"PolicyStatus": {"IsPublic": False}}))
-    account = Answer("s3control:GetPublicAccessBlock", code="NoSuchPublicAccessBlockConfiguration")
+    account = Outcome("s3control:GetPublicAccessBlock", code="NoSuchPublicAccessBlockConfiguration")
     facts = bucket_facts(raw, "arn:aws:s3:::b", BucketContext(account, {}, {}),
                          lambda p: p.startswith("public_exposure"))
     for path in ("public_exposure.is_public", "public_exposure.reasons"):
@@ -290,15 +291,15 @@ def test_unknown_reason_without_a_known_one_stays_undecided() -> None:
 
 def test_policy_status_without_a_policy_is_not_public() -> None:
     """GetBucketPolicyStatus answers NoSuchBucketPolicy when GetBucketPolicy could not tell."""
-    raw = raw_bucket(pab=Answer("s3:GetPublicAccessBlock",
+    raw = raw_bucket(pab=Outcome("s3:GetPublicAccessBlock",
                                 code="NoSuchPublicAccessBlockConfiguration"),
-                     acl=Answer("s3:GetBucketAcl", {"Grants": []}),
-                     ownership=Answer("s3:GetBucketOwnershipControls",
+                     acl=Outcome("s3:GetBucketAcl", {"Grants": []}),
+                     ownership=Outcome("s3:GetBucketOwnershipControls",
                                       code="OwnershipControlsNotFoundError"),
-                     policy=Answer("s3:GetBucketPolicy", error=AccessDenied(
+                     policy=Outcome("s3:GetBucketPolicy", error=AccessDenied(
                          "s3:GetBucketPolicy", "AccessDenied")),
-                     policy_status=Answer("s3:GetBucketPolicyStatus", code="NoSuchBucketPolicy"))
-    account = Answer("s3control:GetPublicAccessBlock", code="NoSuchPublicAccessBlockConfiguration")
+                     policy_status=Outcome("s3:GetBucketPolicyStatus", code="NoSuchBucketPolicy"))
+    account = Outcome("s3control:GetPublicAccessBlock", code="NoSuchPublicAccessBlockConfiguration")
     facts = bucket_facts(raw, "arn:aws:s3:::b", BucketContext(account, {}, {}),
                          lambda p: p.startswith("public_exposure"))
     assert facts["public_exposure.is_public"].value is False
@@ -329,7 +330,7 @@ def test_aws_managed_key_is_in_the_kms_hsms() -> None:
 def test_rotation_on_without_a_period_is_the_documented_default() -> None:
     info = key({"Arn": ARN, "KeyManager": "CUSTOMER", "Origin": "AWS_KMS",
                 "KeyState": "Enabled"},
-               Answer("kms:GetKeyRotationStatus", {"KeyRotationEnabled": True}))
+               Outcome("kms:GetKeyRotationStatus", {"KeyRotationEnabled": True}))
     facts = key_facts(info, lambda p: p.startswith("key_rotation"))
     assert facts["key_rotation.enabled"].value is True
     period = facts["key_rotation.period_days"]
@@ -337,10 +338,10 @@ def test_rotation_on_without_a_period_is_the_documented_default() -> None:
     assert "API reference" in period.detail and "default" in period.detail
 
 
-def _kms_bucket(key_id: str | None, location: Answer) -> BucketRaw:
+def _kms_bucket(key_id: str | None, location: Outcome) -> BucketRaw:
     raw = BucketRaw("b", None, location)
     default = {"SSEAlgorithm": "aws:kms"} | ({"KMSMasterKeyID": key_id} if key_id else {})
-    raw.answers["encryption"] = Answer("s3:GetBucketEncryption", {
+    raw.answers["encryption"] = Outcome("s3:GetBucketEncryption", {
         "ServerSideEncryptionConfiguration": {"Rules": [
             {"ApplyServerSideEncryptionByDefault": default}]}})
     return raw
@@ -350,11 +351,11 @@ def _kms_bucket(key_id: str | None, location: Answer) -> BucketRaw:
 def test_unknown_bucket_region_leaves_a_relative_key_unresolved(key_id: str | None) -> None:
     """A bare key id or alias resolves in the bucket's region: with the region unknown, the
     key facts carry the location failure instead of a key guessed in another region."""
-    location = Answer("s3:GetBucketLocation",
+    location = Outcome("s3:GetBucketLocation",
                       error=AccessDenied("s3:GetBucketLocation", "AccessDenied", "no"))
     raw = _kms_bucket(key_id, location)
     assert key_reference(raw) is None  # nothing to describe
-    other = KeyInfo(key_id or "alias/aws/s3", "us-east-1", Answer("kms:DescribeKey", {
+    other = KeyInfo(key_id or "alias/aws/s3", "us-east-1", Outcome("kms:DescribeKey", {
         "KeyMetadata": {"Arn": ARN, "KeyManager": "CUSTOMER", "Origin": "AWS_KMS"}}))
     ctx = BucketContext(None, {("us-east-1", key_id or "alias/aws/s3"): other}, {})
     facts = bucket_facts(raw, "arn:aws:s3:::b", ctx, lambda p: p.startswith(("key_", "enc")))
@@ -368,6 +369,6 @@ def test_unknown_bucket_region_leaves_a_relative_key_unresolved(key_id: str | No
 
 
 def test_unknown_bucket_region_still_resolves_a_key_arn() -> None:
-    location = Answer("s3:GetBucketLocation",
+    location = Outcome("s3:GetBucketLocation",
                       error=AccessDenied("s3:GetBucketLocation", "AccessDenied"))
     assert key_reference(_kms_bucket(ARN, location)) == ("eu-west-1", ARN)

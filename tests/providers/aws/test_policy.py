@@ -122,26 +122,26 @@ def test_public_verdict_names_the_public_statements() -> None:
 def _exposure(policy: Any, status: Any) -> Any:
     from auditor.errors import AccessDenied
     from auditor.model import FactState
+    from auditor.providers._runtime import Outcome
     from auditor.providers.aws._bucket import BucketContext, bucket_facts
-    from auditor.providers.aws._errors import Answer
     from auditor.providers.aws._s3 import BucketRaw
 
-    def answer(op: str, value: Any) -> Answer:
+    def answer(op: str, value: Any) -> Outcome:
         if value == "denied":
-            return Answer(op, error=AccessDenied(op, "AccessDenied"))
+            return Outcome(op, error=AccessDenied(op, "AccessDenied"))
         if value == "absent":
-            return Answer(op, code="NoSuchBucketPolicy")
-        return Answer(op, value)
+            return Outcome(op, code="NoSuchBucketPolicy")
+        return Outcome(op, value)
 
-    raw = BucketRaw("b", "eu-west-1", Answer("s3:GetBucketLocation",
+    raw = BucketRaw("b", "eu-west-1", Outcome("s3:GetBucketLocation",
                                              {"LocationConstraint": "eu-west-1"}))
     raw.answers.update(
-        pab=Answer("s3:GetPublicAccessBlock", code="NoSuchPublicAccessBlockConfiguration"),
-        acl=Answer("s3:GetBucketAcl", {"Grants": []}),
-        ownership=Answer("s3:GetBucketOwnershipControls", code="OwnershipControlsNotFoundError"),
+        pab=Outcome("s3:GetPublicAccessBlock", code="NoSuchPublicAccessBlockConfiguration"),
+        acl=Outcome("s3:GetBucketAcl", {"Grants": []}),
+        ownership=Outcome("s3:GetBucketOwnershipControls", code="OwnershipControlsNotFoundError"),
         policy=answer("s3:GetBucketPolicy", policy),
         policy_status=answer("s3:GetBucketPolicyStatus", status))
-    account = Answer("s3control:GetPublicAccessBlock", code="NoSuchPublicAccessBlockConfiguration")
+    account = Outcome("s3control:GetPublicAccessBlock", code="NoSuchPublicAccessBlockConfiguration")
     fact = bucket_facts(raw, "arn:aws:s3:::b", BucketContext(account, {}, {}),
                         lambda p: p == "public_exposure.is_public")["public_exposure.is_public"]
     return fact.value if fact.state is FactState.OBSERVED else fact.state.value
