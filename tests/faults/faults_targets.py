@@ -18,6 +18,7 @@ from urllib.parse import parse_qs, unquote
 import yaml
 from faults_proxy import Classifier, Seen
 
+from auditor.providers.alibaba.sandbox._oss import SUBRESOURCES as OSS_SUBRESOURCES
 from auditor.providers.aws.sandbox._seed import S3_SUBRESOURCES
 
 ESTATES = yaml.safe_load((Path(__file__).with_name("faults_estates.yaml")).read_text())
@@ -79,14 +80,8 @@ def gcp_operation(seen: Seen) -> str:
 
 
 # --- Alibaba Cloud: OSS path-style subresources; KMS and ECS RPC by x-acs-action ----------
-_OSS_SUBRESOURCES = {
-    "bucketInfo": "GetBucketInfo", "encryption": "GetBucketEncryption",
-    "policy": "GetBucketPolicy", "policyStatus": "GetBucketPolicyStatus",
-    "acl": "GetBucketAcl", "publicAccessBlock": "GetBucketPublicAccessBlock",
-    "versioning": "GetBucketVersioning", "worm": "GetBucketWorm", "logging": "GetBucketLogging",
-    "replication": "GetBucketReplication", "location": "GetBucketLocation",
-    "httpsConfig": "GetBucketHttpsConfig", "objectWorm": "GetBucketObjectWormConfiguration",
-}
+# The stand-in records OSS reads by these names; the proxy must name them alike.
+_OSS_SUBRESOURCES = OSS_SUBRESOURCES
 
 
 def oss_operation(seen: Seen) -> str:
