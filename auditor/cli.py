@@ -12,7 +12,7 @@ import traceback
 from collections.abc import Callable, Sequence
 
 from auditor import __version__
-from auditor.defaults import DEFAULT_CALL_TIMEOUT, DEFAULT_MAX_WORKERS
+from auditor.defaults import DEFAULT_CALL_TIMEOUT, DEFAULT_MAX_ACCOUNTS, DEFAULT_MAX_WORKERS
 from auditor.exit_codes import EPILOG, EXIT_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED
 from auditor.reports import COMPARE_FORMATS, DEFAULT_FORMAT, FORMATS
 
@@ -42,6 +42,18 @@ def _evaluation_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--fail-on", choices=SEVERITY_CHOICES,
                    help="exit 1 when a FAIL at or above this severity is found")
     _output_options(p)
+    _history_options(p)
+
+
+def _history_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("history")
+    g.add_argument("--history-db", metavar="FILE",
+                   help="the history database (default: config history.path, else "
+                        "$XDG_DATA_HOME/safeguard-auditor/history.sqlite)")
+    g.add_argument("--no-history", action="store_true",
+                   help="do not store this run in the history database")
+    g.add_argument("--diff-last", action="store_true",
+                   help="after the run, print the drift since the previous run of the same scope")
 
 
 def _output_options(p: argparse.ArgumentParser) -> None:
@@ -79,7 +91,10 @@ def _provider_options(p: argparse.ArgumentParser, named: Sequence[str]) -> None:
 
     g = p.add_argument_group("collection")
     g.add_argument("--max-workers", type=int, metavar="N",
-                   help=f"concurrent API calls per provider (default {DEFAULT_MAX_WORKERS})")
+                   help=f"concurrent API calls per account (default {DEFAULT_MAX_WORKERS})")
+    g.add_argument("--max-accounts", type=int, metavar="N",
+                   help=f"accounts or projects collected at once in a multi-account scan "
+                        f"(default {DEFAULT_MAX_ACCOUNTS}; config key max_accounts)")
     registry = ProviderRegistry.from_entry_points()
     shown = [n for n in registry.names() if n in named] or registry.names()
     own_flags: set[str] = set()
@@ -96,14 +111,21 @@ def _provider_options(p: argparse.ArgumentParser, named: Sequence[str]) -> None:
             flag = option_flag(name, opt)
             own_flags.add(flag)
             help_text = opt.help + (f" (env {opt.env})" if opt.env else "")
-            group.add_argument(flag, dest=option_dest(name, opt), metavar=opt.metavar,
-                               action="append" if opt.multiple else "store",
-                               help=help_text if visible else argparse.SUPPRESS)
+            group.add_argument(flag, dest=option_dest(name, opt),
+                               help=help_text if visible else argparse.SUPPRESS,
+                               **_option_action(opt))
             shorthands.setdefault(short_flag(opt), opt)
     for flag, opt in shorthands.items():
         if flag not in own_flags:
-            p.add_argument(flag, dest=short_dest(opt), metavar=opt.metavar,
-                           action="append" if opt.multiple else "store", help=argparse.SUPPRESS)
+            p.add_argument(flag, dest=short_dest(opt), help=argparse.SUPPRESS,
+                           **_option_action(opt))
+
+
+def _option_action(opt) -> dict:
+    """argparse settings of a provider option: a switch (None unless given), or a value."""
+    if opt.flag:
+        return {"action": "store_const", "const": True, "default": None}
+    return {"metavar": opt.metavar, "action": "append" if opt.multiple else "store"}
 
 
 def _providers_help(argv: Sequence[str]) -> str:
@@ -139,8 +161,9 @@ def build_parser(argv: Sequence[str]) -> argparse.ArgumentParser:
                             ("scan", "collect, evaluate and report")):
         p = sub.add_parser(name, help=help_text, epilog=EPILOG,
                            formatter_class=argparse.RawDescriptionHelpFormatter)
-        p.add_argument("providers", nargs="+", metavar="PROVIDER",
-                       help=_providers_help(argv) if wants_providers else None)
+        p.add_argument("providers", nargs="*", metavar="PROVIDER",
+                       help=(_providers_help(argv) + "; default: the config's providers")
+                       if wants_providers else None)
         if name == "scan":
             _evaluation_options(p)
             p.add_argument("--save-inventory", action="store_true",
@@ -156,6 +179,8 @@ def build_parser(argv: Sequence[str]) -> argparse.ArgumentParser:
         _run_options(p)
         if wants_providers:
             _provider_options(p, _named_providers(argv))
+
+    _history_parsers(sub)
 
     p = sub.add_parser("report", help="render a saved JSON report in other formats")
     p.add_argument("report", metavar="REPORT", help="report JSON file")
@@ -186,6 +211,11 @@ def build_parser(argv: Sequence[str]) -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("json", "text"), default="json",
                    help="json: the policy document (default); text: why each action is needed")
 
+    p = sub.add_parser("init", help="write a commented example auditor.toml that validates")
+    p.add_argument("path", nargs="?", default="auditor.toml", metavar="FILE",
+                   help="where to write it (default ./auditor.toml; '-' prints it)")
+    p.add_argument("--force", action="store_true", help="overwrite an existing file")
+
     p = sub.add_parser("schema", help="print one of the JSON Schemas")
     p.add_argument("name", choices=("inventory", "check", "report", "config", "mutelist"))
 
@@ -200,6 +230,42 @@ def build_parser(argv: Sequence[str]) -> argparse.ArgumentParser:
     p.add_argument("action", choices=("up", "down", "status"))
     p.add_argument("--state-file", metavar="FILE", default=".auditor-sandbox.json")
     return parser
+
+
+def _history_parsers(sub) -> None:
+    """history (list, show, prune) and diff: the runs stored by scan and evaluate."""
+    p = sub.add_parser("history", help="the runs stored in the history database",
+                       epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--history-db", metavar="FILE", help="the history database")
+    p.add_argument("--config", metavar="FILE", help="auditor.toml (its history section)")
+    hist = p.add_subparsers(dest="history_command", metavar="ACTION", parser_class=_Parser)
+    h = hist.add_parser("list", help="one line per stored run, newest first (the default)")
+    h.add_argument("--limit", type=int, metavar="N", help="at most N runs")
+    h.add_argument("--format", choices=("table", "json"), default="table")
+    h = hist.add_parser("show", help="re-render one stored run in any report format")
+    h.add_argument("run", metavar="RUN", help="a run id, or 'last'")
+    _output_options(h)
+    h = hist.add_parser("prune", help="delete old runs (retention)")
+    h.add_argument("--keep", type=int, metavar="N", help="keep the newest N runs of each scope")
+    h.add_argument("--keep-days", type=int, metavar="DAYS", help="keep runs newer than DAYS")
+    for h in hist.choices.values():  # also accepted after the action
+        h.add_argument("--history-db", metavar="FILE", help=argparse.SUPPRESS,
+                       default=argparse.SUPPRESS)
+        h.add_argument("--config", metavar="FILE", help=argparse.SUPPRESS,
+                       default=argparse.SUPPRESS)
+
+    p = sub.add_parser("diff", help="drift between two stored runs (default: the last two "
+                       "of the same scope)", epilog=EPILOG,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("runs", nargs="*", metavar="RUN", help="RUN_A RUN_B (ids, or 'last')")
+    p.add_argument("--history-db", metavar="FILE", help="the history database")
+    p.add_argument("--config", metavar="FILE", help="auditor.toml")
+    p.add_argument("--scope", metavar="SCOPE", help="with no RUN: the scope whose last two "
+                   "runs are compared (default: the scope of the newest run)")
+    p.add_argument("-f", "--format", choices=("table", "json", "markdown"), default="table")
+    p.add_argument("--fail-on", choices=SEVERITY_CHOICES,
+                   help="exit 1 when a new FAIL at or above this severity appeared")
+    p.add_argument("--no-color", action="store_true")
 
 
 def _command(name: str) -> Callable[[argparse.Namespace], int]:
@@ -217,6 +283,18 @@ def _command(name: str) -> Callable[[argparse.Namespace], int]:
         from auditor.permissions import cmd_permissions
 
         return cmd_permissions
+    if name == "history":
+        from auditor.history.commands import cmd_history
+
+        return cmd_history
+    if name == "diff":
+        from auditor.drift.commands import cmd_diff
+
+        return cmd_diff
+    if name == "init":
+        from auditor.init import cmd_init
+
+        return cmd_init
     if name == "sandbox":
         from auditor.sandbox.manage import run_sandbox_command
 

@@ -14,3 +14,7 @@ DEFAULT_PAGE_BUDGET = 10_000
 
 # Connect and read bound of one SDK call, in seconds (CollectRequest.timeout, --timeout).
 DEFAULT_CALL_TIMEOUT = 30.0
+
+# Accounts (or projects) collected at once in a multi-account scan (--max-accounts), apart
+# from DEFAULT_MAX_WORKERS, which bounds the API calls within one account.
+DEFAULT_MAX_ACCOUNTS = 4

@@ -17,6 +17,7 @@ EXIT_FINDINGS = 1     # a FAIL at or above --fail-on (takes precedence over EXIT
 EXIT_INPUT = 2        # usage or input error
 EXIT_PARTIAL = 3      # completed, but some facts were UNVERIFIED or a provider not collected
 EXIT_INTERNAL = 4     # a bug in the tool itself (one line; the traceback with --debug)
+EXIT_NOTHING = 5      # nothing could be collected: every provider and account failed
 EXIT_INTERRUPTED = 130
 
 EPILOG = """exit codes:
@@ -26,6 +27,8 @@ EPILOG = """exit codes:
   3    completed, but some facts were UNVERIFIED or a provider could not be collected
   4    internal error: a bug in the tool, not in the input or the cloud (one line on
        stderr; --debug prints the traceback); no partial report set is left behind
+  5    nothing could be collected: every provider (every account) failed, so the
+       report holds no observation at all; never 0, so a job cannot pass on it
   130  interrupted
 """
 

@@ -115,17 +115,24 @@ class Resource:
     id: str
     name: str
     facts: dict[str, Fact] = field(default_factory=dict)
+    # Tags (labels) as read, only when they were asked for (CollectRequest.tags) and the read
+    # succeeded; None means not observed, so no tag rule can match the resource.
+    tags: dict[str, str] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "provider": self.provider, "account": self.account,
-                "region": self.region, "id": self.id, "name": self.name,
-                "facts": {path: fact.to_dict() for path, fact in sorted(self.facts.items())}}
+        out = {"kind": self.kind, "provider": self.provider, "account": self.account,
+               "region": self.region, "id": self.id, "name": self.name,
+               "facts": {path: fact.to_dict() for path, fact in sorted(self.facts.items())}}
+        if self.tags is not None:
+            out["tags"] = dict(sorted(self.tags.items()))
+        return out
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Resource:
         return cls(data["kind"], data["provider"], data["account"], data["region"],
                    data["id"], data["name"],
-                   {path: Fact.from_dict(f) for path, f in data["facts"].items()})
+                   {path: Fact.from_dict(f) for path, f in data["facts"].items()},
+                   dict(data["tags"]) if data.get("tags") is not None else None)
 
 
 @dataclass(slots=True)
@@ -305,6 +312,33 @@ class NotCollected:
 
 
 @dataclass(slots=True)
+class AccountFailure:
+    """An account of a multi-account scan that could not be collected (the role refused, no
+    access, a timeout), while the provider's other accounts were."""
+
+    provider: str
+    account: str
+    reason: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"provider": self.provider, "account": self.account, "reason": self.reason}
+
+
+@dataclass(slots=True)
+class ExpiredMute:
+    """A mutelist rule past its expiry: it mutes nothing any more, and the report says so."""
+
+    rule: int  # index in the mutelist's ``mute`` list
+    reason: str
+    expires: str  # ISO date
+    source: str = ""  # the mutelist file
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"rule": self.rule, "reason": self.reason, "expires": self.expires,
+                "source": self.source}
+
+
+@dataclass(slots=True)
 class Report:
     """Everything a renderer may see."""
 
@@ -318,6 +352,8 @@ class Report:
     transparency: dict[str, Any] = field(default_factory=dict)
     provider_failures: dict[str, str] = field(default_factory=dict)
     not_collected: list[NotCollected] = field(default_factory=list)
+    account_failures: list[AccountFailure] = field(default_factory=list)
+    expired_mutes: list[ExpiredMute] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         out = {s.value: 0 for s in Status}
@@ -334,7 +370,9 @@ class Report:
                 "summary": self.counts(),
                 "findings": [f.to_dict() for f in self.findings],
                 "exposure": self.exposure, "transparency": self.transparency,
-                "not_collected": [n.to_dict() for n in self.not_collected]}
+                "not_collected": [n.to_dict() for n in self.not_collected],
+                "account_failures": [a.to_dict() for a in self.account_failures],
+                "expired_mutes": [m.to_dict() for m in self.expired_mutes]}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Report:
@@ -344,4 +382,6 @@ class Report:
                    [Finding.from_dict(f) for f in data["findings"]],
                    data.get("exposure", {}), data.get("transparency", {}),
                    dict(data.get("provider_failures", {})),
-                   [NotCollected(**n) for n in data.get("not_collected", [])])
+                   [NotCollected(**n) for n in data.get("not_collected", [])],
+                   [AccountFailure(**a) for a in data.get("account_failures", [])],
+                   [ExpiredMute(**m) for m in data.get("expired_mutes", [])])

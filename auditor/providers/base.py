@@ -32,6 +32,9 @@ class ProviderOption:
     # Checks one typed value before any call: returns the value to use, raises ValueError
     # with the reason (auditor/providers/_option_values.py has the shared ones).
     check: Callable[[str], str] | None = None
+    # A switch that takes no value (--aws-organization): its value is True when given,
+    # None when not. ``multiple``, ``metavar`` and ``check`` do not apply to it.
+    flag: bool = False
 
 
 def option_flag(provider: str, option: ProviderOption) -> str:
@@ -68,6 +71,9 @@ class CollectRequest:
     # Set when the run is interrupted: bounded_map starts no new item and the retry backoff
     # wakes (auditor.cancellation); the pipeline makes it the adapter thread's current event.
     cancel: threading.Event = field(default_factory=threading.Event)
+    # Whether resource tags (labels) are wanted: only when a mutelist rule matches on tags,
+    # so that a scan that needs none sends no tag call.
+    tags: bool = False
 
     def wants(self, kind: str, *paths: str) -> bool:
         """True when any of ``paths`` of ``kind`` is wanted."""
@@ -79,6 +85,20 @@ class CollectRequest:
     def report(self, provider: str, done: int, total: int | None) -> None:
         if self.progress is not None:
             self.progress(provider, done, total)
+
+
+@dataclass(frozen=True, slots=True)
+class AccountTarget:
+    """One account (AWS account, Google Cloud project, Alibaba Cloud account) of a
+    multi-account scan, as an adapter's optional ``accounts`` hook names it.
+
+    ``options`` are option values that replace the request's own for this account (for
+    example the role to assume in it); the pipeline collects each target with them.
+    """
+
+    account: str
+    options: Mapping[str, Any] = field(default_factory=dict)
+    label: str = ""  # a human name (the account or project name), when the listing gives one
 
 
 @dataclass(slots=True)
@@ -130,6 +150,18 @@ class ProviderAdapter(Protocol):
     def collect(self, request: CollectRequest) -> Collection:
         """Collect read-only. Raises ProviderError when nothing at all can be collected."""
         ...
+
+
+# Optional hook, looked up with getattr so that an adapter without it keeps working:
+#
+#     def accounts(self, request: CollectRequest) -> list[AccountTarget] | None
+#
+# None when the request names no multi-account scope (the adapter is collected once, as
+# before). Otherwise the accounts to collect, each with its option overrides; the pipeline
+# collects them concurrently (an account bound apart from max_workers) and reports an account
+# whose collect raises ProviderError as a failed account with its reason. Listing the
+# accounts may itself raise ProviderError: the provider then fails as a whole.
+ACCOUNTS_HOOK = "accounts"
 
 
 def validate_adapter(adapter: Any, registered_name: str) -> None:
