@@ -40,9 +40,15 @@ class RunOperation:
     why: str
     kinds: tuple[str, ...] = ()  # only when a fact of one of these kinds is wanted; () = always
     unless_option: str | None = None  # not made when this adapter option is given
+    # made only when one of these adapter options is given (a multi-account listing, say);
+    # with no options given at all (every way the tool can be run) it is made
+    when_option: tuple[str, ...] = ()
 
     def applies(self, kinds: set[str], given_options: Iterable[str]) -> bool:
-        if self.unless_option is not None and self.unless_option in set(given_options):
+        given = set(given_options)
+        if self.unless_option is not None and self.unless_option in given:
+            return False
+        if self.when_option and given and not given & set(self.when_option):
             return False
         return not self.kinds or bool(kinds & set(self.kinds))
 
@@ -73,7 +79,8 @@ def load_permission_table(adapter: Any) -> PermissionTable:
                 raise PluginError(f"{path}: $.operations.{op}: {action} is not a read action "
                                   f"({'/'.join(READ_VERBS)}): the audit only reads")
     run = tuple(RunOperation(r["operation"], r["why"], tuple(r.get("kinds", ())),
-                             r.get("unless_option")) for r in doc["run"])
+                             r.get("unless_option"), tuple(r.get("when_option", ())))
+                for r in doc["run"])
     called = {r.operation for r in run} | {
         op for facts in adapter.exposure_profile().values() for entry in facts.values()
         for op in entry.operations}
