@@ -22,7 +22,8 @@ from auditor.checks import Check, CompiledCheck
 from auditor.errors import PluginError, UsageError
 
 FILE = "permissions.yaml"
-READ_VERBS = ("get", "list", "describe")  # the verbs of every read API of the three providers
+# the verbs of every read API of the three providers (search: Resource Manager projects.search)
+READ_VERBS = ("get", "list", "describe", "search")
 FORMATS = ("json", "text")
 
 
@@ -40,15 +41,15 @@ class RunOperation:
     why: str
     kinds: tuple[str, ...] = ()  # only when a fact of one of these kinds is wanted; () = always
     unless_option: str | None = None  # not made when this adapter option is given
-    # made only when one of these adapter options is given (a multi-account listing, say);
-    # with no options given at all (every way the tool can be run) it is made
+    # made only when one of these adapter options is given: a multi-account listing, whose
+    # permission belongs on the organization, not in the per-account role derived by default
     when_option: tuple[str, ...] = ()
 
     def applies(self, kinds: set[str], given_options: Iterable[str]) -> bool:
         given = set(given_options)
         if self.unless_option is not None and self.unless_option in given:
             return False
-        if self.when_option and given and not given & set(self.when_option):
+        if self.when_option and not given & set(self.when_option):
             return False
         return not self.kinds or bool(kinds & set(self.kinds))
 
