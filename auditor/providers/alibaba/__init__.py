@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from dataclasses import replace
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from auditor.defaults import (
     DEFAULT_RETRY_ATTEMPTS,
@@ -16,8 +16,10 @@ from auditor.defaults import (
     DEFAULT_RETRY_MAX_DELAY,
 )
 from auditor.providers._option_values import region_check
+from auditor.providers.alibaba._account_ids import account_id_check
 from auditor.providers.alibaba._name import PROVIDER
 from auditor.providers.base import (
+    AccountTarget,
     Collection,
     CollectRequest,
     ExposureProfile,
@@ -49,6 +51,32 @@ class AlibabaAdapter:
                        "encryption reads: host:port or http(s)://host:port; default "
                        "ecs.REGION.aliyuncs.com", metavar="ENDPOINT",
                        env="AUDITOR_ALIBABA_ECS_ENDPOINT"),
+        # Multi-account scans (docs/organizations.md): any of the next three starts one.
+        ProviderOption("resource_directory", "scan every active member account of the "
+                       "Resource Directory (ListAccounts), through --alibaba-role-name in "
+                       "each; the caller's own account with its own credentials", flag=True),
+        ProviderOption("account", "a member account id to scan through --alibaba-role-name "
+                       "(repeatable); with --alibaba-resource-directory: only these members",
+                       multiple=True, metavar="ACCOUNT_ID", check=account_id_check),
+        ProviderOption("profile", "a credential profile to scan (repeatable): ~/.aliyun/"
+                       "config.json, else ~/.alibabacloud/credentials.ini; with "
+                       "--alibaba-resource-directory: used when the directory cannot be read",
+                       multiple=True, metavar="NAME"),
+        ProviderOption("exclude_account", "an account id not to scan (repeatable)",
+                       multiple=True, metavar="ACCOUNT_ID", check=account_id_check),
+        ProviderOption("role_name", "the RAM role assumed in each member account; default "
+                       "ResourceDirectoryAccountAccessRole", metavar="ROLE"),
+        ProviderOption("external_id", "the ExternalId the member roles' trust policy asks "
+                       "for", metavar="ID"),
+        ProviderOption("alibaba_profile_file", "the Alibaba Cloud CLI config file holding "
+                       "the profiles; default ~/.aliyun/config.json", metavar="FILE",
+                       env="AUDITOR_ALIBABA_PROFILE_FILE"),
+        ProviderOption("alibaba_sts_endpoint", "STS endpoint override (GetCallerIdentity, "
+                       "AssumeRole): host:port or http(s)://host:port; default "
+                       "sts.aliyuncs.com", metavar="ENDPOINT", env="AUDITOR_ALIBABA_STS_ENDPOINT"),
+        ProviderOption("alibaba_resourcemanager_endpoint", "Resource Manager endpoint override "
+                       "(ListAccounts); default resourcemanager.aliyuncs.com",
+                       metavar="ENDPOINT", env="AUDITOR_ALIBABA_RESOURCEMANAGER_ENDPOINT"),
     )
 
     def __init__(self, retry_attempts: int = DEFAULT_RETRY_ATTEMPTS,
@@ -59,18 +87,44 @@ class AlibabaAdapter:
     def exposure_profile(self) -> ExposureProfile:
         return load_exposure_profile(_EXPOSURE)
 
-    def collect(self, request: CollectRequest) -> Collection:
-        """Collect read-only. Raises ProviderError (CredentialsError, EndpointError) when
-        nothing can be listed at all."""
-        from auditor.providers.alibaba._collect import Collector
-        from auditor.providers.alibaba._errors import RetryPolicy
-
+    def _options(self, request: CollectRequest) -> dict[str, Any]:
         options = dict(request.options)
         for option in self.options:  # the flag wins; the environment fills a gap
             if option.env and not options.get(option.name) and os.environ.get(option.env):
                 options[option.name] = os.environ[option.env]
+        return options
+
+    def accounts(self, request: CollectRequest) -> list[AccountTarget] | None:
+        """The accounts of a Resource Directory, explicit ids or profiles; None when the
+        request names none of them (one account, as before). ProviderError when the
+        directory cannot be listed and no profile is given to fall back on."""
+        from auditor.providers.alibaba._errors import RetryPolicy
+        from auditor.providers.alibaba._targets import is_multi_account, list_targets
+
+        options = self._options(request)
+        if not is_multi_account(options):
+            return None
+        return list_targets(options, request.timeout, RetryPolicy(*self._retry))
+
+    def collect(self, request: CollectRequest) -> Collection:
+        """Collect read-only one account: the caller's, or the target an ``accounts`` entry
+        names (its role assumed first). Raises ProviderError (CredentialsError,
+        EndpointError) when nothing can be listed at all, or the role is refused."""
+        from auditor.errors import ServiceError
+        from auditor.providers._runtime import ApiLedger
+        from auditor.providers.alibaba._collect import Collector
+        from auditor.providers.alibaba._errors import RetryPolicy
+        from auditor.providers.alibaba._targets import DIRECTORY_ERROR, target_credentials
+
+        options = self._options(request)
         request = replace(request, options=options)  # keeps facts, workers, progress, timeout
-        return Collector(request, RetryPolicy(*self._retry)).run()
+        retry, ledger = RetryPolicy(*self._retry), ApiLedger()
+        credentials = target_credentials(options, ledger, retry, request.timeout)
+        if options.get(DIRECTORY_ERROR):  # a profile fallback: the directory is a gap
+            ledger.listing_failed("resource-directory", ServiceError(
+                "resourcemanager:ListAccounts", "DirectoryUnreadable",
+                str(options[DIRECTORY_ERROR])))
+        return Collector(request, retry, credentials=credentials, ledger=ledger).run()
 
 
 __all__ = ["AlibabaAdapter"]

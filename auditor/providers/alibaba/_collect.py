@@ -14,6 +14,8 @@ import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from alibabacloud_credentials_api import ICredentialsProvider
+
 from auditor.errors import (
     CallError,
     CredentialsError,
@@ -48,6 +50,7 @@ from auditor.providers.alibaba._resources import (
     regional_account_resource,
 )
 from auditor.providers.alibaba._session import Session
+from auditor.providers.alibaba._tags import read_key_tags, tagged
 from auditor.providers.base import Collection, CollectRequest
 
 T = TypeVar("T")
@@ -101,19 +104,24 @@ def _listed_regions(option: Any) -> list[str]:
 
 class Collector:
     def __init__(self, request: CollectRequest, retry: RetryPolicy,
-                 locate: Locate | None = None) -> None:
+                 locate: Locate | None = None, *, credentials: ICredentialsProvider | None = None,
+                 ledger: ApiLedger | None = None) -> None:
+        """``credentials``: a target account's (default: the caller's); ``ledger``: one that
+        already counts the calls made for them (AssumeRole)."""
         if locate is None:
             from auditor.regions import locate as table_locate
             locate = table_locate
         self.request = request
         self.locate = locate
+        self.wants_tags = request.tags  # a mutelist rule matches on tags: read them
         opts = request.options
         self.regions = _listed_regions(opts.get("region"))
         self.session = Session(opts.get("oss_endpoint"), opts.get("alibaba_kms_endpoint"),
-                               request.max_workers,
+                               request.max_workers, credentials,
                                ecs_endpoint=opts.get("alibaba_ecs_endpoint"),
-                               timeout=request.timeout)
-        self.ledger = ApiLedger(self.session.scrubber)
+                               timeout=request.timeout,
+                               scrubber=ledger.scrubber if ledger is not None else None)
+        self.ledger = ledger if ledger is not None else ApiLedger(self.session.scrubber)
         self.call = _Caller(self.ledger, retry, self.session.scrub)
         self._lock = threading.Lock()
         self._once: dict[tuple[str, ...], _Once] = {}
@@ -164,10 +172,12 @@ class Collector:
         self._progress = Progress(self.request.report, PROVIDER, len(buckets))
         raws = bounded_map(lambda item: self._bucket(*item, account, account_block),
                            buckets, self.request.max_workers)
-        resources: list[Resource] = [
-            bucket_resource(raw, lambda p: self.wants(BUCKET, p), self.locate) for raw in raws]
+        resources: list[Resource] = [tagged(bucket_resource(
+            raw, lambda p: self.wants(BUCKET, p), self.locate), raw.answers.get("tags"))
+            for raw in raws]
         if want_keys:
-            resources.extend(self._keys(regions, raws, account, listed_keys))
+            resources.extend(read_key_tags(self, self._keys(regions, raws, account, listed_keys),
+                                           account))
         if account_block is not None and self.wants(ACCOUNT, "public_access_block.enabled"):
             resources.append(account_resource(account, account_block,
                                               lambda p: self.wants(ACCOUNT, p)))

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from alibabacloud_kms20160120.client import Client as KmsClient
+from alibabacloud_tea_openapi.client import Client as OpenApiClient
 
 from auditor.errors import CallError, ListingIncomplete
 from auditor.providers._runtime import PageGuard
@@ -27,11 +28,12 @@ def arn_region(arn: str | None) -> str | None:
     return parts[2] or None
 
 
-def _listing(client: KmsClient, call: Caller, operation: str, container: str, item: str,
-             ) -> tuple[list[dict[str, Any]], CallError | None]:
+def _listing(client: OpenApiClient, call: Caller, operation: str, container: str, item: str,
+             version: str = VERSION) -> tuple[list[dict[str, Any]], CallError | None]:
     """Every entry of a PageNumber/TotalCount listing: (entries, None), or the entries of
     the pages that answered with the error that stopped it. A failed first page raises.
 
+    Also the Resource Manager's ListAccounts (``version``), paged the same way.
     The next page is the one after the PageNumber the answer names, so an endpoint that
     ignores PageNumber repeats a page and stops (RepeatedMarker) instead of looping; an
     empty page while TotalCount says more is truncated without a marker.
@@ -41,7 +43,7 @@ def _listing(client: KmsClient, call: Caller, operation: str, container: str, it
     page = 1
     while True:
         try:
-            body = rpc(client, call, operation, VERSION,
+            body = rpc(client, call, operation, version,
                        {"PageNumber": str(page), "PageSize": str(PAGE_SIZE)})
         except CallError as exc:
             if not guard.pages:
@@ -87,3 +89,10 @@ def describe_key(client: KmsClient, call: Caller, key_id: str) -> dict[str, Any]
 def get_key_policy(client: KmsClient, call: Caller, key_id: str) -> str:
     return str(rpc(client, call, "kms:GetKeyPolicy", VERSION,
                    {"KeyId": key_id, "PolicyName": "default"})["Policy"])
+
+
+def list_resource_tags(client: KmsClient, call: Caller, key_id: str) -> dict[str, str]:
+    """ListResourceTags of one key: TagKey -> TagValue (KMS API 2016-01-20 ListResourceTags:
+    {"Tags": {"Tag": [{"KeyId", "TagKey", "TagValue"}]}})."""
+    body = rpc(client, call, "kms:ListResourceTags", VERSION, {"KeyId": key_id})
+    return {str(t["TagKey"]): str(t.get("TagValue") or "") for t in body["Tags"]["Tag"]}

@@ -250,3 +250,11 @@ def bucket_location(client: oss.Client, call: Caller, bucket: str) -> str:
     answer = xml_answer("oss:GetBucketLocation", _body(
         client, call, "oss:GetBucketLocation", bucket, {"location": ""}), "LocationConstraint")
     return str(answer["LocationConstraint"])
+
+
+def bucket_tags(client: oss.Client, call: Caller, bucket: str) -> dict[str, str]:
+    """GetBucketTags (GET /?tagging): Key -> Value. No tags answers an empty <Tagging>
+    (API reference: GetBucketTags, "If no tags are configured ... Tagging element is empty")."""
+    tagging = _read(client, call, "oss:GetBucketTags", "Tagging", bucket, "tagging")
+    tags = (tagging.get("TagSet") or {}).get("Tag", [])
+    return {str(t["Key"]): str(t.get("Value") or "") for t in tags}

@@ -20,6 +20,7 @@ class Reads(Protocol):
     """What the reader needs from the collector."""
 
     call: Caller
+    wants_tags: bool
 
     def wants(self, kind: str, *paths: str) -> bool: ...
     def attempt(self, scope: str, source: str, fn: Callable[[], Any]) -> Outcome: ...
@@ -95,6 +96,8 @@ class BucketReader:
         if self.wants("access_logging.enabled", "access_logging.target"):
             answers["logging"] = self.from_info("logging", "oss:GetBucketLogging",
                                                 _oss.bucket_logging)
+        if self.ctx.wants_tags:  # only for a mutelist rule on tags: no tag call otherwise
+            answers["tags"] = self.get("oss:GetBucketTags", _oss.bucket_tags)
         if self.wants(*REPLICATION):
             # Always asked: GetBucketInfo's CrossRegionReplication flag says nothing of
             # same-region replication (SRR), whose rules GetBucketReplication also returns.

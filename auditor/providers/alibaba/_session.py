@@ -32,6 +32,9 @@ ENV_TOKEN = "ALIBABA_CLOUD_SECURITY_TOKEN"
 ENV_OSS_ENDPOINT = "AUDITOR_OSS_ENDPOINT"
 ENV_KMS_ENDPOINT = "AUDITOR_ALIBABA_KMS_ENDPOINT"
 ENV_ECS_ENDPOINT = "AUDITOR_ALIBABA_ECS_ENDPOINT"
+# Multi-account scans: central endpoints, overridable for a stand-in (option or variable).
+STS_ENDPOINT = "sts.aliyuncs.com"
+RESOURCEMANAGER_ENDPOINT = "resourcemanager.aliyuncs.com"
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
@@ -71,6 +74,29 @@ def _credentials_provider() -> ICredentialsProvider:
     if key_id and secret:
         return StaticAKCredentialsProvider(access_key_id=key_id, access_key_secret=secret)
     return DefaultCredentialsProvider()
+
+
+def default_credentials() -> ICredentialsProvider:
+    """The caller's own credentials: the ALIBABA_CLOUD_* variables, else the default chain."""
+    return _credentials_provider()
+
+
+def recording(provider: ICredentialsProvider, scrubber: Scrubber) -> ICredentialsProvider:
+    """``provider``, every credential it hands out told to ``scrubber``."""
+    return _RecordingProvider(provider, lambda cred: scrubber.add(
+        cred.get_access_key_id(), cred.get_access_key_secret(), cred.get_security_token()))
+
+
+def openapi_client(provider: ICredentialsProvider, endpoint: str | None, default: str,
+                   service: str, timeout: float = DEFAULT_CALL_TIMEOUT) -> OpenApiClient:
+    """A generic OpenAPI (RPC) client for a central service (STS, Resource Manager): the
+    public ``default`` host over HTTPS, or the override ``endpoint``."""
+    target = parse_rpc_endpoint(endpoint, service) if endpoint else RpcEndpoint(default, "https")
+    millis = int(timeout * 1000)
+    return OpenApiClient(OpenApiConfig(
+        credential=CredentialClient(provider=provider), region_id="cn-hangzhou",
+        endpoint=target.host, protocol=target.protocol, connect_timeout=millis,
+        read_timeout=millis))
 
 
 class _RecordingProvider(ICredentialsProvider):

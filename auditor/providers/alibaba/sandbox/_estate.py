@@ -10,7 +10,7 @@ keys: [{id (required), region (required), creator (UID or a service such as Oss)
         origin (Aliyun_KMS | EXTERNAL), protection (SOFTWARE | HSM), spec, usage,
         rotation (e.g. 365d; omitted = off), state, aliases: [alias/...], instance
         (DKMSInstanceId), policy (key policy object), metadata_omits: [KeyMetadata fields
-        DescribeKey leaves out, e.g. Creator], faults}]
+        DescribeKey leaves out, e.g. Creator], tags: {key: value}, faults}]
 buckets: [{name (required), region (required, oss-cn-hangzhou or cn-hangzhou),
            redundancy (LRS | ZRS), acl, encryption (none | AES256 | SM4 |
            {algorithm: KMS, key: id or null, data: SM4}), versioning (Enabled | Suspended),
@@ -19,7 +19,9 @@ buckets: [{name (required), region (required, oss-cn-hangzhou or cn-hangzhou),
            GOVERNANCE; omitted = ObjectWorm on without a default retention), days | years},
            logging: {bucket, prefix},
            replication: [{bucket, region}], info_omits: [GetBucketInfo elements to leave out],
-           list_omits: [ListBuckets elements to leave out, e.g. Location], faults}]
+           list_omits: [ListBuckets elements to leave out, e.g. Location], tags: {key: value},
+           faults}]
+directory: the Resource Directory's members, each an account of its own (see _directory).
 ecs_default_encryption: {region: {encrypted (bool, default false), key (KMSKeyId; omitted =
         empty), omits: [answer fields to leave out, e.g. KMSKeyId], faults}}; a region not
         named answers Encrypted false, as the API does by default.
@@ -97,6 +99,7 @@ class Key:
     metadata: dict[str, Any]
     aliases: list[str] = field(default_factory=list)
     policy: str | None = None
+    tags: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -185,7 +188,8 @@ def _key(spec: dict[str, Any], account: str) -> Key:
         meta.pop(str(name), None)
     policy = spec.get("policy")
     return Key(key_id, region, meta, [str(a) for a in spec.get("aliases", [])],
-               json.dumps(policy) if policy is not None else None)
+               json.dumps(policy) if policy is not None else None,
+               {str(k): str(v) for k, v in (spec.get("tags") or {}).items()})
 
 
 def _disk_defaults(spec: Any, estate: Estate) -> None:

@@ -12,7 +12,8 @@ from urllib.parse import parse_qs
 from auditor.providers.alibaba.sandbox._estate import KMS_CODES, Estate, Key, fault_reply
 from auditor.sandbox.base import RecordedRequest, Reply
 
-READ_ACTIONS = frozenset({"ListKeys", "DescribeKey", "ListAliases", "GetKeyPolicy"})
+READ_ACTIONS = frozenset({"ListKeys", "DescribeKey", "ListAliases", "GetKeyPolicy",
+                          "ListResourceTags"})
 CREDENTIAL = re.compile(r"Credential=([^,\s]+)")
 
 
@@ -98,6 +99,9 @@ def handle(estate: Estate, req: RecordedRequest, access_key: str) -> Reply:
         return found
     if action == "DescribeKey":
         return _json(200, {"KeyMetadata": dict(found.metadata)}, action)
+    if action == "ListResourceTags":  # API reference: Tags.Tag[] of {KeyId, TagKey, TagValue}
+        return _json(200, {"Tags": {"Tag": [{"KeyId": found.id, "TagKey": k, "TagValue": v}
+                                            for k, v in found.tags.items()]}}, action)
     # GetKeyPolicy: key policies exist only for keys in a KMS instance
     if "DKMSInstanceId" not in found.metadata or found.policy is None:
         return error(400, "UnsupportedOperation",

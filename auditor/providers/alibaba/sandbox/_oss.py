@@ -26,6 +26,7 @@ SUBRESOURCES = {
     "versioning": "GetBucketVersioning", "worm": "GetBucketWorm", "logging": "GetBucketLogging",
     "replication": "GetBucketReplication", "location": "GetBucketLocation",
     "httpsConfig": "GetBucketHttpsConfig", "objectWorm": "GetBucketObjectWormConfiguration",
+    "tagging": "GetBucketTags",
 }
 CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/\d{8}/([^/]+)/oss/aliyun_v4_request")
 PUBLIC_PRINCIPALS = frozenset({"*", "acs:ram::*:*"})
@@ -201,6 +202,12 @@ def _bucket_answer(estate: Estate, b: Bucket, operation: str) -> Reply:
         return _xml(f"<ReplicationConfiguration>{body}</ReplicationConfiguration>", operation)
     if operation == "GetBucketLocation":
         return _xml(_el("LocationConstraint", b.location), operation)
+    if operation == "GetBucketTags":
+        # API reference GetBucketTags: no tags answers an empty <Tagging>.
+        tags = "".join(f"<Tag>{_el('Key', k)}{_el('Value', v)}</Tag>"
+                       for k, v in (spec.get("tags") or {}).items())
+        return _xml(f"<Tagging><TagSet>{tags}</TagSet></Tagging>" if tags else "<Tagging/>",
+                    operation)
     # GetBucketHttpsConfig: the live service answers NoSuchHttpsConfig for a bucket whose
     # TLS version settings were never written; a written config (even Enable false) is a 200.
     https = spec.get("https")
