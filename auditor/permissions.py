@@ -24,13 +24,16 @@ from auditor.errors import PluginError, UsageError
 FILE = "permissions.yaml"
 # the verbs of every read API of the three providers (search: Resource Manager projects.search)
 READ_VERBS = ("get", "list", "describe", "search")
+# Not a Get/List/Describe, but it only hands out temporary credentials to read with (the
+# multi-account scans of AWS and Alibaba Cloud assume a role in each member account).
+CREDENTIAL_ACTIONS = frozenset({"sts:AssumeRole"})
 FORMATS = ("json", "text")
 
 
 def is_read_action(action: str) -> bool:
     """True for Get*/List*/Describe* (s3:GetBucketAcl, storage.buckets.getIamPolicy)."""
     verb = re.split(r"[:.]", action)[-1].lower()
-    return verb.startswith(READ_VERBS)
+    return action in CREDENTIAL_ACTIONS or verb.startswith(READ_VERBS)
 
 
 @dataclass(frozen=True, slots=True)
