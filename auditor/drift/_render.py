@@ -27,6 +27,7 @@ from auditor.safe_text import clean
 
 DRIFT_FORMATS = ("table", "json", "markdown")
 DETAIL_WIDTH = 100
+REASON_WIDTH = 240  # a failure's reason is the point of its cell: cut late
 _RESET = "\x1b[0m"
 
 TITLES = {
@@ -81,9 +82,9 @@ def side_text(side: RunSide) -> str:
     return f"{run} ({side.generated_at}; {', '.join(side.accounts) or 'no account'})"
 
 
-def _cells(*values: object) -> list[str]:
-    """Each value on one line, without control characters, cut at DETAIL_WIDTH."""
-    return [truncate(one_line(v), DETAIL_WIDTH) for v in values]
+def _cells(*values: object, width: int = DETAIL_WIDTH) -> list[str]:
+    """Each value on one line, without control characters, cut at ``width``."""
+    return [truncate(one_line(v), width) for v in values]
 
 
 # One row builder per category: (headers, cells of one item).
@@ -93,15 +94,15 @@ def _finding_rows(color: bool) -> tuple[tuple[str, ...], Callable[[Any], list[st
         cells = _cells(c.severity, c.check_id, c.provider, c.account,
                        c.resource_name or c.resource_id, c.region)
         change = f"{_status(c.old, color)} → {_status(c.new, color)}"
-        return [*cells, change, *_cells(cause_text(c.cause, c.cause_detail))]
+        return [*cells, change, *_cells(cause_text(c.cause, c.cause_detail), width=REASON_WIDTH)]
 
     return ("Severity", "Check", "Provider", "Account", "Resource", "Region", "Change",
             "Why"), row
 
 
 def _resource_row(c: ResourceChange) -> list[str]:
-    return _cells(c.provider, c.account, c.kind, c.name or c.resource_id,
-                  cause_text(c.cause, c.cause_detail))
+    return [*_cells(c.provider, c.account, c.kind, c.name or c.resource_id),
+            *_cells(cause_text(c.cause, c.cause_detail), width=REASON_WIDTH)]
 
 
 def _score_row(c: ScoreChange) -> list[str]:
@@ -114,7 +115,8 @@ def _check_row(c: CheckChange) -> list[str]:
 
 
 def _failure_row(c: FailureChange) -> list[str]:
-    return _cells(c.provider, c.account or "(whole provider)", c.reason)
+    return [*_cells(c.provider, c.account or "(whole provider)"),
+            *_cells(c.reason, width=REASON_WIDTH)]
 
 
 def _layout(color: bool) -> dict[str, tuple[tuple[str, ...], Callable[[Any], list[str]]]]:

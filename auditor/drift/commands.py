@@ -22,16 +22,13 @@ from auditor.model import Report
 
 def history_file(args: argparse.Namespace) -> Path:
     """--history-db, else the config's [history] path (relative to the config file), else
-    the default location (auditor.history.history_path decides the order)."""
+    the default location (auditor.history decides the order)."""
     from auditor.config import load_config
-    from auditor.history import history_path
+    from auditor.history._paths import configured_history_path
 
     config_path = getattr(args, "config", None)
-    config: dict[str, Any] = load_config(config_path)
-    section = dict(config.get("history") or {})
-    if config_path and section.get("path") and not Path(section["path"]).is_absolute():
-        section["path"] = str(Path(config_path).resolve().parent / section["path"])
-    return history_path({**config, "history": section}, getattr(args, "history_db", None))
+    return configured_history_path(load_config(config_path), config_path,
+                                   getattr(args, "history_db", None))
 
 
 def _pair(history, refs: Sequence[str], scope: str | None, source: str) -> tuple[Any, Any]:
@@ -41,15 +38,13 @@ def _pair(history, refs: Sequence[str], scope: str | None, source: str) -> tuple
     if refs and scope is not None:
         raise UsageError("--scope", "$", "only without RUN: the runs named decide the scope")
     if refs:
-        records = {r.id: r for r in history.runs()}
-        ids = [history.resolve(ref) for ref in refs]
-        if len(ids) == 2:
-            return records[ids[0]], records[ids[1]]
-        new_id = ids[0]
-        record = records[new_id]
-        previous = history.previous(new_id)
+        records = [history.record_of(history.resolve(ref)) for ref in refs]
+        if len(records) == 2:
+            return records[0], records[1]
+        record = records[0]
+        previous = history.previous(record.id)
         if previous is None:
-            raise UsageError(source, "$", f"run {new_id} is the first run of its scope "
+            raise UsageError(source, "$", f"run {record.id} is the first run of its scope "
                                           f"({record.scope}): nothing to compare it with")
         return previous, record
     if scope is None:
