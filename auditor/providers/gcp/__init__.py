@@ -1,5 +1,7 @@
 """Google Cloud adapter: Cloud Storage buckets and Cloud KMS keys (with the organization policy
-storage.publicAccessPrevention of each project), read-only.
+storage.publicAccessPrevention of each project), read-only; with a scope option
+(all_projects, organization_id, folder) every project of the scope, listed with Resource
+Manager v3 (``accounts``).
 
 No google.* import happens here: the SDKs load inside ``collect`` only, so that
 ``import auditor.providers.gcp`` and ``auditor --help`` stay fast.
@@ -13,6 +15,7 @@ from typing import ClassVar
 from auditor.defaults import DEFAULT_RETRY_ATTEMPTS, DEFAULT_RETRY_BASE_DELAY
 from auditor.providers._option_values import gcp_project_id
 from auditor.providers.base import (
+    AccountTarget,
     Collection,
     CollectRequest,
     ExposureProfile,
@@ -20,6 +23,7 @@ from auditor.providers.base import (
     load_exposure_profile,
 )
 from auditor.providers.gcp._name import PROVIDER
+from auditor.providers.gcp._scope import Scope, exclude_pattern, folder_id, organization_id
 
 _PROFILE = Path(__file__).resolve().parent / "exposure.yaml"
 
@@ -49,6 +53,19 @@ class GcpAdapter:
                        "(a stand-in; calls go unauthenticated). With the other endpoints "
                        "overridden and this one not, the organization policy is not read",
                        metavar="URL", env="AUDITOR_GCP_ORGPOLICY_ENDPOINT"),
+        ProviderOption("all_projects", "Scan every ACTIVE project the credentials can see "
+                       "(Resource Manager projects.search)", flag=True),
+        ProviderOption("organization_id", "Scan every ACTIVE project anywhere under this "
+                       "organization (its whole folder tree)", metavar="ORG_ID",
+                       check=organization_id),
+        ProviderOption("folder", "Scan every ACTIVE project anywhere under this folder "
+                       "(repeatable)", multiple=True, metavar="FOLDER_ID", check=folder_id),
+        ProviderOption("exclude_project", "Leave out projects whose id or number matches "
+                       "(repeatable; shell globs such as 'acme-sandbox-*')", multiple=True,
+                       metavar="PATTERN", check=exclude_pattern),
+        ProviderOption("gcp_resourcemanager_endpoint", "Resource Manager v3 endpoint override "
+                       "(a stand-in; calls go unauthenticated), for the project listing",
+                       metavar="URL", env="AUDITOR_GCP_RESOURCEMANAGER_ENDPOINT"),
     )
 
     def __init__(self, *, max_attempts: int = DEFAULT_RETRY_ATTEMPTS,
@@ -59,6 +76,16 @@ class GcpAdapter:
 
     def exposure_profile(self) -> ExposureProfile:
         return load_exposure_profile(_PROFILE)
+
+    def accounts(self, request: CollectRequest) -> list[AccountTarget] | None:
+        """One target per project of the scope; None without a scope option (one collect of
+        the --project list, as before). ProviderError when the projects cannot be listed."""
+        if not Scope.from_options(request.options).multi:
+            return None
+        from auditor.providers.gcp._errors import RetryPolicy
+        from auditor.providers.gcp._projects import discover
+
+        return discover(request, RetryPolicy(self._max_attempts, self._base_delay))
 
     def collect(self, request: CollectRequest) -> Collection:
         from auditor.providers.gcp._collect import collect

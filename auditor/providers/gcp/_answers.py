@@ -94,3 +94,14 @@ def read_pages(call: Caller, operation: str, fetch: Callable[[str | None], Any],
             return Listed(items, exc)
         if token is None:
             return Listed(items)
+
+
+def pager_listing(call: Caller, operation: str, items_key: str, timeout: float,
+                  fetch: Callable[[str, float], Any]) -> Listed[dict[str, Any]]:
+    """One paged listing of a GAPIC REST client (Cloud KMS, Resource Manager): ``fetch(token,
+    timeout)`` returns the client's pager, whose first page is the one answer of each call."""
+    def page(token: str | None) -> dict[str, Any]:
+        answer = fetch(token or "", timeout)
+        pages = getattr(answer, "pages", None)
+        return as_dict(next(iter(pages)) if pages is not None else answer)
+    return read_pages(call, operation, page, items_key)

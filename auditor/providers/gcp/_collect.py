@@ -31,6 +31,7 @@ from auditor.providers.base import Collection, CollectRequest
 from auditor.providers.gcp import _kms, _orgpolicy, _storage
 from auditor.providers.gcp._answers import Listed
 from auditor.providers.gcp._errors import Caller, RetryPolicy
+from auditor.providers.gcp._labels import bucket_tags, key_tags
 from auditor.providers.gcp._name import PROVIDER
 from auditor.providers.gcp._normalize import KEY_JOIN_PATHS, account_facts, bucket_facts, key_facts
 from auditor.providers.gcp._public import prevented
@@ -286,7 +287,8 @@ class _Run:
                                      lambda p: req.wants(BUCKET, p))
                 region = canonical(PROVIDER, b.location) or b.location or "unknown"
                 resources.append(Resource(BUCKET, PROVIDER, b.project, region,
-                                          bucket_id(b.name), b.name, facts))
+                                          bucket_id(b.name), b.name, facts,
+                                          bucket_tags(req, self.ledger, b)))
         if want_keys:
             for name in key_names:
                 key, versions, members = results[name]
@@ -295,7 +297,7 @@ class _Run:
                 parts = name.split("/")
                 region = canonical(PROVIDER, parts[3]) or parts[3]
                 resources.append(Resource(KEY, PROVIDER, parts[1], region, name, parts[-1],
-                                          facts))
+                                          facts, key_tags(req, self.ledger, name, key)))
         if self.wants_kind(ACCOUNT):
             for project in self.session.projects:
                 facts = account_facts(org_of(project), lambda p: req.wants(ACCOUNT, p))

@@ -7,13 +7,13 @@ listings follow their tokens through one PageGuard.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from auditor.errors import MalformedAnswer
-from auditor.providers.gcp._answers import Listed, as_dict, check, check_item, read_pages
+from auditor.providers.gcp._answers import Listed, as_dict, check, check_item, pager_listing
 from auditor.providers.gcp._errors import Caller
+from auditor.providers.gcp._labels import labels_of
 from auditor.providers.gcp._storage import PUBLIC_MEMBERS
 
 OP_LOCATIONS = "cloudkms:locations.list"
@@ -45,6 +45,7 @@ class KeyInfo:
     source: str  # the operation that returned it
     versions: tuple[VersionInfo, ...] | None = None  # read only when there is no primary
     backend: str | None = None  # cryptoKeyBackend: the EkmConnection of an EXTERNAL_VPC key
+    labels: tuple[tuple[str, str], ...] | None = ()  # as _labels.labels_of reads them
 
     @property
     def project(self) -> str:
@@ -76,22 +77,13 @@ def key_info(key: dict[str, Any], source: str) -> KeyInfo:
                    next_rotation_time=key.get("nextRotationTime") or None,
                    import_only=bool(key.get("importOnly")),
                    primary=_version(primary) if primary is not None else None, source=source,
-                   backend=key.get("cryptoKeyBackend") or None)
-
-
-def _listing(call: Caller, operation: str, items_key: str, timeout: float,
-             fetch: Callable[[str, float], Any]) -> Listed[dict[str, Any]]:
-    """One paged listing; the REST pager's first page is the one answer of each call."""
-    def page(token: str | None) -> dict[str, Any]:
-        answer = fetch(token or "", timeout)
-        pages = getattr(answer, "pages", None)
-        return as_dict(next(iter(pages)) if pages is not None else answer)
-    return read_pages(call, operation, page, items_key)
+                   backend=key.get("cryptoKeyBackend") or None,
+                   labels=labels_of(key.get("labels")))
 
 
 def list_locations(call: Caller, client: Any, project: str,
                    timeout: float) -> Listed[str]:
-    listed = _listing(call, OP_LOCATIONS, "locations", timeout, lambda token, t: (
+    listed = pager_listing(call, OP_LOCATIONS, "locations", timeout, lambda token, t: (
         client.list_locations(request={"name": f"projects/{project}", "page_token": token},
                               retry=None, timeout=t)))
     return Listed([loc["locationId"] for loc in listed.items], listed.gap)
@@ -100,7 +92,7 @@ def list_locations(call: Caller, client: Any, project: str,
 def list_key_rings(call: Caller, client: Any, project: str, location: str,
                    timeout: float) -> Listed[str]:
     parent = f"projects/{project}/locations/{location}"
-    listed = _listing(call, OP_RINGS, "keyRings", timeout, lambda token, t: (
+    listed = pager_listing(call, OP_RINGS, "keyRings", timeout, lambda token, t: (
         client.list_key_rings(request={"parent": parent, "page_token": token}, retry=None,
                               timeout=t)))
     return Listed([ring["name"] for ring in listed.items], listed.gap)
@@ -117,7 +109,7 @@ def list_keys(call: Caller, client: Any, ring: str,
               timeout: float) -> Listed[tuple[str, KeyInfo | MalformedAnswer]]:
     """(name, key) of every key of ``ring``; a key whose resource is malformed is listed with
     its MalformedAnswer instead, so its facts are error and the ring's other keys are read."""
-    listed = _listing(call, OP_KEYS, "cryptoKeys", timeout, lambda token, t: (
+    listed = pager_listing(call, OP_KEYS, "cryptoKeys", timeout, lambda token, t: (
         client.list_crypto_keys(request={"parent": ring, "page_token": token}, retry=None,
                                 timeout=t)))
     return Listed([(raw["name"], _listed_key(raw)) for raw in listed.items], listed.gap)
@@ -131,7 +123,7 @@ def get_key(call: Caller, client: Any, name: str, timeout: float) -> KeyInfo:
 
 def list_versions(call: Caller, client: Any, name: str,
                   timeout: float) -> Listed[VersionInfo]:
-    listed = _listing(call, OP_VERSIONS, "cryptoKeyVersions", timeout, lambda token, t: (
+    listed = pager_listing(call, OP_VERSIONS, "cryptoKeyVersions", timeout, lambda token, t: (
         client.list_crypto_key_versions(request={"parent": name, "page_token": token},
                                         retry=None, timeout=t)))
     return Listed([_version(v) for v in listed.items], listed.gap)

@@ -25,11 +25,12 @@ from google.auth.transport.requests import AuthorizedSession
 from google.cloud import kms_v1, storage
 from requests.adapters import HTTPAdapter
 
-from auditor.errors import CredentialsError
+from auditor.errors import CredentialsError, ProviderError
 from auditor.providers._runtime.scrub import Scrubber
 from auditor.providers.gcp._answers import json_object_only
 from auditor.providers.gcp._name import PROVIDER
 from auditor.providers.gcp._orgpolicy import DEFAULT_ENDPOINT, OrgPolicyClient
+from auditor.providers.gcp._scope import Scope
 
 SCOPES = ("https://www.googleapis.com/auth/cloud-platform",)
 GCS_ENDPOINT_ENV = "STORAGE_EMULATOR_HOST"
@@ -192,6 +193,12 @@ def open_session(options: Mapping[str, Any], max_workers: int, *,
     if not projects:
         raise CredentialsError(PROVIDER, "no project: pass --project or set GOOGLE_CLOUD_PROJECT "
                                          "(the credentials name none)")
+    scope = Scope.from_options(options)
+    kept = [p for p in projects if not scope.excluded(p)]
+    if not kept:
+        raise ProviderError(PROVIDER, f"no project left to scan: {', '.join(projects)} "
+                                      "excluded by --exclude-project")
+    projects = kept
 
     http = _pooled(AuthorizedSession(creds), max_workers)
     _remember_tokens(http, scrubber)

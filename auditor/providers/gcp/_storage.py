@@ -16,6 +16,7 @@ from typing import Any
 from auditor.errors import MalformedAnswer
 from auditor.providers.gcp._answers import Listed, check, check_item, read_pages
 from auditor.providers.gcp._errors import Caller
+from auditor.providers.gcp._labels import labels_of
 
 PUBLIC_MEMBERS = frozenset({"allUsers", "allAuthenticatedUsers"})
 
@@ -51,6 +52,9 @@ class BucketInfo:
     log_bucket: str | None = None
     log_prefix: str | None = None
     malformed: MalformedAnswer | None = None
+    # The bucket's labels (none: empty); None when the answer's labels are not a map of
+    # strings. Read from the listing: labels cost no call of their own.
+    labels: tuple[tuple[str, str], ...] | None = ()
 
 
 def bucket_info(project: str, raw: dict[str, Any]) -> BucketInfo:
@@ -78,6 +82,7 @@ def bucket_info(project: str, raw: dict[str, Any]) -> BucketInfo:
         soft_delete_seconds=int(soft) if soft is not None else None,
         log_bucket=logging.get("logBucket") or None,
         log_prefix=logging.get("logObjectPrefix") or None,
+        labels=labels_of(raw.get("labels")),
     )
 
 

@@ -1,11 +1,13 @@
-"""Google Cloud stand-in: one small HTTP server for the Cloud Storage JSON API, Cloud KMS REST
-and the Org Policy API v2 (getEffectivePolicy).
+"""Google Cloud stand-in: one small HTTP server for the Cloud Storage JSON API, Cloud KMS REST,
+the Org Policy API v2 (getEffectivePolicy) and Resource Manager v3 (projects.search,
+folders.list).
 
 Seeded from the ``gcp:`` section of an estate description (see ``estate.yaml`` for the
 demo estate and every field it understands). The real google-cloud-storage client reaches
 it through ``STORAGE_EMULATOR_HOST`` / ``api_endpoint`` and google-cloud-kms through its
 REST transport with ``ClientOptions(api_endpoint=...)``; the adapter's Org Policy reads go
-to ``AUDITOR_GCP_ORGPOLICY_ENDPOINT``. It answers reads only and records every request.
+to ``AUDITOR_GCP_ORGPOLICY_ENDPOINT``, its project listings to
+``AUDITOR_GCP_RESOURCEMANAGER_ENDPOINT``. It answers reads only and records every request.
 """
 
 from __future__ import annotations
@@ -37,7 +39,8 @@ class GcpSandbox:
     # The adapter's operation names; the stand-in's fault actions spell them service.method.
     deniable = ("storage:buckets.getIamPolicy", "storage:bucketAccessControls.list",
                 "storage:defaultObjectAccessControls.list", "cloudkms:cryptoKeys.get",
-                "cloudkms:cryptoKeys.getIamPolicy", "orgpolicy:policies.getEffectivePolicy")
+                "cloudkms:cryptoKeys.getIamPolicy", "orgpolicy:policies.getEffectivePolicy",
+                "cloudresourcemanager:projects.search", "cloudresourcemanager:folders.list")
 
     def __init__(self, page_size: int | None = None, latency: float = 0.0) -> None:
         # page_size caps every list page (buckets, key rings, keys) to exercise paging;
@@ -93,16 +96,20 @@ class GcpSandbox:
         self._denied.append(operation)
 
     def projects(self) -> list[str]:
-        return list(self._estate.projects)
+        """The estate's own projects (an organization's extra projects are found only by a
+        Resource Manager search)."""
+        return [p.id for p in self._estate.projects.values() if p.listed]
 
     def scan_options(self) -> dict[str, Any]:
         return {"project": self.projects(), "gcs_endpoint": self.url,
-                "gcp_kms_endpoint": self.url, "gcp_orgpolicy_endpoint": self.url}
+                "gcp_kms_endpoint": self.url, "gcp_orgpolicy_endpoint": self.url,
+                "gcp_resourcemanager_endpoint": self.url}
 
     def environment(self) -> dict[str, str]:
         env = {"STORAGE_EMULATOR_HOST": self.url, "AUDITOR_GCP_KMS_ENDPOINT": self.url,
-               "AUDITOR_GCP_ORGPOLICY_ENDPOINT": self.url}
-        if self._estate.projects:
+               "AUDITOR_GCP_ORGPOLICY_ENDPOINT": self.url,
+               "AUDITOR_GCP_RESOURCEMANAGER_ENDPOINT": self.url}
+        if self.projects():
             env["GOOGLE_CLOUD_PROJECT"] = self.projects()[0]
         return env
 

@@ -1,4 +1,5 @@
-"""Build Cloud Storage and Cloud KMS REST resources from the estate's ``gcp:`` section.
+"""Build Cloud Storage and Cloud KMS REST resources (and, in ``_hierarchy``, the Resource
+Manager ones) from the estate's ``gcp:`` section.
 
 Resources are shaped as the Cloud Storage JSON API v1 (``storage#bucket``,
 ``storage#bucketAccessControl``, ``storage#policy``) and the Cloud KMS v1 REST reference
@@ -12,16 +13,19 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+from auditor.providers.gcp.sandbox._hierarchy import (
+    EstateError,
+    Organization,
+    organization,
+    project_resource,
+)
+
 CREATED = "2024-03-04T09:15:27.418Z"
 UPDATED = "2025-06-18T14:02:11.036Z"
 NEXT_ROTATION = "2026-09-01T00:00:00Z"
 DAY = 86400
 MULTI_REGIONS = frozenset({"US", "EU", "ASIA"})
 PREDEFINED_DUAL = frozenset({"NAM4", "EUR4", "EUR5", "EUR7", "EUR8", "ASIA1"})
-
-
-class EstateError(ValueError):
-    """The gcp section of an estate description is malformed."""
 
 
 class Faults:
@@ -66,11 +70,17 @@ class Project:
     rings: dict[str, dict[str, Any]] = field(default_factory=dict)  # ring name -> KeyRing
     keys: dict[str, Key] = field(default_factory=dict)  # key name -> Key
     locations: list[str] = field(default_factory=list)
+    # The Resource Manager v3 Project resource (parent, state, displayName, ...).
+    resource: dict[str, Any] = field(default_factory=dict)
+    # False for the organization's extra projects: found by a Resource Manager search only,
+    # not in the stand-in's default project list (the demo's scan).
+    listed: bool = True
 
 
 @dataclass
 class Estate:
     projects: dict[str, Project] = field(default_factory=dict)
+    organization: Organization = field(default_factory=Organization)
     faults: Faults = field(default_factory=Faults)
     page_size: int = 1000
 
@@ -288,11 +298,18 @@ def _org_policy(pspec: dict[str, Any], project: Project) -> None:
 def build(section: dict[str, Any], base_url: str) -> Estate:
     if not isinstance(section, dict) or "projects" not in section:
         raise EstateError("gcp: expected a mapping with 'projects'")
-    estate = Estate(page_size=int(section.get("page_size", 1000)))
-    for pspec in section["projects"]:
+    estate = Estate(page_size=int(section.get("page_size", 1000)),
+                    organization=organization(section.get("organization")))
+    org_spec = section.get("organization") or {}
+    estate.faults.add("resourcemanager", org_spec.get("faults"))  # every Resource Manager call
+    for fspec in org_spec.get("folders") or []:
+        estate.faults.add(f"folders/{fspec['id']}", fspec.get("faults"))
+    extra = org_spec.get("projects") or []
+    for pspec, listed in [(p, True) for p in section["projects"]] + [(p, False) for p in extra]:
         project = Project(str(_require(pspec, "id", "project")),
                           str(pspec.get("number", "100000000001")),
-                          set(pspec.get("disabled") or []))
+                          set(pspec.get("disabled") or []), listed=listed)
+        project.resource = project_resource(pspec, project.number, estate.organization)
         estate.faults.add(f"projects/{project.id}", pspec.get("faults"))
         _org_policy(pspec, project)
         for rspec in pspec.get("key_rings") or []:

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import Any
 
@@ -16,7 +17,8 @@ GCS_REASONS = {400: "invalid", 403: "forbidden", 404: "notFound", 429: "rateLimi
                500: "backendError", 503: "backendError"}
 SERVICE_TITLES = {"storage": "Cloud Storage JSON API",
                   "cloudkms": "Cloud Key Management Service (KMS) API",
-                  "orgpolicy": "Organization Policy API"}
+                  "orgpolicy": "Organization Policy API",
+                  "cloudresourcemanager": "Cloud Resource Manager API"}
 
 
 def json_reply(status: int, body: Any, action: str) -> Reply:
@@ -73,3 +75,17 @@ def fault_reply(estate: Estate, scope: str, action: str, service: str) -> Reply 
     info = ({"reason": "IAM_PERMISSION_DENIED", "domain": f"{service}.googleapis.com",
              "metadata": {"permission": action, "resource": scope}} if status == 403 else None)
     return rpc_error(status, message, action, info)
+
+
+def page_of(items: list[Any], query: dict[str, list[str]], size_param: str,
+          limit: int) -> tuple[list[Any], str | None]:
+    """One page of ``items`` (at most ``limit``, or the request's ``size_param``) and the
+    opaque token of the next one."""
+    size = limit
+    if query.get(size_param) and query[size_param][0].isdigit() and int(query[size_param][0]):
+        size = min(limit, int(query[size_param][0]))
+    token = (query.get("pageToken") or [""])[0]
+    start = int(base64.urlsafe_b64decode(token.encode()).decode()) if token else 0
+    end = start + size
+    next_token = base64.urlsafe_b64encode(str(end).encode()).decode() if end < len(items) else None
+    return items[start:end], next_token

@@ -1,5 +1,5 @@
 """Request routing of the Google Cloud stand-in: Cloud Storage JSON API and Cloud KMS REST here,
-the Org Policy API v2 in ``_orgpolicy``.
+the Org Policy API v2 in ``_orgpolicy``, Resource Manager v3 in ``_resourcemanager``.
 
 Reads only (the RecordingServer answers 405 to anything else). Each answer names its
 operation (the IAM permission style name, e.g. ``storage.buckets.getIamPolicy``) so the
@@ -8,14 +8,21 @@ request record can be counted per operation.
 
 from __future__ import annotations
 
-import base64
 import re
 from typing import Any
 from urllib.parse import unquote
 
 from auditor.providers.gcp.sandbox._estate import Estate, Project
 from auditor.providers.gcp.sandbox._orgpolicy import effective_policy
-from auditor.providers.gcp.sandbox._replies import disabled, fault_reply, gcs_error, json_reply, rpc_error
+from auditor.providers.gcp.sandbox._replies import (
+    disabled,
+    fault_reply,
+    gcs_error,
+    json_reply,
+    page_of,
+    rpc_error,
+)
+from auditor.providers.gcp.sandbox._resourcemanager import resource_manager
 from auditor.sandbox.base import RecordedRequest, Reply
 
 # Cloud KMS enum values (google/cloud/kms/v1/resources.proto), for enum-encoding=int.
@@ -51,18 +58,6 @@ _KMS_ROUTES: list[tuple[re.Pattern[str], str]] = [
 ]
 
 
-def _page(items: list[Any], query: dict[str, list[str]], size_param: str,
-          limit: int) -> tuple[list[Any], str | None]:
-    size = limit
-    if query.get(size_param) and query[size_param][0].isdigit() and int(query[size_param][0]):
-        size = min(limit, int(query[size_param][0]))
-    token = (query.get("pageToken") or [""])[0]
-    start = int(base64.urlsafe_b64decode(token.encode()).decode()) if token else 0
-    end = start + size
-    next_token = base64.urlsafe_b64encode(str(end).encode()).decode() if end < len(items) else None
-    return items[start:end], next_token
-
-
 # --- Cloud Storage JSON API ------------------------------------------------------------
 
 
@@ -87,7 +82,7 @@ def _storage(estate: Estate, req: RecordedRequest, path: str) -> Reply:
         names = sorted(project.buckets)
         prefix = (req.query.get("prefix") or [""])[0]
         names = [n for n in names if n.startswith(prefix)]
-        page, token = _page(names, req.query, "maxResults", estate.page_size)
+        page, token = page_of(names, req.query, "maxResults", estate.page_size)
         full = (req.query.get("projection") or ["noAcl"])[0] == "full"
         items = [project.buckets[n] if full else _no_acl(project.buckets[n]) for n in page]
         body: dict[str, Any] = {"kind": "storage#buckets", "items": items}
@@ -147,7 +142,7 @@ def _location(name: str, location: str) -> dict[str, Any]:
 
 
 def _kms_list(items: list[Any], field: str, req: RecordedRequest, estate: Estate) -> Any:
-    page, token = _page(items, req.query, "pageSize", estate.page_size)
+    page, token = page_of(items, req.query, "pageSize", estate.page_size)
     body: dict[str, Any] = {field: page} if page else {}
     if token:
         body["nextPageToken"] = token
@@ -231,4 +226,6 @@ def handle(estate: Estate, req: RecordedRequest) -> Reply:
         return _kms(estate, req, path)
     if path.startswith("/v2/"):
         return effective_policy(estate, path)
+    if path.startswith("/v3/"):
+        return resource_manager(estate, req, path)
     return json_reply(404, {"error": {"code": 404, "message": f"no route for {path}"}}, "unknown")

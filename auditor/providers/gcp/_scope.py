@@ -1,0 +1,102 @@
+"""Which projects a multi-project scan covers: the scope options, read and checked without
+any google import (``auditor --help`` and the option checks stay fast).
+
+- ``all_projects``: every ACTIVE project the credentials can see (projects.search, no query).
+- ``organization_id`` / ``folder``: the ACTIVE projects anywhere under that organization or
+  folder (the folder tree is walked: a search by ``parent:`` gives direct children only).
+- ``project`` given as well: those projects are scanned too.
+- ``exclude_project``: shell-style globs (``*``, ``?``, ``[...]``, as fnmatch) matched
+  against the project id and the project number. Project ids hold only lowercase letters,
+  digits, hyphens (and a domain's dots and colon), so a glob character is never part of an
+  id: ``acme-sandbox-*`` cannot be read two ways.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from typing import Any
+
+_NUMERIC = re.compile(r"\d{1,32}")
+_GLOB = re.compile(r"[a-z0-9.:\-*?\[\]!]+")
+SCOPE_OPTIONS = ("all_projects", "organization_id", "folder")
+
+
+def _resource_id(kind: str, value: str) -> str:
+    """``123``, ``organizations/123`` (or ``folders/123``) -> ``123``; else ValueError."""
+    text = value.strip()
+    prefix = f"{kind}s/"
+    text = text[len(prefix):] if text.startswith(prefix) else text
+    if not _NUMERIC.fullmatch(text):
+        raise ValueError(f"not a Google Cloud {kind} id {value!r}: a number, optionally "
+                         f"written {prefix}NUMBER")
+    return text
+
+
+def organization_id(value: str) -> str:
+    """The numeric organization id of ``value`` (an option check)."""
+    return _resource_id("organization", value)
+
+
+def folder_id(value: str) -> str:
+    """The numeric folder id of ``value`` (an option check)."""
+    return _resource_id("folder", value)
+
+
+def exclude_pattern(value: str) -> str:
+    """A project id, number or glob of them (an option check)."""
+    text = value.strip()
+    if not _GLOB.fullmatch(text):
+        raise ValueError(f"not a project id, number or glob {value!r}: lowercase letters, "
+                         "digits, hyphens and the glob characters * ? [ ] !")
+    return text
+
+
+def _values(value: Any) -> list[str]:
+    """A repeatable option's values (a string, or a list; comma-separated parts split)."""
+    if value is None:
+        return []
+    items = [value] if isinstance(value, str) else list(value)
+    return [part.strip() for item in items for part in str(item).split(",") if part.strip()]
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    all_projects: bool = False
+    organization: str | None = None  # numeric id
+    folders: tuple[str, ...] = ()  # numeric ids
+    projects: tuple[str, ...] = ()  # explicit --project values
+    excludes: tuple[str, ...] = ()
+
+    @classmethod
+    def from_options(cls, options: Mapping[str, Any]) -> Scope:
+        org = options.get("organization_id")
+        return cls(all_projects=options.get("all_projects") is True,
+                   organization=organization_id(str(org)) if org else None,
+                   folders=tuple(dict.fromkeys(folder_id(f)
+                                               for f in _values(options.get("folder")))),
+                   projects=tuple(dict.fromkeys(_values(options.get("project")))),
+                   excludes=tuple(exclude_pattern(p)
+                                  for p in _values(options.get("exclude_project"))))
+
+    @property
+    def multi(self) -> bool:
+        """True when the scan covers a listed set of projects (the accounts hook answers)."""
+        return self.all_projects or self.organization is not None or bool(self.folders)
+
+    @property
+    def containers(self) -> list[str]:
+        """The organization and folders named, as Resource Manager parents."""
+        named = [f"organizations/{self.organization}"] if self.organization else []
+        return named + [f"folders/{f}" for f in self.folders]
+
+    def describe(self) -> str:
+        if self.all_projects:
+            return "visible to the credentials"
+        return "under " + ", ".join(self.containers)
+
+    def excluded(self, project_id: str, number: str = "") -> bool:
+        return any(fnmatchcase(project_id, p) or (number and fnmatchcase(number, p))
+                   for p in self.excludes)
