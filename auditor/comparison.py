@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from auditor.errors import ReportInputError
-from auditor.model import Finding, Report
+from auditor.model import AccountFailure, Finding, Report
 from auditor.transparency import summarize
 
 
@@ -33,6 +33,8 @@ class Matrix:
     provider_scores: dict[str, dict[str, Any]]
     failures: dict[str, str]
     sandbox: bool = False
+    # accounts of a multi-account scan not collected: in no cell, listed apart
+    account_failures: list[AccountFailure] = field(default_factory=list)
 
     def cell(self, safeguard: str, provider: str) -> Cell:
         return self.cells[(safeguard, provider)]
@@ -55,7 +57,8 @@ def merge_reports(reports: Sequence[Report], sources: Sequence[str]) -> Report:
                     [run for r in reports for run in r.runs], list(checks.values()),
                     [f for r in reports for f in r.findings],
                     {p: e for r in reports for p, e in r.exposure.items()}, {},
-                    {p: why for r in reports for p, why in r.provider_failures.items()})
+                    {p: why for r in reports for p, why in r.provider_failures.items()},
+                    account_failures=[a for r in reports for a in r.account_failures])
     merged.transparency = summarize(merged)
     return merged
 
@@ -77,4 +80,5 @@ def build_matrix(report: Report) -> Matrix:
     return Matrix(providers, safeguards, cells,
                   {s: scores["safeguards"][s]["comparable"] for s in safeguards},
                   scores["providers"], dict(report.provider_failures),
-                  any(r.endpoint_overridden for r in report.runs))
+                  any(r.endpoint_overridden for r in report.runs),
+                  list(report.account_failures))

@@ -15,16 +15,19 @@ if TYPE_CHECKING:
 EXIT_OK = 0           # completed; nothing at or above --fail-on
 EXIT_FINDINGS = 1     # a FAIL at or above --fail-on (takes precedence over EXIT_PARTIAL)
 EXIT_INPUT = 2        # usage or input error
-EXIT_PARTIAL = 3      # completed, but some facts were UNVERIFIED or a provider not collected
+EXIT_PARTIAL = 3      # completed, but some facts were UNVERIFIED or a provider (account) not
+#                       collected while others were
 EXIT_INTERNAL = 4     # a bug in the tool itself (one line; the traceback with --debug)
 EXIT_NOTHING = 5      # nothing could be collected: every provider and account failed
+#                       (outranks EXIT_PARTIAL and EXIT_OK; a FAIL cannot exist then)
 EXIT_INTERRUPTED = 130
 
 EPILOG = """exit codes:
   0    completed; nothing at or above --fail-on
   1    a FAIL finding at or above --fail-on
   2    usage or input error (one line on stderr names the file, the path and the reason)
-  3    completed, but some facts were UNVERIFIED or a provider could not be collected
+  3    completed, but some facts were UNVERIFIED, or a provider or an account (of a
+       multi-account scan) could not be collected while others were
   4    internal error: a bug in the tool, not in the input or the cloud (one line on
        stderr; --debug prints the traceback); no partial report set is left behind
   5    nothing could be collected: every provider (every account) failed, so the
@@ -34,13 +37,28 @@ EPILOG = """exit codes:
 
 
 def runs_incomplete(runs: Iterable[Any], failures: Mapping[str, str]) -> bool:
-    """A provider failed as a whole, or a run recorded failed calls or listings."""
+    """A provider failed as a whole, or a run recorded failed calls or listings, or a run (one
+    account's) failed."""
     return bool(failures) or any(r.status != "complete" for r in runs)
 
 
+def collected_nothing(runs: Iterable[Any], observed: int = 0) -> bool:
+    """No run collected anything: every run failed (providers and accounts alike), or there
+    is no run, and nothing was ``observed`` (resources, or findings) either."""
+    return not observed and all(r.status == "failed" for r in runs)
+
+
+def collect_exit_code(runs: Iterable[Any], failures: Mapping[str, str], resources: int) -> int:
+    """``auditor collect``: EXIT_NOTHING, EXIT_PARTIAL or EXIT_OK."""
+    runs = list(runs)
+    if collected_nothing(runs, resources):
+        return EXIT_NOTHING
+    return EXIT_PARTIAL if runs_incomplete(runs, failures) else EXIT_OK
+
+
 def report_exit_code(report: Report, fail_on: str | None) -> int:
-    """EXIT_FINDINGS for a FAIL at or above ``fail_on``, else EXIT_PARTIAL when anything
-    could not be observed, else EXIT_OK."""
+    """EXIT_FINDINGS for a FAIL at or above ``fail_on``, else EXIT_NOTHING when nothing was
+    collected at all, else EXIT_PARTIAL when anything could not be observed, else EXIT_OK."""
     from auditor.model import SEVERITIES, Status
 
     if fail_on:
@@ -48,6 +66,9 @@ def report_exit_code(report: Report, fail_on: str | None) -> int:
         if any(f.status is Status.FAIL and SEVERITIES.index(f.severity) >= floor
                for f in report.findings):
             return EXIT_FINDINGS
+    if collected_nothing(report.runs, len(report.findings)):
+        return EXIT_NOTHING
     partial = (any(f.status is Status.UNVERIFIED for f in report.findings)
-               or runs_incomplete(report.runs, report.provider_failures))
+               or runs_incomplete(report.runs, report.provider_failures)
+               or bool(report.account_failures))
     return EXIT_PARTIAL if partial else EXIT_OK

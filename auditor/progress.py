@@ -29,3 +29,30 @@ def progress_display(providers: Sequence[str], quiet: bool = False) -> Iterator[
                     bar.update(tasks[provider], completed=done, total=total)
 
         yield update
+
+
+class SummedProgress:
+    """One provider's progress summed over its accounts, collected at once.
+
+    Each account's adapter reports its own (done, total); passed on as they come, the bar
+    would jump between accounts. Here each account keeps its last report and the provider's
+    bar gets the sums: the total is known once every account that reported knows its own.
+    """
+
+    def __init__(self, progress: ProgressCallback) -> None:
+        self._progress = progress
+        self._lock = threading.Lock()
+        self._accounts: dict[str, tuple[int, int | None]] = {}
+
+    def account(self, account: str) -> ProgressCallback:
+        """The callback one account's collect reports through."""
+
+        def update(provider: str, done: int, total: int | None) -> None:
+            with self._lock:  # one sum at a time, in the order the reports arrived
+                self._accounts[account] = (done, total)
+                reported = self._accounts.values()
+                totals = [t for _, t in reported]
+                summed = None if None in totals else sum(t for t in totals if t is not None)
+                self._progress(provider, sum(d for d, _ in reported), summed)
+
+        return update

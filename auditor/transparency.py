@@ -10,6 +10,7 @@ Formulas (also carried in every JSON report under ``transparency.formulas``):
   field, derived when some are derived from a policy and none is hidden, partial when some are
   not exposed, none when none is exposed
 - a safeguard is comparable across the compared providers when none of them has exposure none
+- accounts: every per-provider figure but exposure again per account of that provider
 """
 
 from __future__ import annotations
@@ -37,6 +38,9 @@ FORMULAS = {
     "comparable": "no compared provider has exposure none or absent for the safeguard",
     "listing_failures": "listings (buckets, keys, regions) that failed: what they would have "
                         "listed is in no figure, so every other score covers only what was listed",
+    "accounts": "the per-provider figures (exposure aside: it is the provider's) again per "
+                "account (project) of that provider, from its findings and runs; status is "
+                "the account's run status (failed: not collected, every count 0)",
 }
 DECIDED = (Status.PASS, Status.FAIL)
 APPLICABLE = (Status.PASS, Status.FAIL, Status.OPAQUE, Status.UNVERIFIED)
@@ -187,8 +191,7 @@ def summarize(report: Report) -> dict[str, Any]:
             "providers": cells}
     gaps: dict[str, list[dict[str, str]]] = defaultdict(list)
     for run in report.runs:
-        gaps[run.provider] += [{"scope": e.scope, "operation": e.operation, "code": e.code}
-                               for e in run.errors if e.kind == "listing"]
+        gaps[run.provider] += _listing_failures(run)
     return {
         "formulas": FORMULAS,
         "providers": {p: {**tally(by_provider[p], absent), "exposure": exposure.get(p, {}),
@@ -198,4 +201,48 @@ def summarize(report: Report) -> dict[str, Any]:
                       for p in providers},
         "safeguards": safeguards,
         "comparable_safeguards": [s for s, v in safeguards.items() if v["comparable"]],
+        "accounts": account_summaries(report, absent),
     }
+
+
+def _listing_failures(run: Any) -> list[dict[str, str]]:
+    return [{"scope": e.scope, "operation": e.operation, "code": e.code}
+            for e in run.errors if e.kind == "listing"]
+
+
+def account_summaries(report: Report, absent: Absent = _never) -> dict[str, dict[str, Any]]:
+    """provider -> account -> the provider's figures for that account alone (and its run
+    status). Every account of a run is listed, even one without a finding."""
+    findings: dict[tuple[str, str], list[Finding]] = defaultdict(list)
+    for f in report.findings:
+        findings[(f.provider, f.account)].append(f)
+    status: dict[tuple[str, str], str] = {}
+    gaps: dict[tuple[str, str], list[dict[str, str]]] = defaultdict(list)
+    unnamed: dict[str, str] = {}  # provider -> status of its runs that name no account
+    for run in report.runs:
+        if not run.accounts:
+            unnamed[run.provider] = _worse(unnamed.get(run.provider), run.status)
+        for account in run.accounts:
+            status[(run.provider, account)] = _worse(status.get((run.provider, account)),
+                                                     run.status)
+            # A run of several accounts (projects) cannot say whose listing failed: each.
+            gaps[(run.provider, account)] += _listing_failures(run)
+    out: dict[str, dict[str, Any]] = defaultdict(dict)
+    for key in sorted(set(findings) | set(status)):
+        provider, account = key
+        out[provider][account] = {**tally(findings[key], absent),
+                                  "status": status.get(key) or unnamed.get(provider, "unknown"),
+                                  "listing_failures": gaps[key],
+                                  "custody": custody_summary(findings[key]),
+                                  "residency": residency_summary(findings[key])}
+    return dict(out)
+
+
+_STATUS_RANK = {"complete": 0, "partial": 1, "failed": 2}
+
+
+def _worse(current: str | None, new: str) -> str:
+    """Of two run statuses of one account, the less complete."""
+    if current is None:
+        return new
+    return max(current, new, key=lambda s: _STATUS_RANK.get(s, 1))

@@ -6,6 +6,7 @@ import hashlib
 import json
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from auditor.model import SEVERITIES, Evidence, Finding, Report, Status
@@ -78,15 +79,64 @@ def summary_line(report: Report) -> str:
     return " · ".join(f"{status.value} {counts[status.value]}" for status in Status)
 
 
+def multi_account_providers(report: Report) -> set[str]:
+    """Providers with more than one run: a multi-account scan, one run per account."""
+    seen: dict[str, int] = {}
+    for run in report.runs:
+        seen[run.provider] = seen.get(run.provider, 0) + 1
+    return {provider for provider, runs in seen.items() if runs > 1}
+
+
+@dataclass(frozen=True, slots=True)
+class AccountRun:
+    provider: str
+    account: str
+    status: str
+    resources: int  # distinct resources among the account's findings
+    calls: int
+
+
+ACCOUNT_HEADERS = ("Provider", "Account", "Status", "Resources", "API calls")
+
+
+def account_runs(report: Report) -> list[AccountRun]:
+    """One row per run of a provider scanned account by account; none for the others, so
+    a single-account report looks as it always did."""
+    several = multi_account_providers(report)
+    resources: dict[tuple[str, str], set[str]] = {}
+    for f in report.findings:
+        resources.setdefault((f.provider, f.account), set()).add(f.resource_id)
+    rows = []
+    for run in report.runs:
+        if run.provider in several:
+            found = set().union(*(resources.get((run.provider, a), set()) for a in run.accounts))
+            rows.append(AccountRun(run.provider, ", ".join(run.accounts) or "?", run.status,
+                                   len(found), sum(run.api_calls.values())))
+    return rows
+
+
+def account_row(row: AccountRun) -> list[str]:
+    return [one_line(row.provider), one_line(row.account), row.status, str(row.resources),
+            str(row.calls)]
+
+
 def run_problems(report: Report) -> list[str]:
-    """One line per provider run that failed or was partial, and per provider failure."""
+    """One line per provider run that failed or was partial, per provider failure and per
+    account that could not be collected (a run of a multi-account scan names its account)."""
     lines = []
     failures = dict(report.provider_failures)
+    lost = {(a.provider, a.account) for a in report.account_failures}
+    several = multi_account_providers(report)
     for run in report.runs:
+        if run.accounts and all((run.provider, a) in lost for a in run.accounts):
+            continue  # listed below with its reason, as an account failure
         reason = failures.pop(run.provider, None)
         if run.status == "complete" and reason is None:
             continue
-        line = f"{run.provider}: {run.status}" + (f": {reason}" if reason else "")
+        name = run.provider
+        if run.provider in several and run.accounts:
+            name += f" account {', '.join(run.accounts)}"
+        line = f"{name}: {run.status}" + (f": {reason}" if reason else "")
         if run.errors:
             first = run.errors[0]
             line += (f" ({len(run.errors)} error(s); first: {first.scope} {first.operation} "
@@ -94,6 +144,8 @@ def run_problems(report: Report) -> list[str]:
         lines.append(one_line(line))
     lines += [one_line(f"{provider}: failed: {reason}")
               for provider, reason in sorted(failures.items())]
+    lines += [one_line(f"{a.provider}: account {a.account}: not collected: {a.reason}")
+              for a in report.account_failures]
     left_out: dict[str, list[str]] = {}
     for gap in report.not_collected:
         left_out.setdefault(gap.provider, []).append(gap.check_id)

@@ -58,8 +58,15 @@ def render_table(matrix: Matrix) -> str:
            tabulate(_score_rows(matrix), headers=["score", *matrix.providers]),
            _custody_text(matrix)]
     out += [f"{p}: not collected: {why}" for p, why in sorted(matrix.failures.items())]
+    out += _account_lines(matrix)
     out += _gap_lines(matrix)
     return "\n\n".join(clean(line).replace("\ufffd", "?") for line in out)
+
+
+def _account_lines(matrix: Matrix) -> list[str]:
+    """Accounts not collected: their resources are missing from every figure."""
+    return [f"{a.provider}: account {a.account}: not collected: {a.reason}"
+            for a in matrix.account_failures]
 
 
 def _gap_lines(matrix: Matrix) -> list[str]:
@@ -105,6 +112,7 @@ def render_markdown(matrix: Matrix) -> str:
     lines += ["| " + " | ".join(row) + " |" for row in _score_rows(matrix)]
     for p, why in sorted(matrix.failures.items()):
         lines.append(f"\n**{_md_escape(p)}: not collected:** {_md_escape(why)}")
+    lines += [f"\n**{_md_escape(line)}**" for line in _account_lines(matrix)]
     lines += [f"\n**{_md_escape(line)}**" for line in _gap_lines(matrix)]
     return "\n".join(lines) + "\n"
 
@@ -114,6 +122,7 @@ def render_html(matrix: Matrix) -> str:
 
     template = _environment().get_template("compare.html.j2")
     context: dict[str, Any] = {"m": matrix, "lines": cell_lines, "pct": _pct, "gaps": _gap_lines(matrix),
+                               "accounts": _account_lines(matrix),
                                "ordered": _most_urgent_first,
                                "value": lambda v: clean(value_text(v))}
     return template.render(**context)

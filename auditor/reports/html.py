@@ -12,6 +12,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from auditor.model import Finding, Report, Status
 from auditor.reports._common import (
     TOOL_NAME,
+    account_runs,
     clean,
     run_problems,
     sorted_findings,
@@ -63,6 +64,7 @@ def render(report: Report, *, color: bool = False) -> str:
                      for s in Status],
         "findings": [_finding_view(f) for f in sorted_findings(report)],
         "problems": run_problems(report),
+        "accounts": account_runs(report),
         "csp": _csp(),
         "script": FILTER_SCRIPT,
     }

@@ -1,7 +1,9 @@
 """JUnit XML: one testsuite per check, one testcase per finding.
 
 FAIL -> <failure>, UNVERIFIED -> <error> (we could not run the test), OPAQUE, NOT_APPLICABLE
-and MUTED -> <skipped message="...">, PASS -> an empty testcase.
+and MUTED -> <skipped message="...">, PASS -> an empty testcase. An account of a multi-account
+scan that could not be collected is an <error> testcase of one more suite, "account-collection":
+none of its checks could run.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from auditor.model import Finding, Report, Status
+from auditor.model import AccountFailure, Finding, Report, Status
 from auditor.reports._common import TOOL_NAME, clean, evidence_text, sort_key
 
 OUTCOME_TAG: dict[Status, str] = {
@@ -20,6 +22,7 @@ OUTCOME_TAG: dict[Status, str] = {
     Status.MUTED: "skipped",
 }
 _COUNTED = {"failure": "failures", "error": "errors", "skipped": "skipped"}
+ACCOUNT_SUITE = "account-collection"
 # Characters XML 1.0 does not allow at all, even escaped.
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
@@ -65,6 +68,19 @@ def _suite(check_id: str, findings: list[Finding], timestamp: str) -> ET.Element
     return suite
 
 
+def _account_suite(failures: list[AccountFailure], timestamp: str) -> ET.Element:
+    suite = ET.Element("testsuite", {"name": ACCOUNT_SUITE, "timestamp": timestamp,
+                                     "tests": str(len(failures)), "failures": "0",
+                                     "errors": str(len(failures)), "skipped": "0", "time": "0"})
+    for failure in failures:
+        case = ET.SubElement(suite, "testcase", {
+            "classname": xml_text(f"{failure.provider}.{ACCOUNT_SUITE}"),
+            "name": xml_text(failure.account), "time": "0"})
+        ET.SubElement(case, "error", {"message": xml_text(f"not collected: {failure.reason}"),
+                                      "type": "AccountFailure"})
+    return suite
+
+
 def render(report: Report, *, color: bool = False) -> str:
     grouped: dict[str, list[Finding]] = {c.id: [] for c in report.checks}
     for finding in sorted(report.findings, key=sort_key):
@@ -73,6 +89,8 @@ def render(report: Report, *, color: bool = False) -> str:
     timestamp = xml_text(report.generated_at.removesuffix("Z"))
     for check_id, findings in grouped.items():
         root.append(_suite(check_id, findings, timestamp))
+    if report.account_failures:
+        root.append(_account_suite(report.account_failures, timestamp))
     totals = {key: sum(int(s.get(key, "0")) for s in root)
               for key in ("tests", "failures", "errors", "skipped")}
     for key, value in totals.items():

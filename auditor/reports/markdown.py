@@ -6,7 +6,10 @@ import re
 
 from auditor.model import Finding, Report, Status
 from auditor.reports._common import (
+    ACCOUNT_HEADERS,
     TOOL_NAME,
+    account_row,
+    account_runs,
     evidence_line,
     one_line,
     run_problems,
@@ -57,6 +60,12 @@ def render(report: Report, *, color: bool = False) -> str:
     if problems:
         lines += ["", "Provider runs that failed or were partial:", ""]
         lines += [f"- {escape(line)}" for line in problems]
+    accounts = account_runs(report)
+    if accounts:  # a multi-account scan: each account's run
+        lines += ["", "## Accounts", "", "| " + " | ".join(ACCOUNT_HEADERS) + " |",
+                  "|---|---|---|---:|---:|"]
+        lines += ["| " + " | ".join(escape(c) for c in account_row(row)) + " |"
+                  for row in accounts]
     lines += ["", "## Findings", ""]
     findings = sorted_findings(report)
     if findings:

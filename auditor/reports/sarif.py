@@ -116,6 +116,7 @@ def render(report: Report, *, color: bool = False) -> str:
                             "rules": [_rule(c, by_check[c.id]) for c in checks]}},
         "invocations": [{
             "executionSuccessful": not report.provider_failures
+            and not report.account_failures
             and all(r.status != "failed" for r in report.runs),
             "endTimeUtc": report.generated_at,
             "toolExecutionNotifications": [

@@ -6,6 +6,9 @@ from tabulate import tabulate
 
 from auditor.model import Finding, Report, Status
 from auditor.reports._common import (
+    ACCOUNT_HEADERS,
+    account_row,
+    account_runs,
     one_line,
     run_problems,
     sorted_findings,
@@ -56,5 +59,9 @@ def render(report: Report, *, color: bool = False) -> str:
         parts.append("No findings.")
     parts.append("")
     parts.append(summary_line(report))
+    accounts = account_runs(report)
+    if accounts:  # a multi-account scan: each account's run
+        parts.append(tabulate([account_row(row) for row in accounts], headers=ACCOUNT_HEADERS,
+                              tablefmt="simple", disable_numparse=True))
     parts.extend(run_problems(report))
     return "\n".join(parts) + "\n"
