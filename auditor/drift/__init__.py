@@ -9,6 +9,7 @@ listing failed there carries that cause: it was not observed, which is not the s
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from auditor.drift._changes import (
@@ -29,6 +30,7 @@ __all__ = ["CAUSES", "NOT_OBSERVED_CAUSES", "CheckChange", "Drift", "FailureChan
            "run_side"]
 
 SCORES = ("verifiability", "provider_opacity", "access_gap", "pass_rate")
+_SCOPE_WORDS = re.compile(r"[/:,\s]+")
 
 FindingKey = tuple[str, str, str, str, str]
 ResourceKey = tuple[str, str, str, str, str]
@@ -61,11 +63,13 @@ class _Failures:
         self.accounts = {(a.provider, a.account): a.reason for a in report.account_failures}
         self.listings: dict[tuple[str, str], list[str]] = {}
         for run in report.runs:
-            gaps = [f"{e.operation} {e.code} ({e.scope})" for e in run.errors
-                    if e.kind == "listing"]
-            for account in run.accounts or ["*"]:
-                if gaps:
-                    self.listings.setdefault((run.provider, account), []).extend(gaps)
+            for error in (e for e in run.errors if e.kind == "listing"):
+                # A gap whose scope names one of the run's accounts (projects/proj-b) is that
+                # account's; any other (a region) may hide resources of every account.
+                named = set(_SCOPE_WORDS.split(error.scope)) & set(run.accounts)
+                for account in named or run.accounts or ["*"]:
+                    self.listings.setdefault((run.provider, account), []).append(
+                        f"{error.operation} {error.code} ({error.scope})")
 
     def cause(self, provider: str, account: str, suffix: str) -> Cause:
         """Why ``account`` of ``provider`` was not (fully) observed in this report, if it

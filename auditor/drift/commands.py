@@ -118,3 +118,24 @@ def print_drift_after_scan(report: Report, path: Path, *, recorded: Any = None,
     drift.new = (replace(drift.new, id=recorded.id, recorded_at=recorded.recorded_at)
                  if recorded is not None else run_side(report))
     sys.stdout.write(render(drift, drift_format(formats), color=color))
+
+
+def diff_last(args: argparse.Namespace, config: dict[str, Any], report: Report,
+              recorded: Any = None) -> None:
+    """The ``--diff-last`` hook of scan and evaluate, called after the run was recorded
+    (``recorded``: its RunRecord, or None). A history that cannot be read costs one warning
+    line on stderr, never the scan's exit code."""
+    if not getattr(args, "diff_last", False):
+        return
+    from auditor.emission import report_formats, use_color
+    from auditor.errors import AuditorError
+    from auditor.history._paths import configured_history_path
+    from auditor.safe_text import one_line
+
+    path = configured_history_path(config, getattr(args, "config", None),
+                                   getattr(args, "history_db", None))
+    try:
+        print_drift_after_scan(report, path, recorded=recorded,
+                               formats=report_formats(args, config), color=use_color(args))
+    except AuditorError as exc:
+        print(f"auditor: warning: drift not shown: {one_line(str(exc))}", file=sys.stderr)

@@ -75,6 +75,7 @@ def test_scope_flag_picks_the_scope(tmp_path, capsys):
     g1, _, g2 = _record(db, gcp[0], _night_one(), gcp[1])
     _record(db, _night_one())  # the newest run is of another scope
     code, out, _ = _diff(capsys, "--history-db", str(db), "-f", "json", "--scope", "gcp:proj-a")
+    assert code == 0
     drift = json.loads(out)
     assert (drift["old"]["id"], drift["new"]["id"]) == (g1, g2)
     assert [c["resource_name"] for c in drift["new_failures"]] == ["logs"]

@@ -149,6 +149,22 @@ def test_a_failed_provider_and_a_failed_listing_are_causes_too():
     assert [(f.provider, f.account) for f in drift.failures_new] == [("gcp", None)]
 
 
+def test_a_listing_gap_scoped_to_one_account_marks_only_that_accounts_removals():
+    # One run covering two projects (as a GCP run with --gcp-project twice can).
+    both = {"gcp": ["proj-a", "proj-b"]}
+    old = Estate([finding(ENC, "a-gone", P, provider="gcp", account="proj-a"),
+                  finding(ENC, "b-data", P, provider="gcp", account="proj-b")], accounts=both)
+    new = Estate([], accounts=both)
+    new_report = new.report()
+    new_report.runs = [new_report.runs[0]]
+    new_report.runs[0].accounts = ["proj-a", "proj-b"]
+    new_report.runs[0].errors = [RunError("projects/proj-b", "storage:buckets.list",
+                                          "403 SERVICE_DISABLED", kind="listing")]
+    drift = diff_reports(old.report(), new_report)
+    assert {r.name: r.cause for r in drift.resources_removed} == {
+        "a-gone": None, "b-data": "listing_failed"}
+
+
 def test_transparency_changes_per_provider_and_safeguard():
     old, new = _old().report(), _new().report()
     drift = diff_reports(old, new)
