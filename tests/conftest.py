@@ -12,6 +12,15 @@ import pytest
 GOLDEN = Path(__file__).parent / "golden"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _private_data_home(tmp_path_factory):
+    """Every scan the suite runs (in process or as a subprocess, which inherits os.environ)
+    records its history under a session folder, never the developer's ~/.local/share."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("xdg-data")))
+        yield
+
+
 @pytest.fixture
 def golden() -> Path:
     return GOLDEN

@@ -169,7 +169,7 @@ class History:
             document = json.loads(zlib.decompress(rows[0][0]).decode("utf-8"))
         except (zlib.error, UnicodeDecodeError, ValueError, TypeError) as exc:
             raise ConfigError(str(self.path), where, f"stored report is damaged: "
-                              f"{type(exc).__name__}") from exc
+                              f"{str(exc)[:120]}") from exc
         validate("report", document, f"{self.path} (run {run_id})", ConfigError)
         return Report.from_dict(document)
 
