@@ -161,7 +161,10 @@ def test_the_shapes_cover_every_read_the_adapter_makes():
              "oss:GetBucketWorm", "oss:GetBucketObjectWormConfiguration",
              "oss:GetBucketReplication", "oss:GetBucketLocation", "kms:ListKeys",
              "kms:ListAliases", "kms:DescribeKey", "kms:GetKeyPolicy",
-             "ecs:DescribeDiskEncryptionByDefaultStatus", "ecs:DescribeDiskDefaultKMSKeyId"}
+             "ecs:DescribeDiskEncryptionByDefaultStatus", "ecs:DescribeDiskDefaultKMSKeyId",
+             # tags on demand, and the multi-account reads
+             "oss:GetBucketTags", "kms:ListResourceTags", "sts:GetCallerIdentity",
+             "sts:AssumeRole", "resourcemanager:ListAccounts"}
     assert SHAPES.operations == reads
 
 

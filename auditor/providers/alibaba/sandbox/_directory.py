@@ -4,7 +4,7 @@ references show them (the ListAccounts and AssumeRole sample responses).
 
 The ``directory:`` field of the alibaba section (all optional but ``account``):
 
-directory: {id: rd-..., faults: {ListAccounts: 403},
+directory: {id: rd-..., page_size (cap on ListAccounts pages), faults: {ListAccounts: 403},
             members: [{account (required, digits), name, status (CreateSuccess; e.g.
                        CreateVerifying), type (ResourceAccount | CloudAccount), join (created |
                        invited), folder (fd-...), roles: [RAM roles that exist; default
@@ -73,8 +73,10 @@ class Member:
 class Directory:
     id: str
     members: list[Member]
+    page_size: int = 100
     faults: Faults = field(default_factory=Faults)
-    issued: dict[str, tuple[str, str]] = field(default_factory=dict)  # key -> (account, role)
+    # AccessKey id -> (account, role, secret, token) of every AssumeRole answered
+    issued: dict[str, tuple[str, str, str, str]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def member(self, account: str) -> Member | None:
@@ -102,7 +104,8 @@ def build_directory(spec: Any) -> Directory | None:
         estate = build({**(entry.get("estate") or {}), "account": account,
                         "access_keys": entry.get("access_keys", [])})
         members.append(Member(account, dict(entry), estate))
-    directory = Directory(str(spec.get("id", "rd-3G9kQ2")), members)
+    directory = Directory(str(spec.get("id", "rd-3G9kQ2")), members,
+                          int(spec.get("page_size", 100)))
     directory.faults.add("", spec.get("faults"))
     return directory
 
@@ -157,7 +160,10 @@ def handle_resourcemanager(directory: Directory | None, management: Estate,
         return _error(code, "injected fault for ListAccounts", operation, status)
     me = Member(management.account, {"name": "management", "join": "created"}, management)
     listed = [m.listed(directory.id) for m in [me, *directory.members]]
-    page, meta = _kms._page(listed, params)
+    # page_size caps PageSize (a large directory's pages, with few members), like the
+    # ListBuckets list_page_size of the estate.
+    asked = min(100, max(1, int(params.get("PageSize") or 10)), directory.page_size)
+    page, meta = _kms._page(listed, {**params, "PageSize": str(asked)})
     return _json(200, {"Accounts": {"Account": page}, **meta}, operation)
 
 
@@ -216,13 +222,12 @@ def _assume(directory: Directory | None, management: Estate, params: dict[str, s
                       "authorized by RAM.", operation)
     seconds = int(params.get("DurationSeconds") or 3600)
     key_id = "STS.NUgYr" + secrets.token_hex(8)
+    secret, token = secrets.token_urlsafe(24), "CAES" + secrets.token_urlsafe(48)
     with directory.lock:  # type: ignore[union-attr]
-        directory.issued[key_id] = (account, role)  # type: ignore[union-attr]
+        directory.issued[key_id] = (account, role, secret, token)  # type: ignore[union-attr]
     expires = (datetime.now(UTC) + timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return _json(200, {"Credentials": {"AccessKeyId": key_id,
-                                       "AccessKeySecret": secrets.token_urlsafe(24),
-                                       "SecurityToken": "CAES" + secrets.token_urlsafe(48),
-                                       "Expiration": expires},
+    return _json(200, {"Credentials": {"AccessKeyId": key_id, "AccessKeySecret": secret,
+                                       "SecurityToken": token, "Expiration": expires},
                        "AssumedRoleUser": {"Arn": f"acs:ram::{account}:role/{role}/"
                                            f"{params['RoleSessionName']}",
                                            "AssumedRoleId": f"3{account[:8]}:auditor"}},
