@@ -78,7 +78,7 @@ def two_runs(tmp_path_factory):
             with contextlib.redirect_stdout(printed):
                 code = main(["scan", "gcp", *scan_flags("gcp", sandbox.scan_options()), "-q",
                              "-f", "json", "-o", str(out), "--history-db", str(db),
-                             "--diff-last", *extra])
+                             "--diff-last", "--save-inventory", *extra])
             report = json.loads((out / "auditor-report.json").read_text())
             reports.append(report)
             scans.append((code, printed.getvalue()))
@@ -178,3 +178,33 @@ def test_scan_diff_last_prints_the_drift_and_keeps_its_exit_code(two_runs, capsy
     assert "New failures (" in second_out
     for code, report in zip((first_code, second_code), reports, strict=True):
         assert code == report_exit_code(Report.from_dict(report), None)
+
+
+def test_evaluate_diff_last_markdown_and_no_history(two_runs, tmp_path, capsys):
+    """evaluate records and diffs too; with -f markdown (and no table) the drift is Markdown;
+    with --no-history it is compared with the last stored run and not stored itself."""
+    db_src, _, _ = two_runs
+    inventories = [db_src.parent / f"out{n}" / "auditor-inventory.json" for n in (0, 1)]
+    db = tmp_path / "evaluate.sqlite"
+
+    def evaluate(inventory, *flags):
+        capsys.readouterr()
+        code = main(["evaluate", str(inventory), "-q", "-o", str(tmp_path / "ev"),
+                     "--history-db", str(db), "--diff-last", *flags])
+        return code, capsys.readouterr().out
+
+    assert "no earlier run" in evaluate(inventories[0], "-f", "json")[1]
+    code, out = evaluate(inventories[1], "-f", "markdown", "--exclude-checks",
+                         "bucket-tls-enforced")
+    assert out.startswith("## Safeguard Auditor drift")
+    assert "### Checks removed (1)" in out and "### Resources added (1)" in out
+    from auditor.history import History
+
+    with History(db) as history:
+        stored = len(history.runs())
+    again, out = evaluate(inventories[1], "-f", "json", "--no-history", "--exclude-checks",
+                          "bucket-tls-enforced")
+    assert again == code  # the same evaluation: the drift printed changes no exit code
+    assert "drift: 0 new failure(s), 0 resolved, 0 other status change(s)" in out
+    with History(db) as history:
+        assert len(history.runs()) == stored
