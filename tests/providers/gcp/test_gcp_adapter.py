@@ -23,7 +23,8 @@ def test_adapter_contract():
     validate_adapter(ADAPTER, "gcp")
     assert [o.name for o in ADAPTER.options] == [
         "project", "credentials_file", "gcs_endpoint", "gcp_kms_endpoint",
-        "gcp_orgpolicy_endpoint"]
+        "gcp_orgpolicy_endpoint", "all_projects", "organization_id", "folder",
+        "exclude_project", "gcp_resourcemanager_endpoint"]
     envs = {o.name: o.env for o in ADAPTER.options}
     assert envs["gcs_endpoint"] == "STORAGE_EMULATOR_HOST"
     assert envs["gcp_kms_endpoint"] == "AUDITOR_GCP_KMS_ENDPOINT"

@@ -301,3 +301,21 @@ def test_listing_permissions_are_derived_for_a_scope_only(box):
     targets(box, organization_id=ORG)
     sent = {a.replace(".", ":", 1) for a in actions(box)}
     assert sent == {op for op in by_org.operations if op.startswith("cloudresourcemanager:")}
+
+
+def test_a_project_answer_out_of_its_documented_shape_fails_the_listing(make_sandbox):
+    # Project.name is "projects/NUMBER": a non-numeric one is not the documented resource.
+    odd = {"id": "p-odd", "number": "not-a-number", "parent": "11", "display_name": "Odd"}
+    section = {**SECTION, "organization": {**SECTION["organization"], "projects": [
+        *SECTION["organization"]["projects"], odd]}}
+    with pytest.raises(ProviderError) as caught:
+        targets(make_sandbox(section), folder=["11"])
+    assert "cloudresourcemanager:projects.search" in caught.value.reason
+    assert "could not be listed" in caught.value.reason
+
+
+def test_the_scope_options_as_the_cli_builds_them():
+    options = {o.name: o for o in GcpAdapter.options}
+    assert options["all_projects"].flag and not options["organization_id"].multiple
+    assert options["folder"].multiple and options["exclude_project"].multiple
+    assert options["gcp_resourcemanager_endpoint"].env == "AUDITOR_GCP_RESOURCEMANAGER_ENDPOINT"
