@@ -137,14 +137,15 @@ class AssumedRole(ICredentialsProvider):
         try:
             body = rpc(self._client, self._call, ASSUME_ROLE, STS_VERSION, query)
         except CallError as exc:
-            raise CredentialsError(PROVIDER, f"account {self.account}: AssumeRole {self.arn} "
-                                   f"refused ({exc.code}): {exc.message}") from exc
+            # The ARN names the account (the pipeline's failed-account line names it too).
+            raise CredentialsError(PROVIDER, f"AssumeRole {self.arn} refused ({exc.code}): "
+                                   f"{exc.message}") from exc
         cred = body["Credentials"]  # every field required by answers.yaml
         try:
             expires = _expiry(cred["Expiration"])
         except ValueError as exc:
-            raise CredentialsError(PROVIDER, f"account {self.account}: AssumeRole {self.arn}: "
-                                   "Expiration is not an ISO 8601 UTC time") from exc
+            raise CredentialsError(PROVIDER, f"AssumeRole {self.arn}: Expiration is not an "
+                                   "ISO 8601 UTC time") from exc
         return Credentials(access_key_id=cred["AccessKeyId"],
                            access_key_secret=cred["AccessKeySecret"],
                            security_token=cred["SecurityToken"],
