@@ -26,8 +26,9 @@ def record(db: Path, report_path: Path, count: int) -> None:
 def crash(db: Path, report_path: Path, when: str) -> None:
     """Kill this process while History.record's transaction is open: during the INSERT (a
     progress handler fires inside the statement) or as COMMIT starts (the trace callback
-    sees it before it runs). A one-page cache makes SQLite spill the uncommitted pages into
-    the WAL file first, so recovery has real uncommitted frames to throw away. The hooks
+    sees it before it runs, the row inserted). A one-page cache makes SQLite spill the
+    uncommitted pages into the WAL file before COMMIT, so recovery has real uncommitted
+    frames to throw away. The hooks
     are sqlite3's own public callbacks on the store's real connection."""
     report = load_report(report_path)
     report.findings = report.findings * 40  # a record of many pages
@@ -49,7 +50,7 @@ def crash(db: Path, report_path: Path, when: str) -> None:
         return 0
 
     raw.set_trace_callback(traced)
-    raw.set_progress_handler(progress, 1000)
+    raw.set_progress_handler(progress, 1)
     history.record(report, exit_code=3, command="evaluate")
     print("recorded: the crash did not happen", flush=True)
 
