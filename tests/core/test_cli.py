@@ -57,7 +57,9 @@ def test_fail_on_and_mutelist(auditor, golden, tmp_path):
     assert auditor("evaluate", inv, "-q", "--fail-on", "critical").returncode == 1
     mute = tmp_path / "mute.yaml"
     mute.write_text("mute:\n  - check: bucket-not-public\n    reason: public website\n"
-                    "  - check: kms-key-not-public\n    reason: test key\n")
+                    "    expires: 2099-12-31\n"
+                    "  - check: kms-key-not-public\n    reason: test key\n"
+                    "    expires: 2099-12-31\n")
     out = auditor("evaluate", inv, "-q", "--fail-on", "critical", "--mutelist", str(mute))
     assert out.returncode == 3  # nothing critical left, UNVERIFIED remains
     only_pass = auditor("evaluate", inv, "-q", "--checks", "bucket-versioning",
