@@ -23,7 +23,7 @@ from auditor.providers.base import (
     load_exposure_profile,
 )
 from auditor.providers.gcp._name import PROVIDER
-from auditor.providers.gcp._scope import Scope, exclude_pattern, folder_id, organization_id
+from auditor.providers.gcp._scope import exclude_pattern, folder_id, organization_id, scope_of
 
 _PROFILE = Path(__file__).resolve().parent / "exposure.yaml"
 
@@ -80,7 +80,7 @@ class GcpAdapter:
     def accounts(self, request: CollectRequest) -> list[AccountTarget] | None:
         """One target per project of the scope; None without a scope option (one collect of
         the --project list, as before). ProviderError when the projects cannot be listed."""
-        if not Scope.from_options(request.options).multi:
+        if not scope_of(request.options).multi:
             return None
         from auditor.providers.gcp._errors import RetryPolicy
         from auditor.providers.gcp._projects import discover

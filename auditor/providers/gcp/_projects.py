@@ -33,7 +33,7 @@ from auditor.providers.gcp import _session
 from auditor.providers.gcp._answers import check_item, json_object_only, pager_listing
 from auditor.providers.gcp._errors import Caller
 from auditor.providers.gcp._name import PROVIDER
-from auditor.providers.gcp._scope import Scope
+from auditor.providers.gcp._scope import Scope, scope_of
 
 OP_SEARCH = "cloudresourcemanager:projects.search"
 OP_FOLDERS = "cloudresourcemanager:folders.list"
@@ -156,7 +156,7 @@ def targets(scope: Scope, found: list[ProjectInfo]) -> list[AccountTarget]:
 
 def discover(request: CollectRequest, policy: RetryPolicy | None = None) -> list[AccountTarget]:
     """The targets of a multi-project request; ProviderError when they cannot be listed."""
-    scope = Scope.from_options(request.options)
+    scope = scope_of(request.options)
     ledger = ApiLedger()
     call = Caller(ledger, policy)
     clients = open_clients(request.options, request.max_workers, ledger.scrubber)
@@ -170,7 +170,7 @@ def discover(request: CollectRequest, policy: RetryPolicy | None = None) -> list
     chosen = targets(scope, found)
     if not chosen:
         active = sum(1 for p in found if p.state == ACTIVE)
-        raise ProviderError(PROVIDER, f"no project to scan: {len(found)} project(s) "
-                            f"{scope.describe()}, {active} ACTIVE, none left after "
-                            f"{len(scope.excludes)} exclusion(s)")
+        excluded = ", every one excluded by --exclude-project" if active else ""
+        raise ProviderError(PROVIDER, f"no project to scan {scope.describe()}: "
+                                      f"{len(found)} found, {active} ACTIVE{excluded}")
     return chosen

@@ -19,6 +19,9 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Any
 
+from auditor.errors import ProviderError
+from auditor.providers.gcp._name import PROVIDER
+
 _NUMERIC = re.compile(r"\d{1,32}")
 _GLOB = re.compile(r"[a-z0-9.:\-*?\[\]!]+")
 SCOPE_OPTIONS = ("all_projects", "organization_id", "folder")
@@ -100,3 +103,12 @@ class Scope:
     def excluded(self, project_id: str, number: str = "") -> bool:
         return any(fnmatchcase(project_id, p) or (number and fnmatchcase(number, p))
                    for p in self.excludes)
+
+
+def scope_of(options: Mapping[str, Any]) -> Scope:
+    """The request's scope; a value that bypassed the flag checks (a config file, a caller of
+    the API) and is not valid fails the provider with the reason, before any call."""
+    try:
+        return Scope.from_options(options)
+    except ValueError as exc:
+        raise ProviderError(PROVIDER, f"project scope: {exc}") from exc

@@ -30,7 +30,7 @@ from auditor.providers._runtime.scrub import Scrubber
 from auditor.providers.gcp._answers import json_object_only
 from auditor.providers.gcp._name import PROVIDER
 from auditor.providers.gcp._orgpolicy import DEFAULT_ENDPOINT, OrgPolicyClient
-from auditor.providers.gcp._scope import Scope
+from auditor.providers.gcp._scope import scope_of
 
 SCOPES = ("https://www.googleapis.com/auth/cloud-platform",)
 GCS_ENDPOINT_ENV = "STORAGE_EMULATOR_HOST"
@@ -193,7 +193,7 @@ def open_session(options: Mapping[str, Any], max_workers: int, *,
     if not projects:
         raise CredentialsError(PROVIDER, "no project: pass --project or set GOOGLE_CLOUD_PROJECT "
                                          "(the credentials name none)")
-    scope = Scope.from_options(options)
+    scope = scope_of(options)
     kept = [p for p in projects if not scope.excluded(p)]
     if not kept:
         raise ProviderError(PROVIDER, f"no project left to scan: {', '.join(projects)} "

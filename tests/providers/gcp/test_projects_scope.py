@@ -283,6 +283,9 @@ def test_scope_of_a_config_file_is_checked_too():
         == ["organizations/7", "folders/1", "folders/2"]
     with pytest.raises(ValueError):
         Scope.from_options({"folder": ["acme"]})
+    # Through the hook it is the provider's failure with the reason, before any call.
+    with pytest.raises(ProviderError, match="project scope: not a Google Cloud folder id 'acme'"):
+        fast_adapter().accounts(CollectRequest(options={"folder": ["acme"]}))
 
 
 def test_listing_permissions_are_derived_for_a_scope_only(box):
