@@ -134,3 +134,28 @@ def test_the_configured_history_section(tmp_path, report):
     assert record_run(_args(), by_age, report, exit_code=0, command="scan") is not None
     with History(tmp_path / "age.sqlite") as history:
         assert len(history.runs()) == 1  # recorded now: younger than a day
+
+
+def test_a_config_file_sets_path_and_retention(tmp_path, capsys):
+    """[history] path (relative to the config file) and keep = 2, applied after each record;
+    history reads the same database with --config before or after the action. Needs the
+    [history] section of schemas/config.schema.json."""
+    job = tmp_path / "job"
+    job.mkdir()
+    config = job / "auditor.toml"
+    config.write_text('[history]\npath = "state/h.sqlite"\nkeep = 2\n', encoding="utf-8")
+    for _ in range(3):
+        assert main(["evaluate", str(GOLDEN_INVENTORY), "-q", "-o", str(tmp_path / "out"),
+                     "--config", str(config)]) == 3
+    db = job / "state" / "h.sqlite"
+    with History(db) as history:
+        assert [r.id for r in history.runs()] == [3, 2]
+    capsys.readouterr()
+    assert main(["history", "--config", str(config), "list", "--format", "json"]) == 0
+    assert [r["id"] for r in json.loads(capsys.readouterr().out)["runs"]] == [3, 2]
+    assert main(["history", "list", "--config", str(config), "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["database"] == str(db)
+    config.write_text('[history]\nenabled = false\npath = "off.sqlite"\n', encoding="utf-8")
+    assert main(["evaluate", str(GOLDEN_INVENTORY), "-q", "-o", str(tmp_path / "out"),
+                 "--config", str(config)]) == 3
+    assert not (job / "off.sqlite").exists()
