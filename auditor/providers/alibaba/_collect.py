@@ -37,6 +37,7 @@ from auditor.providers.alibaba._normalize import (
     oss_location,
     region_id,
 )
+from auditor.providers.alibaba._once import Once as _Once
 from auditor.providers.alibaba._reader import BucketReader
 from auditor.providers.alibaba._resources import (
     ACCOUNT,
@@ -59,22 +60,6 @@ SERVICE_KEY_ALIAS = "alias/acs/oss"
 KEY_FACTS = ("key.manager", "key.state", "key_custody.level", "key_custody.hsm",
              "key_rotation.enabled", "key_rotation.period_days", "key_rotation.supported",
              "key_exposure.is_public")
-
-
-class _Once:
-    """Compute a value once, whichever thread asks first."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._done = False
-        self._value: Any = None
-
-    def get(self, compute: Callable[[], T]) -> T:
-        with self._lock:
-            if not self._done:
-                self._value = compute()
-                self._done = True
-            return self._value
 
 
 class _Caller(Heard, Caller):
