@@ -42,16 +42,21 @@ def runs_incomplete(runs: Iterable[Any], failures: Mapping[str, str]) -> bool:
     return bool(failures) or any(r.status != "complete" for r in runs)
 
 
-def collected_nothing(runs: Iterable[Any], observed: int = 0) -> bool:
-    """No run collected anything: every run failed (providers and accounts alike), or there
-    is no run, and nothing was ``observed`` (resources, or findings) either."""
-    return not observed and all(r.status == "failed" for r in runs)
+def collected_nothing(runs: Iterable[Any], observed: bool) -> bool:
+    """Nothing could be collected: no run completed (every provider and account failed, or
+    the ones that ran failed every call) and not one fact was ``observed``; no run at all is
+    nothing too. A complete run of an empty estate did collect: it found nothing."""
+    return not observed and not any(r.status == "complete" for r in runs)
 
 
-def collect_exit_code(runs: Iterable[Any], failures: Mapping[str, str], resources: int) -> int:
+def collect_exit_code(runs: Iterable[Any], failures: Mapping[str, str],
+                      resources: Iterable[Any]) -> int:
     """``auditor collect``: EXIT_NOTHING, EXIT_PARTIAL or EXIT_OK."""
+    from auditor.model import FactState
+
     runs = list(runs)
-    if collected_nothing(runs, resources):
+    observed = any(f.state is FactState.OBSERVED for r in resources for f in r.facts.values())
+    if collected_nothing(runs, observed):
         return EXIT_NOTHING
     return EXIT_PARTIAL if runs_incomplete(runs, failures) else EXIT_OK
 
@@ -66,7 +71,8 @@ def report_exit_code(report: Report, fail_on: str | None) -> int:
         if any(f.status is Status.FAIL and SEVERITIES.index(f.severity) >= floor
                for f in report.findings):
             return EXIT_FINDINGS
-    if collected_nothing(report.runs, len(report.findings)):
+    observed = any(e.state == "observed" for f in report.findings for e in f.evidence)
+    if collected_nothing(report.runs, observed):
         return EXIT_NOTHING
     partial = (any(f.status is Status.UNVERIFIED for f in report.findings)
                or runs_incomplete(report.runs, report.provider_failures)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -14,7 +15,7 @@ from auditor.defaults import DEFAULT_CALL_TIMEOUT, DEFAULT_MAX_ACCOUNTS
 from auditor.engine import evaluate, uncollected, wanted_facts
 from auditor.model import AccountFailure, Inventory, Report
 from auditor.multi_account import AccountsCollected, account_targets, collect_accounts
-from auditor.mutelist import MuteRule, apply_mutes
+from auditor.mutelist import MuteRule, apply_mutes, expired_rules
 from auditor.providers.base import CollectRequest, ProgressCallback, ProviderRegistry
 from auditor.run_failures import (
     PROVIDER_SCOPE,
@@ -144,15 +145,19 @@ def registry_exposure(registry: ProviderRegistry) -> ExposureLookup:
 
 def build_report(inventory: Inventory, checks: Sequence[CompiledCheck],
                  exposure: ExposureLookup, mutes: Sequence[MuteRule] = (),
-                 failures: dict[str, str] | None = None) -> Report:
+                 failures: dict[str, str] | None = None, *, mutelist_source: str = "",
+                 today: dt.date | None = None) -> Report:
     """Evaluate, mute and score an inventory: the same report from a scan or a saved one.
 
     A failed run of one account (of a multi-account scan) is an account failure; a provider
-    is failed only when it failed as a whole.
+    is failed only when it failed as a whole. Mute rules match the resources' observed tags;
+    the rules past their expiry (on ``today``) mute nothing and are listed as expired, with
+    ``mutelist_source`` (the mutelist file) as their source.
     """
     from auditor.transparency import summarize
 
-    findings = apply_mutes(evaluate(inventory, checks), list(mutes))
+    tags = {(r.provider, r.id): r.tags for r in inventory.resources if r.tags is not None}
+    findings = apply_mutes(evaluate(inventory, checks), list(mutes), today, tags=tags)
     providers = sorted({r.provider for r in inventory.runs}
                        | {r.provider for r in inventory.resources})
     exposures = {}
@@ -176,6 +181,7 @@ def build_report(inventory: Inventory, checks: Sequence[CompiledCheck],
                if collecting and {g.provider for g in gaps if g.check_id == cid} >= collecting}
     summaries = [c.summary for c in checks if c.check.id not in nowhere]
     report = Report(__version__, now(), inventory.runs, summaries, findings,
-                    exposures, {}, failures, gaps, account_failures)
+                    exposures, {}, failures, gaps, account_failures,
+                    expired_rules(list(mutes), today, mutelist_source))
     report.transparency = summarize(report)
     return report

@@ -28,7 +28,7 @@ from auditor.exit_codes import (
     collect_exit_code,
     report_exit_code,
 )
-from auditor.model import Inventory, ProviderRun, Status
+from auditor.model import Fact, Inventory, ProviderRun, RunError, Status
 from auditor.pipeline import NO_ACCOUNT, build_report, collect, registry_exposure
 from auditor.progress import SummedProgress
 from auditor.providers import alibaba
@@ -341,7 +341,7 @@ def test_report_account_failures_scores_per_account_and_exit_codes():
     assert report_exit_code(report, None) == EXIT_PARTIAL
     assert report_exit_code(report, "info") == (EXIT_FINDINGS if fails else EXIT_PARTIAL)
     assert collect_exit_code(outcome.inventory.runs, outcome.failures,
-                             len(outcome.inventory.resources)) == EXIT_PARTIAL
+                             outcome.inventory.resources) == EXIT_PARTIAL
 
 
 def test_a_saved_inventory_gives_the_same_account_failures():
@@ -363,7 +363,8 @@ def test_every_account_failing_is_exit_5_not_partial():
     assert len(report.account_failures) == 2 and not report.findings
     assert report_exit_code(report, None) == EXIT_NOTHING
     assert report_exit_code(report, "info") == EXIT_NOTHING
-    assert collect_exit_code(outcome.inventory.runs, outcome.failures, 0) == EXIT_NOTHING
+    assert collect_exit_code(outcome.inventory.runs, outcome.failures,
+                             outcome.inventory.resources) == EXIT_NOTHING
 
 
 def test_every_provider_failing_is_exit_5_and_one_good_account_is_not():
@@ -383,3 +384,23 @@ def test_no_run_at_all_is_nothing_collected_and_a_clean_run_is_ok():
     assert report_exit_code(empty, None) == EXIT_NOTHING
     clean = build_report(Inventory([ProviderRun("toyorg", ["1"])], []), CHECKS, lambda p: None)
     assert report_exit_code(clean, None) == EXIT_OK  # collected, and found nothing
+
+
+def test_a_partial_run_that_observed_nothing_is_nothing_collected():
+    """Every call failed (the provider down, a listing gap and nothing else): exit 5; one
+    observed fact makes it partial (3)."""
+    bucket = _golden_resources()[0]
+    blind = replace(bucket, facts={path: Fact.error("ConnectionRefused", "s3:Get")
+                                   for path in bucket.facts})
+    runs = [ProviderRun("toyorg", ["1"], status="partial",
+                        errors=[RunError("account", "s3:ListBuckets", "ConnectionRefused")])]
+    report = build_report(Inventory(runs, [blind]), CHECKS, lambda p: None)
+    assert report.findings and all(e.state != "observed" for f in report.findings
+                                   for e in f.evidence)
+    assert report_exit_code(report, None) == EXIT_NOTHING
+    assert collect_exit_code(runs, {}, [blind]) == EXIT_NOTHING
+    assert collect_exit_code(runs, {}, []) == EXIT_NOTHING
+    seen = replace(blind, facts={**blind.facts, "encryption.enabled": Fact.observed(True)})
+    assert report_exit_code(build_report(Inventory(runs, [seen]), CHECKS, lambda p: None),
+                            None) == EXIT_PARTIAL
+    assert collect_exit_code(runs, {}, [seen]) == EXIT_PARTIAL
