@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from auditor.errors import UsageError
@@ -27,9 +27,17 @@ from auditor.providers.base import (
 )
 
 
-def chosen_providers(typed: Sequence[str], registry: ProviderRegistry) -> list[str]:
-    """Registered names for the PROVIDER words (case-insensitive); unknown or repeated is 2."""
+def chosen_providers(typed: Sequence[str], registry: ProviderRegistry,
+                     configured: Sequence[str] = ()) -> list[str]:
+    """Registered names for the PROVIDER words (case-insensitive); unknown or repeated is 2.
+    No word: the config's ``providers`` (validated when it was loaded); neither is 2."""
     names = registry.names()
+    if not typed:
+        if not configured:
+            raise UsageError("PROVIDER", "$", f"no provider named: give one or more of "
+                             f"{', '.join(names)}, or set providers = [...] in the config "
+                             "(--config FILE or AUDITOR_CONFIG)")
+        return list(configured)
     chosen: list[str] = []
     for word in typed:
         name = word.strip().casefold()
@@ -84,8 +92,11 @@ def _shorthands(values: dict[str, Any], registry: ProviderRegistry,
 
 
 def provider_options(args: argparse.Namespace, registry: ProviderRegistry,
-                     providers: Sequence[str]) -> dict[str, dict[str, Any]]:
-    """Per chosen provider, each of its options' values (its flag, else env), checked."""
+                     providers: Sequence[str],
+                     config: Mapping[str, Any] | None = None) -> dict[str, dict[str, Any]]:
+    """Per chosen provider, each of its options' values, checked: its flag, else the config's
+    key in the provider's table (checked when loaded; a switch set false is off), else its
+    environment variable. A flag replaces the config's value whole (a list is not merged)."""
     values = vars(args)
     for name in registry.names():
         if name in providers:
@@ -99,6 +110,7 @@ def provider_options(args: argparse.Namespace, registry: ProviderRegistry,
     options: dict[str, dict[str, Any]] = {}
     for provider in providers:
         options[provider] = {}
+        table = (config or {}).get(provider) or {}
         for opt in registry.get(provider).options:
             source, value = option_flag(provider, opt), values.get(option_dest(provider, opt))
             if (provider, opt.name) in shorthands:
@@ -106,6 +118,10 @@ def provider_options(args: argparse.Namespace, registry: ProviderRegistry,
                     raise UsageError(short_flag(opt), "$",
                                      f"given together with {source}; give one of them")
                 source, value = shorthands[(provider, opt.name)]
+            if value is None and opt.name in table:
+                options[provider][opt.name] = table[opt.name] if table[opt.name] is not False \
+                    else None
+                continue
             if value is None and opt.env and os.environ.get(opt.env):
                 source, value = opt.env, os.environ[opt.env]
                 value = _split(value) if opt.multiple else value

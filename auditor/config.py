@@ -1,26 +1,113 @@
-"""auditor.toml: validated settings that the CLI flags can override."""
+"""auditor.toml: the whole job in one validated file; every CLI flag overrides its key.
+
+The file is named explicitly (--config FILE, else the environment variable AUDITOR_CONFIG):
+a ./auditor.toml that happens to lie in the working folder is never read on its own, so a
+scheduled job does what its command line and environment say.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import os
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from auditor.checks import Check, CompiledCheck, compile_check
 from auditor.errors import ConfigError, UsageError
 from auditor.model import SEVERITIES
-from auditor.schema import validate
+
+CONFIG_ENV = "AUDITOR_CONFIG"
+# Keys holding paths, taken against the config file's folder: (table, key), "" = top level.
+PATH_KEYS = (("", "mutelist"), ("", "output_dir"), ("history", "path"), ("checks", "dirs"))
 
 
-def load_config(path: str | Path | None) -> dict[str, Any]:
+def config_file(given: str | Path | None) -> str | None:
+    """The config file to read: --config, else $AUDITOR_CONFIG, else none."""
+    if given:
+        return str(given)
+    return os.environ.get(CONFIG_ENV, "").strip() or None
+
+
+def load_config(path: str | Path | None, registry: Any = None) -> dict[str, Any]:
+    """The validated config (``{}`` when no file is named), its provider option values passed
+    through each option's own check and its paths made absolute. ``registry``: the
+    ProviderRegistry whose providers may have tables (default: the installed one)."""
+    path = config_file(path)
     if path is None:
         return {}
+    from auditor.config_schema import config_schema
     from auditor.documents import parse_toml, read_text
+    from auditor.providers.base import ProviderRegistry
 
     source = str(path)
     doc = parse_toml(read_text(path, ConfigError), source, ConfigError)
-    validate("config", doc, source, ConfigError)
+    registry = registry if registry is not None else ProviderRegistry.from_entry_points()
+    sections = [key for key in doc if key in registry.names()]
+    schema = config_schema(registry, sections)
+    _refuse_unknown_keys(doc, schema, source, registry.names())
+    from jsonschema import Draft202012Validator
+
+    from auditor.schema import validate_against
+
+    validate_against(Draft202012Validator(schema), doc, source, ConfigError)
+    for provider in sections:
+        _check_option_values(doc[provider], registry.get(provider).options, source,
+                             f"$.{provider}")
+    _resolve_paths(doc, Path(source).resolve().parent)
     return doc
+
+
+def _refuse_unknown_keys(doc: Mapping[str, Any], schema: Mapping[str, Any], source: str,
+                         providers: Sequence[str]) -> None:
+    """An unknown key is named with its path and the nearest known one (a typo is the usual
+    cause), before the schema's own, vaguer 'additional properties' message."""
+    from auditor.providers._option_values import suggestion_text
+
+    known = list(schema["properties"])
+    for key, value in doc.items():
+        if key not in schema["properties"]:
+            raise ConfigError(source, f"$.{key}",
+                              f"unknown key {key!r}: neither a setting nor a registered provider "
+                              f"({', '.join(providers)}){suggestion_text(key, [*known, *providers])}")
+        table = schema["properties"][key]
+        if isinstance(value, dict) and table.get("additionalProperties") is False:
+            for inner in value:
+                if inner not in table.get("properties", {}):
+                    kind = table.get("x-key-kind", f"key of [{key}]")
+                    raise ConfigError(source, f"$.{key}.{inner}",
+                                      f"unknown {kind} {inner!r}"
+                                      f"{suggestion_text(inner, table.get('properties', {}))}")
+
+
+def _check_option_values(section: dict[str, Any], options: Iterable[Any], source: str,
+                         where: str) -> None:
+    """Each value passes its option's own check, as the same value given as a flag would."""
+    by_name = {opt.name: opt for opt in options}
+    for key, value in section.items():
+        check = by_name[key].check
+        if check is None or by_name[key].flag:
+            continue
+        items = value if isinstance(value, list) else [value]
+        checked = []
+        for i, item in enumerate(items):
+            try:
+                checked.append(check(item))
+            except ValueError as exc:
+                at = f"{where}.{key}[{i}]" if isinstance(value, list) else f"{where}.{key}"
+                raise ConfigError(source, at, str(exc)) from exc
+        section[key] = checked if isinstance(value, list) else checked[0]
+
+
+def _resolve_paths(doc: dict[str, Any], base: Path) -> None:
+    for table, key in PATH_KEYS:
+        holder = doc.get(table) if table else doc
+        if not isinstance(holder, dict) or key not in holder:
+            continue
+        value = holder[key]
+        if isinstance(value, list):
+            holder[key] = [str(base / Path(v).expanduser()) for v in value]
+        else:
+            holder[key] = str(base / Path(value).expanduser())
 
 
 def select_checks(checks: Iterable[Check], include: Iterable[str] = (),

@@ -16,6 +16,7 @@ from typing import Any
 
 from auditor.errors import ConfigError
 from auditor.model import ExpiredMute, Finding, Status
+from auditor.safe_text import one_line
 from auditor.schema import validate
 
 MUTABLE = frozenset({Status.FAIL, Status.UNVERIFIED, Status.OPAQUE})
@@ -143,3 +144,10 @@ def apply_mutes(findings: list[Finding], rules: list[MuteRule],
                 finding.muted_reason = rule.reason
                 break
     return findings
+
+
+def expired_notes(rules: Sequence[MuteRule], source: str,
+                  today: dt.date | None = None) -> list[str]:
+    """One stderr line per expired rule, so a lapsed exception is seen, not silently lost."""
+    return [f"auditor: {source}: $.mute[{m.rule}]: expired on {m.expires}, mutes nothing "
+            f"any more: {one_line(m.reason)}" for m in expired_rules(rules, today, source)]

@@ -13,7 +13,7 @@ from auditor._data_dirs import data_dir
 from auditor.errors import InputError
 from auditor.model import ResourceKind
 
-SCHEMA_NAMES = ("inventory", "check", "report", "config", "mutelist")
+SCHEMA_NAMES = ("inventory", "check", "report", "config", "mutelist", "drift")
 KIND_FACT_DEFS = {ResourceKind.BUCKET.value: "bucket_facts", ResourceKind.KEY.value: "key_facts",
                   ResourceKind.ACCOUNT.value: "account_facts"}
 
@@ -49,7 +49,13 @@ def best_error(errors: list[ValidationError]) -> ValidationError:
 def validate(name: str, document: Any, source: str,
              error_class: type[InputError] = InputError) -> None:
     """Raise ``error_class(source, json_path, reason)`` if ``document`` does not fit."""
-    errors = list(validator(name).iter_errors(document))
+    validate_against(validator(name), document, source, error_class)
+
+
+def validate_against(checker: Draft202012Validator, document: Any, source: str,
+                     error_class: type[InputError] = InputError) -> None:
+    """``validate`` with a validator built here and now (a schema generated at run time)."""
+    errors = list(checker.iter_errors(document))
     if errors:
         err = best_error(errors)
         raise error_class(source, json_path(err), _short(err.message))

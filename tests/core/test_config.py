@@ -39,7 +39,7 @@ max_rotation_days = 90
     ('fail_on = "urgent"\n', "$.fail_on", "urgent"),
     ("max_workers = 0\n", "$.max_workers", "minimum"),
     ("[checks]\ninclude = 3\n", "$.checks.include", "array"),
-    ("colour = true\n", "$", "colour"),
+    ("colour = true\n", "$.colour", "colour"),
 ])
 def test_bad_config_document(tmp_path, text, where, reason):
     path = _write(tmp_path, "auditor.toml", text)
