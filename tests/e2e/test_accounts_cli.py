@@ -26,6 +26,7 @@ SOURCE = '''\
 """Test plugin: a multi-account provider without an SDK (see tests/e2e/test_accounts_cli.py)."""
 import dataclasses
 import os
+import threading
 from pathlib import Path
 
 from auditor.documents import load_inventory
@@ -33,6 +34,9 @@ from auditor.errors import ProviderError
 from auditor.model import ProviderRun
 from auditor.providers import alibaba
 from auditor.providers.base import AccountTarget, Collection, ProviderOption, load_exposure_profile
+
+CROWD = threading.Condition()
+FLIGHT = {"now": 0, "most": 0}
 
 
 class OrgAdapter:
@@ -51,6 +55,21 @@ class OrgAdapter:
                 for a in os.environ["TOYORG_ACCOUNTS"].split(",")]
 
     def collect(self, request):
+        with CROWD:  # hold until TOYORG_HOLD collects are in flight (at most 1.5 s)
+            FLIGHT["now"] += 1
+            FLIGHT["most"] = max(FLIGHT["most"], FLIGHT["now"])
+            CROWD.notify_all()
+            CROWD.wait_for(lambda: FLIGHT["now"] >= int(os.environ.get("TOYORG_HOLD", "1")),
+                           timeout=1.5)
+            if os.environ.get("TOYORG_TRACE"):
+                Path(os.environ["TOYORG_TRACE"]).write_text(str(FLIGHT["most"]))
+        try:
+            return self._collect(request)
+        finally:
+            with CROWD:
+                FLIGHT["now"] -= 1
+
+    def _collect(self, request):
         account = request.options.get("account") or "000000000000"
         failing = os.environ.get("TOYORG_FAIL", "").split(",")
         if account in failing:
@@ -192,3 +211,17 @@ def test_max_accounts_one_still_collects_every_account(auditor, plugin_env, tmp_
     report = json.loads((tmp_path / "auditor-report.json").read_text(encoding="utf-8"))
     assert sorted(a for r in report["runs"] for a in r["accounts"]) == [
         "111111111111", "222222222222", "333333333333"]
+
+
+@pytest.mark.parametrize("config_value, flag, most", [(1, None, 1), (1, "3", 3), (2, None, 2)])
+def test_max_accounts_from_config_and_flag_bounds_the_accounts_in_flight(
+        auditor, plugin_env, tmp_path, config_value, flag, most):
+    config = tmp_path / "auditor.toml"
+    config.write_text(f"max_accounts = {config_value}\n", encoding="utf-8")
+    trace = tmp_path / "most.txt"
+    env = {**plugin_env, "TOYORG_TRACE": str(trace), "TOYORG_HOLD": "3",
+           "TOYORG_ACCOUNTS": "111111111111,222222222222,333333333333,444444444444"}
+    result = _scan(auditor, env, tmp_path / "out", "--config", str(config),
+                   *(("--max-accounts", flag) if flag else ()))
+    assert result.returncode in (EXIT_OK, EXIT_PARTIAL), result.stderr
+    assert int(trace.read_text()) == most
