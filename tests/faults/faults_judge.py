@@ -10,7 +10,8 @@ For a fault on operation OP:
   vanish only when the run records a listing gap for OP (the resource was never listed), an
   account finding never; none appears; the provider fails as a whole only for a gate
   operation (Target.gates: nothing can be attributed without it);
-- the exit code is 3 (partial);
+- the exit code is 3 (partial), or 5 (nothing collected) when a gate operation failed the
+  provider as a whole;
 - the case finishes within CASE_BOUND_S and sends at most MAX_ATTEMPTS requests per request
   of the clean run.
 Throttled-then-passing must be identical to the clean run: facts, findings and exit code.
@@ -22,6 +23,7 @@ from typing import Any
 
 from faults_table import CASE_BOUND_S, MAX_ATTEMPTS, Fault
 
+from auditor.exit_codes import EXIT_NOTHING
 from auditor.model import FactState, Status
 
 VERDICTS = (Status.PASS, Status.FAIL)
@@ -91,8 +93,10 @@ def judge(clean: Any, run: Any, operation: str, fault: Fault, gates: tuple[str, 
                         f"all), the clean run {before} ({sum(clean.requests.values())})")
     if fault.expect is None:
         return problems + _identical(clean, run)
-    if run.exit_code != fault.exit_code:
-        problems.append(f"exit {run.exit_code}, want {fault.exit_code}")
+    gated = bool(run.report.provider_failures) and operation in gates
+    want = EXIT_NOTHING if gated else fault.exit_code  # the one provider lost: nothing read
+    if run.exit_code != want:
+        problems.append(f"exit {run.exit_code}, want {want}")
     if run.report.provider_failures:
         if operation not in gates:
             reason = next(iter(run.report.provider_failures.values()))

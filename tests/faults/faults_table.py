@@ -40,7 +40,8 @@ FAULTS: tuple[Fault, ...] = (
           "answers", "error", 3),
     Fault("reset", "the connection reset (TCP RST) instead of an answer", "error", 3),
 )
-DOWN = Fault("down", "every endpoint refuses connections (provider down)", "error", 3)
+# Nothing at all could be read: exit 5 (nothing collected), not 3 (partial).
+DOWN = Fault("down", "every endpoint refuses connections (provider down)", "error", 5)
 BY_ID = {f.id: f for f in (*FAULTS, DOWN)}
 MALFORMED_BODY = b"\x00\xffproxy says: this is neither XML nor JSON {<"
 
