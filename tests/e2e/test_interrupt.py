@@ -82,6 +82,6 @@ def test_timeout_bounds_each_call(tmp_path, auditor):
                       "--timeout", "0.5", "-o", str(tmp_path / "out"), "-f", "json",
                       env=env, timeout=90)
         elapsed = time.monotonic() - started
-    assert out.returncode == 3, out.stderr
+    assert out.returncode == 5, out.stderr  # nothing answered: nothing collected
     assert slow.stalled > 0
     assert elapsed < 25, f"took {elapsed:.0f}s with --timeout 0.5"
