@@ -10,8 +10,16 @@ from typing import ClassVar
 
 from auditor.providers._option_values import region_check
 from auditor.providers._runtime import RetryPolicy
+from auditor.providers.aws._account_options import (
+    DEFAULT_SESSION_NAME,
+    account_id_check,
+    is_multi_account,
+    role_name_check,
+    session_name_check,
+)
 from auditor.providers.aws._name import PROVIDER
 from auditor.providers.base import (
+    AccountTarget,
     Collection,
     CollectRequest,
     ExposureProfile,
@@ -35,8 +43,20 @@ class AwsAdapter:
         ProviderOption("profile", "named profile from the shared AWS config/credentials files",
                        metavar="PROFILE"),
         ProviderOption("role_arn", "IAM role to assume for the scan", metavar="ARN"),
-        ProviderOption("external_id", "external id to pass when assuming --aws-role-arn",
-                       metavar="ID"),
+        ProviderOption("external_id", "external id to pass when assuming --aws-role-arn "
+                       "or --aws-role-name", metavar="ID"),
+        ProviderOption("organization", "scan every ACTIVE account of the AWS Organization "
+                       "(organizations:ListAccounts; needs --aws-role-name)", flag=True),
+        ProviderOption("account", "account id to scan (repeatable; with or instead of "
+                       "--aws-organization; needs --aws-role-name)", multiple=True,
+                       metavar="ID", check=account_id_check),
+        ProviderOption("exclude_account", "account id not to scan (repeatable)",
+                       multiple=True, metavar="ID", check=account_id_check),
+        ProviderOption("role_name", "role assumed in each account of --aws-organization or "
+                       "--aws-account (required with them; none in the caller's own "
+                       "account)", metavar="ROLE", check=role_name_check),
+        ProviderOption("session_name", "RoleSessionName of each AssumeRole (default "
+                       f"{DEFAULT_SESSION_NAME})", metavar="NAME", check=session_name_check),
     )
 
     def __init__(self, *, retry: RetryPolicy | None = None) -> None:
@@ -45,6 +65,15 @@ class AwsAdapter:
 
     def exposure_profile(self) -> ExposureProfile:
         return load_exposure_profile(_EXPOSURE)
+
+    def accounts(self, request: CollectRequest) -> list[AccountTarget] | None:
+        """The accounts of --aws-organization and --aws-account (None without either), each
+        with the role to assume in it (docs/organizations.md)."""
+        if not is_multi_account(request.options):
+            return None
+        from auditor.providers.aws._organization import account_targets
+
+        return account_targets(request, self._retry)
 
     def collect(self, request: CollectRequest) -> Collection:
         from auditor.providers.aws._collect import collect

@@ -59,8 +59,11 @@ BODIES: dict[str, Xml | str] = {
     "s3:GetObjectLockConfiguration": Xml("ObjectLockConfiguration", (S3, "")),
     "s3:GetBucketLogging": Xml("BucketLoggingStatus", (S3, "")),
     "s3:GetBucketReplication": Xml("ReplicationConfiguration", (S3, "")),
+    "s3:GetBucketTagging": Xml("Tagging", (S3, "")),
     "s3control:GetPublicAccessBlock": Xml("PublicAccessBlockConfiguration", (S3_CONTROL, "")),
     "sts:GetCallerIdentity": Xml("GetCallerIdentityResponse", (STS, "")),
+    "sts:AssumeRole": Xml("AssumeRoleResponse", (STS, "")),
+    "organizations:ListAccounts": JSON_OBJECT,
     "ec2:DescribeRegions": Xml("DescribeRegionsResponse", (*EC2, "")),
     "ec2:GetEbsEncryptionByDefault": Xml("GetEbsEncryptionByDefaultResponse", (*EC2, "")),
     "ec2:GetEbsDefaultKmsKeyId": Xml("GetEbsDefaultKmsKeyIdResponse", (*EC2, "")),
@@ -69,6 +72,7 @@ BODIES: dict[str, Xml | str] = {
     "kms:DescribeKey": JSON_OBJECT,
     "kms:GetKeyRotationStatus": JSON_OBJECT,
     "kms:GetKeyPolicy": JSON_OBJECT,
+    "kms:ListResourceTags": JSON_OBJECT,
 }
 _INTEGER = re.compile(r"\s*[+-]?\d+\s*")
 

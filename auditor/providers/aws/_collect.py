@@ -7,7 +7,8 @@ from typing import Any
 
 from auditor.model import ProviderRun, Resource, ResourceKind
 from auditor.providers._runtime import ApiLedger, Outcome, Progress, RetryPolicy, bounded_map, utc_now
-from auditor.providers.aws import _account, _bucket_state, _kms, _s3
+from auditor.providers.aws import _account, _bucket_state, _kms, _s3, _tags
+from auditor.providers.aws._account_options import DEFAULT_SESSION_NAME
 from auditor.providers.aws._bucket import BucketContext, bucket_facts, key_reference
 from auditor.providers.aws._errors import Caller
 from auditor.providers.aws._name import PROVIDER
@@ -44,7 +45,10 @@ class _Collector:
         self.session = AwsSession(options.get("profile"), options.get("role_arn"),
                                   options.get("external_id"), self.workers,
                                   timeout=request.timeout,
-                                  scrubber=self.ledger.scrubber)
+                                  scrubber=self.ledger.scrubber,
+                                  session_name=options.get("session_name")
+                                  or DEFAULT_SESSION_NAME,
+                                  count=self.ledger.count)
         self.ident = _account.identity(self.session, self.caller)
         self.regions = _as_list(options.get("region"))
         # Buckets are filtered by region only when the regions in scope are known.
@@ -181,6 +185,24 @@ class _Collector:
                                     f"{account}/{ebs.region}", f"{account}/{ebs.region}", facts))
         return out
 
+    def read_tags(self, resources: list[Resource], raws: list[_s3.BucketRaw],
+                  keys: list[_kms.KeyInfo]) -> None:
+        """Tags of the buckets and of the customer managed keys (an AWS managed key's tags
+        are not the customer's to set); None where the read failed or was not made."""
+        regions = {raw.name: raw.region for raw in raws}
+        customer = {info.arn: info.region for info in keys
+                    if info.describe.ok and info.metadata.get("KeyManager") == "CUSTOMER"}
+
+        def read(resource: Resource) -> None:
+            if resource.kind == BUCKET:
+                resource.tags = _tags.bucket_tags(self.session, self.caller, resource.name,
+                                                  regions.get(resource.name))
+            elif resource.id in customer:
+                resource.tags = _tags.key_tags(self.session, self.caller,
+                                               customer[resource.id], resource.id)
+
+        self._map(read, resources)
+
     def run(self) -> Collection:
         started = utc_now()
         account_pab = None
@@ -203,6 +225,8 @@ class _Collector:
                                   lambda p: self.request.wants(BUCKET, p)))
             for raw in raws]
         resources += [self.key_resource(info) for info in key_infos]
+        if self.request.tags:
+            self.read_tags(resources, raws, key_infos)
         resources += self.account_resources(account_pab)
         run.endpoint_overridden = self.session.endpoint_overridden
         return Collection(self.ledger.finish(run, resources), resources)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -18,14 +19,16 @@ from botocore.credentials import (
 from botocore.exceptions import BotoCoreError, ClientError, ProfileNotFound
 from botocore.parsers import ResponseParserError
 
-from auditor.defaults import DEFAULT_CALL_TIMEOUT, DEFAULT_MAX_WORKERS
-from auditor.errors import CredentialsError, EndpointError
+from auditor.defaults import DEFAULT_CALL_TIMEOUT, DEFAULT_MAX_WORKERS, DEFAULT_RETRY_ATTEMPTS
+from auditor.errors import CallError, CredentialsError, EndpointError
 from auditor.providers._runtime.scrub import Scrubber
+from auditor.providers.aws._account_options import DEFAULT_SESSION_NAME
 from auditor.providers.aws._answers import register as check_answers
 from auditor.providers.aws._errors import provider_failure
 from auditor.providers.aws._name import PROVIDER
 
 DEFAULT_REGION = "us-east-1"
+ASSUME_ROLE = "sts:AssumeRole"
 _AWS_HOST_SUFFIXES = (".amazonaws.com", ".amazonaws.com.cn", ".api.aws", ".on.aws")
 
 
@@ -69,7 +72,9 @@ class AwsSession:
                  external_id: str | None = None,
                  max_workers: int = DEFAULT_MAX_WORKERS,
                  timeout: float = DEFAULT_CALL_TIMEOUT, *,
-                 scrubber: Scrubber | None = None) -> None:
+                 scrubber: Scrubber | None = None,
+                 session_name: str = DEFAULT_SESSION_NAME,
+                 count: Callable[[str], None] | None = None) -> None:
         # The run's Scrubber: told the credentials that sign each call (refreshed and assumed
         # ones included), so that no message can echo them.
         self.scrubber = scrubber if scrubber is not None else Scrubber()
@@ -94,12 +99,31 @@ class AwsSession:
         self.endpoint_overridden = False
         self._lock = threading.Lock()
         self._clients: dict[tuple[str, str], Any] = {}
+        self._count = count  # the run's ledger: every AssumeRole attempt is one call
+        # AssumeRole takes the run's call timeout too, so that a silent STS fails the account
+        # within the bound instead of hanging it; botocore keeps the retries (see _assume).
+        self._sts_config = Config(connect_timeout=timeout, read_timeout=timeout,
+                                  retries={"total_max_attempts": DEFAULT_RETRY_ATTEMPTS,
+                                           "mode": "standard"},
+                                  user_agent_extra="safeguard-auditor")
         if role_arn:
-            self.session = self._assume(role_arn, external_id)
+            self.session = self._assume(role_arn, external_id, session_name)
 
-    def _assume(self, role_arn: str, external_id: str | None) -> boto3.Session:
+    def _sts_client(self, service: str, **kwargs: Any) -> Any:
+        """The STS client AssumeRole is sent with: bounded by the call timeout, its answer
+        checked like any other, each attempt counted."""
+        client = self._core.create_client(service, config=self._sts_config, **kwargs)
+        check_answers(client, service)
+        if self._count is not None:
+            count = self._count
+            client.meta.events.register("before-send.sts.AssumeRole",
+                                        lambda **_: count(ASSUME_ROLE))
+        return client
+
+    def _assume(self, role_arn: str, external_id: str | None,
+                session_name: str = DEFAULT_SESSION_NAME) -> boto3.Session:
         """A session whose role credentials botocore refreshes before they expire."""
-        extra: dict[str, Any] = {"RoleSessionName": "safeguard-auditor"}
+        extra: dict[str, Any] = {"RoleSessionName": session_name}
         if external_id:
             extra["ExternalId"] = external_id
         source = self._core
@@ -107,17 +131,23 @@ class AwsSession:
         self._remember(source_credentials)  # the STS client below is not one of ours
         # The one place botocore keeps its own retries: it refreshes these credentials inside
         # whatever call finds them near expiry, where no caller of ours can retry, so its STS
-        # client keeps botocore's default retry configuration.
+        # client (_sts_client) retries in botocore, as many attempts as the shared policy.
         fetcher = AssumeRoleCredentialFetcher(
-            client_creator=source.create_client, source_credentials=source_credentials,
+            client_creator=self._sts_client, source_credentials=source_credentials,
             role_arn=role_arn, extra_args=extra)
+        what = f"{ASSUME_ROLE} {role_arn}"  # names the account the role is in
         try:
             metadata = fetcher.fetch_credentials()  # fail now, with a clear line
+        except CallError as exc:  # a 200 answer that is not the documented one
+            raise CredentialsError(PROVIDER, f"{what}: {exc.code}: "
+                                             f"{self.scrubber.line(exc.message)}") from exc
         except (ClientError, BotoCoreError, ResponseParserError) as exc:
-            failure = provider_failure(exc, f"sts:AssumeRole {role_arn}", self.scrubber.line)
+            failure = provider_failure(exc, what, self.scrubber.line)
             if failure is not None:
                 raise failure from exc
-            raise CredentialsError(PROVIDER, f"sts:AssumeRole {role_arn}: "
+            code = (exc.response.get("Error", {}).get("Code") if isinstance(exc, ClientError)
+                    else None) or type(exc).__name__  # a timeout: ReadTimeoutError
+            raise CredentialsError(PROVIDER, f"{what}: {code}: "
                                              f"{self.scrubber.line(exc)}") from exc
         self.scrubber.add(metadata.get("access_key"), metadata.get("secret_key"),
                           metadata.get("token"))

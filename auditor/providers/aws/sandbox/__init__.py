@@ -23,11 +23,16 @@ from auditor.sandbox.base import RecordedRequest, check_deniable
 __all__ = ["AwsSandbox", "EstateSeeder", "recorded_action"]
 
 
+# X-Amz-Target prefix of a JSON service -> its IAM service name
+_JSON_TARGETS = {"TrentService": "kms", "AWSOrganizationsV20161128": "organizations"}
+
+
 def recorded_action(method: str, url: str, headers: dict[str, str], body: bytes) -> str:
     """The AWS operation a recorded request stands for (``service:Operation``)."""
     target = headers.get("X-Amz-Target") or headers.get("x-amz-target")
     if target:
-        service = "kms" if target.startswith("TrentService") else target.split("_")[0]
+        prefix = target.rsplit(".", 1)[0]
+        service = _JSON_TARGETS.get(prefix, prefix.split("_")[0])
         return f"{service}:{target.rsplit('.', 1)[-1]}"
     parts = urlsplit(url)
     form = parse_qs(body.decode("utf-8", "replace")) if body else {}

@@ -114,10 +114,13 @@ class EstateSeeder:
 
     def _key(self, spec: dict[str, Any]) -> None:
         kms = self.client("kms", spec["region"])
+        extra: dict[str, Any] = {}
+        if spec.get("tags"):  # {key: value}, as a mutelist tag rule matches them
+            extra["Tags"] = [{"TagKey": k, "TagValue": v} for k, v in spec["tags"].items()]
         key = kms.create_key(Description=spec.get("description", spec["alias"]),
                              Origin=spec.get("origin", "AWS_KMS"),
                              Policy=_key_policy(spec.get("public", False),
-                                                spec.get("deny_describe", False)))
+                                                spec.get("deny_describe", False)), **extra)
         key_id = key["KeyMetadata"]["KeyId"]
         kms.create_alias(AliasName=f"alias/{spec['alias']}", TargetKeyId=key_id)
         self.key_ids[spec["alias"]] = key_id
@@ -136,6 +139,9 @@ class EstateSeeder:
         if spec.get("object_lock"):
             kwargs["ObjectLockEnabledForBucket"] = True
         s3.create_bucket(**kwargs)
+        if spec.get("tags"):
+            s3.put_bucket_tagging(Bucket=spec["name"], Tagging={"TagSet": [
+                {"Key": k, "Value": v} for k, v in spec["tags"].items()]})
         if spec.get("log_target"):
             s3.put_bucket_acl(Bucket=spec["name"], ACL="log-delivery-write")
         if spec.get("versioning"):
