@@ -132,3 +132,17 @@ def _gcp_only() -> Report:
     runs = [r for r in inventory.runs if r.provider == "gcp"]
     return build_report(Inventory(runs, [r for r in inventory.resources if r.provider == "gcp"]),
                         CHECKS, lambda p: None)
+
+
+def test_a_partial_account_run_is_named_by_its_account():
+    report, _, _ = _org_report()
+    runs = list(report.runs)
+    runs[0] = replace(runs[0], status="partial",
+                      errors=[RunError("bucket", "s3:GetBucketPolicy", "AccessDenied")])
+    lines = [line for line in render(replace(report, runs=runs), "table").splitlines()
+             if "partial" in line and "error(s)" in line]
+    assert lines == ["aws account 111111111111: partial (1 error(s); first: bucket "
+                     "s3:GetBucketPolicy AccessDenied)"]
+    # a provider with one run keeps the line it always had
+    single = _single_report()
+    assert any(line.startswith("aws: partial") for line in render(single, "table").splitlines())
