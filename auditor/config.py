@@ -62,11 +62,12 @@ def _refuse_unknown_keys(doc: Mapping[str, Any], schema: Mapping[str, Any], sour
     """An unknown key is named with its path and the nearest known one (a typo is the usual
     cause), before the schema's own, vaguer 'additional properties' message."""
     from auditor.providers._option_values import suggestion_text
+    from auditor.schema import path_step
 
     known = list(schema["properties"])
     for key, value in doc.items():
         if key not in schema["properties"]:
-            raise ConfigError(source, f"$.{key}",
+            raise ConfigError(source, "$" + path_step(key),
                               f"unknown key {key!r}: neither a setting nor a registered provider "
                               f"({', '.join(providers)}){suggestion_text(key, [*known, *providers])}")
         table = schema["properties"][key]
@@ -74,7 +75,7 @@ def _refuse_unknown_keys(doc: Mapping[str, Any], schema: Mapping[str, Any], sour
             for inner in value:
                 if inner not in table.get("properties", {}):
                     kind = table.get("x-key-kind", f"key of [{key}]")
-                    raise ConfigError(source, f"$.{key}.{inner}",
+                    raise ConfigError(source, "$" + path_step(key) + path_step(inner),
                                       f"unknown {kind} {inner!r}"
                                       f"{suggestion_text(inner, table.get('properties', {}))}")
 

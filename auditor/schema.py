@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from functools import cache
 from typing import Any
 
@@ -31,11 +32,19 @@ def validator(name: str) -> Draft202012Validator:
     return Draft202012Validator(load_schema(name))
 
 
+_PLAIN_KEY = re.compile(r'[^\s."\[\]\x00-\x1f\x7f-\x9f]+')  # \s: also NEL, U+2028/9
+
+
+def path_step(part: str | int) -> str:
+    """One step of a JSON path: [3], .name, or ["odd key"] for a key holding a dot, a bracket,
+    a quote, a space or a control character, so that an error stays one unambiguous line."""
+    if isinstance(part, int):
+        return f"[{part}]"
+    return f".{part}" if _PLAIN_KEY.fullmatch(part) else f"[{json.dumps(part)}]"
+
+
 def json_path(error: ValidationError) -> str:
-    path = "$"
-    for part in error.absolute_path:
-        path += f"[{part}]" if isinstance(part, int) else f".{part}"
-    return path
+    return "$" + "".join(path_step(part) for part in error.absolute_path)
 
 
 def best_error(errors: list[ValidationError]) -> ValidationError:
