@@ -135,7 +135,7 @@ def run_problems(report: Report) -> list[str]:
             continue
         name = run.provider
         if run.provider in several and run.accounts:
-            name += f" account {', '.join(run.accounts)}"
+            name += f": account {', '.join(run.accounts)}"
         line = f"{name}: {run.status}" + (f": {reason}" if reason else "")
         if run.errors:
             first = run.errors[0]

@@ -141,7 +141,7 @@ def test_a_partial_account_run_is_named_by_its_account():
                       errors=[RunError("bucket", "s3:GetBucketPolicy", "AccessDenied")])
     lines = [line for line in render(replace(report, runs=runs), "table").splitlines()
              if "partial" in line and "error(s)" in line]
-    assert lines == ["aws account 111111111111: partial (1 error(s); first: bucket "
+    assert lines == ["aws: account 111111111111: partial (1 error(s); first: bucket "
                      "s3:GetBucketPolicy AccessDenied)"]
     # a provider with one run keeps the line it always had
     single = _single_report()
