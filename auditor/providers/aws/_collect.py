@@ -48,7 +48,8 @@ class _Collector:
                                   scrubber=self.ledger.scrubber,
                                   session_name=options.get("session_name")
                                   or DEFAULT_SESSION_NAME,
-                                  count=self.ledger.count)
+                                  count=self.ledger.count,
+                                  assume_attempts=(retry or RetryPolicy()).max_attempts)
         self.ident = _account.identity(self.session, self.caller)
         self.regions = _as_list(options.get("region"))
         # Buckets are filtered by region only when the regions in scope are known.

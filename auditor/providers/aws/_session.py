@@ -74,7 +74,8 @@ class AwsSession:
                  timeout: float = DEFAULT_CALL_TIMEOUT, *,
                  scrubber: Scrubber | None = None,
                  session_name: str = DEFAULT_SESSION_NAME,
-                 count: Callable[[str], None] | None = None) -> None:
+                 count: Callable[[str], None] | None = None,
+                 assume_attempts: int = DEFAULT_RETRY_ATTEMPTS) -> None:
         # The run's Scrubber: told the credentials that sign each call (refreshed and assumed
         # ones included), so that no message can echo them.
         self.scrubber = scrubber if scrubber is not None else Scrubber()
@@ -103,7 +104,7 @@ class AwsSession:
         # AssumeRole takes the run's call timeout too, so that a silent STS fails the account
         # within the bound instead of hanging it; botocore keeps the retries (see _assume).
         self._sts_config = Config(connect_timeout=timeout, read_timeout=timeout,
-                                  retries={"total_max_attempts": DEFAULT_RETRY_ATTEMPTS,
+                                  retries={"total_max_attempts": max(1, assume_attempts),
                                            "mode": "standard"},
                                   user_agent_extra="safeguard-auditor")
         if role_arn:
