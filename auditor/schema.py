@@ -32,12 +32,13 @@ def validator(name: str) -> Draft202012Validator:
     return Draft202012Validator(load_schema(name))
 
 
-_PLAIN_KEY = re.compile(r'[^\s."\[\]\x00-\x1f\x7f-\x9f]+')  # \s: also NEL, U+2028/9
+_PLAIN_KEY = re.compile(r'[^\s"\[\]\x00-\x1f\x7f-\x9f]+')  # \s: also NEL, U+2028/9
 
 
 def path_step(part: str | int) -> str:
-    """One step of a JSON path: [3], .name, or ["odd key"] for a key holding a dot, a bracket,
-    a quote, a space or a control character, so that an error stays one unambiguous line."""
+    """One step of a JSON path: [3], .name, or ["odd key"] for a key holding a bracket, a
+    quote, a space or a control character, so that an error stays one line. Dotted keys (the
+    fact paths, "encryption.enabled") stay plain, as every existing message writes them."""
     if isinstance(part, int):
         return f"[{part}]"
     return f".{part}" if _PLAIN_KEY.fullmatch(part) else f"[{json.dumps(part)}]"
