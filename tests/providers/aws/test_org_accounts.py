@@ -22,7 +22,7 @@ from org_support import MANAGEMENT, ROLE, US, Organization, organization
 from auditor.checks import compile_check, load_checks
 from auditor.cli import main
 from auditor.errors import CredentialsError, ProviderError
-from auditor.exit_codes import EXIT_PARTIAL
+from auditor.exit_codes import EXIT_INPUT, EXIT_PARTIAL
 from auditor.model import FactState, ResourceKind, Status
 from auditor.pipeline import build_report, collect, registry_exposure
 from auditor.providers._runtime import RetryPolicy
@@ -217,3 +217,24 @@ def test_scan_aws_organization_role_name_reports_three_accounts_and_one_failed(
     assert accounts == {MANAGEMENT, org.accounts["plain"], org.accounts["denied"]}
     (failed,) = report["account_failures"]
     assert failed["account"] == refusing and "AccessDenied" in failed["reason"]
+
+
+@pytest.mark.parametrize(("flags", "named"), [
+    (["--organization", "--role-name", ROLE, "--aws-account", "12345"], "--aws-account"),
+    (["--account", "1234567890123", "--role-name", ROLE], "--account"),
+    (["--organization", "--role-name", ROLE, "--exclude-account", "abcdefghijkl"],
+     "--exclude-account"),
+    (["--organization", "--role-name", "audit/role"], "--role-name"),
+    (["--organization", "--role-name", ROLE, "--session-name", "x"], "--session-name"),
+    (["--organization", "--role-name", ROLE, "--aws-session-name", "has space"],
+     "--aws-session-name"),
+], ids=["short-account", "long-account", "exclude", "role-path", "session-short",
+        "session-space"])
+def test_a_malformed_value_is_a_usage_error_before_any_call(
+        org, env, tmp_path, monkeypatch, capsys, flags, named):
+    monkeypatch.chdir(tmp_path)
+    code = main(["scan", "aws", *flags, "--no-history", "-q", "-o", str(tmp_path / "out")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == EXIT_INPUT
+    assert len(err) == 1 and named in err[0], err
+    assert org.sandbox.requests() == []
