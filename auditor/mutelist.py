@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
@@ -34,6 +34,7 @@ class MuteRule:
     region: str = "*"
     resource: str = "*"
     tags: tuple[tuple[str, str], ...] = ()  # (tag key, glob of its value), all must match
+    source: str = field(default="", compare=False)  # the mutelist file it was read from
 
     def expired(self, today: dt.date) -> bool:
         """The rule mutes through its expiry date and stops the day after."""
@@ -99,7 +100,7 @@ def load_mutelist(path: str | Path) -> list[MuteRule]:
             raise ConfigError(source, f"$.mute[{i}].expires", "not a valid date") from exc
         fields = {k: v for k, v in raw.items() if k not in ("expires", "tags")}
         tags = tuple(sorted(raw.get("tags", {}).items()))
-        rules.append(MuteRule(expires=expires, tags=tags, **fields))
+        rules.append(MuteRule(expires=expires, tags=tags, source=source, **fields))
     return rules
 
 
@@ -118,9 +119,10 @@ def rules_need_tags(rules: Sequence[MuteRule]) -> bool:
 
 def expired_rules(rules: Sequence[MuteRule], today: dt.date | None = None,
                   source: str = "") -> list[ExpiredMute]:
-    """The rules past their expiry (they mute nothing), by their index in the mutelist."""
+    """The rules past their expiry (they mute nothing), by their index in the mutelist;
+    ``source`` names the file (default: the one each rule was read from)."""
     today = today or dt.date.today()
-    return [ExpiredMute(i, rule.reason, rule.expires.isoformat(), source)
+    return [ExpiredMute(i, rule.reason, rule.expires.isoformat(), source or rule.source)
             for i, rule in enumerate(rules)
             if rule.expires is not None and rule.expired(today)]
 

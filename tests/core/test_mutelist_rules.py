@@ -4,6 +4,7 @@ reported and mute nothing."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 
@@ -114,3 +115,23 @@ def test_old_mutelist_through_the_cli_says_what_to_add(auditor, golden, tmp_path
     lines = out.stderr.strip().splitlines()
     assert lines == [f"auditor: error: {mute}: $.mute[0]: a rule needs a reason and an expiry: "
                      "add expires: YYYY-MM-DD (the last day it mutes)"]
+
+
+def test_expired_rule_through_the_cli_is_one_stderr_line_and_in_the_report(auditor, golden,
+                                                                           tmp_path):
+    mute = tmp_path / "mute.yaml"
+    mute.write_text("mute:\n  - check: bucket-not-public\n    reason: website, was public\n"
+                    "    expires: 2001-01-01\n"
+                    "  - check: kms-key-not-public\n    reason: test key\n"
+                    "    expires: 2099-12-31\n")
+    out = auditor("evaluate", str(golden / "mixed-inventory.json"), "-q", "-f", "json",
+                  "-o", str(tmp_path / "out"), "--mutelist", str(mute), "--no-history")
+    assert out.returncode in (1, 3), out.stderr
+    assert (f"auditor: {mute}: $.mute[0]: expired on 2001-01-01, mutes nothing any more: "
+            "website, was public") in out.stderr.splitlines()
+    report = json.loads((tmp_path / "out" / "auditor-report.json").read_text())
+    assert report["expired_mutes"] == [{"rule": 0, "reason": "website, was public",
+                                        "expires": "2001-01-01", "source": str(mute)}]
+    statuses = {(f["check_id"], f["status"]) for f in report["findings"]}
+    assert ("bucket-not-public", "MUTED") not in statuses
+    assert ("bucket-not-public", "FAIL") in statuses
