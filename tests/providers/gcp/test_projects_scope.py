@@ -71,7 +71,7 @@ UNDER_ORG = ["p-dark", "p-dev-a", "p-org-top", "p-prod-a", "p-prod-b", "p-prod-b
 
 
 def _endpoints(box: GcpSandbox) -> dict[str, Any]:
-    return {k: v for k, v in box.scan_options().items() if k != "project"}
+    return box.listing_options()
 
 
 def targets(box: GcpSandbox, adapter: GcpAdapter | None = None, **options: Any):

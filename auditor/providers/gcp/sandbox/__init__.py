@@ -101,9 +101,16 @@ class GcpSandbox:
         return [p.id for p in self._estate.projects.values() if p.listed]
 
     def scan_options(self) -> dict[str, Any]:
+        """The options of a scan of the estate's own projects (no listing endpoint: such a
+        scan makes no Resource Manager call; see ``listing_options``)."""
         return {"project": self.projects(), "gcs_endpoint": self.url,
-                "gcp_kms_endpoint": self.url, "gcp_orgpolicy_endpoint": self.url,
-                "gcp_resourcemanager_endpoint": self.url}
+                "gcp_kms_endpoint": self.url, "gcp_orgpolicy_endpoint": self.url}
+
+    def listing_options(self) -> dict[str, Any]:
+        """Every endpoint, the Resource Manager one included, and no project: add a scope
+        option (all_projects, organization_id, folder) for a multi-project scan."""
+        options = {k: v for k, v in self.scan_options().items() if k != "project"}
+        return {**options, "gcp_resourcemanager_endpoint": self.url}
 
     def environment(self) -> dict[str, str]:
         env = {"STORAGE_EMULATOR_HOST": self.url, "AUDITOR_GCP_KMS_ENDPOINT": self.url,
