@@ -24,6 +24,7 @@ from auditor.cli import main
 from auditor.errors import CredentialsError, ProviderError
 from auditor.exit_codes import EXIT_INPUT, EXIT_PARTIAL
 from auditor.model import FactState, ResourceKind, Status
+from auditor.permissions import derive_policy
 from auditor.pipeline import build_report, collect, registry_exposure
 from auditor.providers._runtime import RetryPolicy
 from auditor.providers.aws import AwsAdapter
@@ -238,3 +239,17 @@ def test_a_malformed_value_is_a_usage_error_before_any_call(
     assert code == EXIT_INPUT
     assert len(err) == 1 and named in err[0], err
     assert org.sandbox.requests() == []
+
+
+def test_what_the_organization_scan_sends_is_granted_by_the_derived_policies(scanned):
+    _, recorded = scanned
+    sent = {r.action for r in recorded}
+    adapter = AwsAdapter()
+    given = {name for name, value in ORG.items() if value}
+    derived = set(derive_policy(adapter, CHECKS, given_options=given).operations)
+    assert sent <= derived, sorted(sent - derived)
+    multi = {"organizations:ListAccounts", "sts:AssumeRole"}
+    assert multi <= sent
+    # Derived for one account's role (no option given), neither is granted: they are the
+    # caller's, not the member role's (docs/organizations.md).
+    assert not multi & set(derive_policy(adapter, CHECKS).operations)

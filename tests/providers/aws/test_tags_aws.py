@@ -139,3 +139,16 @@ def test_a_malformed_tag_answer_is_not_observed(tmp_path):
                      "s3:GetBucketTagging": lambda _: xml("<Tagging/>")})
     assert bucket.tags is None and key.tags is None
     assert {e.operation for e in collection.run.errors} == TAG_CALLS
+
+
+def test_the_tag_reads_are_granted_when_tags_are_asked_for(sandbox, tmp_path):
+    from auditor.checks import compile_check, load_checks
+    from auditor.permissions import derive_policy
+
+    checks = [compile_check(c) for c in load_checks()]
+    _, sent = scan(sandbox, tmp_path, tags=True)
+    adapter = AwsAdapter()
+    with_tags = set(derive_policy(adapter, checks, given_options={"region", "tags"}).operations)
+    assert TAG_CALLS <= set(sent) and TAG_CALLS <= with_tags
+    assert not TAG_CALLS & set(derive_policy(adapter, checks, given_options={"region"})
+                               .operations)
