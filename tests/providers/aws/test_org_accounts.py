@@ -253,3 +253,26 @@ def test_what_the_organization_scan_sends_is_granted_by_the_derived_policies(sca
     # Derived for one account's role (no option given), neither is granted: they are the
     # caller's, not the member role's (docs/organizations.md).
     assert not multi & set(derive_policy(adapter, CHECKS).operations)
+
+
+def test_a_tag_rule_mutes_in_the_account_whose_bucket_carries_the_tag(
+        org, env, tmp_path, monkeypatch, capsys):
+    """A mutelist rule on tags makes each account's collect read tags (and only then)."""
+    monkeypatch.chdir(tmp_path)
+    mutelist = tmp_path / "mutelist.yaml"
+    mutelist.write_text("mute:\n  - reason: versioning reads are refused there, accepted\n"
+                        "    expires: 2099-12-31\n    check: bucket-versioning\n"
+                        "    tags: {account: denied}\n")
+    code = main(["scan", "aws", "--organization", "--role-name", ROLE, "--region", US,
+                 "--mutelist", str(mutelist), "--no-history", "-q", "-f", "json",
+                 "-o", str(tmp_path / "out")])
+    capsys.readouterr()
+    assert code == EXIT_PARTIAL
+    (report_file,) = (tmp_path / "out").glob("*.json")
+    findings = json.loads(report_file.read_text())["findings"]
+    statuses = {f["account"]: f["status"] for f in findings
+                if f["check_id"] == "bucket-versioning"}
+    assert statuses == {org.accounts["denied"]: "MUTED", org.accounts["plain"]: "PASS",
+                        MANAGEMENT: "PASS"}
+    sent = Counter(r.action for r in org.sandbox.requests())
+    assert sent["s3:GetBucketTagging"] == 3  # one bucket in each account collected
