@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import ClassVar
 
+from auditor.errors import ProviderError
 from auditor.providers._option_values import region_check
 from auditor.providers._runtime import RetryPolicy
 from auditor.providers.aws._account_options import (
@@ -70,6 +71,11 @@ class AwsAdapter:
         """The accounts of --aws-organization and --aws-account (None without either), each
         with the role to assume in it (docs/organizations.md)."""
         if not is_multi_account(request.options):
+            stray = [f"--aws-{name.replace('_', '-')}" for name in ("role_name", "exclude_account")
+                     if request.options.get(name)]
+            if stray:  # else the one-account scan would quietly ignore them
+                raise ProviderError(PROVIDER, f"{' and '.join(stray)} need --aws-organization "
+                                              "or --aws-account")
             return None
         from auditor.providers.aws._organization import account_targets
 

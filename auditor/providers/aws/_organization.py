@@ -106,7 +106,7 @@ def list_active_accounts(session: AwsSession, caller: Caller) -> dict[str, str]:
             if state == ACTIVE:
                 out[account["Id"]] = str(account.get("Name") or "")
             else:
-                LOG.warning("aws: organization account %s (%s) is %s: not scanned",
+                LOG.warning("auditor: aws: organization account %s (%s) is %s: not scanned",
                             account["Id"], account.get("Name") or "no name", state or "of no state")
         if token is None:
             return out

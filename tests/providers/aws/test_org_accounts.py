@@ -61,8 +61,15 @@ def _assumes(org: Organization) -> list[dict[str, list[str]]]:
 
 
 def test_no_organization_and_no_account_is_not_a_multi_account_request(org, env):
-    assert AwsAdapter().accounts(_request(region=[US], role_name=ROLE)) is None
+    assert AwsAdapter().accounts(_request(region=[US], session_name="nightly")) is None
     assert org.sandbox.requests() == []  # nothing asked, not even the identity
+
+
+@pytest.mark.parametrize("stray", [{"role_name": ROLE}, {"exclude_account": [MANAGEMENT]}])
+def test_a_role_name_or_exclusion_without_accounts_is_refused_not_ignored(org, env, stray):
+    with pytest.raises(ProviderError, match="need --aws-organization or --aws-account"):
+        AwsAdapter().accounts(_request(region=[US], **stray))
+    assert org.sandbox.requests() == []
 
 
 def test_the_organization_lists_four_accounts_and_the_own_one_is_not_assumed(org, env):
