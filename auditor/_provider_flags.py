@@ -14,8 +14,9 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from auditor.errors import UsageError
+from auditor.errors import ConfigError, InputError, UsageError
 from auditor.model import ResourceKind
+from auditor.providers._option_rules import CHECK_OPTIONS_HOOK, OptionRuleError
 from auditor.providers._option_values import suggestion_text
 from auditor.providers.base import (
     ProviderOption,
@@ -91,12 +92,19 @@ def _shorthands(values: dict[str, Any], registry: ProviderRegistry,
     return found
 
 
+# Where an option's value came from: the error class to raise, its source and JSON path
+# (a flag or variable: UsageError, "$"; a config key: ConfigError, "$.aws.role_name").
+_Where = tuple[type[InputError], str, str]
+
+
 def provider_options(args: argparse.Namespace, registry: ProviderRegistry,
                      providers: Sequence[str],
                      config: Mapping[str, Any] | None = None) -> dict[str, dict[str, Any]]:
     """Per chosen provider, each of its options' values, checked: its flag, else the config's
     key in the provider's table (checked when loaded; a switch set false is off), else its
-    environment variable. A flag replaces the config's value whole (a list is not merged)."""
+    environment variable. A flag replaces the config's value whole (a list is not merged).
+    Then the adapter's ``check_options`` hook judges the values together (before any call),
+    its error naming the flag, config key or variable the offending value came from."""
     values = vars(args)
     for name in registry.names():
         if name in providers:
@@ -107,9 +115,11 @@ def provider_options(args: argparse.Namespace, registry: ProviderRegistry,
                                  f"{name} is not among the chosen providers "
                                  f"({', '.join(providers)})")
     shorthands = _shorthands(values, registry, providers)
+    config_file = str(getattr(args, "config", None) or "config")
     options: dict[str, dict[str, Any]] = {}
     for provider in providers:
         options[provider] = {}
+        sources: dict[str, _Where] = {}  # option -> where its value came from
         table = (config or {}).get(provider) or {}
         for opt in registry.get(provider).options:
             source, value = option_flag(provider, opt), values.get(option_dest(provider, opt))
@@ -121,12 +131,35 @@ def provider_options(args: argparse.Namespace, registry: ProviderRegistry,
             if value is None and opt.name in table:
                 options[provider][opt.name] = table[opt.name] if table[opt.name] is not False \
                     else None
+                sources[opt.name] = (ConfigError, config_file, f"$.{provider}.{opt.name}")
                 continue
             if value is None and opt.env and os.environ.get(opt.env):
                 source, value = opt.env, os.environ[opt.env]
                 value = _split(value) if opt.multiple else value
             options[provider][opt.name] = _checked(opt, source, value)
+            sources[opt.name] = (UsageError, source, "$")
+        _check_together(registry.get(provider), provider, options[provider], sources)
     return options
+
+
+def _check_together(adapter: Any, provider: str, values: dict[str, Any],
+                    sources: Mapping[str, _Where]) -> None:
+    """The adapter's optional option-combination rules; a broken one is exit 2."""
+    hook = getattr(adapter, CHECK_OPTIONS_HOOK, None)
+    if hook is None:
+        return
+    try:
+        hook(values)
+    except OptionRuleError as exc:
+        where = sources.get(exc.option)
+        if where is None:  # a rule about an option not given: name its flag
+            opt = next((o for o in adapter.options if o.name == exc.option), None)
+            flag = option_flag(provider, opt) if opt else f"{provider} options"
+            raise UsageError(flag, "$", exc.reason) from exc
+        error, source, path = where
+        raise error(source, path, exc.reason) from exc
+    except ValueError as exc:
+        raise UsageError(f"{provider} options", "$", str(exc)) from exc
 
 
 def nothing_collected(registry: ProviderRegistry, providers: Sequence[str],

@@ -47,12 +47,17 @@ class RunOperation:
     # made only when one of these adapter options is given: a multi-account listing, whose
     # permission belongs on the organization, not in the per-account role derived by default
     when_option: tuple[str, ...] = ()
+    # made only when resource tags are read (a mutelist rule matches on tags): no option
+    # asks for that, so it is its own field rather than a pseudo-option
+    when_tags: bool = False
 
-    def applies(self, kinds: set[str], given_options: Iterable[str]) -> bool:
+    def applies(self, kinds: set[str], given_options: Iterable[str], tags: bool = False) -> bool:
         given = set(given_options)
         if self.unless_option is not None and self.unless_option in given:
             return False
         if self.when_option and not given & set(self.when_option):
+            return False
+        if self.when_tags and not tags:
             return False
         return not self.kinds or bool(kinds & set(self.kinds))
 
@@ -83,8 +88,15 @@ def load_permission_table(adapter: Any) -> PermissionTable:
                 raise PluginError(f"{path}: $.operations.{op}: {action} is not a read action "
                                   f"({'/'.join(READ_VERBS)}): the audit only reads")
     run = tuple(RunOperation(r["operation"], r["why"], tuple(r.get("kinds", ())),
-                             r.get("unless_option"), tuple(r.get("when_option", ())))
+                             r.get("unless_option"), tuple(r.get("when_option", ())),
+                             bool(r.get("when_tags", False)))
                 for r in doc["run"])
+    declared = {opt.name for opt in getattr(adapter, "options", None) or ()}
+    for i, r in enumerate(run if declared else ()):
+        for name in (*r.when_option, *([r.unless_option] if r.unless_option else [])):
+            if name not in declared:  # a condition no run can meet (or always meets)
+                raise PluginError(f"{path}: $.run[{i}]: {name!r} is not an option of "
+                                  f"{adapter.name} ({', '.join(sorted(declared))})")
     called = {r.operation for r in run} | {
         op for facts in adapter.exposure_profile().values() for entry in facts.values()
         for op in entry.operations}
@@ -116,10 +128,11 @@ class Policy:
 
 
 def derive_policy(adapter: Any, checks: Sequence[CompiledCheck],
-                  given_options: Iterable[str] = ()) -> Policy:
+                  given_options: Iterable[str] = (), *, tags: bool = False) -> Policy:
     """The operations (and actions) a scan of ``checks`` may call. ``given_options`` are the
-    adapter options set for the run (a run operation ``unless_option`` one of them is left out);
-    none given means every way the tool can be run."""
+    adapter options set for the run: a run operation ``unless_option`` one of them is left
+    out, one ``when_option`` none of them is left out (none given: a one-account scan of
+    every region). ``tags``: the run reads resource tags (a mutelist rule matches on tags)."""
     from auditor.engine import wanted_facts
 
     table = load_permission_table(adapter)
@@ -133,7 +146,7 @@ def derive_policy(adapter: Any, checks: Sequence[CompiledCheck],
                 if kinds & table.kinds.get(op, kinds):  # not called for these kinds otherwise
                     needs[op].add(check.id)
     for run in table.run:
-        if run.applies(kinds, given_options):
+        if run.applies(kinds, given_options, tags):
             needs[run.operation].add(run.why)
     return Policy(adapter.name, tuple(c.check.id for c in checks), table, dict(needs))
 
@@ -201,6 +214,24 @@ def _select(checks: Sequence[Check], typed: Sequence[str]) -> list[Check]:
     return [c for c in checks if not typed or c.id in typed]
 
 
+def given_option_names(adapter: Any, typed: Sequence[str]) -> set[str]:
+    """The adapter option names of ``--option`` values (organization, role-name, or a flag:
+    --aws-role-name); an unknown one is a usage error with the nearest name."""
+    from auditor.providers._option_values import suggestion_text
+
+    known = [opt.name for opt in adapter.options]
+    names: set[str] = set()
+    for word in (v.strip() for item in typed for v in item.split(",") if v.strip()):
+        name = word.removeprefix("--").replace("-", "_")
+        if name not in known:
+            name = name.removeprefix(f"{adapter.name}_")
+        if name not in known:
+            raise UsageError("--option", "$", f"{word!r} is not an option of {adapter.name}"
+                             f"{suggestion_text(name, known)} (options: {', '.join(known)})")
+        names.add(name)
+    return names
+
+
 def cmd_permissions(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -215,7 +246,10 @@ def cmd_permissions(args: argparse.Namespace) -> int:
     if args.checks is not None and not typed:
         raise UsageError("--checks", "$", "no value given")
     checks = _select(load_checks([Path(d) for d in args.checks_dir or []]), typed)
-    policy = derive_policy(registry.get(provider), [compile_check(c) for c in checks])
+    adapter = registry.get(provider)
+    given = given_option_names(adapter, getattr(args, "option", None) or [])
+    policy = derive_policy(adapter, [compile_check(c) for c in checks], given,
+                           tags=bool(getattr(args, "tags", False)))
     if args.format == "text":
         print(render_text(policy))
     else:

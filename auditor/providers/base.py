@@ -162,6 +162,19 @@ class ProviderAdapter(Protocol):
 # whose collect raises ProviderError as a failed account with its reason. Listing the
 # accounts may itself raise ProviderError: the provider then fails as a whole.
 ACCOUNTS_HOOK = "accounts"
+#
+# Optional hook, looked up with getattr (its name: auditor.providers._option_rules
+# CHECK_OPTIONS_HOOK):
+#
+#     def check_options(self, options: Mapping[str, Any]) -> None
+#
+# Judges the option values together, once each has passed its own ``check``: a combination
+# that cannot work (a role name an organization scan needs, two options that exclude each
+# other, an option the scan would ignore) raises ValueError(reason), best an
+# OptionRuleError(option, reason) naming the option given, or a UsageError. The CLI calls it
+# for every chosen provider before any provider sends a call, so the mistake is exit 2 naming
+# the flag, config key or variable (auditor._provider_flags); adapters also run it at the top
+# of ``accounts`` for callers of the API (a ProviderError there).
 
 
 def validate_adapter(adapter: Any, registered_name: str) -> None:

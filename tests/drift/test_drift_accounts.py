@@ -45,7 +45,8 @@ def test_an_account_refusing_the_role_is_a_failure_not_a_removal(tmp_path, capsy
                 mp.setenv(name, value)
             mp.delenv("ALIBABA_CLOUD_SECURITY_TOKEN", raising=False)
             codes.append(main(["scan", "alibaba", *scan_flags("alibaba", sandbox.scan_options()),
-                               "--alibaba-resource-directory", "-q", "-f", "json",
+                               "--alibaba-resource-directory", "--alibaba-role-name",
+                               "ResourceDirectoryAccountAccessRole", "-q", "-f", "json",
                                "-o", str(tmp_path / f"out{n}"), "--history-db", str(db)]))
     finally:
         mp.undo()

@@ -6,6 +6,7 @@ Importing this package loads no cloud SDK; ``collect`` imports them.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, ClassVar
@@ -15,6 +16,7 @@ from auditor.defaults import (
     DEFAULT_RETRY_BASE_DELAY,
     DEFAULT_RETRY_MAX_DELAY,
 )
+from auditor.providers._option_rules import OptionRuleError, enforce, first_given, given
 from auditor.providers._option_values import region_check
 from auditor.providers.alibaba._account_ids import account_id_check
 from auditor.providers.alibaba._name import PROVIDER
@@ -28,6 +30,19 @@ from auditor.providers.base import (
 )
 
 _EXPOSURE = Path(__file__).resolve().parent / "exposure.yaml"
+# The options that read members through a role, and those that make a multi-account scan.
+_THROUGH_ROLE = ("resource_directory", "account")
+_MULTI = (*_THROUGH_ROLE, "profile")
+# No default role: ResourceDirectoryAccountAccessRole, the one Resource Directory creates in
+# the members it creates, holds AdministratorAccess (as AWS's OrganizationAccountAccessRole
+# does); an auditor that only reads should not borrow it unasked.
+ROLE_NAME_NEEDED = ("needs --alibaba-role-name, the RAM role to assume in each member account "
+                    "(no default: see docs/organizations.md)")
+
+
+def _flag(option: str) -> str:
+    name = option if option.startswith(PROVIDER + "_") else f"{PROVIDER}_{option}"
+    return "--" + name.replace("_", "-")
 
 
 class AlibabaAdapter:
@@ -64,8 +79,9 @@ class AlibabaAdapter:
                        multiple=True, metavar="NAME"),
         ProviderOption("exclude_account", "an account id not to scan (repeatable)",
                        multiple=True, metavar="ACCOUNT_ID", check=account_id_check),
-        ProviderOption("role_name", "the RAM role assumed in each member account; default "
-                       "ResourceDirectoryAccountAccessRole", metavar="ROLE"),
+        ProviderOption("role_name", "the RAM role assumed in each member account (required "
+                       "with --alibaba-resource-directory and --alibaba-account; no default)",
+                       metavar="ROLE"),
         ProviderOption("external_id", "the ExternalId the member roles' trust policy asks "
                        "for", metavar="ID"),
         ProviderOption("alibaba_profile_file", "the Alibaba Cloud CLI config file holding "
@@ -94,14 +110,31 @@ class AlibabaAdapter:
                 options[option.name] = os.environ[option.env]
         return options
 
+    def check_options(self, options: Mapping[str, Any]) -> None:
+        """The option-combination rules, before any call (docs/organizations.md):
+        OptionRuleError naming the option given in a combination that cannot work."""
+        through_role = first_given(options, _THROUGH_ROLE)
+        if through_role is not None and not given(options, "role_name"):
+            raise OptionRuleError(through_role, ROLE_NAME_NEEDED)
+        if through_role is None:  # else these would be quietly ignored
+            stray = first_given(options, ("role_name", "external_id"))
+            if stray is not None:
+                raise OptionRuleError(stray, "needs --alibaba-resource-directory or "
+                                             "--alibaba-account (no role is assumed otherwise)")
+        if first_given(options, _MULTI) is None and given(options, "exclude_account"):
+            raise OptionRuleError("exclude_account", "needs --alibaba-resource-directory, "
+                                                     "--alibaba-account or --alibaba-profile")
+
     def accounts(self, request: CollectRequest) -> list[AccountTarget] | None:
         """The accounts of a Resource Directory, explicit ids or profiles; None when the
         request names none of them (one account, as before). ProviderError when the
-        directory cannot be listed and no profile is given to fall back on."""
+        directory cannot be listed and no profile is given to fall back on, and when the
+        options break a rule of check_options."""
         from auditor.providers.alibaba._errors import RetryPolicy
         from auditor.providers.alibaba._targets import is_multi_account, list_targets
 
         options = self._options(request)
+        enforce(PROVIDER, _flag, self.check_options, options)
         if not is_multi_account(options):
             return None
         return list_targets(options, request.timeout, RetryPolicy(*self._retry))

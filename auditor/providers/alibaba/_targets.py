@@ -39,7 +39,6 @@ from auditor.providers.base import AccountTarget
 RM_VERSION = "2020-03-31"
 LIST_ACCOUNTS = "resourcemanager:ListAccounts"
 CALLER_IDENTITY = "sts:GetCallerIdentity"
-DEFAULT_ROLE = "ResourceDirectoryAccountAccessRole"  # the role RD creates in new members
 # ListAccounts Status values of a member that exists and can be entered (API reference:
 # CreateSuccess, InviteSuccess, PromoteSuccess; a resource account whose upgrade to a cloud
 # account is pending, failed, expired or cancelled stays a working member). CreateVerifying,
@@ -165,8 +164,10 @@ def target_credentials(options: Mapping[str, Any], ledger: ApiLedger, retry: Ret
         return None
     call = Caller(ledger, retry, ledger.scrubber.scrub)
     reads = _Reads(options, recording(default_credentials(), ledger.scrubber), call, timeout)
-    role = str(options.get("role_name") or DEFAULT_ROLE)
-    assumed = AssumedRole(reads.sts(), call, str(account), role,
+    role = options.get("role_name")
+    if not role:  # AlibabaAdapter.check_options refuses this first; no default role
+        raise ProviderError(PROVIDER, f"account {account}: no --alibaba-role-name to assume")
+    assumed = AssumedRole(reads.sts(), call, str(account), str(role),
                           options.get("external_id") or None)
     assumed.get_credentials()  # a refused role fails this account before any other call
     return assumed

@@ -5,10 +5,11 @@ boto3 is imported only by :meth:`AwsAdapter.collect`, so importing this package 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
-from auditor.errors import ProviderError
+from auditor.providers._option_rules import OptionRuleError, enforce, first_given, given
 from auditor.providers._option_values import region_check
 from auditor.providers._runtime import RetryPolicy
 from auditor.providers.aws._account_options import (
@@ -29,6 +30,16 @@ from auditor.providers.base import (
 )
 
 _EXPOSURE = Path(__file__).resolve().parent / "exposure.yaml"
+# No default role: OrganizationAccountAccessRole, the one AWS Organizations creates, holds
+# AdministratorAccess, and an auditor that only reads should not borrow it unasked.
+ROLE_NAME_NEEDED = ("needs --aws-role-name, the role to assume in each account (no default: "
+                    "see docs/organizations.md)")
+ROLE_ARN_EXCLUDED = ("excludes --aws-role-name (to reach the organization's management "
+                     "account through a role first, use a profile with role_arn)")
+
+
+def _flag(option: str) -> str:
+    return f"--aws-{option.replace('_', '-')}"
 
 
 class AwsAdapter:
@@ -67,15 +78,25 @@ class AwsAdapter:
     def exposure_profile(self) -> ExposureProfile:
         return load_exposure_profile(_EXPOSURE)
 
+    def check_options(self, options: Mapping[str, Any]) -> None:
+        """The option-combination rules, before any call (docs/organizations.md):
+        OptionRuleError naming the option given in a combination that cannot work."""
+        multi = first_given(options, ("organization", "account"))
+        if multi is None:
+            stray = first_given(options, ("role_name", "exclude_account"))
+            if stray is not None:  # else the one-account scan would quietly ignore it
+                raise OptionRuleError(stray, "needs --aws-organization or --aws-account")
+            return
+        if not given(options, "role_name"):
+            raise OptionRuleError(multi, ROLE_NAME_NEEDED)
+        if given(options, "role_arn"):
+            raise OptionRuleError("role_arn", ROLE_ARN_EXCLUDED)
+
     def accounts(self, request: CollectRequest) -> list[AccountTarget] | None:
         """The accounts of --aws-organization and --aws-account (None without either), each
         with the role to assume in it (docs/organizations.md)."""
+        enforce(PROVIDER, _flag, self.check_options, request.options)
         if not is_multi_account(request.options):
-            stray = [f"--aws-{name.replace('_', '-')}" for name in ("role_name", "exclude_account")
-                     if request.options.get(name)]
-            if stray:  # else the one-account scan would quietly ignore them
-                raise ProviderError(PROVIDER, f"{' and '.join(stray)} need --aws-organization "
-                                              "or --aws-account")
             return None
         from auditor.providers.aws._organization import account_targets
 

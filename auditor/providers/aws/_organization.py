@@ -34,26 +34,21 @@ from auditor.providers.base import AccountTarget, CollectRequest
 LOG = logging.getLogger(__name__)
 LIST_ACCOUNTS = "organizations:ListAccounts"
 ACTIVE = "ACTIVE"
-ROLE_NAME_NEEDED = ("--aws-organization and --aws-account need --aws-role-name, the role to "
-                    "assume in each account (no default: see docs/organizations.md)")
 
 
 def account_targets(request: CollectRequest,
                     retry: RetryPolicy | None = None) -> list[AccountTarget] | None:
     """None unless the request names an organization or accounts; else one target per
     account. A listing that is refused or fails raises ProviderError (no account can be
-    chosen without it); so does a missing role name, before any call."""
+    chosen without it); so does a missing role name, before any call (a guard for callers
+    that skip AwsAdapter.check_options)."""
     options = request.options
     if not is_multi_account(options):
         return None
     role_name = options.get("role_name")
-    if not role_name:
-        raise ProviderError(PROVIDER, ROLE_NAME_NEEDED)
-    if options.get("role_arn"):
-        raise ProviderError(PROVIDER, "--aws-role-arn and --aws-role-name exclude each "
-                                      "other (to reach the organization's management "
-                                      "account through a role first, use a profile with "
-                                      "role_arn)")
+    if not role_name or options.get("role_arn"):  # AwsAdapter.check_options says which
+        raise ProviderError(PROVIDER, "a multi-account scan needs --aws-role-name, and "
+                                      "without --aws-role-arn")
     ledger = ApiLedger()
     caller = Caller(ledger, retry)
     session = AwsSession(options.get("profile"), None, None, 1, timeout=request.timeout,

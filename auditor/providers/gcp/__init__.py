@@ -9,10 +9,13 @@ No google.* import happens here: the SDKs load inside ``collect`` only, so that
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from auditor.defaults import DEFAULT_RETRY_ATTEMPTS, DEFAULT_RETRY_BASE_DELAY
+from auditor.providers._option_rules import enforce
 from auditor.providers._option_values import gcp_project_id
 from auditor.providers.base import (
     AccountTarget,
@@ -23,7 +26,14 @@ from auditor.providers.base import (
     load_exposure_profile,
 )
 from auditor.providers.gcp._name import PROVIDER
-from auditor.providers.gcp._scope import exclude_pattern, folder_id, organization_id, scope_of
+from auditor.providers.gcp._scope import (
+    check_scope_options,
+    exclude_pattern,
+    folder_id,
+    gcp_flag,
+    organization_id,
+    scope_of,
+)
 
 _PROFILE = Path(__file__).resolve().parent / "exposure.yaml"
 
@@ -77,9 +87,18 @@ class GcpAdapter:
     def exposure_profile(self) -> ExposureProfile:
         return load_exposure_profile(_PROFILE)
 
+    def check_options(self, options: Mapping[str, Any]) -> None:
+        """The scope rules the option values alone decide (_scope.check_scope_options),
+        before any call; OptionRuleError names the option. An endpoint not among the options
+        is read from its environment variable, as the clients do for a caller of the API."""
+        from_env = {o.name: os.environ[o.env] for o in self.options
+                    if o.env and not options.get(o.name) and os.environ.get(o.env)}
+        check_scope_options({**options, **from_env})
+
     def accounts(self, request: CollectRequest) -> list[AccountTarget] | None:
         """One target per project of the scope; None without a scope option (one collect of
         the --project list, as before). ProviderError when the projects cannot be listed."""
+        enforce(PROVIDER, gcp_flag, self.check_options, request.options)
         if not scope_of(request.options).multi:
             return None
         from auditor.providers.gcp._errors import RetryPolicy

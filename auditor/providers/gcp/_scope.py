@@ -20,11 +20,15 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from auditor.errors import ProviderError
+from auditor.providers._option_rules import OptionRuleError, first_given
 from auditor.providers.gcp._name import PROVIDER
 
 _NUMERIC = re.compile(r"\d{1,32}")
 _GLOB = re.compile(r"[a-z0-9.:\-*?\[\]!]+")
 SCOPE_OPTIONS = ("all_projects", "organization_id", "folder")
+# The endpoint overrides whose calls go unauthenticated (each option also reads its env).
+OTHER_ENDPOINTS = ("gcs_endpoint", "gcp_kms_endpoint", "gcp_orgpolicy_endpoint")
+LISTING_ENDPOINT = "gcp_resourcemanager_endpoint"
 
 
 def _resource_id(kind: str, value: str) -> str:
@@ -112,3 +116,35 @@ def scope_of(options: Mapping[str, Any]) -> Scope:
         return Scope.from_options(options)
     except ValueError as exc:
         raise ProviderError(PROVIDER, f"project scope: {exc}") from exc
+
+
+def gcp_flag(option: str) -> str:
+    """The option's flag (auditor.providers.base.option_flag, without the import)."""
+    name = option if option.startswith(PROVIDER + "_") else f"{PROVIDER}_{option}"
+    return "--" + name.replace("_", "-")
+
+
+def check_scope_options(options: Mapping[str, Any]) -> None:
+    """The scope rules that the option values alone decide (the ``check_options`` hook):
+
+    - a scope option with the other endpoints overridden (anonymous calls) and no Resource
+      Manager endpoint: the listing could only ask the real Resource Manager anonymously;
+    - a plain scan whose every ``--gcp-project`` is excluded: nothing would be left to scan.
+    """
+    try:
+        scope = Scope.from_options(options)
+    except ValueError as exc:  # a value that bypassed its own check (an API caller)
+        raise ValueError(f"project scope: {exc}") from exc
+    if scope.multi:
+        overridden = first_given(options, OTHER_ENDPOINTS)
+        if overridden and not options.get(LISTING_ENDPOINT):
+            raise OptionRuleError(first_given(options, SCOPE_OPTIONS) or "all_projects",
+                                  f"needs {gcp_flag(LISTING_ENDPOINT)} when "
+                                  f"{gcp_flag(overridden)} is given (the other "
+                                  "calls go unauthenticated: the real Resource Manager would "
+                                  "refuse the project listing)")
+        return
+    if scope.projects and scope.excludes and all(scope.excluded(p) for p in scope.projects):
+        raise OptionRuleError("exclude_project", f"excludes every --gcp-project given "
+                                                 f"({', '.join(scope.projects)}): nothing "
+                                                 "left to scan")

@@ -17,6 +17,9 @@ MANAGEMENT = "1000000000000001"
 PAYMENTS, ANALYTICS, LOCKED, NO_ROLE = ("2000000000000002", "2000000000000003",
                                         "2000000000000004", "2000000000000005")
 VERIFYING, REMOVED = "2000000000000006", "2000000000000007"
+# The role the stand-in's members carry unless a member names others (the one Resource
+# Directory creates); the adapter has no default role, so every multi-account scan names it.
+ROLE = "ResourceDirectoryAccountAccessRole"
 PROFILE_KEYS = {PAYMENTS: "LTAI5tPaymentsProfileKey1", ANALYTICS: "LTAI5tAnalyticsProfileKey"}
 
 

@@ -17,6 +17,7 @@ from rd_support import (
     NO_ROLE,
     PAYMENTS,
     REMOVED,
+    ROLE,
     VERIFYING,
     actions,
     adapter,
@@ -41,7 +42,7 @@ def test_no_multi_account_option_means_one_account_and_no_call(rd_box):
 
 
 def test_directory_listing_follows_every_page_and_skips_inactive_members(rd_box):
-    targets = adapter().accounts(request(resource_directory=True))
+    targets = adapter().accounts(request(resource_directory=True, role_name=ROLE))
     accounts = [t.account for t in targets]
     assert accounts == [MANAGEMENT, PAYMENTS, ANALYTICS, LOCKED, NO_ROLE, PARTNER]
     assert VERIFYING not in accounts and REMOVED not in accounts
@@ -51,7 +52,7 @@ def test_directory_listing_follows_every_page_and_skips_inactive_members(rd_box)
 
 
 def test_management_account_is_scanned_with_the_callers_credentials(rd_box):
-    base = request(resource_directory=True)
+    base = request(resource_directory=True, role_name=ROLE)
     management = adapter().accounts(base)[0]
     assert management.account == MANAGEMENT and "target_account" not in management.options
     rd_box.reset_requests()
@@ -63,7 +64,7 @@ def test_management_account_is_scanned_with_the_callers_credentials(rd_box):
 
 
 def test_member_is_read_through_the_assumed_role_as_its_own_account(rd_box):
-    base = request(resource_directory=True, role_name="ResourceDirectoryAccountAccessRole")
+    base = request(resource_directory=True, role_name=ROLE)
     payments = next(t for t in adapter().accounts(base) if t.account == PAYMENTS)
     rd_box.reset_requests()
     collection = collect(payments, base)
@@ -85,18 +86,18 @@ def test_member_is_read_through_the_assumed_role_as_its_own_account(rd_box):
 @pytest.mark.parametrize(("account", "code"), [(LOCKED, "NoPermission"),
                                                (NO_ROLE, "EntityNotExist.Role")])
 def test_refused_assume_fails_that_account_with_its_code(rd_box, account, code):
-    base = request(resource_directory=True)
+    base = request(resource_directory=True, role_name=ROLE)
     target = next(t for t in adapter().accounts(base) if t.account == account)
     rd_box.reset_requests()
     with pytest.raises(CredentialsError) as failed:
         collect(target, base)
     assert account in failed.value.reason and f"({code})" in failed.value.reason
-    assert f"acs:ram::{account}:role/ResourceDirectoryAccountAccessRole" in failed.value.reason
+    assert f"acs:ram::{account}:role/{ROLE}" in failed.value.reason
     assert actions(rd_box) == ["sts:AssumeRole"]  # nothing else was tried in that account
 
 
 def test_one_refused_account_leaves_the_others_whole(rd_box):
-    base = request(resource_directory=True)
+    base = request(resource_directory=True, role_name=ROLE)
     outcomes = {}
     for target in adapter().accounts(base):
         try:
@@ -109,7 +110,7 @@ def test_one_refused_account_leaves_the_others_whole(rd_box):
 
 
 def test_external_id_is_sent_when_given(rd_box):
-    base = request(account=[PARTNER], external_id="ext-7781")
+    base = request(role_name=ROLE, account=[PARTNER], external_id="ext-7781")
     [target] = adapter().accounts(base)
     collection = collect(target, base)
     assert [r.name for r in collection.resources if r.kind == "storage.bucket"] == \
@@ -119,19 +120,19 @@ def test_external_id_is_sent_when_given(rd_box):
 
 
 def test_explicit_accounts_need_no_listing(rd_box):
-    targets = adapter().accounts(request(account=[PAYMENTS, LOCKED, PAYMENTS]))
+    targets = adapter().accounts(request(role_name=ROLE, account=[PAYMENTS, LOCKED, PAYMENTS]))
     assert [t.account for t in targets] == [PAYMENTS, LOCKED]
     assert "resourcemanager:ListAccounts" not in actions(rd_box)
     assert actions(rd_box) == ["sts:GetCallerIdentity"]
 
 
 def test_explicit_accounts_filter_the_directory(rd_box):
-    targets = adapter().accounts(request(resource_directory=True, account=[ANALYTICS]))
+    targets = adapter().accounts(request(resource_directory=True, role_name=ROLE, account=[ANALYTICS]))
     assert [t.account for t in targets] == [ANALYTICS]
 
 
 def test_exclusions_apply_to_the_directory_and_the_management_account(rd_box):
-    targets = adapter().accounts(request(resource_directory=True,
+    targets = adapter().accounts(request(resource_directory=True, role_name=ROLE,
                                          exclude_account=[MANAGEMENT, LOCKED]))
     assert [t.account for t in targets] == [PAYMENTS, ANALYTICS, NO_ROLE, PARTNER]
 
@@ -141,18 +142,18 @@ def test_a_denied_listing_fails_the_provider_with_its_code(make_ali_sandbox, mon
     estate["directory"]["faults"] = {"ListAccounts": "NoPermission"}
     seeded(make_ali_sandbox, monkeypatch, estate)
     with pytest.raises(ProviderError) as failed:
-        adapter().accounts(request(resource_directory=True))
+        adapter().accounts(request(resource_directory=True, role_name=ROLE))
     assert "NoPermission" in failed.value.reason and "Resource Directory" in failed.value.reason
 
 
 def test_no_directory_fails_the_provider(make_ali_sandbox, monkeypatch):
     seeded(make_ali_sandbox, monkeypatch, {"account": MANAGEMENT})
     with pytest.raises(ProviderError, match=r"EntityNotExists\.ResourceDirectory"):
-        adapter().accounts(request(resource_directory=True))
+        adapter().accounts(request(resource_directory=True, role_name=ROLE))
 
 
 def test_no_issued_credential_reaches_the_collection_or_a_reason(rd_box):
-    base = request(resource_directory=True)
+    base = request(resource_directory=True, role_name=ROLE)
     texts = []
     for target in adapter().accounts(base):
         try:

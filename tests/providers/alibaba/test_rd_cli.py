@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from rd_support import ANALYTICS, LOCKED, MANAGEMENT, NO_ROLE, PAYMENTS, seeded
+from rd_support import ANALYTICS, LOCKED, MANAGEMENT, NO_ROLE, PAYMENTS, ROLE, seeded
 
 from auditor.cli import main
 from auditor.exit_codes import EXIT_PARTIAL
@@ -28,7 +28,8 @@ def scan(tmp_path, *flags: str) -> tuple[int, dict]:
 
 
 def test_directory_scan_reports_each_account_and_the_refused_ones(rd_box, tmp_path, capsys):
-    code, report = scan(tmp_path, "--alibaba-resource-directory", "--max-accounts", "3")
+    code, report = scan(tmp_path, "--alibaba-resource-directory", "--alibaba-role-name", ROLE,
+                        "--max-accounts", "3")
     assert code == EXIT_PARTIAL
     runs = {run["accounts"][0]: run["status"] for run in report["runs"]}
     assert runs == {MANAGEMENT: "complete", PAYMENTS: "complete", ANALYTICS: "complete",
@@ -49,7 +50,8 @@ def test_directory_scan_reports_each_account_and_the_refused_ones(rd_box, tmp_pa
 
 
 def test_explicit_accounts_and_exclusion_through_the_cli(rd_box, tmp_path):
-    code, report = scan(tmp_path, "--alibaba-account", PAYMENTS, "--alibaba-account", PARTNER,
+    code, report = scan(tmp_path, "--alibaba-role-name", ROLE, "--alibaba-account", PAYMENTS,
+                        "--alibaba-account", PARTNER,
                         "--alibaba-external-id", "ext-7781", "--alibaba-exclude-account",
                         PAYMENTS)
     assert code in (0, 1, EXIT_PARTIAL)

@@ -15,6 +15,7 @@ from rd_support import (
     MANAGEMENT,
     PAYMENTS,
     PROFILE_KEYS,
+    ROLE,
     actions,
     adapter,
     collect,
@@ -101,7 +102,7 @@ def test_profiles_are_the_fallback_of_an_unreadable_directory(make_ali_sandbox, 
     estate = copy.deepcopy(DIRECTORY_ESTATE)
     estate["directory"]["faults"] = {"ListAccounts": "NoPermission"}
     seeded(make_ali_sandbox, monkeypatch, estate)
-    base = request(resource_directory=True, profile=["pay", "lake"])
+    base = request(resource_directory=True, role_name=ROLE, profile=["pay", "lake"])
     targets = adapter().accounts(base)
     assert [t.account for t in targets] == [PAYMENTS, ANALYTICS]
     assert MANAGEMENT not in [t.account for t in targets]

@@ -67,7 +67,7 @@ def test_no_organization_and_no_account_is_not_a_multi_account_request(org, env)
 
 @pytest.mark.parametrize("stray", [{"role_name": ROLE}, {"exclude_account": [MANAGEMENT]}])
 def test_a_role_name_or_exclusion_without_accounts_is_refused_not_ignored(org, env, stray):
-    with pytest.raises(ProviderError, match="need --aws-organization or --aws-account"):
+    with pytest.raises(ProviderError, match="needs --aws-organization or --aws-account"):
         AwsAdapter().accounts(_request(region=[US], **stray))
     assert org.sandbox.requests() == []
 
@@ -103,7 +103,7 @@ def test_excluded_accounts_are_left_out(org, env):
 def test_a_missing_role_name_fails_before_any_call(org, env):
     with pytest.raises(ProviderError, match="--aws-role-name"):
         AwsAdapter().accounts(_request(organization=True))
-    with pytest.raises(ProviderError, match="--aws-role-arn and --aws-role-name"):
+    with pytest.raises(ProviderError, match="--aws-role-arn excludes --aws-role-name"):
         AwsAdapter().accounts(_request(**ORG, role_arn=org.role_arn("plain")))
     assert org.sandbox.requests() == []
 

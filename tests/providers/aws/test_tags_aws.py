@@ -148,7 +148,7 @@ def test_the_tag_reads_are_granted_when_tags_are_asked_for(sandbox, tmp_path):
     checks = [compile_check(c) for c in load_checks()]
     _, sent = scan(sandbox, tmp_path, tags=True)
     adapter = AwsAdapter()
-    with_tags = set(derive_policy(adapter, checks, given_options={"region", "tags"}).operations)
+    with_tags = set(derive_policy(adapter, checks, given_options={"region"}, tags=True).operations)
     assert TAG_CALLS <= set(sent) and TAG_CALLS <= with_tags
     assert not TAG_CALLS & set(derive_policy(adapter, checks, given_options={"region"})
                                .operations)
