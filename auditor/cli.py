@@ -210,6 +210,12 @@ def build_parser(argv: Sequence[str]) -> argparse.ArgumentParser:
     p.add_argument("--checks-dir", action="append", metavar="DIR")
     p.add_argument("--format", choices=("json", "text"), default="json",
                    help="json: the policy document (default); text: why each action is needed")
+    p.add_argument("--option", action="append", metavar="NAME",
+                   help="include what this adapter option adds (repeatable): e.g. "
+                   "organization (the accounts listing and AssumeRole of a multi-account "
+                   "scan), region (regions not listed)")
+    p.add_argument("--tags", action="store_true",
+                   help="include the tag reads (made only when a mutelist rule matches on tags)")
 
     p = sub.add_parser("init", help="write a commented example auditor.toml that validates")
     p.add_argument("path", nargs="?", default="auditor.toml", metavar="FILE",
@@ -217,7 +223,8 @@ def build_parser(argv: Sequence[str]) -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="overwrite an existing file")
 
     p = sub.add_parser("schema", help="print one of the JSON Schemas")
-    p.add_argument("name", choices=("inventory", "check", "report", "config", "mutelist"))
+    p.add_argument("name", choices=("inventory", "check", "report", "config", "mutelist",
+                                     "drift"))
 
     p = sub.add_parser("demo", help="run the whole tool against local stand-ins of the clouds")
     p.add_argument("-o", "--output-dir", metavar="DIR", default="auditor-demo",

@@ -52,12 +52,13 @@ def patched_environment(values: dict[str, str]) -> Iterator[None]:
 def run_demo(args: argparse.Namespace) -> int:
     """Start and seed the stand-ins, then run the same scan pipeline as ``auditor scan``."""
     from auditor.checks import load_checks
-    from auditor.commands import Collecting, call_timeout, run_scan
+    from auditor.commands import run_scan
     from auditor.config import compile_with_params
     from auditor.emission import Emission
     from auditor.mutelist import load_mutelist
     from auditor.providers.base import ProviderRegistry
     from auditor.reports import COMPARE_FORMATS, FORMATS
+    from auditor.settings import Collecting, call_timeout
 
     quiet = args.quiet
     how = Collecting(DEFAULT_MAX_WORKERS, call_timeout(args), getattr(args, "debug", False))

@@ -246,7 +246,7 @@ def test_without_checks_yaml_the_lint_names_every_check(tmp_path: Path,
 
 @pytest.mark.parametrize("entry, where", [
     ({"remediation": "no"}, "$.checks.bucket-versioning.remediation"),
-    ({"frameworks": {AZURE_CIS: "3.1"}}, f"$.checks.bucket-versioning.frameworks.{AZURE_CIS}"),
+    ({"frameworks": {AZURE_CIS: "3.1"}}, f"$.checks.bucket-versioning.frameworks[\"{AZURE_CIS}\"]"),
 ])
 def test_an_ill_shaped_checks_yaml_fails_registration(toy: Path, entry, where) -> None:
     (toy / "checks.yaml").write_text(yaml.safe_dump({"checks": {"bucket-versioning": entry}}))

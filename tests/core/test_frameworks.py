@@ -150,12 +150,12 @@ def test_a_fourth_provider_needs_no_edit_of_existing_checks(tmp_path):
 
 @pytest.mark.parametrize("frameworks, where, reason", [
     # the old flat layout: a framework name where a provider key belongs
-    ({AWS: ["3.1.1"]}, f"$.frameworks.{AWS}", "is not of type 'object'"),
+    ({AWS: ["3.1.1"]}, f"$.frameworks[\"{AWS}\"]", "is not of type 'object'"),
     ({"aws": ["3.1.1"]}, "$.frameworks.aws", "is not of type 'object'"),
     ({"AWS": {AWS: ["3.1.1"]}}, "$.frameworks", "'AWS' does not match"),
-    ({"aws": {AWS: []}}, f"$.frameworks.aws.{AWS}", "should be non-empty"),
-    ({"aws": {AWS: "3.1.1"}}, f"$.frameworks.aws.{AWS}", "is not of type 'array'"),
-    ({"aws": {AWS: ["3.1.1", "3.1.1"]}}, f"$.frameworks.aws.{AWS}", "non-unique"),
+    ({"aws": {AWS: []}}, f"$.frameworks.aws[\"{AWS}\"]", "should be non-empty"),
+    ({"aws": {AWS: "3.1.1"}}, f"$.frameworks.aws[\"{AWS}\"]", "is not of type 'array'"),
+    ({"aws": {AWS: ["3.1.1", "3.1.1"]}}, f"$.frameworks.aws[\"{AWS}\"]", "non-unique"),
     ({"aws": {}}, "$.frameworks.aws", "should be non-empty"),
     (["aws"], "$.frameworks", "is not of type 'object'"),
 ])

@@ -8,8 +8,8 @@ import argparse
 import pytest
 
 from auditor.cli import main
-from auditor.commands import call_timeout
 from auditor.defaults import DEFAULT_CALL_TIMEOUT
+from auditor.settings import call_timeout
 
 BAD = ["0", "-1", "-0.5", "nan", "NaN", "inf", "-inf", "1e999", "abc", "", "3s"]
 

@@ -1,0 +1,176 @@
+"""What a command is asked to do: the config file, the checks, the mutelist and the collection
+bounds, from the flags over the config, each checked before any provider is called.
+
+commands.py, demo.py and the history and drift commands read their settings here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from auditor.defaults import DEFAULT_CALL_TIMEOUT, DEFAULT_MAX_ACCOUNTS, DEFAULT_MAX_WORKERS
+from auditor.emission import report_formats, split_values
+from auditor.errors import UsageError
+
+
+def settings(args: argparse.Namespace) -> dict[str, Any]:
+    """The config file (--config, else $AUDITOR_CONFIG), its relative paths resolved against
+    its folder; args.config then names it, so later errors and the history name the file."""
+    from auditor.config import config_file, load_config
+
+    path = config_file(getattr(args, "config", None))
+    if path and hasattr(args, "config"):
+        args.config = path
+    return load_config(path)
+
+
+def ids(args: argparse.Namespace, flag: str) -> list[str] | None:
+    """A comma-separated flag's values; given but empty is a usage error, not 'all'."""
+    raw = getattr(args, flag, None)
+    if raw is None:
+        return None
+    values = split_values(raw)
+    if not values:
+        raise UsageError("--" + flag.replace("_", "-"), "$", "no value given")
+    return values
+
+
+def selected_checks(args: argparse.Namespace, config: dict[str, Any]):
+    from auditor.checks import load_checks
+    from auditor.config import compile_with_params, select_checks
+
+    section = config.get("checks", {})
+    dirs = [Path(d) for d in section.get("dirs", [])] + [
+        Path(d) for d in getattr(args, "checks_dir", None) or []]
+    checks = load_checks(dirs)
+    include = ids(args, "checks") or section.get("include", [])
+    exclude = (ids(args, "exclude_checks") or []) + section.get("exclude", [])
+    severity = ids(args, "severity") or section.get("severity", [])
+    selected = select_checks(checks, include, exclude, severity)
+    return compile_with_params(selected, config.get("params", {}),
+                               getattr(args, "config", None) or "config", known=checks)
+
+
+def mute_rules(args: argparse.Namespace, config: dict[str, Any], checks) -> list:
+    from auditor.mutelist import check_rules, load_mutelist
+
+    path = getattr(args, "mutelist", None) or config.get("mutelist")
+    if not path:
+        return []
+    from auditor.mutelist import expired_notes
+
+    rules = load_mutelist(path)
+    check_rules(rules, {c.check.id for c in checks}, str(path))
+    for line in expired_notes(rules, str(path)):
+        print(line, file=sys.stderr)
+    return rules
+
+
+def evaluation_setup(args: argparse.Namespace):
+    """Config, compiled checks and mutes, validated before any collection or evaluation."""
+    config = settings(args)
+    checks = selected_checks(args, config)
+    mutes = mute_rules(args, config, checks)
+    report_formats(args, config)
+    return config, checks, mutes
+
+
+
+@dataclass(frozen=True, slots=True)
+class Collecting:
+    """How collection runs: the bounds the flags (and config) set."""
+
+    max_workers: int = DEFAULT_MAX_WORKERS
+    timeout: float = DEFAULT_CALL_TIMEOUT  # seconds, one SDK call (CollectRequest.timeout)
+    debug: bool = False  # print the traceback of a provider's unexpected failure
+    max_accounts: int = DEFAULT_MAX_ACCOUNTS  # accounts collected at once (multi-account)
+
+
+def max_workers(args: argparse.Namespace, config: dict[str, Any]) -> int:
+    workers = args.max_workers if args.max_workers is not None else config.get(
+        "max_workers", DEFAULT_MAX_WORKERS)
+    if workers < 1:
+        raise UsageError("--max-workers", "$", "must be at least 1")
+    return workers
+
+
+
+def max_accounts(args: argparse.Namespace, config: dict[str, Any]) -> int:
+    """--max-accounts (else the config's ``max_accounts``): accounts collected at once."""
+    flag = getattr(args, "max_accounts", None)
+    if flag is not None:
+        value, source, where = flag, "--max-accounts", "$"
+    else:
+        value = config.get("max_accounts", DEFAULT_MAX_ACCOUNTS)
+        source, where = getattr(args, "config", None) or "config", "$.max_accounts"
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise UsageError(source, where, "must be a whole number, at least 1")
+    return value
+
+
+
+def mutes_need_tags(mutes) -> bool:
+    """Whether a mutelist rule matches on tags: only then do the adapters read them."""
+    from auditor.mutelist import rules_need_tags
+
+    return rules_need_tags(mutes)
+
+
+
+def config_needs_tags(config: dict[str, Any]) -> bool:
+    """Whether the config's mutelist has a tag rule (``collect`` has no --mutelist flag)."""
+    from auditor.mutelist import load_mutelist
+
+    path = config.get("mutelist")
+    return bool(path) and mutes_need_tags(load_mutelist(path))
+
+
+def mutelist_source(args: argparse.Namespace, config: dict[str, Any]) -> str:
+    """The mutelist file (flag, else config), as the source of its expired rules."""
+    return str(getattr(args, "mutelist", None) or config.get("mutelist") or "")
+
+
+
+def call_timeout(args: argparse.Namespace, config: dict[str, Any] | None = None) -> float:
+    """--timeout (else the config's ``timeout``): seconds, positive and finite."""
+    raw = getattr(args, "timeout", None)
+    source = "--timeout"
+    if raw is None and (config or {}).get("timeout") is not None:
+        raw, source = config["timeout"], f"{getattr(args, 'config', None) or 'config'}"
+    if raw is None:
+        return DEFAULT_CALL_TIMEOUT
+    where = "$" if source == "--timeout" else "$.timeout"
+    try:
+        seconds = float(raw) if not isinstance(raw, bool) else math.nan
+    except (TypeError, ValueError):
+        raise UsageError(source, where, f"not a number of seconds: {str(raw)[:40]!r}") from None
+    if not math.isfinite(seconds) or seconds <= 0:
+        raise UsageError(source, where, "must be a positive, finite number of seconds")
+    return seconds
+
+
+
+def collecting(args: argparse.Namespace, config: dict[str, Any]) -> Collecting:
+    """The collection bounds of the flags and config, each checked before any call."""
+    return Collecting(max_workers(args, config), call_timeout(args, config),
+                      debug=getattr(args, "debug", False),
+                      max_accounts=max_accounts(args, config))
+
+
+
+def providers_asked(args: argparse.Namespace, config: dict[str, Any] | None = None):
+    """The registry, the chosen providers (PROVIDER, else the config's) and their option
+    values (flag, else config table, else env), all checked before a call."""
+    from auditor._provider_flags import chosen_providers, provider_options
+    from auditor.providers.base import ProviderRegistry
+
+    config = settings(args) if config is None else config
+    registry = ProviderRegistry.from_entry_points()
+    providers = args.providers = chosen_providers(args.providers, registry,
+                                                  config.get("providers", ()))
+    return registry, providers, provider_options(args, registry, providers, config)
