@@ -40,6 +40,19 @@ NEEDS: dict[str, tuple[str, ...]] = {
 }
 ACCOUNT_PAB_FACTS = ("public_access_block.account", "public_access_block.effective", *_EXPOSURE)
 
+# The calls left out because an earlier answer (or the listing) already implies theirs
+# (docs/requests.md). ``collect(..., skips=frozenset())`` sends every call instead, so tests
+# can compare the facts of both paths on one estate.
+SKIPS: frozenset[str] = frozenset({
+    "location:listed",  # ListBuckets carried BucketRegion: no GetBucketLocation
+    "policy_status:no_policy",  # no bucket policy: no public policy to report
+    "policy_status:restrict_public_buckets",  # a public policy grants nothing then
+    "acl:owner_enforced",  # BucketOwnerEnforced: ACLs are disabled
+    "acl:ignore_public_acls",  # public ACLs are ignored then
+    "versioned:never",  # never versioned: no Object Lock, no replication
+    "object_lock:suspended",  # versioning Suspended: Object Lock is impossible
+})
+
 # call -> (client method, ledger/source operation name)
 CALLS: dict[str, tuple[str, str]] = {
     "encryption": ("get_bucket_encryption", "s3:GetBucketEncryption"),
@@ -75,7 +88,8 @@ def normalize_location(constraint: Any) -> str:
     return normalize_aws_location(str(constraint) if constraint else None)
 
 
-def list_buckets(session: AwsSession, caller: Caller) -> list[BucketRaw]:
+def list_buckets(session: AwsSession, caller: Caller,
+                 skips: frozenset[str] = SKIPS) -> list[BucketRaw]:
     """Every bucket (paginated), with its region when the answer carries BucketRegion.
 
     A page that fails, repeats a token or exceeds the page budget is recorded as a listing
@@ -97,7 +111,7 @@ def list_buckets(session: AwsSession, caller: Caller) -> list[BucketRaw]:
             return buckets
         for item in answer.value["Buckets"]:  # answers.yaml: Buckets of named buckets
             raw = BucketRaw(item["Name"])
-            if item.get("BucketRegion"):
+            if item.get("BucketRegion") and "location:listed" in skips:
                 raw.region = item["BucketRegion"]
                 raw.location = answer
             buckets.append(raw)
@@ -122,8 +136,9 @@ def locate(session: AwsSession, caller: Caller, raw: BucketRaw) -> BucketRaw:
 
 
 def read_bucket(session: AwsSession, caller: Caller, raw: BucketRaw, calls: set[str],
-                account_pab: Outcome | None) -> BucketRaw:
-    """Read the wanted configuration of one bucket, skipping calls whose answer is implied."""
+                account_pab: Outcome | None, skips: frozenset[str] = SKIPS) -> BucketRaw:
+    """Read the wanted configuration of one bucket, skipping calls whose answer is implied
+    (each skip named in ``skips``; the skipped call and why are kept in ``raw.skipped``)."""
     client = session.client("s3", raw.region or session.region)
     answers = raw.answers
 
@@ -138,28 +153,37 @@ def read_bucket(session: AwsSession, caller: Caller, raw: BucketRaw, calls: set[
     flags = effective_flags(answers.get("pab"), account_pab)
     if "policy_status" in calls:
         policy = answers.get("policy")
-        if policy is not None and policy.absent:
+        if policy is not None and policy.absent and "policy_status:no_policy" in skips:
             raw.skipped["policy_status"] = "no bucket policy, so no public policy"
-        elif flags.get("RestrictPublicBuckets") is True:
+        elif flags.get("RestrictPublicBuckets") is True and \
+                "policy_status:restrict_public_buckets" in skips:
             raw.skipped["policy_status"] = ("RestrictPublicBuckets is in effect: a public "
                                             "policy grants no public access")
         else:
             call("policy_status")
     if "acl" in calls:
-        if enforced_ownership(answers.get("ownership")) is True:
+        if enforced_ownership(answers.get("ownership")) is True and \
+                "acl:owner_enforced" in skips:
             raw.skipped["acl"] = "ownership controls BucketOwnerEnforced disable ACLs"
-        elif flags.get("IgnorePublicAcls") is True:
+        elif flags.get("IgnorePublicAcls") is True and "acl:ignore_public_acls" in skips:
             raw.skipped["acl"] = "IgnorePublicAcls is in effect: public ACLs are ignored"
         else:
             call("acl")
     lock_and_replication = calls & {"object_lock", "replication"}
     if "versioning" in calls or len(lock_and_replication) == 2:
         versioning = call("versioning")
-        if versioning.ok and not (versioning.value or {}).get("Status"):
+        status = (versioning.value or {}).get("Status") if versioning.ok else None
+        if versioning.ok and not status and "versioned:never" in skips:
             # Object Lock and replication both need versioning, which can never be turned
             # back to "never enabled": neither can be configured on this bucket.
             for name in lock_and_replication:
                 raw.skipped[name] = "versioning was never enabled on the bucket"
+        elif status == "Suspended" and "object_lock" in calls and \
+                "object_lock:suspended" in skips:
+            # S3 User Guide, "Object Lock considerations": after Object Lock is enabled on a
+            # bucket, its versioning can never be suspended.
+            raw.skipped["object_lock"] = ("versioning is Suspended, which a bucket with "
+                                          "Object Lock can never be")
     for name in ("object_lock", "replication"):
         if name in calls and name not in raw.skipped:
             call(name)
