@@ -1,23 +1,27 @@
-"""Checks as data: load, validate and compile the YAML files in checks/."""
+"""Checks as data: load, validate and compile the YAML files in checks/.
+
+Import-light: jsonschema, referencing and yaml are imported when a check is validated or
+compiled, not here, so that loading the shipped checks from their cache
+(auditor.checks_cache: validated once per content) needs neither.
+"""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
+from functools import cache
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import SchemaError, ValidationError
-from referencing import Registry
-from referencing.exceptions import NoSuchResource, Unresolvable
-from referencing.jsonschema import DRAFT202012
-
+from auditor import checks_cache
 from auditor._data_dirs import data_dir
-from auditor.errors import CheckDefinitionError, ConfigError, InputError
+from auditor.errors import CheckDefinitionError, ConfigError, InputError, PluginError
 from auditor.model import CUSTODY_LADDER, CheckSummary, custody_at_least
-from auditor.schema import fact_catalog, json_path, validate
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
+    from referencing import Registry
 
 PARAM_KEY = "$param"
 CUSTODY_KEY = "$custody_at_least"
@@ -30,15 +34,24 @@ ANNOTATIONS = frozenset({"title", "description", "$comment", "default", "example
 
 def _refuse_retrieval(uri: str) -> NoReturn:
     # A check is judged by its own text: no URI (http, file, urn...) is ever fetched or read.
+    from referencing.exceptions import NoSuchResource
+
     raise NoSuchResource(ref=uri)
 
 
-SELF_CONTAINED: Registry[Any] = Registry(retrieve=_refuse_retrieval)
+@cache
+def self_contained() -> Registry[Any]:
+    """The one registry of every check validator: it retrieves nothing."""
+    from referencing import Registry
+
+    return Registry(retrieve=_refuse_retrieval)
 
 
 def schema_validator(schema: Any) -> Draft202012Validator:
     """A 2020-12 validator whose refs resolve only inside ``schema`` itself."""
-    return Draft202012Validator(schema, registry=SELF_CONTAINED)
+    from jsonschema import Draft202012Validator
+
+    return Draft202012Validator(schema, registry=self_contained())
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +71,18 @@ class Check:
     frameworks: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     source: str = ""
     context: tuple[str, ...] = ()
+
+    @classmethod
+    def from_cache(cls, entry: dict[str, Any]) -> Check:
+        """The check :meth:`to_cache` wrote (JSON: the tuples came back as lists)."""
+        return cls(**{**entry, "reads": tuple(entry["reads"]),
+                      "context": tuple(entry["context"])})
+
+    def to_cache(self) -> dict[str, Any]:
+        """Every field, as JSON values (checks_cache refuses what JSON cannot keep)."""
+        return {name: list(value) if isinstance(value, tuple) else value
+                for name in self.__dataclass_fields__
+                for value in (getattr(self, name),)}
 
     @classmethod
     def from_document(cls, doc: dict[str, Any], source: str) -> Check:
@@ -110,6 +135,7 @@ def _param(name: Any, params: Mapping[str, Any], source: str, where: str) -> Any
 
 def load_check_file(path: Path) -> Check:
     from auditor.documents import parse_yaml, read_text
+    from auditor.schema import validate
 
     source = str(path)
     doc = parse_yaml(read_text(path, CheckDefinitionError), source, CheckDefinitionError)
@@ -122,6 +148,8 @@ def load_check_file(path: Path) -> Check:
 
 def _lint(check: Check) -> None:
     """Semantic rules the JSON Schema cannot state."""
+    from auditor.schema import fact_catalog
+
     known = fact_catalog()[check.resource]
     for key, paths in (("reads", check.reads), ("context", check.context)):
         for i, path in enumerate(paths):
@@ -190,6 +218,9 @@ def _constrains(schema: Any) -> bool:
 
 
 def _check_schema(schema: Any, source: str, where: str) -> None:
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import SchemaError
+
     try:
         Draft202012Validator.check_schema(schema)
     except SchemaError as exc:
@@ -220,6 +251,8 @@ def _reject_non_finite(node: Any, source: str, where: str,
 def _check_refs(schema: Any, source: str, where: str,
                 error: type[CheckDefinitionError] | type[ConfigError]) -> None:
     """Refs may only point inside ``schema`` ('#...'), resolve there, and not loop."""
+    from referencing.exceptions import Unresolvable
+
     targets: dict[str, Any] = {}
     for key, value, path in _walk(schema, where):
         if key == "$id":
@@ -257,12 +290,18 @@ def _reject_ref_cycle(ref: str, targets: dict[str, Any], done: set[str],
 
 def _ref_target(root: Any, ref: str) -> Any:
     """The subschema of ``root`` a local ref names (raises Unresolvable if none)."""
-    resolver = SELF_CONTAINED.resolver_with_root(DRAFT202012.create_resource(root))
+    from referencing.jsonschema import DRAFT202012
+
+    resolver = self_contained().resolver_with_root(DRAFT202012.create_resource(root))
     return resolver.lookup(ref).contents
 
 
 def _validate_param(check: Check, name: str, value: Any, source: str, where: str,
                     error: type[CheckDefinitionError] | type[ConfigError]) -> None:
+    from jsonschema.exceptions import ValidationError
+
+    from auditor.schema import json_path
+
     try:
         schema_validator(check.param_specs[name]["schema"]).validate(value)
     except ValidationError as exc:
@@ -274,7 +313,43 @@ def load_checks(extra_dirs: Iterable[Path] = (),
                 provider_files: Mapping[str, Path] | None = None) -> list[Check]:
     """The shipped checks plus any user directories (ids must be unique), with the providers'
     remediation and frameworks merged in from ``provider_files`` (provider -> its checks.yaml;
-    default: those of the ``auditor.providers`` entry points, auditor.provider_checks)."""
+    default: those of the ``auditor.providers`` entry points, auditor.provider_checks).
+
+    With no user directory the result may come from auditor.checks_cache: the same checks,
+    validated by this function once for the same content of every input (check files,
+    schemas, providers' checks.yaml, the validating code, versions). A user's own
+    directories are validated on every call."""
+    extra = list(extra_dirs)
+    if extra:
+        return _load_validated(extra, provider_files)
+    from auditor import provider_checks
+
+    try:
+        files = provider_checks.registered_files() if provider_files is None else provider_files
+    except PluginError:  # raised again, in its usual place, by the validating path
+        return _load_validated(extra, provider_files)
+    key = checks_cache.key(_shipped_files(), files)
+    cached = checks_cache.read(key) if key else None
+    if cached is not None:
+        try:
+            return [Check.from_cache(entry) for entry in cached]
+        except (TypeError, KeyError):  # not an entry this code wrote: validate again
+            pass
+    checks = _load_validated(extra, files)
+    if key:
+        checks_cache.write(key, [c.to_cache() for c in checks])
+    return checks
+
+
+def _shipped_files() -> list[Path]:
+    """The shipped check files, in the order load_checks reads them ([] if none or no dir)."""
+    directory = data_dir("checks")
+    return sorted(directory.glob("*.y*ml")) if directory.is_dir() else []
+
+
+def _load_validated(extra_dirs: list[Path], provider_files: Mapping[str, Path] | None
+                    ) -> list[Check]:
+    """load_checks without the cache: every file read, linted and merged."""
     checks: dict[str, Check] = {}
     for directory in (data_dir("checks"), *extra_dirs):
         if not Path(directory).is_dir():

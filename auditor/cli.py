@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import traceback
 from collections.abc import Callable, Sequence
 
 from auditor import __version__
@@ -332,6 +331,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from auditor.pipeline import unexpected_reason
 
         if "--debug" in argv:
+            import traceback
+
             traceback.print_exc()
         print(f"auditor: internal error: {unexpected_reason(exc)}", file=sys.stderr)
         return EXIT_INTERNAL

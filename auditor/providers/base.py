@@ -1,4 +1,10 @@
-"""The adapter protocol and the registry fed by the ``auditor.providers`` entry points."""
+"""The adapter protocol and the registry fed by the ``auditor.providers`` entry points.
+
+Import-light on purpose: every adapter package imports this module, and the CLI loads the
+adapter classes to build ``--help`` and to find their checks.yaml, so yaml, jsonschema (via
+auditor.schema) and the model are imported only when a profile is read or an adapter is
+validated.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +12,15 @@ import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar, Protocol, runtime_checkable
-
-import yaml
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 
 from auditor._plugins import EntryPointRegistry
 from auditor.defaults import DEFAULT_CALL_TIMEOUT, DEFAULT_MAX_WORKERS
 from auditor.errors import PluginError
-from auditor.model import ProviderRun, Resource
 from auditor.provider_data import ENTRY_POINT_GROUP, validate_data_files
-from auditor.schema import fact_catalog
+
+if TYPE_CHECKING:
+    from auditor.model import ProviderRun, Resource
 
 EXPOSURE_LEVELS = ("api", "derived", "none")
 
@@ -121,6 +126,8 @@ ExposureProfile = dict[str, dict[str, ExposureEntry]]  # kind -> fact path -> en
 
 def load_exposure_profile(path: Path) -> ExposureProfile:
     """Read an adapter's exposure profile YAML (kind -> fact path -> entry)."""
+    import yaml
+
     with open(path, encoding="utf-8") as fh:
         raw = yaml.safe_load(fh)
     profile: ExposureProfile = {}
@@ -183,6 +190,8 @@ def validate_adapter(adapter: Any, registered_name: str) -> None:
         raise PluginError(f"provider {registered_name!r} does not implement ProviderAdapter")
     if adapter.name != registered_name:
         raise PluginError(f"provider {registered_name!r} calls itself {adapter.name!r}")
+    from auditor.schema import fact_catalog
+
     validate_data_files(adapter)  # the exposure profile's file included: its shape first
     catalog = fact_catalog()
     profile = adapter.exposure_profile()

@@ -7,6 +7,10 @@ here writes files: callers hand ``report_files``/``comparison_files`` to
 
 Every renderer gets the report (or matrix) through :func:`auditor.safe_text.clean`: a lone
 surrogate or raw bytes from a provider's answer become U+FFFD instead of stopping the write.
+
+Import-light on purpose: cli.py reads the format tables below to build ``--help``, so the
+model, the error tree and safe_text are imported only when a report is rendered or a format
+name is refused.
 """
 
 from __future__ import annotations
@@ -16,12 +20,9 @@ from importlib import import_module
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from auditor.errors import UsageError
-from auditor.model import Report
-from auditor.safe_text import clean
-
 if TYPE_CHECKING:
     from auditor.comparison import Matrix
+    from auditor.model import Report
 
 Renderer = Callable[..., str]
 
@@ -54,6 +55,8 @@ def _entry(fmt: str) -> tuple[str, str]:
     try:
         return _REGISTRY[fmt]
     except KeyError:
+        from auditor.errors import UsageError
+
         raise UsageError("--format", "$", f"unknown format {fmt!r}; "
                          f"choose one of: {', '.join(FORMATS)}") from None
 
@@ -62,6 +65,8 @@ def _compare_entry(fmt: str) -> tuple[str, str]:
     try:
         return _COMPARE_REGISTRY[fmt]
     except KeyError:
+        from auditor.errors import UsageError
+
         raise UsageError("--format", "$", f"unknown compare format {fmt!r}; one of "
                          f"{', '.join(COMPARE_FORMATS)}") from None
 
@@ -88,11 +93,15 @@ def renderer(fmt: str) -> Renderer:
 
 def render(report: Report, fmt: str, *, color: bool = False) -> str:
     """The report as text in ``fmt``; ``color`` only affects formats meant for a terminal."""
+    from auditor.safe_text import clean
+
     return renderer(fmt)(clean(report), color=color)
 
 
 def report_files(report: Report, formats: Iterable[str], directory: Path) -> dict[Path, str]:
     """Path -> rendered text of each format, every one rendered before anything is written."""
+    from auditor.safe_text import clean
+
     report = clean(report)  # once here; render() then finds nothing left to replace
     return {directory / file_name(fmt): render(report, fmt) for fmt in formats}
 
@@ -104,6 +113,8 @@ def comparison_file_name(fmt: str) -> str:
 
 def render_comparison(matrix: Matrix, fmt: str) -> str:
     """The comparison matrix as text in one of COMPARE_FORMATS."""
+    from auditor.safe_text import clean
+
     return _load(_compare_entry(fmt)[0])(clean(matrix))
 
 
