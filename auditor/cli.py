@@ -301,6 +301,10 @@ def _command(name: str) -> Callable[[argparse.Namespace], int]:
         from auditor.init import cmd_init
 
         return cmd_init
+    if name == "checks":
+        from auditor.checks_command import cmd_checks
+
+        return cmd_checks
     if name == "sandbox":
         from auditor.sandbox.manage import run_sandbox_command
 
