@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from auditor.checks_command import cmd_checks
 from auditor.emission import INVENTORY_FILE, Emission, emission, emit_report
 from auditor.errors import UsageError
 from auditor.exit_codes import EXIT_OK, collect_exit_code, report_exit_code
@@ -168,25 +169,6 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     report = load_report(args.report)
     emit_report(report, emission(args))
-    return EXIT_OK
-
-
-def cmd_checks(args: argparse.Namespace) -> int:
-    from tabulate import tabulate
-
-    from auditor.checks import load_checks
-
-    checks = load_checks([Path(d) for d in args.checks_dir or []])
-    if args.checks_command == "list":
-        rows = [(c.id, c.resource, c.safeguard, c.severity, c.title) for c in checks]
-        print(tabulate(rows, headers=("id", "resource", "safeguard", "severity", "title")))
-        print(f"{len(checks)} checks")
-        return EXIT_OK
-    by_id = {c.id: c for c in checks}
-    if args.check_id not in by_id:
-        raise UsageError("checks show", "$", f"unknown check id {args.check_id!r}")
-    with open(by_id[args.check_id].source, encoding="utf-8") as fh:
-        print(fh.read().rstrip())
     return EXIT_OK
 
 
