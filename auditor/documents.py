@@ -29,6 +29,18 @@ MAX_YAML_ALIASES = 100
 MAX_YAML_VALUES = 100_000  # config, mutelist and check files hold a few hundred
 
 
+def _regular_file(path: str | Path, error: type[InputError], limit: int) -> None:
+    """Raise ``error`` unless ``path`` is a regular file of at most ``limit`` bytes."""
+    source = str(path)
+    info = os.stat(path)
+    if stat.S_ISDIR(info.st_mode):
+        raise error(source, "$", "is a directory, not a file")
+    if not stat.S_ISREG(info.st_mode):
+        raise error(source, "$", "not a regular file")
+    if info.st_size > limit:
+        raise error(source, "$", f"larger than the {limit // (1024 * 1024)} MiB limit")
+
+
 def read_text(path: str | Path, error: type[InputError], limit: int = TEXT_LIMIT) -> str:
     """A UTF-8 regular file of at most ``limit`` bytes, or ``error(path, "$", reason)``.
 
@@ -36,13 +48,7 @@ def read_text(path: str | Path, error: type[InputError], limit: int = TEXT_LIMIT
     """
     source = str(path)
     try:
-        info = os.stat(path)
-        if stat.S_ISDIR(info.st_mode):
-            raise error(source, "$", "is a directory, not a file")
-        if not stat.S_ISREG(info.st_mode):
-            raise error(source, "$", "not a regular file")
-        if info.st_size > limit:
-            raise error(source, "$", f"larger than the {limit // (1024 * 1024)} MiB limit")
+        _regular_file(path, error, limit)
         with open(path, "rb") as fh:
             data = fh.read(limit + 1)
     except FileNotFoundError as exc:
@@ -58,11 +64,12 @@ def read_text(path: str | Path, error: type[InputError], limit: int = TEXT_LIMIT
 
 
 def check_depth(document: Any, source: str, error: type[InputError],
-                max_nodes: int | None = None) -> Any:
+                max_nodes: int | None = None, start: int = 1) -> Any:
     """``document`` unless it nests deeper than MAX_DEPTH (validators recurse on it) or, for
     YAML, expands to more than ``max_nodes`` values (aliases share nodes that walking repeats).
+    ``start``: the depth of ``document`` itself (a part of a larger document).
     """
-    stack = [(document, 1)]
+    stack = [(document, start)]
     seen = 0
     while stack:
         node, depth = stack.pop()
@@ -141,6 +148,19 @@ def parse_toml(text: str, source: str, error: type[InputError]) -> Any:
 
 
 def load_inventory(path: str | Path) -> Inventory:
+    """The inventory at ``path``: streamed when it is valid (auditor.inventory_stream), else
+    read whole, so that a bad one gets the one-line error it always got."""
+    from auditor.inventory_stream import load_streamed
+
+    try:
+        _regular_file(path, InventoryError, DOCUMENT_LIMIT)
+    except OSError:
+        pass  # read_json below names the problem
+    else:
+        inventory = load_streamed(Path(path), lambda node, start: check_depth(
+            node, str(path), InventoryError, start=start))
+        if inventory is not None:
+            return inventory
     document = read_json(path, InventoryError)
     validate("inventory", document, str(path), InventoryError)
     return Inventory.from_dict(document)

@@ -101,14 +101,47 @@ def _evidence(compiled: CompiledCheck, resource: Resource) -> list[Evidence]:
 def finding_for(compiled: CompiledCheck, resource: Resource) -> Finding:
     check = compiled.check
     status, message = evaluate_one(compiled, resource)
+    return _finding(compiled, resource, status, message, _evidence(compiled, resource),
+                    check.frameworks_for(resource.provider))
+
+
+def _finding(compiled: CompiledCheck, resource: Resource, status: Status, message: str,
+             evidence: list[Evidence], frameworks: dict[str, list[str]]) -> Finding:
+    check = compiled.check
     return Finding(
         check_id=check.id, title=check.title, safeguard=check.safeguard,
         severity=check.severity, status=status, message=message, kind=resource.kind,
         provider=resource.provider, account=resource.account, region=resource.region,
-        resource_id=resource.id, resource_name=resource.name,
-        evidence=_evidence(compiled, resource),
-        remediation=check.remediation.get(resource.provider, ""),
-        frameworks=check.frameworks_for(resource.provider))
+        resource_id=resource.id, resource_name=resource.name, evidence=evidence,
+        remediation=check.remediation.get(resource.provider, ""), frameworks=frameworks)
+
+
+class _Decisions:
+    """What a check decides depends on the check, the provider (named in OPAQUE messages) and
+    the facts it reads or shows, nothing else: each distinct combination is decided once and
+    its status, message and evidence are shared by the findings that have it (read only, as
+    every Finding field is). Facts are compared by identity: an inventory read from a file
+    shares equal facts (model.FactInterner), one collected just now does not, and then every
+    resource is simply decided on its own."""
+
+    def __init__(self, compiled: CompiledCheck) -> None:
+        self.compiled = compiled
+        self.paths = (*compiled.check.reads, *compiled.check.context)
+        self.seen: dict[tuple[Any, ...], tuple[Status, str, list[Evidence]]] = {}
+        self.frameworks: dict[str, dict[str, list[str]]] = {}
+
+    def finding(self, resource: Resource) -> Finding:
+        facts = resource.facts
+        key = (resource.provider, *[id(facts.get(p)) for p in self.paths])
+        decided = self.seen.get(key)
+        if decided is None:
+            status, message = evaluate_one(self.compiled, resource)
+            decided = self.seen[key] = (status, message, _evidence(self.compiled, resource))
+        frameworks = self.frameworks.get(resource.provider)
+        if frameworks is None:
+            frameworks = self.frameworks[resource.provider] = (
+                self.compiled.check.frameworks_for(resource.provider))
+        return _finding(self.compiled, resource, *decided, frameworks)
 
 
 def evaluate(inventory: Inventory, checks: Iterable[CompiledCheck]) -> list[Finding]:
@@ -116,15 +149,21 @@ def evaluate(inventory: Inventory, checks: Iterable[CompiledCheck]) -> list[Find
 
     A check whose facts a provider's runs were not asked to collect gives no finding for that
     provider's resources (see ``uncollected``): absent because never requested is not absent
-    because it does not apply.
+    because it does not apply. Resources are indexed by kind once; see ``_Decisions`` for
+    what is decided once per distinct set of facts.
     """
     checks = list(checks)
     skipped = {(n.check_id, n.provider) for n in uncollected(inventory, checks)}
     by_kind: dict[str, list[Resource]] = defaultdict(list)
     for resource in inventory.resources:
         by_kind[resource.kind].append(resource)
-    return [finding_for(c, r) for c in checks for r in by_kind.get(c.check.resource, ())
-            if (c.check.id, r.provider) not in skipped]
+    findings = []
+    for compiled in checks:
+        decisions = _Decisions(compiled)
+        check_id = compiled.check.id
+        findings += [decisions.finding(r) for r in by_kind.get(compiled.check.resource, ())
+                     if (check_id, r.provider) not in skipped]
+    return findings
 
 
 def uncollected(inventory: Inventory, checks: Iterable[CompiledCheck]) -> list[NotCollected]:

@@ -102,8 +102,42 @@ class Fact:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Fact:
-        return cls(FactState(data["state"]), data.get("value"), tuple(data.get("source", ())),
+        return cls(_STATES[data["state"]], data.get("value"), tuple(data.get("source", ())),
                    data.get("detail"), data.get("basis"))
+
+
+_STATES: dict[str, FactState] = {s.value: s for s in FactState}
+_SCALARS = (str, bool, int, float, type(None))
+
+
+class FactInterner:
+    """Equal facts read from one inventory become one Fact object (facts are frozen): a large
+    estate repeats the same few settings, so memory grows with the distinct facts, and the
+    engine decides a check once per distinct set of facts. Equal means the same JSON: the
+    value's type is part of the key (``true`` is not ``1``, ``1`` is not ``1.0``)."""
+
+    def __init__(self) -> None:
+        self._facts: dict[tuple[Any, ...], Fact] = {}
+
+    def fact(self, data: dict[str, Any]) -> Fact:
+        import json
+
+        value = data.get("value")
+        if type(value) is float:
+            shown: Any = (float, repr(value))  # -0.0 == 0.0, but they are not the same JSON
+        elif type(value) in _SCALARS:
+            shown = (type(value), value)
+        else:
+            shown = json.dumps(value)
+        source = data.get("source", ())
+        key = (data["state"], shown, tuple(source), data.get("detail"), data.get("basis"))
+        try:
+            return self._facts[key]
+        except KeyError:
+            fact = self._facts[key] = Fact.from_dict(data)
+            return fact
+        except TypeError:  # an unhashable source item: the schema rejects it anyway
+            return Fact.from_dict(data)
 
 
 @dataclass(slots=True)
@@ -128,10 +162,12 @@ class Resource:
         return out
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Resource:
+    def from_dict(cls, data: dict[str, Any], interner: FactInterner | None = None) -> Resource:
+        """``interner``: share equal facts (an inventory read from a file, see FactInterner)."""
+        make = interner.fact if interner is not None else Fact.from_dict
         return cls(data["kind"], data["provider"], data["account"], data["region"],
                    data["id"], data["name"],
-                   {path: Fact.from_dict(f) for path, f in data["facts"].items()},
+                   {path: make(f) for path, f in data["facts"].items()},
                    dict(data["tags"]) if data.get("tags") is not None else None)
 
 

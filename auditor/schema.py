@@ -32,6 +32,33 @@ def validator(name: str) -> Draft202012Validator:
     return Draft202012Validator(load_schema(name))
 
 
+@cache
+def fast_validator(name: str, definition: str | None = None) -> Any:
+    """A compiled (jsonschema-rs) validator of schema ``name``, or of one of its ``$defs``.
+
+    It only answers valid or not: every error message still comes from ``validator`` (python
+    jsonschema), so a rejected document reads as it always did. Formats are not asserted, as
+    python jsonschema does not assert them without a format checker.
+    """
+    import jsonschema_rs
+
+    schema = load_schema(name)
+    if definition is not None:
+        schema = {key: value for key, value in schema.items()
+                  if key in ("$schema", "$id", "$defs")}
+        schema["$ref"] = f"#/$defs/{definition}"
+    return jsonschema_rs.Draft202012Validator(schema, validate_formats=False)
+
+
+def fast_valid(name: str, document: Any, definition: str | None = None) -> bool:
+    """True when jsonschema-rs finds ``document`` valid; False when invalid or when it cannot
+    take the document (an integer beyond 64 bits): the caller then asks python jsonschema."""
+    try:
+        return bool(fast_validator(name, definition).is_valid(document))
+    except (ValueError, OverflowError, TypeError, RecursionError):
+        return False
+
+
 _PLAIN_KEY = re.compile(r'[^\s"\[\]\x00-\x1f\x7f-\x9f]+')  # \s: also NEL, U+2028/9
 
 
@@ -58,7 +85,13 @@ def best_error(errors: list[ValidationError]) -> ValidationError:
 
 def validate(name: str, document: Any, source: str,
              error_class: type[InputError] = InputError) -> None:
-    """Raise ``error_class(source, json_path, reason)`` if ``document`` does not fit."""
+    """Raise ``error_class(source, json_path, reason)`` if ``document`` does not fit.
+
+    The compiled validator decides the common case (valid) fast; only a document it does not
+    accept is walked by python jsonschema, which gives the error (and has the last word).
+    """
+    if fast_valid(name, document):
+        return
     validate_against(validator(name), document, source, error_class)
 
 

@@ -1,0 +1,146 @@
+"""Read a large inventory without holding its text and its parsed JSON at once.
+
+``load_streamed`` is the fast path of ``documents.load_inventory``: it parses the file twice
+with ijson (yajl, in C), never the whole text in memory and never all resources as raw JSON:
+
+1. the skeleton: everything but the contents of ``resources`` (the top level keys, the
+   schema version, the runs), validated against the inventory schema with no resources;
+2. the resources one at a time: each is bounded in depth, validated against the schema's
+   ``resource`` definition by the compiled validator, turned into the model (equal facts
+   shared, ``model.FactInterner``) and dropped.
+
+The inventory schema constrains resources only item by item (``items: $ref resource``), so
+the two together accept exactly what one validation of the whole document accepts.
+
+Whenever the fast path meets anything it does not accept (a JSON error, a value yajl reads
+otherwise than Python's json module, a duplicate top-level key, a too-deep or schema-invalid
+part), it returns None, and ``load_inventory`` reads the file the old way: whole, with
+python jsonschema, so every error (file, JSON path, reason) is the one it always was, and
+python jsonschema has the last word on what is valid.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from auditor.errors import InputError
+from auditor.model import FactInterner, Inventory, ProviderRun, Resource
+from auditor.schema import fast_valid
+
+# yajl decodes a lone surrogate escape ("\ud800") to "?" where Python's json keeps it: a file
+# holding any surrogate escape (a valid pair too, to stay simple) takes the old path.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+# ijson builds each value's path as it goes, so a deeply nested value costs it time quadratic
+# in the depth, where json fails at once: a run of more openers than the depth bound (each
+# perhaps after a key) declines the fast path before ijson meets it.
+_DEEP = re.compile(rb'(?:[\[{]\s*(?:"(?:[^"\\]|\\.){0,200}"\s*:\s*)?){100}')
+_OVERLAP = 4096  # a match split across two reads is found in the next one
+_TOP_KEYS = frozenset({"schema_version", "runs", "resources"})
+
+
+class _Fallback(Exception):
+    """The fast path declines this document: read it the old way."""
+
+
+class _Scanned:
+    """A binary file whose every read is searched for surrogate escapes."""
+
+    def __init__(self, fh: BinaryIO) -> None:
+        self._fh = fh
+        self._tail = b""
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = self._fh.read(size)
+        window = self._tail + chunk
+        if _SURROGATE_ESCAPE.search(window) or _DEEP.search(window):
+            raise _Fallback
+        self._tail = chunk[-_OVERLAP:]
+        return chunk
+
+
+class _Skeleton(dict):
+    """The top-level object: from its ``resources`` key on, maps are not kept (see
+    ``_skeleton``); a key seen twice declines the fast path (json keeps the last value, the
+    resource stream would see both)."""
+
+    def __init__(self, builder: _SkeletonMaps) -> None:
+        super().__init__()
+        self._builder = builder
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        if key in self:
+            raise _Fallback
+        self._builder.inside_resources = key == "resources"
+        super().__setitem__(key, value)
+
+
+class _SkeletonMaps:
+    """ijson's map_type: the root is a _Skeleton; every map inside ``resources`` is one shared
+    dict that is never read (its values overwrite each other), so memory stays flat."""
+
+    def __init__(self) -> None:
+        self.root: _Skeleton | None = None
+        self.inside_resources = False
+        self._discarded: dict[str, Any] = {}
+
+    def __call__(self) -> dict[str, Any]:
+        if self.root is None:
+            self.root = _Skeleton(self)
+            return self.root
+        if self.inside_resources:
+            return self._discarded
+        return {}
+
+
+def _skeleton(path: Path) -> dict[str, Any]:
+    import ijson
+
+    maps = _SkeletonMaps()
+    with open(path, "rb") as fh:
+        documents = list(ijson.items(_Scanned(fh), "", use_float=True, map_type=maps))
+    if len(documents) != 1 or documents[0] is not maps.root:
+        raise _Fallback  # not one JSON object
+    skeleton = dict(maps.root)
+    if not set(skeleton) <= _TOP_KEYS or not isinstance(skeleton.get("resources"), list):
+        raise _Fallback
+    skeleton["resources"] = []
+    return skeleton
+
+
+def _bounded(resource: dict[str, Any], check_depth: Any) -> None:
+    """The old path's depth bound on a resource the schema accepted. There, everything but
+    the fact values is flat (strings, lists of strings, string tags), so only the values can
+    nest: a value is at depth 6 (root 1, resources 2, the resource 3, facts 4, the fact 5)."""
+    for fact in resource["facts"].values():
+        value = fact["value"]
+        if isinstance(value, dict | list):
+            check_depth(value, 6)
+
+
+def load_streamed(path: Path, check_depth: Any) -> Inventory | None:
+    """The inventory at ``path``, or None when the fast path declines it (see the module).
+
+    ``check_depth(node, start)`` raises an InputError when ``node``, found at depth ``start``,
+    nests too deep (documents.check_depth, the old path's bound).
+    """
+    import ijson
+
+    try:
+        skeleton = _skeleton(path)
+        check_depth(skeleton, 1)
+        if not fast_valid("inventory", skeleton):
+            raise _Fallback
+        runs = [ProviderRun.from_dict(r) for r in skeleton["runs"]]
+        interner = FactInterner()
+        resources = []
+        with open(path, "rb") as fh:
+            for raw in ijson.items(_Scanned(fh), "resources.item", use_float=True):
+                if not fast_valid("inventory", raw, "resource"):
+                    raise _Fallback
+                _bounded(raw, check_depth)
+                resources.append(Resource.from_dict(raw, interner))
+    except (_Fallback, InputError, OSError, ijson.JSONError, ValueError, OverflowError, RecursionError):
+        return None
+    return Inventory(runs, resources)
