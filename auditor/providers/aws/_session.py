@@ -100,6 +100,8 @@ class AwsSession:
         self.endpoint_overridden = False
         self._lock = threading.Lock()
         self._clients: dict[tuple[str, str], Any] = {}
+        self._overridden: dict[str, bool] = {}  # service -> its endpoint is not AWS's
+        self._path_config = self.config.merge(Config(s3={"addressing_style": "path"}))
         self._count = count  # the run's ledger: every AssumeRole attempt is one call
         # AssumeRole takes the run's call timeout too, so that a silent STS fails the account
         # within the bound instead of hanging it; botocore keeps the retries (see _assume).
@@ -159,6 +161,7 @@ class AwsSession:
                                    CredentialResolver([_FixedProvider(credentials)]))
         with self._lock:
             self._clients.clear()
+            self._overridden.clear()  # the assumed session reads no profile's endpoint_url
         return boto3.Session(botocore_session=assumed, region_name=self.region)
 
     def _remember(self, credentials: Any) -> None:
@@ -185,12 +188,18 @@ class AwsSession:
 
     def _make(self, service: str, region: str) -> Any:
         try:
-            client = self.session.client(service, region_name=region, config=self.config)
+            # A stand-in host cannot carry bucket names as subdomains: path style there. An
+            # endpoint override names no region (AWS_ENDPOINT_URL[_S3], a profile's
+            # endpoint_url), so once one S3 client showed it, the other regions' S3 clients
+            # are made path-style at once instead of twice each (checked again below).
+            path_first = service == "s3" and self._overridden.get(service, False)
+            config = self._path_config if path_first else self.config
+            client = self.session.client(service, region_name=region, config=config)
             overridden = endpoint_is_overridden(client.meta.endpoint_url)
-            if overridden and service == "s3":
-                # A stand-in host cannot carry bucket names as subdomains.
-                client = self.session.client(service, region_name=region, config=self.config.merge(
-                    Config(s3={"addressing_style": "path"})))
+            if service == "s3" and overridden != path_first:
+                client = self.session.client(service, region_name=region, config=(
+                    self._path_config if overridden else self.config))
+            self._overridden[service] = overridden
         except (BotoCoreError, ValueError) as exc:
             raise EndpointError(PROVIDER, f"{service} client: {self.scrubber.line(exc)}") from exc
         client.meta.events.register("before-sign", self._remember_signing)
