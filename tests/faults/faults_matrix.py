@@ -100,7 +100,10 @@ class Matrix:
         self.sandbox = SandboxRegistry.from_entry_points().create(self.provider)
         self.sandbox.start()
         self.sandbox.seed(self.target.estate)
-        upstreams = self.target.upstreams(self.sandbox)
+        # The endpoints the matrix classifies; the others (a multi-account scan's STS and
+        # directory listing) a single-account scan never calls.
+        upstreams = {name: url for name, url in self.target.upstreams(self.sandbox).items()
+                     if name in self.target.classifiers}
         for _ in range(SLOTS):
             plan = Plan()
             proxies = {name: FaultProxy(upstreams[name], self.target.classifiers[name],
