@@ -9,10 +9,10 @@ import stat
 import tempfile
 import threading
 import tomllib
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import yaml
 
@@ -27,6 +27,7 @@ DOCUMENT_LIMIT = 2 * 1024 * 1024 * 1024  # inventories and reports
 MAX_DEPTH = 100  # nesting of any parsed document (ours are under 20 deep)
 MAX_YAML_ALIASES = 100
 MAX_YAML_VALUES = 100_000  # config, mutelist and check files hold a few hundred
+STREAM_FROM = 16 * 1024 * 1024  # inventories this large are streamed (auditor.inventory_stream)
 
 
 def _regular_file(path: str | Path, error: type[InputError], limit: int) -> None:
@@ -154,9 +155,10 @@ def load_inventory(path: str | Path) -> Inventory:
 
     try:
         _regular_file(path, InventoryError, DOCUMENT_LIMIT)
+        large = os.stat(path).st_size >= STREAM_FROM
     except OSError:
-        pass  # read_json below names the problem
-    else:
+        large = False  # read_json below names the problem
+    if large:
         inventory = load_streamed(Path(path), lambda node, start: check_depth(
             node, str(path), InventoryError, start=start))
         if inventory is not None:
@@ -255,4 +257,33 @@ def inventory_text(inventory: Inventory) -> str:
 
 
 def dump_inventory(inventory: Inventory, path: Path) -> Path:
-    return write_atomic(path, inventory_text(inventory))
+    """The inventory file, written one resource at a time (auditor.inventory_write: the same
+    text as ``inventory_text``, without holding the whole document and its text at once)."""
+    from auditor.inventory_write import write_to
+
+    return write_streamed(path, lambda out: write_to(inventory, out))
+
+
+def write_streamed(path: Path, write: Callable[[IO[str]], None]) -> Path:
+    """One file whole or not at all, its text given piece by piece by ``write(out)``: a temp
+    file beside it (0600), renamed into place with SIGINT and SIGTERM held (as write_all)."""
+    if path.is_dir():
+        raise OutputError(str(path), "$", "is a directory, not a file")
+    tmp: str | None = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with signals_deferred():
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            write(fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        with signals_deferred():
+            os.replace(tmp, path)
+            tmp = None
+    except OSError as exc:
+        raise OutputError(str(path), "$", exc.strerror or str(exc)) from exc
+    finally:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+    return path

@@ -33,10 +33,11 @@ from auditor.schema import fast_valid
 # holding any surrogate escape (a valid pair too, to stay simple) takes the old path.
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 # ijson builds each value's path as it goes, so a deeply nested value costs it time quadratic
-# in the depth, where json fails at once: a run of more openers than the depth bound (each
-# perhaps after a key) declines the fast path before ijson meets it.
-_DEEP = re.compile(rb'(?:[\[{]\s*(?:"(?:[^"\\]|\\.){0,200}"\s*:\s*)?){100}')
-_OVERLAP = 4096  # a match split across two reads is found in the next one
+# in the depth, where json fails at once: a run of more openers than the depth bound declines
+# the fast path before ijson meets it. (Nesting interleaved with keys or items is not caught
+# here: it is still refused, by check_depth then the old path, only not as fast.)
+_DEEP = re.compile(rb"[\[{](?:\s*[\[{]){99}")
+_OVERLAP = 1024  # a match split across two reads is found in the next one
 _TOP_KEYS = frozenset({"schema_version", "runs", "resources"})
 
 
@@ -47,14 +48,15 @@ class _Fallback(Exception):
 class _Scanned:
     """A binary file whose every read is searched for surrogate escapes."""
 
-    def __init__(self, fh: BinaryIO) -> None:
+    def __init__(self, fh: BinaryIO, depth: bool = True) -> None:
         self._fh = fh
         self._tail = b""
+        self._depth = depth  # also look for deep nesting (once per file is enough)
 
     def read(self, size: int = -1) -> bytes:
         chunk = self._fh.read(size)
         window = self._tail + chunk
-        if _SURROGATE_ESCAPE.search(window) or _DEEP.search(window):
+        if _SURROGATE_ESCAPE.search(window) or (self._depth and _DEEP.search(window)):
             raise _Fallback
         self._tail = chunk[-_OVERLAP:]
         return chunk
@@ -136,7 +138,7 @@ def load_streamed(path: Path, check_depth: Any) -> Inventory | None:
         interner = FactInterner()
         resources = []
         with open(path, "rb") as fh:
-            for raw in ijson.items(_Scanned(fh), "resources.item", use_float=True):
+            for raw in ijson.items(_Scanned(fh, depth=False), "resources.item", use_float=True):
                 if not fast_valid("inventory", raw, "resource"):
                     raise _Fallback
                 _bounded(raw, check_depth)
