@@ -5,7 +5,11 @@ The estate is the demo estate's buckets cloned to N (benchmarks/scan_scale.py's
 for). Requests are counted by the stand-in's own recorder (moto's for AWS, RecordingServer's
 for Google Cloud and Alibaba), so they are what went over HTTP, retries included.
 
-    python benchmarks/requests_per_bucket.py [--buckets 200 1000] [--providers aws gcp alibaba]
+    python benchmarks/requests_per_bucket.py [--buckets 200 1000]
+        [--providers aws aws+BucketRegion gcp alibaba]
+
+"aws" is moto as it is, which omits BucketRegion from ListBuckets, so every bucket costs a
+GetBucketLocation that S3 itself never needs; "aws+BucketRegion" is moto answering as S3 does.
 
 Writes benchmarks/results/requests_per_bucket.json and prints the Markdown section
 "## Requests per bucket" of benchmarks/RESULTS.md.
@@ -14,6 +18,7 @@ Writes benchmarks/results/requests_per_bucket.json and prints the Markdown secti
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime
 import importlib.util
 import json
@@ -22,6 +27,7 @@ import platform
 import sys
 import time
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -47,16 +53,48 @@ def scan_facts() -> dict[str, frozenset[str]]:
     return wanted_facts([compile_check(c) for c in load_checks()])
 
 
-def measure(provider: str, n: int, workers: int = 16) -> dict[str, Any]:
+@contextlib.contextmanager
+def moto_lists_bucket_region() -> Iterator[None]:
+    """moto 5.2 omits BucketRegion from ListBuckets; S3 sends it for every bucket (Amazon S3
+    API Reference, ListBuckets: Bucket.BucketRegion). This makes moto (the stand-in, in this
+    process) answer as S3 does, for the "aws+BucketRegion" rows; the SDK is untouched."""
+    from moto.core.responses import ActionResult
+    from moto.s3.responses import S3Response
+
+    original = S3Response.all_buckets
+
+    def all_buckets(self: Any) -> Any:
+        self.data["Action"] = "ListAllMyBuckets"
+        self._authenticate_and_authorize_s3_action()
+        listed = self.backend.list_buckets(prefix=self._get_param("prefix"),
+                                           bucket_region=self._get_param("bucket-region"),
+                                           max_buckets=self._get_param("max-buckets"))
+        self.data["Action"] = "ListBuckets"
+        return self.serialized(ActionResult({
+            "Owner": {"ID": "bcaf1ffd86f41161ca5fb16fd081034f", "DisplayName": "webfile"},
+            "Buckets": [{"Name": b.name, "CreationDate": b.creation_date_ISO8601,
+                         "BucketRegion": b.region_name} for b in listed]}))
+
+    S3Response.all_buckets = all_buckets  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        S3Response.all_buckets = original  # type: ignore[method-assign]
+
+
+def measure(variant: str, n: int, workers: int = 16) -> dict[str, Any]:
+    provider = variant.split("+", 1)[0]
     sandbox = make_sandbox(provider)
     sandbox.start()
+    listing = moto_lists_bucket_region() if variant == "aws+BucketRegion" \
+        else contextlib.nullcontext()
     try:
         sandbox.seed(_scan_scale().scaled_section(provider, n))
         sandbox.reset_requests()
         adapter = ProviderRegistry.from_entry_points().get(provider)
         request = CollectRequest(options=sandbox.scan_options(), facts=scan_facts(),
                                  max_workers=workers)
-        with patched_environment(sandbox.environment()):
+        with patched_environment(sandbox.environment()), listing:
             started = time.perf_counter()
             collection = adapter.collect(request)
             elapsed = time.perf_counter() - started
@@ -65,7 +103,7 @@ def measure(provider: str, n: int, workers: int = 16) -> dict[str, Any]:
     finally:
         sandbox.stop()
     total = sum(by_op.values())
-    return {"provider": provider, "buckets": buckets, "requests": total,
+    return {"provider": variant, "buckets": buckets, "requests": total,
             "requests_per_bucket": round(total / max(buckets, 1), 3),
             "seconds": round(elapsed, 2),
             "by_operation": {op: {"requests": c, "per_bucket": round(c / max(buckets, 1), 3)}
@@ -101,7 +139,8 @@ def markdown(result: dict[str, Any]) -> str:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--buckets", type=int, nargs="+", default=[200, 1000])
-    parser.add_argument("--providers", nargs="+", default=["aws", "gcp", "alibaba"])
+    parser.add_argument("--providers", nargs="+", default=["aws", "aws+BucketRegion", "gcp", "alibaba"],
+                        help="aws+BucketRegion: moto answering ListBuckets as S3 does")
     parser.add_argument("--workers", type=int, default=16)
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
