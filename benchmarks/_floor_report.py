@@ -1,7 +1,8 @@
 """Ours against the floor (benchmarks/floor.py): repeated runs, a py-spy profile, Markdown.
 
-The profile is py-spy's raw (collapsed) stacks of every thread of ``auditor scan aws``, on-CPU
-samples only; frames are grouped into where our CPU goes (see CATEGORIES).
+The profile is py-spy's raw (collapsed) stacks of every thread of ``auditor scan aws``, samples
+holding the GIL only (``--gil``: Python's own CPU, not threads waiting on sockets); frames are
+grouped into where our CPU goes (see CATEGORIES).
 """
 
 from __future__ import annotations
@@ -130,8 +131,8 @@ def markdown(result: dict[str, Any]) -> str:
         prof = row["profile"]
         if "top_frames" not in prof:
             continue
-        lines += ["", f"Where our scan's CPU goes at {n} buckets (py-spy, every thread, on-CPU "
-                      f"samples, {prof['samples']} samples):", "",
+        lines += ["", f"Where our scan's CPU goes at {n} buckets (py-spy --gil, every thread, "
+                      f"{prof['samples']} samples):", "",
                   "| share | category |", "|---|---|"]
         lines += [f"| {c['pct']}% | {c['category']} |" for c in prof["categories"]]
         lines += ["", "Top 15 frames by own samples:", "", "| self % | frame |", "|---|---|"]

@@ -139,8 +139,9 @@ def run_ours(server: Any, n: int, workdir: Path, *, profile: Path | None = None
 
     seed_s = server.seed(n)
     cmd = ours_cmd(workdir / f"ours-{n}")
-    if profile is not None:  # every thread, on-CPU samples only
-        cmd = ["py-spy", "record", "-r", "200", "-f", "raw", "-o", str(profile), "--", *cmd]
+    if profile is not None:  # every thread, samples holding the GIL only (Python's CPU)
+        cmd = ["py-spy", "record", "--gil", "-r", "200", "-f", "raw", "-o", str(profile),
+               "--", *cmd]
     figures = h.measure(cmd, h.base_env(server.url), log=workdir / f"ours-{n}.log")
     entries = server.requests()
     figures.update(requests=len(entries), seed_s=round(seed_s, 1))
