@@ -3,9 +3,9 @@
 ``auditor.checks.load_checks`` without user directories keeps the checks it validated in
 ``$XDG_CACHE_HOME/safeguard-auditor/checks.json`` (default ``~/.cache``), under a key that
 hashes everything the outcome depends on: the tool and Python versions; where PyYAML,
-jsonschema and referencing are installed and when their files were written; the content of
-every shipped check file, of every schema, of every provider's checks.yaml and of the
-modules that parse, lint and merge them, each with its path. Any change to one of them is a
+jsonschema, referencing and jsonschema_rs are installed and when their files were written;
+the content of every shipped check file, of every schema, of every provider's checks.yaml and
+of the modules that parse, lint and merge them, each with its path. Any change to one is a
 miss: the checks are read and validated again, as without a cache, and the file is
 replaced. A user's ``--checks-dir`` is never cached.
 
@@ -34,7 +34,7 @@ _PACKAGE = Path(__file__).resolve().parent
 # The modules whose code decides whether a check is valid and what it becomes.
 _CODE = ("checks.py", "checks_cache.py", "schema.py", "documents.py", "provider_checks.py",
          "provider_data.py", "model.py", "_data_dirs.py")
-_LIBRARIES = ("yaml", "jsonschema", "referencing")
+_LIBRARIES = ("yaml", "jsonschema", "referencing", "jsonschema_rs")
 
 
 def cache_file() -> Path | None:
