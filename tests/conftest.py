@@ -15,9 +15,11 @@ GOLDEN = Path(__file__).parent / "golden"
 @pytest.fixture(scope="session", autouse=True)
 def _private_data_home(tmp_path_factory):
     """Every scan the suite runs (in process or as a subprocess, which inherits os.environ)
-    records its history under a session folder, never the developer's ~/.local/share."""
+    records its history, and caches its validated checks, under session folders, never the
+    developer's ~/.local/share or ~/.cache."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("xdg-data")))
+        patch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
         yield
 
 
