@@ -73,6 +73,35 @@ print(json.dumps({"held_after_collect_mib": round(after_collect[0] / 2**20, 1),
 """
 
 
+def moto_paginates_bucket_listing() -> None:
+    """moto 5.2 cuts ListBuckets at MaxBuckets and sends no ContinuationToken, so past 1,000
+    buckets it hides the rest; S3 sends a ContinuationToken while more buckets follow (Amazon
+    S3 API Reference, ListBuckets). This makes moto's S3 answer (the stand-in in this process,
+    never the SDK) page as S3 does: the token is the index of the next bucket."""
+    from moto.core.responses import ActionResult
+    from moto.s3.responses import S3Response
+
+    def all_buckets(self: Any) -> Any:
+        self.data["Action"] = "ListAllMyBuckets"
+        self._authenticate_and_authorize_s3_action()
+        listed = self.backend.list_buckets(prefix=self._get_param("prefix"),
+                                           bucket_region=self._get_param("bucket-region"),
+                                           max_buckets=None)
+        start = int(self._get_param("continuation-token") or 0)
+        size = int(self._get_param("max-buckets") or 10_000)
+        page = listed[start:start + size]
+        answer: dict[str, Any] = {
+            "Owner": {"ID": "bcaf1ffd86f41161ca5fb16fd081034f", "DisplayName": "webfile"},
+            "Buckets": [{"Name": b.name, "CreationDate": b.creation_date_ISO8601}
+                        for b in page]}
+        if start + size < len(listed):
+            answer["ContinuationToken"] = str(start + size)
+        self.data["Action"] = "ListBuckets"
+        return self.serialized(ActionResult(answer))
+
+    S3Response.all_buckets = all_buckets  # type: ignore[method-assign]
+
+
 def seed(n: int) -> tuple[Any, float]:
     """A started, seeded AwsSandbox with ``n`` buckets; the seconds seeding took."""
     from moto.s3.models import s3_backends
@@ -81,6 +110,7 @@ def seed(n: int) -> tuple[Any, float]:
     from auditor.providers.aws.sandbox._seed import ACCOUNT
     from auditor.sandbox.estate import load_estate
 
+    moto_paginates_bucket_listing()
     started = time.perf_counter()
     sandbox = AwsSandbox()
     sandbox.start()

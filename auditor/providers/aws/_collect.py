@@ -13,6 +13,7 @@ from auditor.providers.aws._bucket import BucketContext, bucket_facts, key_refer
 from auditor.providers.aws._errors import Caller
 from auditor.providers.aws._name import PROVIDER
 from auditor.providers.aws._normalize import (
+    SharedFacts,
     ebs_encryption_fact,
     ebs_key_fact,
     key_facts,
@@ -221,11 +222,12 @@ class _Collector:
         run = ProviderRun(PROVIDER, [self.ident.account], list(self.regions), started)
         key_map, key_infos = self.keys(raws)
         ctx = BucketContext(account_pab, key_map, destinations)
+        shared = SharedFacts()  # equal facts of different buckets: one object
         resources = [
             Resource(BUCKET, PROVIDER, self.ident.account, raw.region or "unknown",
                      f"arn:{self.ident.partition}:s3:::{raw.name}", raw.name,
-                     bucket_facts(raw, f"arn:{self.ident.partition}:s3:::{raw.name}", ctx,
-                                  lambda p: self.request.wants(BUCKET, p)))
+                     shared(bucket_facts(raw, f"arn:{self.ident.partition}:s3:::{raw.name}",
+                                         ctx, lambda p: self.request.wants(BUCKET, p))))
             for raw in raws]
         resources += [self.key_resource(info) for info in key_infos]
         if self.request.tags:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from auditor.model import Fact
@@ -24,6 +25,33 @@ KEY_STATES = {
 KMS_HSM = "AWS KMS keeps key material in FIPS 140-3 Level 3 HSMs"
 _XKS_HSM = ("the key is in an external key store: whether the external key manager keeps it in "
             "an HSM is not visible through AWS APIs")
+
+
+class SharedFacts:
+    """Equal facts of different resources become one Fact object (facts are frozen): an
+    estate of 10,000 buckets repeats a few settings, so memory grows with the distinct facts.
+    Equal means the same JSON and the same type (``true`` is not ``1``, ``1`` not ``1.0``), as
+    model.FactInterner does for inventories read from a file."""
+
+    def __init__(self) -> None:
+        self._facts: dict[tuple[Any, ...], Fact] = {}
+
+    def __call__(self, facts: dict[str, Fact]) -> dict[str, Fact]:
+        out: dict[str, Fact] = {}
+        for path, fact in facts.items():
+            value = fact.value
+            if type(value) is float:
+                shown: Any = (float, repr(value))
+            elif value is None or type(value) in (bool, int, str):
+                shown = (type(value), value)
+            else:
+                shown = json.dumps(value)
+            key = (fact.state, shown, fact.source, fact.detail, fact.basis)
+            try:
+                out[path] = self._facts.setdefault(key, fact)
+            except TypeError:  # an unhashable source: kept as it is
+                out[path] = fact
+        return out
 
 
 def failed(answer: Outcome, *extra: str) -> Fact:

@@ -159,3 +159,22 @@ def test_without_bucket_region_the_location_is_read(tmp_path: Path) -> None:
         for path in facts:
             assert (a[name].facts[path].state, a[name].facts[path].value) == (
                 b[name].facts[path].state, b[name].facts[path].value)
+
+
+def test_equal_facts_of_different_buckets_are_one_object() -> None:
+    from auditor.model import Fact
+    from auditor.providers.aws._normalize import SharedFacts
+
+    shared = SharedFacts()
+    first = shared({"a": Fact.observed(True, "s3:X"), "b": Fact.observed([{"r": 1}], "s3:Y"),
+                    "c": Fact.observed(1, "s3:X")})
+    second = shared({"a": Fact.observed(True, "s3:X"), "b": Fact.observed([{"r": 1}], "s3:Y"),
+                     "c": Fact.observed(1.0, "s3:X"), "d": Fact.observed(True, "s3:X",
+                                                                          detail="why")})
+    assert second["a"] is first["a"] and second["b"] is first["b"]
+    assert second["c"] is not first["c"] and second["c"].value == 1.0  # 1 is not 1.0
+    assert second["d"] is not first["a"]  # another detail: another fact
+    assert {k: f.to_dict() for k, f in second.items()} == {
+        "a": Fact.observed(True, "s3:X").to_dict(), "b": Fact.observed([{"r": 1}], "s3:Y").to_dict(),
+        "c": Fact.observed(1.0, "s3:X").to_dict(),
+        "d": Fact.observed(True, "s3:X", detail="why").to_dict()}
