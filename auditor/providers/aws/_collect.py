@@ -223,12 +223,15 @@ class _Collector:
         key_map, key_infos = self.keys(raws)
         ctx = BucketContext(account_pab, key_map, destinations)
         shared = SharedFacts()  # equal facts of different buckets: one object
-        resources = [
-            Resource(BUCKET, PROVIDER, self.ident.account, raw.region or "unknown",
-                     f"arn:{self.ident.partition}:s3:::{raw.name}", raw.name,
-                     shared(bucket_facts(raw, f"arn:{self.ident.partition}:s3:::{raw.name}",
-                                         ctx, lambda p: self.request.wants(BUCKET, p))))
-            for raw in raws]
+        resources = []
+        for raw in raws:
+            arn = f"arn:{self.ident.partition}:s3:::{raw.name}"
+            resources.append(Resource(
+                BUCKET, PROVIDER, self.ident.account, raw.region or "unknown", arn, raw.name,
+                shared(bucket_facts(raw, arn, ctx, lambda p: self.request.wants(BUCKET, p)))))
+            # Normalized: the answers are not needed again (tags need the name and region).
+            raw.answers.clear()
+            raw.skipped.clear()
         resources += [self.key_resource(info) for info in key_infos]
         if self.request.tags:
             self.read_tags(resources, raws, key_infos)
