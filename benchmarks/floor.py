@@ -7,7 +7,7 @@ per (service, region) shared by the threads, and discards the answers. Our scan'
 time against the floor's is the overhead of everything that is ours (client set-up, answer
 checks, normalization, validation, the engine, the report).
 
-    python benchmarks/floor.py [--buckets 200] [--repeat 3]        # ours vs the floor, profiled
+    python benchmarks/floor.py [--buckets 200] [--repeat 3] [--out FILE]   # ours vs floor
     python benchmarks/floor.py --replay FILE --endpoint URL         # (the floor's own process)
 
 Used by benchmarks/peers.py in the same run as the peers. Test-harness code, not shipped.
@@ -164,6 +164,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=16)
     parser.add_argument("--buckets", type=int, nargs="+", default=[200])
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
     if args.replay:
         calls = [tuple(c) for c in json.loads(args.replay.read_text())]
@@ -179,8 +180,8 @@ def main() -> None:
         result = _floor_report.floor_and_profile(server, args.buckets, args.repeat)
     finally:
         server.stop()
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(result, indent=2) + "\n")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2) + "\n")
     print(_floor_report.markdown(result))
 
 
