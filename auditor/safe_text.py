@@ -30,6 +30,8 @@ _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 def clean_text(text: str) -> str:
     """``text`` with each lone surrogate replaced by U+FFFD."""
+    if text.isascii():  # the common case, and no surrogate can be in it
+        return text
     return _SURROGATE.sub(REPLACEMENT, text) if _SURROGATE.search(text) else text
 
 
@@ -41,35 +43,49 @@ def one_line(text: str) -> str:
 
 def clean(value: T) -> T:
     """``value`` (a report, a model object, JSON data) with the rule applied to every string
-    inside it, keys included; the same object when nothing changed."""
-    return _clean(value)
+    inside it, keys included; the same object when nothing changed.
+
+    Within one call an object shared by many findings (their evidence, their framework
+    mappings) is cleaned once.
+    """
+    return _clean(value, {})
 
 
-def _clean(value: Any) -> Any:
+def _clean(value: Any, seen: dict[int, Any]) -> Any:
     if isinstance(value, Enum):  # StrEnum members are str: never rewritten
         return value
     if isinstance(value, str):
         return clean_text(value)
     if isinstance(value, bytes | bytearray):
         return bytes(value).decode("utf-8", "replace")
+    if not isinstance(value, dict | list | tuple) and not (
+            dataclasses.is_dataclass(value) and not isinstance(value, type)):
+        return value
+    key = id(value)
+    if key in seen:  # the same object met again (shared between findings)
+        return seen[key][1]
+    result = _clean_container(value, seen)
+    seen[key] = (value, result)  # the original is kept so its id cannot be reused meanwhile
+    return result
+
+
+def _clean_container(value: Any, seen: dict[int, Any]) -> Any:
     if isinstance(value, dict):
-        items = [(_clean(k), _clean(v)) for k, v in value.items()]
+        items = [(_clean(k, seen), _clean(v, seen)) for k, v in value.items()]
         if all(k is k0 and v is v0 for (k, v), (k0, v0) in zip(items, value.items(), strict=True)):
             return value
         return dict(items)
     if isinstance(value, list | tuple):
-        cleaned = [_clean(v) for v in value]
+        cleaned = [_clean(v, seen) for v in value]
         if all(a is b for a, b in zip(cleaned, value, strict=True)):
             return value
         return tuple(cleaned) if isinstance(value, tuple) else cleaned
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        changes = {}
-        for f in dataclasses.fields(value):
-            if not f.init:
-                continue
-            old = getattr(value, f.name)
-            new = _clean(old)
-            if new is not old:
-                changes[f.name] = new
-        return dataclasses.replace(value, **changes) if changes else value
-    return value
+    changes = {}
+    for f in dataclasses.fields(value):
+        if not f.init:
+            continue
+        old = getattr(value, f.name)
+        new = _clean(old, seen)
+        if new is not old:
+            changes[f.name] = new
+    return dataclasses.replace(value, **changes) if changes else value

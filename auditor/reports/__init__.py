@@ -102,8 +102,11 @@ def report_files(report: Report, formats: Iterable[str], directory: Path) -> dic
     """Path -> rendered text of each format, every one rendered before anything is written."""
     from auditor.safe_text import clean
 
-    report = clean(report)  # once here; render() then finds nothing left to replace
-    return {directory / file_name(fmt): render(report, fmt) for fmt in formats}
+    formats = list(formats)
+    if not formats:
+        return {}
+    report = clean(report)  # once for every format
+    return {directory / file_name(fmt): renderer(fmt)(report, color=False) for fmt in formats}
 
 
 def comparison_file_name(fmt: str) -> str:
