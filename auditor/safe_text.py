@@ -58,15 +58,16 @@ def _clean(value: Any, seen: dict[int, Any]) -> Any:
         return clean_text(value)
     if isinstance(value, bytes | bytearray):
         return bytes(value).decode("utf-8", "replace")
-    if not isinstance(value, dict | list | tuple) and not (
-            dataclasses.is_dataclass(value) and not isinstance(value, type)):
+    if not isinstance(value, dict | list | tuple):
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            return _clean_container(value, seen)
         return value
+    # A container met again is one shared between findings (their evidence, their framework
+    # mappings). Its id stays its own meanwhile: the value being cleaned holds it.
     key = id(value)
-    if key in seen:  # the same object met again (shared between findings)
-        return seen[key][1]
-    result = _clean_container(value, seen)
-    seen[key] = (value, result)  # the original is kept so its id cannot be reused meanwhile
-    return result
+    if key not in seen:
+        seen[key] = _clean_container(value, seen)
+    return seen[key]
 
 
 def _clean_container(value: Any, seen: dict[int, Any]) -> Any:
