@@ -32,8 +32,8 @@ ENV_SWITCH = "AUDITOR_CHECKS_CACHE"
 FILE_NAME = "checks.json"
 _PACKAGE = Path(__file__).resolve().parent
 # The modules whose code decides whether a check is valid and what it becomes.
-_CODE = ("checks.py", "checks_cache.py", "schema.py", "documents.py", "provider_checks.py",
-         "provider_data.py", "model.py", "_data_dirs.py")
+_CODE = ("checks.py", "_check_schemas.py", "checks_cache.py", "schema.py", "documents.py",
+         "provider_checks.py", "provider_data.py", "model.py", "_data_dirs.py")
 _LIBRARIES = ("yaml", "jsonschema", "referencing", "jsonschema_rs")
 
 
