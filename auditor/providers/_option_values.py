@@ -15,6 +15,19 @@ from auditor.regions import canonical, regions
 ValueCheck = Callable[[str], str]
 
 
+def pattern_check(pattern: re.Pattern[str], expected: str, shown: int = 70) -> ValueCheck:
+    """A check that takes the typed value, stripped, when all of it matches ``pattern``; the
+    reason otherwise names what was expected (the typed value cut to ``shown`` characters)."""
+
+    def check(value: str) -> str:
+        typed = value.strip()
+        if not pattern.fullmatch(typed):
+            raise ValueError(f"{typed[:shown]!r} is not {expected}")
+        return typed
+
+    return check
+
+
 def did_you_mean(typed: str, candidates: Iterable[str], n: int = 3,
                  nearest_anyway: bool = False) -> list[str]:
     """The candidates close to ``typed`` (case-insensitive), nearest first.

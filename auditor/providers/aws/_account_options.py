@@ -6,6 +6,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from auditor.providers._option_values import pattern_check
+
 # The RoleSessionName of every AssumeRole: CloudTrail in the member account shows the auditor.
 DEFAULT_SESSION_NAME = "safeguard-auditor"
 _ACCOUNT_ID = re.compile(r"\d{12}", re.ASCII)
@@ -15,30 +17,12 @@ _SESSION_NAME = re.compile(r"[\w+=,.@-]{2,64}", re.ASCII)
 _ROLE_NAME = re.compile(r"[\w+=,.@-]{1,64}", re.ASCII)
 
 
-def account_id_check(value: str) -> str:
-    """An AWS account id: exactly 12 digits."""
-    typed = value.strip()
-    if not _ACCOUNT_ID.fullmatch(typed):
-        raise ValueError(f"{typed[:40]!r} is not an AWS account id (12 digits)")
-    return typed
-
-
-def session_name_check(value: str) -> str:
-    """An STS RoleSessionName: 2 to 64 of letters, digits and +=,.@_-."""
-    typed = value.strip()
-    if not _SESSION_NAME.fullmatch(typed):
-        raise ValueError(f"{typed[:70]!r} is not a role session name (2 to 64 characters: "
-                         "letters, digits and +=,.@_-)")
-    return typed
-
-
-def role_name_check(value: str) -> str:
-    """An IAM role name (without a path): 1 to 64 of letters, digits and +=,.@_-."""
-    typed = value.strip()
-    if not _ROLE_NAME.fullmatch(typed):
-        raise ValueError(f"{typed[:70]!r} is not an IAM role name (1 to 64 characters: "
-                         "letters, digits and +=,.@_-)")
-    return typed
+# Each takes the typed value, stripped; ValueError with the reason otherwise.
+account_id_check = pattern_check(_ACCOUNT_ID, "an AWS account id (12 digits)", shown=40)
+session_name_check = pattern_check(
+    _SESSION_NAME, "a role session name (2 to 64 characters: letters, digits and +=,.@_-)")
+role_name_check = pattern_check(
+    _ROLE_NAME, "an IAM role name (1 to 64 characters: letters, digits and +=,.@_-)")
 
 
 def listed(value: Any) -> list[str]:
