@@ -104,6 +104,18 @@ def validate_against(checker: Draft202012Validator, document: Any, source: str,
         raise error_class(source, json_path(err), _short(err.message))
 
 
+def own_document_json(document: Any, name: str, violation: type[Exception],
+                      prefix: str = "") -> str:
+    """``document`` (one we built: a report, a drift) as indented JSON, once it fits
+    schemas/<name>.schema.json; not fitting is our bug, raised as ``violation``."""
+    errors = list(validator(name).iter_errors(document))
+    if errors:
+        err = best_error(errors)
+        raise violation(f"{prefix}the {name} does not fit schemas/{name}.schema.json at "
+                        f"{json_path(err)}: {err.message[:300]} (please report this bug)")
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
 def _short(message: str, limit: int = 200) -> str:
     message = " ".join(message.split())
     return message if len(message) <= limit else message[: limit - 3] + "..."

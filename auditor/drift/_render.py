@@ -4,7 +4,6 @@ resource name carries no escape sequence or table syntax into the output."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -176,16 +175,9 @@ class DriftSchemaViolation(RuntimeError):
 
 
 def render_json(drift: Drift, *, color: bool = False) -> str:
-    from auditor.schema import best_error, json_path, validator
+    from auditor.schema import own_document_json
 
-    document = clean(drift.to_dict())
-    errors = list(validator("drift").iter_errors(document))
-    if errors:
-        err = best_error(errors)
-        raise DriftSchemaViolation(
-            f"the drift does not fit schemas/drift.schema.json at {json_path(err)}: "
-            f"{err.message[:300]} (please report this bug)")
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return own_document_json(clean(drift.to_dict()), "drift", DriftSchemaViolation)
 
 
 RENDERERS: dict[str, Callable[..., str]] = {"table": render_table, "json": render_json,

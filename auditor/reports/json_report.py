@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
-
 from auditor.model import Report
-from auditor.schema import best_error, json_path, validator
+from auditor.schema import own_document_json
 
 
 class ReportSchemaViolation(RuntimeError):
@@ -13,11 +11,5 @@ class ReportSchemaViolation(RuntimeError):
 
 
 def render(report: Report, *, color: bool = False) -> str:
-    document = report.to_dict()
-    errors = list(validator("report").iter_errors(document))
-    if errors:
-        err = best_error(errors)
-        raise ReportSchemaViolation(
-            f"internal error: the report does not fit schemas/report.schema.json at "
-            f"{json_path(err)}: {err.message[:300]} (please report this bug)")
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return own_document_json(report.to_dict(), "report", ReportSchemaViolation,
+                             prefix="internal error: ")
