@@ -17,6 +17,7 @@ CUSTODY_LADDER: tuple[str, ...] = (
     "provider_kms",
     "customer_kms",
     "customer_imported",
+    "customer_supplied",  # supplied with each request, not stored by the provider (GCP CSEK)
     "external",
 )
 
@@ -46,6 +47,10 @@ class ResourceKind(StrEnum):
     BUCKET = "storage.bucket"
     KEY = "kms.key"
     ACCOUNT = "account"
+    VOLUME = "storage.volume"  # block storage: EBS volume, persistent disk, ECS disk
+    SNAPSHOT = "storage.snapshot"  # volume/database snapshots and images that hold data
+    FILESYSTEM = "storage.filesystem"  # EFS, Filestore, NAS
+    DATABASE = "database.instance"  # RDS instance or Aurora cluster, Cloud SQL, ApsaraDB RDS
 
 
 SEVERITIES: tuple[str, ...] = ("info", "low", "medium", "high", "critical")

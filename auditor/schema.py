@@ -16,7 +16,11 @@ from auditor.model import ResourceKind
 
 SCHEMA_NAMES = ("inventory", "check", "report", "config", "mutelist", "drift")
 KIND_FACT_DEFS = {ResourceKind.BUCKET.value: "bucket_facts", ResourceKind.KEY.value: "key_facts",
-                  ResourceKind.ACCOUNT.value: "account_facts"}
+                  ResourceKind.ACCOUNT.value: "account_facts",
+                  ResourceKind.VOLUME.value: "volume_facts",
+                  ResourceKind.SNAPSHOT.value: "snapshot_facts",
+                  ResourceKind.FILESYSTEM.value: "filesystem_facts",
+                  ResourceKind.DATABASE.value: "database_facts"}
 
 
 @cache
