@@ -37,8 +37,9 @@ _CODE = ("checks.py", "_check_schemas.py", "checks_cache.py", "schema.py", "docu
 _LIBRARIES = ("yaml", "jsonschema", "referencing", "jsonschema_rs")
 
 
-def cache_file() -> Path | None:
-    """Where the cache lives; None when switched off or no cache folder can be named."""
+def cache_file(name: str = FILE_NAME) -> Path | None:
+    """Where the cache ``name`` lives (the validated checks by default, or another file of
+    this folder); None when switched off or no cache folder can be named."""
     if os.environ.get(ENV_SWITCH, "").strip().lower() in ("off", "0", "no", "false"):
         return None
     base = os.environ.get("XDG_CACHE_HOME", "")
@@ -49,10 +50,10 @@ def cache_file() -> Path | None:
             return None
         if not os.path.isabs(base):
             return None
-    return Path(base) / "safeguard-auditor" / FILE_NAME
+    return Path(base) / "safeguard-auditor" / name
 
 
-def _libraries() -> list[str]:
+def library_stamps() -> list[str]:
     """Where each validating library is installed and when its files were written (an upgrade
     rewrites them); found without importing it (importlib.metadata's version() is slow)."""
     from importlib.util import find_spec
@@ -73,7 +74,7 @@ def key(check_files: Iterable[Path], provider_files: Mapping[str, Path]) -> str 
     digest = hashlib.sha256()
     try:
         for part in (f"format={FORMAT}", f"auditor={__version__}", f"python={sys.version}",
-                     *_libraries()):
+                     *library_stamps()):
             digest.update(part.encode() + b"\0")
         schemas = sorted(data_dir("schemas").glob("*.json"))
         named = [("check", p) for p in check_files]
@@ -117,11 +118,17 @@ def write(wanted: str, entries: list[dict[str, Any]]) -> bool:
         return False
     if not identical(json.loads(text), document):  # JSON would not give them back as they are
         return False
+    return replace_file(path, text)
+
+
+def replace_file(path: Path, text: str) -> bool:
+    """Write ``text`` as ``path`` whole (a reader sees the old file or the new one), in a
+    private folder; False when it cannot be written."""
     try:
         import tempfile
 
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".checks-", suffix=".tmp", dir=path.parent)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".tmp", dir=path.parent)
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
                 fh.write(text)
@@ -145,4 +152,5 @@ def identical(a: Any, b: Any) -> bool:
     return a == b
 
 
-__all__ = ["ENV_SWITCH", "cache_file", "identical", "key", "read", "write"]
+__all__ = ["ENV_SWITCH", "cache_file", "identical", "key", "library_stamps", "read",
+           "replace_file", "write"]

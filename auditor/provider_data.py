@@ -5,13 +5,14 @@ An adapter declares ``data_dir`` (its package folder); it holds ``exposure.yaml`
 ``checks.yaml`` (OPTIONAL_DATA_FILES), each with a JSON Schema in schemas/. The core
 (auditor.regions) reaches a provider's table through the ``auditor.providers`` entry points,
 never by importing a provider package. Nothing here runs at import: yaml and jsonschema are
-imported on first use, so ``auditor --help`` stays light.
+imported on first use, so ``auditor --help`` stays light; a file or adapter whose content
+passed validation before is not validated again (auditor.provider_data_cache).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib.metadata import entry_points
@@ -44,30 +45,60 @@ def _validator(schema: str) -> Any:
         return Draft202012Validator(json.load(fh))
 
 
-def load_data_file(path: Path) -> Any:
-    """The parsed file, checked against its schema; else a one-line PluginError naming file,
-    JSON path and reason (a shipped data file that does not fit is a packaging bug)."""
+def yaml_loader() -> Any:
+    """libyaml's safe loader where PyYAML was built with it (same documents, in C), else
+    PyYAML's own."""
     import yaml
 
-    from auditor.schema import best_error, json_path
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def read_yaml(path: Path) -> Any:
+    """A data file's YAML (safe types only), unchecked."""
+    import yaml
+
+    with open(path, encoding="utf-8") as fh:
+        return yaml.load(fh, Loader=yaml_loader())  # a safe loader: plain data only
+
+
+def load_data_file(path: Path) -> Any:
+    """The parsed file, checked against its schema (once per content: provider_data_cache);
+    else a one-line PluginError naming file, JSON path and reason (a shipped data file that
+    does not fit is a packaging bug)."""
+    import yaml
+
+    from auditor import provider_data_cache
 
     known = {**DATA_FILES, **OPTIONAL_DATA_FILES}
     schema = known.get(path.name)
     if schema is None:
         raise PluginError(f"{path}: $: not a provider data file ({', '.join(known)})")
     try:
-        with open(path, encoding="utf-8") as fh:
-            document = yaml.safe_load(fh)
+        content = path.read_bytes()
+        document = yaml.load(content.decode("utf-8"), Loader=yaml_loader())
     except FileNotFoundError as exc:
         raise PluginError(f"{path}: $: file not found") from exc
+    except OSError as exc:
+        raise PluginError(f"{path}: $: cannot be read: {exc.strerror or exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise PluginError(f"{path}: $: not UTF-8 text (byte {exc.start})") from exc
     except yaml.YAMLError as exc:
         raise PluginError(f"{path}: $: not valid YAML: {' '.join(str(exc).split())}") from exc
+    digest = provider_data_cache.file_digest(schema, content)
+    if not provider_data_cache.passed(digest):
+        _check(path, schema, document)
+        provider_data_cache.remember(digest)
+    return document
+
+
+def _check(path: Path, schema: str, document: Any) -> None:
+    from auditor.schema import best_error, json_path
+
     errors = list(_validator(schema).iter_errors(document))
     if errors:
         err = best_error(errors)
         reason = " ".join(err.message.split())[:200]
         raise PluginError(f"{path}: {json_path(err)}: {reason}")
-    return document
 
 
 def data_file(adapter: Any, name: str) -> Path:
@@ -87,6 +118,19 @@ def validate_data_files(adapter: Any) -> None:
     for name in OPTIONAL_DATA_FILES:
         if data_file(adapter, name).is_file():
             load_data_file(data_file(adapter, name))
+
+
+def validate_once(adapter: Any, name: str, validate: Callable[[], None]) -> None:
+    """Run ``validate`` (raising PluginError for a broken adapter) unless this adapter, with
+    these data files and this code, passed it before; remember it when it passes."""
+    from auditor import provider_data_cache
+
+    files = [data_file(adapter, f) for f in (*DATA_FILES, *OPTIONAL_DATA_FILES)]
+    digest = provider_data_cache.adapter_digest(adapter, name, files)
+    if provider_data_cache.passed(digest):
+        return
+    validate()
+    provider_data_cache.remember(digest)
 
 
 @cache

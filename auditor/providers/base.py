@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 from auditor._plugins import EntryPointRegistry
 from auditor.defaults import DEFAULT_CALL_TIMEOUT, DEFAULT_MAX_WORKERS
 from auditor.errors import PluginError
-from auditor.provider_data import ENTRY_POINT_GROUP, validate_data_files
+from auditor.provider_data import ENTRY_POINT_GROUP, read_yaml, validate_data_files, validate_once
 
 if TYPE_CHECKING:
     from auditor.model import ProviderRun, Resource
@@ -126,10 +126,7 @@ ExposureProfile = dict[str, dict[str, ExposureEntry]]  # kind -> fact path -> en
 
 def load_exposure_profile(path: Path) -> ExposureProfile:
     """Read an adapter's exposure profile YAML (kind -> fact path -> entry)."""
-    import yaml
-
-    with open(path, encoding="utf-8") as fh:
-        raw = yaml.safe_load(fh)
+    raw = read_yaml(path)
     profile: ExposureProfile = {}
     for kind, facts in raw.items():
         profile[kind] = {
@@ -190,6 +187,11 @@ def validate_adapter(adapter: Any, registered_name: str) -> None:
         raise PluginError(f"provider {registered_name!r} does not implement ProviderAdapter")
     if adapter.name != registered_name:
         raise PluginError(f"provider {registered_name!r} calls itself {adapter.name!r}")
+    validate_once(adapter, registered_name, lambda: _validate_data(adapter, registered_name))
+
+
+def _validate_data(adapter: Any, registered_name: str) -> None:
+    """The data files fit their schemas and the exposure profile the fact catalog."""
     from auditor.schema import fact_catalog
 
     validate_data_files(adapter)  # the exposure profile's file included: its shape first

@@ -1,13 +1,45 @@
-"""Shared adapter runtime: call outcomes, one retry policy, the ledger, progress, the pool."""
+"""Shared adapter runtime: call outcomes, one retry policy, the ledger, progress, the pool.
 
-from auditor.providers._runtime.calls import RetryingCaller, RetryPolicy, Translate, attempt
-from auditor.providers._runtime.derive import derive, unobserved
-from auditor.providers._runtime.ledger import ApiLedger, utc_now
-from auditor.providers._runtime.outcome import Outcome, OutcomeState, UnreadValueError
-from auditor.providers._runtime.pages import PageGuard
-from auditor.providers._runtime.pool import bounded_map
-from auditor.providers._runtime.progress import Progress
-from auditor.providers._runtime.shapes import AnswerShapes
+Each name is imported from its module on first use: adapter packages name RetryPolicy at
+import, and loading an adapter class (for ``--help``, for its data files) must not import
+the model, the scrubber and the ledger that only a collection needs.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from auditor.providers._runtime.calls import RetryingCaller, Translate, attempt
+    from auditor.providers._runtime.derive import derive, unobserved
+    from auditor.providers._runtime.ledger import ApiLedger, utc_now
+    from auditor.providers._runtime.outcome import Outcome, OutcomeState, UnreadValueError
+    from auditor.providers._runtime.pages import PageGuard
+    from auditor.providers._runtime.pool import bounded_map
+    from auditor.providers._runtime.progress import Progress
+    from auditor.providers._runtime.retry import RetryPolicy
+    from auditor.providers._runtime.shapes import AnswerShapes
+
+# public name -> the module of this package that defines it
+_HOMES = {
+    "RetryingCaller": "calls", "RetryPolicy": "retry", "Translate": "calls", "attempt": "calls",
+    "derive": "derive", "unobserved": "derive",
+    "ApiLedger": "ledger", "utc_now": "ledger",
+    "Outcome": "outcome", "OutcomeState": "outcome", "UnreadValueError": "outcome",
+    "PageGuard": "pages", "bounded_map": "pool", "Progress": "progress",
+    "AnswerShapes": "shapes",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f"{__name__}.{home}"), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
 
 __all__ = [
     "AnswerShapes", "ApiLedger", "Outcome", "OutcomeState", "PageGuard", "Progress",

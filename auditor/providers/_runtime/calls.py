@@ -9,20 +9,14 @@ here by the run's Scrubber (``ledger.scrubber``) before anything can print or ke
 
 from __future__ import annotations
 
-import random
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from auditor.cancellation import pause, raise_if_cancelled
-from auditor.defaults import (
-    DEFAULT_RETRY_ATTEMPTS,
-    DEFAULT_RETRY_BASE_DELAY,
-    DEFAULT_RETRY_MAX_DELAY,
-)
 from auditor.errors import CallError, MalformedAnswer, NotConfigured, ProviderError, ServiceError
 from auditor.providers._runtime.ledger import ApiLedger
 from auditor.providers._runtime.outcome import Outcome
+from auditor.providers._runtime.retry import RetryPolicy
 from auditor.providers._runtime.scrub import Scrubber
 
 R = TypeVar("R")
@@ -34,18 +28,6 @@ R = TypeVar("R")
 ODD_ANSWER_ERRORS: tuple[type[BaseException], ...] = (
     ValueError, TypeError, AttributeError, KeyError, UnicodeError, RecursionError,
     ArithmeticError, RuntimeError)
-
-
-@dataclass(frozen=True, slots=True)
-class RetryPolicy:
-    """Exponential backoff with jitter; ``max_attempts`` counts the first try."""
-
-    max_attempts: int = DEFAULT_RETRY_ATTEMPTS
-    base_delay: float = DEFAULT_RETRY_BASE_DELAY
-    max_delay: float = DEFAULT_RETRY_MAX_DELAY
-
-    def delay(self, attempt: int) -> float:
-        return min(self.max_delay, self.base_delay * (2 ** (attempt - 1))) * random.uniform(0.5, 1)
 
 
 Translate = Callable[[str, BaseException], tuple[CallError, bool]]
