@@ -23,7 +23,10 @@ def cmd_checks(args: argparse.Namespace) -> int:
         return EXIT_OK
     by_id = {c.id: c for c in checks}
     if args.check_id not in by_id:
-        raise UsageError("checks show", "$", f"unknown check id {args.check_id!r}")
+        from auditor.providers._option_values import suggestion_text
+
+        raise UsageError("checks show", "$", f"unknown check id {args.check_id!r}"
+                         f"{suggestion_text(args.check_id, sorted(by_id))}")
     with open(by_id[args.check_id].source, encoding="utf-8") as fh:
         print(fh.read().rstrip())
     return EXIT_OK

@@ -20,7 +20,10 @@ PROVIDER_COMMANDS = ("collect", "scan")
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one line, exit 2, no usage dump
-        self.exit(EXIT_INPUT, f"auditor: error: {self.prog}: {message}\n")
+        # prog is "auditor scan": the line starts with "auditor: error: " once, then names
+        # the command the message is about (nothing more for the top-level parser).
+        command = self.prog.removeprefix("auditor").strip()
+        self.exit(EXIT_INPUT, f"auditor: error: {command + ': ' if command else ''}{message}\n")
 
 
 def _formats_help(formats: Sequence[str]) -> str:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from auditor.checks import Check, CompiledCheck, compile_check
-from auditor.errors import ConfigError, UsageError
+from auditor.errors import ConfigError, InputError, UsageError
 from auditor.model import SEVERITIES
 
 CONFIG_ENV = "AUDITOR_CONFIG"
@@ -119,16 +119,27 @@ def select_checks(checks: Iterable[Check], include: Iterable[str] = (),
     known = {c.id for c in checks}
     include, exclude, severities = set(include), set(exclude), set(severities)
     for name, ids in (("--checks", include), ("--exclude-checks", exclude)):
-        unknown = sorted(ids - known)
-        if unknown:
-            raise UsageError(source if source != "--checks" else name, "$",
-                             f"unknown check id {unknown[0]!r}")
+        refuse_unknown_ids(sorted(ids), known, UsageError,
+                           source if source != "--checks" else name, "$")
     bad = sorted(severities - set(SEVERITIES))
     if bad:
         raise UsageError("--severity", "$", f"unknown severity {bad[0]!r}")
     return [c for c in checks
             if (not include or c.id in include) and c.id not in exclude
             and (not severities or c.severity in severities)]
+
+
+def refuse_unknown_ids(typed: Iterable[str], known: Iterable[str], error: type[InputError],
+                       source: str, path: str) -> None:
+    """The first id that names no check is ``error``, with the closest ids (a typo is the
+    usual cause); ``path`` gains the item's index when it is a list's path."""
+    from auditor.providers._option_values import suggestion_text
+
+    known = sorted(known)
+    for i, name in enumerate(typed):
+        if name not in known:
+            at = f"{path}[{i}]" if path != "$" else path
+            raise error(source, at, f"unknown check id {name!r}{suggestion_text(name, known)}")
 
 
 def compile_with_params(checks: Iterable[Check], params: Mapping[str, Mapping[str, Any]],

@@ -16,17 +16,26 @@ class AuditorError(Exception):
 # --- bad input: exit code 2 -------------------------------------------------
 
 
+ROOT_PATH = "$"  # the whole document, or no document at all (a flag): never printed
+
+
+def located(source: str, path: str, reason: str) -> str:
+    """``SOURCE: PATH: REASON``, or ``SOURCE: REASON`` when there is no path below the root
+    (a flag, a file that is not there): a bare ``$`` tells the reader nothing."""
+    return f"{source}: {reason}" if path in ("", ROOT_PATH) else f"{source}: {path}: {reason}"
+
+
 class InputError(AuditorError):
     """A file, flag or document the user gave is not usable.
 
-    Rendered as one line: ``FILE: PATH: REASON``.
+    Rendered as one line: ``FILE: PATH: REASON`` (``FILE: REASON`` without a JSON path).
     """
 
     def __init__(self, source: str, path: str, reason: str) -> None:
         self.source = source
-        self.path = path or "$"
+        self.path = path or ROOT_PATH
         self.reason = reason
-        super().__init__(f"{source}: {self.path}: {reason}")
+        super().__init__(located(source, self.path, reason))
 
 
 class InventoryError(InputError):

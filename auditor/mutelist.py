@@ -106,10 +106,13 @@ def load_mutelist(path: str | Path) -> list[MuteRule]:
 
 def check_rules(rules: list[MuteRule], check_ids: set[str], source: str) -> None:
     """A rule whose check pattern matches no selected check is a typo, not a silent no-op."""
+    from auditor.providers._option_values import suggestion_text
+
     for i, rule in enumerate(rules):
         if not any(fnmatchcase(cid, rule.check) for cid in check_ids):
             raise ConfigError(source, f"$.mute[{i}].check",
-                              f"{rule.check!r} matches no selected check")
+                              f"{rule.check!r} matches no selected check"
+                              f"{suggestion_text(rule.check, sorted(check_ids))}")
 
 
 def rules_need_tags(rules: Sequence[MuteRule]) -> bool:

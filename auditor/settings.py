@@ -15,7 +15,7 @@ from typing import Any
 
 from auditor.defaults import DEFAULT_CALL_TIMEOUT, DEFAULT_MAX_ACCOUNTS, DEFAULT_MAX_WORKERS
 from auditor.emission import report_formats, split_values
-from auditor.errors import UsageError
+from auditor.errors import ConfigError, UsageError
 
 
 def settings(args: argparse.Namespace) -> dict[str, Any]:
@@ -42,12 +42,15 @@ def ids(args: argparse.Namespace, flag: str) -> list[str] | None:
 
 def selected_checks(args: argparse.Namespace, config: dict[str, Any]):
     from auditor.checks import load_checks
-    from auditor.config import compile_with_params, select_checks
+    from auditor.config import compile_with_params, refuse_unknown_ids, select_checks
 
     section = config.get("checks", {})
     dirs = [Path(d) for d in section.get("dirs", [])] + [
         Path(d) for d in getattr(args, "checks_dir", None) or []]
     checks = load_checks(dirs)
+    for key in ("include", "exclude"):  # the config's own ids, named by file and key
+        refuse_unknown_ids(section.get(key, []), [c.id for c in checks], ConfigError,
+                           getattr(args, "config", None) or "config", f"$.checks.{key}")
     include = ids(args, "checks") or section.get("include", [])
     exclude = (ids(args, "exclude_checks") or []) + section.get("exclude", [])
     severity = ids(args, "severity") or section.get("severity", [])

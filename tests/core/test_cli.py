@@ -152,4 +152,4 @@ def test_bad_config_and_checks_dir(auditor, golden, tmp_path):
 def test_missing_file(auditor, tmp_path):
     out = auditor("evaluate", str(tmp_path / "nope.json"))
     assert out.returncode == 2
-    assert out.stderr.strip() == f"auditor: error: {tmp_path / 'nope.json'}: $: file not found"
+    assert out.stderr.strip() == f"auditor: error: {tmp_path / 'nope.json'}: file not found"

@@ -44,7 +44,7 @@ def test_init_writes_refuses_to_overwrite_and_prints(auditor, tmp_path):
     again = auditor("init", cwd=tmp_path)
     assert again.returncode == 2
     assert again.stderr.strip().splitlines() == [
-        "auditor: error: auditor.toml: $: already exists; give --force to overwrite it"]
+        "auditor: error: auditor.toml: already exists; give --force to overwrite it"]
     assert (tmp_path / "auditor.toml").read_text() == "# mine\n"
     forced = auditor("init", str(tmp_path / "auditor.toml"), "--force")
     assert forced.returncode == 0 and (tmp_path / "auditor.toml").read_text() == written

@@ -110,7 +110,7 @@ def test_a_flag_combination_mistake_is_exit_2_before_any_call(
     code = _scan(tmp_path, "gcp", *words)
     line = _one_error_line(capsys)
     assert code == EXIT_INPUT
-    assert line.startswith(f"auditor: error: {named}: $: "), line
+    assert line.startswith(f"auditor: error: {named}: "), line
     assert reason in line, line
     assert env.requests() == []
 
@@ -121,7 +121,7 @@ def test_a_scope_without_the_listing_endpoint_is_exit_2_before_any_call(
     code = _scan(tmp_path, "gcp", "--gcp-all-projects")
     line = _one_error_line(capsys)
     assert code == EXIT_INPUT
-    assert line.startswith("auditor: error: --gcp-all-projects: $: needs "
+    assert line.startswith("auditor: error: --gcp-all-projects: needs "
                            "--gcp-resourcemanager-endpoint"), line
     assert env.requests() == []
 

@@ -47,7 +47,7 @@ def test_repeated_provider_and_empty_checks_are_usage_errors(auditor, golden):
     out = auditor("scan", "gcp", "gcp", "--project", "p")
     assert out.returncode == 2 and "named more than once" in out.stderr
     out = auditor("evaluate", str(golden / "mixed-inventory.json"), "--checks", ",")
-    assert out.returncode == 2 and "--checks: $: no value given" in out.stderr
+    assert out.returncode == 2 and "--checks: no value given" in out.stderr
 
 
 def test_mutelist_typo_is_reported(auditor, golden, tmp_path):

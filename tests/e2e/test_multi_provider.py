@@ -42,7 +42,7 @@ def test_failing_provider_does_not_stop_the_others(auditor, tmp_path):
 def test_option_no_chosen_provider_takes_is_a_usage_error(auditor):
     out = auditor("scan", "gcp", "--oss-endpoint", "http://127.0.0.1:9")
     assert out.returncode == 2
-    assert out.stderr.strip() == ("auditor: error: --oss-endpoint: $: not an option of gcp")
+    assert out.stderr.strip() == ("auditor: error: --oss-endpoint: not an option of gcp")
 
 
 def test_unknown_provider(auditor):

@@ -65,11 +65,11 @@ def test_no_history_and_a_missing_database(tmp_path, capsys):
 def test_show_of_an_unknown_run_is_a_usage_error(tmp_path, capsys):
     db = tmp_path / "h.sqlite"
     assert main(["history", "show", "99", "--history-db", str(db)]) == 2
-    assert capsys.readouterr().err == (f"auditor: error: {db}: $: no run '99': no history "
+    assert capsys.readouterr().err == (f"auditor: error: {db}: no run '99': no history "
                                        f"database here\n")
     History(db).close()  # an empty database
     assert main(["history", "show", "99", "--history-db", str(db)]) == 2
-    assert capsys.readouterr().err == (f"auditor: error: {db}: $: no run 99; `auditor history "
+    assert capsys.readouterr().err == (f"auditor: error: {db}: no run 99; `auditor history "
                                        f"list` shows the stored runs\n")
 
 
@@ -86,7 +86,7 @@ def test_prune_prints_how_many_were_deleted(tmp_path, capsys):
     assert main(["history", "prune", "--history-db", str(db)]) == 2
     assert "give --keep N or --keep-days DAYS" in capsys.readouterr().err
     assert main(["history", "prune", "--keep", "0", "--history-db", str(db)]) == 2
-    assert capsys.readouterr().err == "auditor: error: --keep: $: must be at least 1\n"
+    assert capsys.readouterr().err == "auditor: error: --keep: must be at least 1\n"
 
 
 def test_a_history_that_cannot_be_written_warns_and_keeps_the_exit_code(tmp_path, capsys):
@@ -95,7 +95,7 @@ def test_a_history_that_cannot_be_written_warns_and_keeps_the_exit_code(tmp_path
     assert _evaluate(tmp_path, db) == 3  # the run's own outcome
     captured = capsys.readouterr()
     assert captured.err.splitlines()[-1] == (
-        f"auditor: warning: run not stored in the history: {db}: $: not an SQLite database "
+        f"auditor: warning: run not stored in the history: {db}: not an SQLite database "
         f"(move it away or pass another --history-db)")
     assert (tmp_path / "out" / "auditor-report.json").exists()  # the report is not lost
     assert "recorded run" not in captured.out

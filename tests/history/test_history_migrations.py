@@ -77,7 +77,7 @@ def test_a_failing_migration_changes_nothing(tmp_path, report):
         raw.execute("CREATE INDEX runs_by_scope ON runs (recorded_at)")
     with pytest.raises(ConfigError) as caught:
         History(db)
-    assert str(caught.value) == f"{db}: $: SQLite: index runs_by_scope already exists"
+    assert str(caught.value) == f"{db}: SQLite: index runs_by_scope already exists"
     assert _version(db) == 1
     assert sqlite3.connect(db).execute("SELECT count(*) FROM runs").fetchone()[0] == 1
 
@@ -90,7 +90,7 @@ def test_a_database_from_a_newer_tool_is_refused_untouched(tmp_path):
     with pytest.raises(ConfigError) as caught:
         History(db)
     assert str(caught.value) == (
-        f"{db}: $: written by a newer Safeguard Auditor (history schema 7, this version "
+        f"{db}: written by a newer Safeguard Auditor (history schema 7, this version "
         f"reads up to {CURRENT_VERSION}): upgrade, or pass another --history-db")
     assert _version(db) == 7
     assert sqlite3.connect(db).execute("PRAGMA journal_mode").fetchone()[0] == "delete"
@@ -112,13 +112,13 @@ def test_a_file_that_is_not_sqlite_is_one_line_naming_it(tmp_path):
     db.write_text(text, encoding="utf-8")
     with pytest.raises(ConfigError) as caught:
         History(db)
-    assert str(caught.value) == (f"{db}: $: not an SQLite database (move it away or pass "
+    assert str(caught.value) == (f"{db}: not an SQLite database (move it away or pass "
                                  f"another --history-db)")
     assert db.read_text(encoding="utf-8") == text
 
 
 def test_a_folder_is_not_a_database(tmp_path):
-    with pytest.raises(ConfigError, match=r": \$: is a directory, not a history database"):
+    with pytest.raises(ConfigError, match=r": is a directory, not a history database"):
         History(tmp_path)
 
 

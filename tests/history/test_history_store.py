@@ -87,7 +87,7 @@ def test_resolve_last_and_ids(tmp_path, report):
                           ("yesterday", "not a run: 'yesterday'"), ("last~-1", "not a run")):
             with pytest.raises(UsageError) as caught:
                 history.resolve(ref)
-            assert str(caught.value).startswith(f"{history.path}: $: {says}")
+            assert str(caught.value).startswith(f"{history.path}: {says}")
 
 
 def test_previous_is_the_run_before_in_the_same_scope(tmp_path, report):
@@ -143,7 +143,7 @@ def test_prune_both_rules_delete_what_either_rule_drops(tmp_path, report):
 def test_prune_refuses_nonsense(tmp_path, kwargs, flag):
     with History(tmp_path / "h.sqlite") as history, pytest.raises(UsageError) as caught:
         history.prune(**kwargs)
-    assert str(caught.value) == f"{flag}: $: must be at least 1"
+    assert str(caught.value) == f"{flag}: must be at least 1"
 
 
 def test_a_damaged_stored_report_is_one_line_naming_the_run(tmp_path, report):
