@@ -47,3 +47,24 @@ def auditor():
 def auditor_cli():
     """``run_auditor`` for fixtures wider than one test."""
     return run_auditor
+
+
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium, headless, driven by Playwright: one per test module (its pages are
+    reused by the module's tests). The pages are local files and load nothing else."""
+    from playwright.sync_api import sync_playwright
+
+    path = shutil.which("chromium") or "/usr/bin/chromium"
+    assert shutil.which(path), "Chromium missing: run scripts/ensure-chromium.sh (make test does)"
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=path, args=CHROMIUM_FLAGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()

@@ -52,11 +52,30 @@ def _score_rows(matrix: Matrix) -> list[list[str]]:
     return rows
 
 
+def _row_header(matrix: Matrix) -> str:
+    return "safeguard" if matrix.kind is None else f"safeguard on {matrix.kind}"
+
+
+def kinds_line(matrix: Matrix) -> str:
+    """Which kinds the rows cover, with their findings (so a reader knows what a row sums)."""
+    counts = ", ".join(f"{kind} {n}" for kind, n in matrix.kinds.items()) or "none"
+    if matrix.kind is None:
+        return f"rows cover every kind: {counts} findings (one kind: compare --kind KIND)"
+    return f"rows and scores cover {matrix.kind} only ({matrix.kinds.get(matrix.kind, 0)} " \
+           f"findings; the reports hold {counts})"
+
+
+def _custody_shown(matrix: Matrix) -> bool:
+    # The custody ladder counts buckets: it belongs to the matrix of buckets or of every kind.
+    return matrix.kind in (None, "storage.bucket")
+
+
 def render_table(matrix: Matrix) -> str:
-    headers = ["safeguard", *matrix.providers]
-    out = [tabulate(_rows(matrix, "\n"), headers=headers, tablefmt="grid"),
-           tabulate(_score_rows(matrix), headers=["score", *matrix.providers]),
-           _custody_text(matrix)]
+    headers = [_row_header(matrix), *matrix.providers]
+    out = [kinds_line(matrix),
+           tabulate(_rows(matrix, "\n"), headers=headers, tablefmt="grid"),
+           tabulate(_score_rows(matrix), headers=["score", *matrix.providers])]
+    out += [_custody_text(matrix)] if _custody_shown(matrix) else []
     out += [f"{p}: not collected: {why}" for p, why in sorted(matrix.failures.items())]
     out += _account_lines(matrix)
     out += _gap_lines(matrix)
@@ -102,7 +121,8 @@ def render_markdown(matrix: Matrix) -> str:
     lines = ["# Safeguard Auditor: providers side by side", ""]
     if matrix.sandbox:
         lines += ["_Collected from local stand-ins (endpoint overrides), not real clouds._", ""]
-    lines += ["| safeguard | " + " | ".join(matrix.providers) + " |",
+    lines += [f"_{_md_escape(kinds_line(matrix))}_", ""]
+    lines += [f"| {_row_header(matrix)} | " + " | ".join(matrix.providers) + " |",
               "|---|" + "---|" * len(matrix.providers)]
     for row in _rows(matrix, "<br>"):
         lines.append("| " + " | ".join(row[:1] + [_md_escape(c).replace("&lt;br&gt;", "<br>")
@@ -117,15 +137,64 @@ def render_markdown(matrix: Matrix) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_html(matrix: Matrix) -> str:
-    from auditor.reports.html import _environment
+# The exposure levels a cell can show, in the order the legend lists them.
+EXPOSURE_LEGEND: tuple[tuple[str, str], ...] = (
+    ("api", "every fact of the safeguard is read from an API field"),
+    ("derived", "some facts are derived from a policy document (say, a TLS condition); none is hidden"),
+    ("partial", "some facts are not exposed, or some results in this estate were OPAQUE"),
+    ("none", "no fact of the safeguard is exposed: nothing a customer can verify"),
+    ("absent", "the provider has no such feature"),
+    ("unknown", "no exposure profile for this provider (its report carried none)"),
+)
 
-    template = _environment().get_template("compare.html.j2")
+
+def _row_kind(matrix: Matrix, safeguard: str) -> str:
+    """The resource kind of a row, when the matrix has one per row (else nothing to show)."""
+    first = matrix.cells.get((safeguard, matrix.providers[0])) if matrix.providers else None
+    return str(getattr(first, "kind", "") or "")
+
+
+def _charts(matrix: Matrix) -> tuple[str, str]:
+    from auditor.reports._html_summary import SCORES as SCORE_ROWS
+    from auditor.reports._svg_charts import (
+        SCORE_COLOURS,
+        Segment,
+        ladder_colours,
+        percent_bars,
+        stacked_bars,
+    )
+
+    labels = {key: label for label, key in SCORE_ROWS}
+    scores = percent_bars(
+        "Scores per provider", [(p, [(key, matrix.provider_scores[p].get(key)) for _, key in SCORE_ROWS])
+                                for p in matrix.providers],
+        SCORE_COLOURS, labels, css_id="chart-scores")
+    ladders = {p: matrix.provider_scores[p].get("custody", {}).get("levels", {})
+               for p in matrix.providers}
+    levels = next((list(v) for v in ladders.values() if v), [])
+    colours = ladder_colours(levels)
+    custody = stacked_bars(
+        "Buckets per key-custody level (lowest customer control first)",
+        [(p, [Segment(level, ladder.get(level, 0), colours[level]) for level in levels])
+         for p, ladder in ladders.items()],
+        [(level, colours[level]) for level in levels], css_id="chart-custody") if levels else ""
+    return scores, custody
+
+
+def render_html(matrix: Matrix) -> str:
+    from auditor.reports._html_summary import SCORES
+    from auditor.reports.html import _environment, script_csp
+
+    score_chart, custody_chart = _charts(matrix)
     context: dict[str, Any] = {"m": matrix, "lines": cell_lines, "pct": _pct, "gaps": _gap_lines(matrix),
                                "accounts": _account_lines(matrix),
                                "ordered": _most_urgent_first,
-                               "value": lambda v: clean(value_text(v))}
-    return template.render(**context)
+                               "value": lambda v: clean(value_text(v)),
+                               "csp": script_csp(), "exposure_legend": EXPOSURE_LEGEND,
+                               "score_rows": SCORES, "score_chart": score_chart,
+                               "custody_chart": custody_chart,
+                               "kind_of": lambda s: _row_kind(matrix, s)}
+    return _environment().get_template("compare.html.j2").render(**context)
 
 
 def _most_urgent_first(cell: Cell) -> list[Finding]:

@@ -1,42 +1,41 @@
-"""One self-contained HTML file: inline CSS and script, no external asset, autoescaped."""
+"""One self-contained HTML file: inline CSS, SVG and script, no external asset, autoescaped.
+
+The page opens with a summary rendered here (it reads with scripts off), then the findings,
+drawn by templates/report.js from a JSON block. The Content-Security-Policy allows exactly that
+script, by its hash, and nothing else: no other script runs even if some value escaped
+escaping.
+"""
 
 from __future__ import annotations
 
 import base64
 import hashlib
 from functools import cache
-from typing import Any
+from importlib.resources import files
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from auditor.model import Finding, Report, Status
-from auditor.reports._common import (
-    TOOL_NAME,
-    account_runs,
-    clean,
-    run_problems,
-    sorted_findings,
-    value_text,
-)
+from auditor.model import Report, Status
+from auditor.reports._common import TOOL_NAME, account_runs, clean, value_text
+from auditor.reports._html_data import script_json
+from auditor.reports._html_summary import summary_context
 
 TEMPLATE = "report.html.j2"
 
-# The status filter. Kept here so that the page's Content-Security-Policy can allow exactly
-# this script by its hash and nothing else, even if some value escaped escaping.
-FILTER_SCRIPT = """
-document.querySelectorAll('input[data-status]').forEach(function (box) {
-  box.addEventListener('change', function () {
-    var rows = document.querySelectorAll('tr[data-status="' + box.dataset.status + '"]');
-    rows.forEach(function (row) { row.hidden = !box.checked; });
-  });
-});
-"""
+
+@cache
+def page_script() -> str:
+    """The findings script, as shipped in the package (templates/report.js)."""
+    return (files("auditor.reports") / "templates" / "report.js").read_text(encoding="utf-8")
 
 
-def _csp() -> str:
-    digest = base64.b64encode(hashlib.sha256(FILTER_SCRIPT.encode()).digest()).decode()
-    return (f"default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
-            f"script-src 'sha256-{digest}'")
+def script_csp(*scripts: str) -> str:
+    """A policy with no source but inline styles, data: images and ``scripts`` by hash."""
+    hashes = " ".join(
+        f"'sha256-{base64.b64encode(hashlib.sha256(s.encode()).digest()).decode()}'"
+        for s in scripts)
+    policy = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+    return f"{policy}; script-src {hashes}" if scripts else policy
 
 
 @cache
@@ -47,25 +46,21 @@ def _environment() -> Environment:
                       keep_trailing_newline=True)
     env.filters["clean"] = clean
     env.filters["value"] = lambda v: clean(value_text(v))
+    env.filters["css"] = lambda status: str(status).lower().replace("_", "-")
     return env
-
-
-def _finding_view(finding: Finding) -> dict[str, Any]:
-    return {"f": finding, "status": finding.status.value,
-            "badge": finding.status.value.lower().replace("_", "-")}
 
 
 def render(report: Report, *, color: bool = False) -> str:
     counts = report.counts()
+    script = page_script()
     context = {
         "tool": TOOL_NAME,
         "report": report,
-        "statuses": [(s.value, s.value.lower().replace("_", "-"), counts[s.value])
-                     for s in Status],
-        "findings": [_finding_view(f) for f in sorted_findings(report)],
-        "problems": run_problems(report),
+        "statuses": [(s.value, counts[s.value]) for s in Status],
         "accounts": account_runs(report),
-        "csp": _csp(),
-        "script": FILTER_SCRIPT,
+        "csp": script_csp(script),
+        "script": script,
+        "data": script_json(report),
+        **summary_context(report),
     }
     return _environment().get_template(TEMPLATE).render(context)
