@@ -1,4 +1,5 @@
-"""Alibaba Cloud adapter: OSS buckets, KMS keys and ECS default disk encryption, read-only.
+"""Alibaba Cloud adapter, read-only: OSS buckets, KMS keys, ECS default disk encryption, ECS
+disks, snapshots and custom images, NAS file systems and ApsaraDB RDS instances.
 
 Importing this package loads no cloud SDK; ``collect`` imports them.
 """
@@ -47,7 +48,8 @@ def _flag(option: str) -> str:
 
 class AlibabaAdapter:
     """Collects OSS and KMS settings through alibabacloud-oss-v2 and alibabacloud-kms20160120,
-    and ECS default disk encryption through the generic alibabacloud-tea-openapi client."""
+    and ECS, NAS and RDS settings through the generic alibabacloud-tea-openapi client (one
+    client path for every RPC read, each answer checked against answers.yaml)."""
 
     name: ClassVar[str] = PROVIDER
     title: ClassVar[str] = "Alibaba Cloud"
@@ -66,6 +68,13 @@ class AlibabaAdapter:
                        "encryption reads: host:port or http(s)://host:port; default "
                        "ecs.REGION.aliyuncs.com", metavar="ENDPOINT",
                        env="AUDITOR_ALIBABA_ECS_ENDPOINT"),
+        ProviderOption("alibaba_nas_endpoint", "NAS endpoint override (file systems): "
+                       "host:port or http(s)://host:port; default nas.REGION.aliyuncs.com",
+                       metavar="ENDPOINT", env="AUDITOR_ALIBABA_NAS_ENDPOINT"),
+        ProviderOption("alibaba_rds_endpoint", "ApsaraDB RDS endpoint override (database "
+                       "instances): host:port or http(s)://host:port; default rds.aliyuncs.com "
+                       "or rds.REGION.aliyuncs.com", metavar="ENDPOINT",
+                       env="AUDITOR_ALIBABA_RDS_ENDPOINT"),
         # Multi-account scans (docs/organizations.md): any of the next three starts one.
         ProviderOption("resource_directory", "scan every active member account of the "
                        "Resource Directory (ListAccounts), through --alibaba-role-name in "

@@ -1,5 +1,6 @@
 """One collection run: list buckets, read each bucket's settings, describe keys, read the
-account's settings (globally, and ECS default disk encryption per scanned region).
+account's settings (globally, and ECS default disk encryption per scanned region), then the
+disks, snapshots, file systems and databases of the scanned regions (_storage_collect).
 
 A ListBuckets that fails (first page included) is a coverage gap: the keys and the account's
 settings are still read. The account id is ListBuckets' Owner; when nothing was listed it is
@@ -51,6 +52,7 @@ from auditor.providers.alibaba._resources import (
     regional_account_resource,
 )
 from auditor.providers.alibaba._session import Session
+from auditor.providers.alibaba._storage_collect import StorageCollector
 from auditor.providers.alibaba._tags import read_key_tags, tagged
 from auditor.providers.base import Collection, CollectRequest
 
@@ -105,7 +107,9 @@ class Collector:
                                request.max_workers, credentials,
                                ecs_endpoint=opts.get("alibaba_ecs_endpoint"),
                                timeout=request.timeout,
-                               scrubber=ledger.scrubber if ledger is not None else None)
+                               scrubber=ledger.scrubber if ledger is not None else None,
+                               nas_endpoint=opts.get("alibaba_nas_endpoint"),
+                               rds_endpoint=opts.get("alibaba_rds_endpoint"))
         self.ledger = ledger if ledger is not None else ApiLedger(self.session.scrubber)
         self.call = _Caller(self.ledger, retry, self.session.scrub)
         self._lock = threading.Lock()
@@ -169,6 +173,9 @@ class Collector:
         if self.wants(ACCOUNT, *BLOCK_STORAGE):
             resources.extend(bounded_map(lambda r: self._disk_defaults(account, r), regions,
                                          self.request.max_workers))
+        storage = StorageCollector(self, account)
+        if storage.kinds_wanted():  # disks, snapshots, file systems, databases
+            resources.extend(storage.collect(regions))
         if not listing.pages and listing.error is not None and not self.call.heard:
             raise _unlisted(listing.error) from listing.error  # nothing to report on
         return Collection(self.ledger.finish(run, resources), resources)

@@ -11,13 +11,12 @@ from typing import Any
 from alibabacloud_kms20160120.client import Client as KmsClient
 from alibabacloud_tea_openapi.client import Client as OpenApiClient
 
-from auditor.errors import CallError, ListingIncomplete
-from auditor.providers._runtime import PageGuard
+from auditor.errors import CallError
 from auditor.providers.alibaba._errors import Caller
+from auditor.providers.alibaba._listings import paged
 from auditor.providers.alibaba._rpc import rpc
 
 VERSION = "2016-01-20"
-PAGE_SIZE = 100  # the KMS maximum for PageSize
 
 
 def arn_region(arn: str | None) -> str | None:
@@ -30,35 +29,9 @@ def arn_region(arn: str | None) -> str | None:
 
 def _listing(client: OpenApiClient, call: Caller, operation: str, container: str, item: str,
              version: str = VERSION) -> tuple[list[dict[str, Any]], CallError | None]:
-    """Every entry of a PageNumber/TotalCount listing: (entries, None), or the entries of
-    the pages that answered with the error that stopped it. A failed first page raises.
-
-    Also the Resource Manager's ListAccounts (``version``), paged the same way.
-    The next page is the one after the PageNumber the answer names, so an endpoint that
-    ignores PageNumber repeats a page and stops (RepeatedMarker) instead of looping; an
-    empty page while TotalCount says more is truncated without a marker.
-    """
-    entries: list[dict[str, Any]] = []
-    guard = PageGuard(operation)
-    page = 1
-    while True:
-        try:
-            body = rpc(client, call, operation, version,
-                       {"PageNumber": str(page), "PageSize": str(PAGE_SIZE)})
-        except CallError as exc:
-            if not guard.pages:
-                raise
-            return entries, exc
-        found = body[container][item]
-        entries.extend(found)
-        try:
-            following = guard.follow(body["PageNumber"] + 1 if found else None,
-                                     truncated=len(entries) < body["TotalCount"])
-        except ListingIncomplete as exc:
-            return entries, exc
-        if following is None:
-            return entries, None
-        page = int(following)
+    """Every entry of a PageNumber/TotalCount listing (_listings.paged); also the Resource
+    Manager's ListAccounts (``version``), paged the same way."""
+    return paged(client, call, operation, version, (container, item))
 
 
 def list_keys(client: KmsClient, call: Caller, region: str,

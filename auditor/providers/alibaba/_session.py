@@ -1,4 +1,4 @@
-"""Credentials, endpoints and SDK clients (one OSS, one KMS and one ECS client per region)."""
+"""Credentials, endpoints and SDK clients (one OSS, KMS, ECS, NAS and RDS client per region)."""
 
 from __future__ import annotations
 
@@ -32,6 +32,10 @@ ENV_TOKEN = "ALIBABA_CLOUD_SECURITY_TOKEN"
 ENV_OSS_ENDPOINT = "AUDITOR_OSS_ENDPOINT"
 ENV_KMS_ENDPOINT = "AUDITOR_ALIBABA_KMS_ENDPOINT"
 ENV_ECS_ENDPOINT = "AUDITOR_ALIBABA_ECS_ENDPOINT"
+# RDS answers most regions at its central host (the SDK's endpoint map); others regionally.
+RDS_CENTRAL = frozenset({"cn-qingdao", "cn-beijing", "cn-hangzhou", "cn-shanghai",
+                         "cn-shenzhen", "cn-heyuan", "cn-hongkong", "ap-southeast-1",
+                         "us-west-1", "us-east-1"})
 # Multi-account scans: central endpoints, overridable for a stand-in (option or variable).
 STS_ENDPOINT = "sts.aliyuncs.com"
 RESOURCEMANAGER_ENDPOINT = "resourcemanager.aliyuncs.com"
@@ -128,7 +132,8 @@ class Session:
                  max_workers: int, provider: ICredentialsProvider | None = None,
                  ecs_endpoint: str | None = None,
                  timeout: float = DEFAULT_CALL_TIMEOUT, *,
-                 scrubber: Scrubber | None = None) -> None:
+                 scrubber: Scrubber | None = None, nas_endpoint: str | None = None,
+                 rds_endpoint: str | None = None) -> None:
         """``provider``: where credentials come from (default: the ALIBABA_CLOUD_*
         variables, else the SDK's default chain); ``timeout``: the connect and read bound
         of one call, in seconds (CollectRequest.timeout); ``scrubber``: the run's, told
@@ -137,6 +142,9 @@ class Session:
         self.oss_endpoint = oss_endpoint or None
         self.kms_endpoint = parse_kms_endpoint(kms_endpoint) if kms_endpoint else None
         self.ecs_endpoint = parse_rpc_endpoint(ecs_endpoint, "ECS") if ecs_endpoint else None
+        self.rpc_endpoints = {
+            "nas": parse_rpc_endpoint(nas_endpoint, "NAS") if nas_endpoint else None,
+            "rds": parse_rpc_endpoint(rds_endpoint, "RDS") if rds_endpoint else None}
         self.max_workers = max(1, max_workers)
         self._lock = threading.Lock()  # guards the client caches
         # The run's Scrubber: every credential value handed to a client, never to be echoed
@@ -152,10 +160,12 @@ class Session:
         self._oss: dict[str, oss.Client] = {}
         self._kms: dict[str, KmsClient] = {}
         self._ecs: dict[str, OpenApiClient] = {}
+        self._services: dict[tuple[str, str], OpenApiClient] = {}
 
     @property
     def endpoint_overridden(self) -> bool:
-        return bool(self.oss_endpoint or self.kms_endpoint or self.ecs_endpoint)
+        return bool(self.oss_endpoint or self.kms_endpoint or self.ecs_endpoint
+                    or any(self.rpc_endpoints.values()))
 
     def _remember(self, cred: ICredentials) -> None:
         self.scrubber.add(cred.get_access_key_id(), cred.get_access_key_secret(),
@@ -214,6 +224,20 @@ class Session:
                                                             "https")
                 cfg.endpoint, cfg.protocol = endpoint.host, endpoint.protocol
                 client = self._ecs[region] = OpenApiClient(cfg)
+            return client
+
+    def service(self, service: str, region: str) -> OpenApiClient:
+        """A generic OpenAPI client for NAS (nas.REGION.aliyuncs.com) or RDS (rds.aliyuncs.com
+        for the regions it serves centrally, else rds.REGION.aliyuncs.com), or the override."""
+        with self._lock:
+            client = self._services.get((service, region))
+            if client is None:
+                cfg = self._rpc_config(region)
+                host = ("rds.aliyuncs.com" if service == "rds" and region in RDS_CENTRAL
+                        else f"{service}.{region}.aliyuncs.com")
+                endpoint = self.rpc_endpoints.get(service) or RpcEndpoint(host, "https")
+                cfg.endpoint, cfg.protocol = endpoint.host, endpoint.protocol
+                client = self._services[(service, region)] = OpenApiClient(cfg)
             return client
 
     def _rpc_config(self, region: str) -> OpenApiConfig:

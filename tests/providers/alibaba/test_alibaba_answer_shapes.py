@@ -164,7 +164,14 @@ def test_the_shapes_cover_every_read_the_adapter_makes():
              "ecs:DescribeDiskEncryptionByDefaultStatus", "ecs:DescribeDiskDefaultKMSKeyId",
              # tags on demand, and the multi-account reads
              "oss:GetBucketTags", "kms:ListResourceTags", "sts:GetCallerIdentity",
-             "sts:AssumeRole", "resourcemanager:ListAccounts"}
+             "sts:AssumeRole", "resourcemanager:ListAccounts",
+             # disks, snapshots and images, file systems, databases
+             "ecs:DescribeDisks", "ecs:DescribeSnapshots", "ecs:DescribeImages",
+             "ecs:DescribeImageSharePermission", "nas:DescribeFileSystems",
+             "nas:DescribeSmbAcl", "rds:DescribeDBInstances", "rds:DescribeDBInstanceNetInfo",
+             "rds:DescribeDBInstanceIPArrayList", "rds:DescribeDBInstanceSSL",
+             "rds:DescribeParameters", "rds:DescribeDBInstanceEncryptionKey",
+             "rds:DescribeDBInstanceTDE", "rds:DescribeBackupPolicy"}
     assert SHAPES.operations == reads
 
 

@@ -180,6 +180,9 @@ LISTING_FAILURES = [
     ("SlowDown", "SlowDown"),            # OSS's own throttling code (503), every retry
 ]
 ACCOUNT_READS = ("oss:GetPublicAccessBlock", "ecs:DescribeDiskEncryptionByDefaultStatus")
+# The regional listings of the storage kinds beyond buckets (every fact wanted).
+STORAGE_LISTINGS = ("ecs:DescribeDisks", "ecs:DescribeSnapshots", "ecs:DescribeImages",
+                    "nas:DescribeFileSystems", "rds:DescribeDBInstances")
 
 
 def listing_gaps(collection):
@@ -232,7 +235,8 @@ def test_a_failed_bucket_listing_without_keys_leaves_the_account_unnamed(make_al
                          ids=[str(f) for f, _ in LISTING_FAILURES[:3]])
 def test_nothing_answered_at_all_is_a_provider_error(make_ali_sandbox, fault, code):
     refused = {"ListBuckets": fault, "GetPublicAccessBlock": fault, "ListKeys": fault,
-               "DescribeDiskEncryptionByDefaultStatus": fault}
+               "DescribeDiskEncryptionByDefaultStatus": fault,
+               **{op.split(":")[1]: fault for op in STORAGE_LISTINGS}}
     box = make_ali_sandbox(section(b("bkt-x"), faults=refused))
     with pytest.raises(ProviderError) as caught:
         scan(box)
@@ -242,7 +246,7 @@ def test_nothing_answered_at_all_is_a_provider_error(make_ali_sandbox, fault, co
     assert "\n" not in message
     # Every read was tried before the run was given up.
     assert {r.action for r in box.requests()} == {
-        "oss:ListBuckets", *ACCOUNT_READS, "kms:ListKeys"}
+        "oss:ListBuckets", *ACCOUNT_READS, "kms:ListKeys", *STORAGE_LISTINGS}
 
 
 def test_a_refused_listing_with_only_bucket_facts_wanted_is_a_provider_error(
@@ -271,7 +275,8 @@ def test_every_endpoint_unreachable_is_an_endpoint_error(make_ali_sandbox):
     box = make_ali_sandbox(section(b("bkt-x")))
     options = {**box.scan_options(), **{
         name: f"http://127.0.0.1:{closed_port()}"
-        for name in ("oss_endpoint", "alibaba_kms_endpoint", "alibaba_ecs_endpoint")}}
+        for name in ("oss_endpoint", "alibaba_kms_endpoint", "alibaba_ecs_endpoint",
+                     "alibaba_nas_endpoint", "alibaba_rds_endpoint")}}
     with pytest.raises(EndpointError, match="OSS endpoint unreachable") as caught:
         scan(box, options=options)
     assert "\n" not in str(caught.value)

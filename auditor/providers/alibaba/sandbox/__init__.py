@@ -1,4 +1,4 @@
-"""Alibaba Cloud stand-in: OSS, KMS, ECS, Resource Manager and STS servers, all read-only
+"""Alibaba Cloud stand-in: OSS, KMS, ECS, NAS, RDS, Resource Manager and STS servers, all read-only
 and recording; accounts told apart by the AccessKey a request is signed with
 (``_directory``).
 
@@ -6,7 +6,7 @@ Seeded from the ``alibaba:`` section of an estate description (see estate.yaml a
 ``_estate`` for every field). The real alibabacloud-oss-v2 client reaches the OSS server
 path-style (V4-signed with the bucket's region, which the stand-in checks like the real
 regional endpoints do); alibabacloud-kms20160120 reaches the KMS server, and the generic
-alibabacloud-tea-openapi client the ECS server, with
+alibabacloud-tea-openapi client the ECS, NAS and RDS servers, with
 ``Config(endpoint="127.0.0.1:PORT", protocol="http")``.
 """
 
@@ -19,7 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from auditor.providers.alibaba.sandbox import _directory, _ecs, _kms, _oss
+from auditor.providers.alibaba.sandbox import _directory, _ecs, _kms, _nas, _oss, _rds
 from auditor.providers.alibaba.sandbox._directory import Directory, build_directory
 from auditor.providers.alibaba.sandbox._estate import Estate, EstateError, build
 from auditor.sandbox.base import RecordedRequest, RecordingServer, Reply, check_deniable
@@ -40,14 +40,20 @@ def load_demo_section() -> dict[str, Any]:
 
 
 class AlibabaSandbox:
-    """OSS + KMS + ECS stand-ins on 127.0.0.1, one port each."""
+    """OSS + KMS + ECS + NAS + RDS stand-ins on 127.0.0.1, one port each."""
 
     provider = "alibaba"
     estate_file = Path(__file__).with_name("estate.yaml")  # its demo-estate section
     # The adapter's operation names (service:Action); the stand-ins' faults key on the Action.
     deniable = ("oss:GetBucketPolicy", "oss:GetBucketVersioning", "oss:GetBucketLogging",
                 "oss:GetBucketEncryption", "oss:GetBucketReplication", "kms:DescribeKey",
-                "kms:GetKeyPolicy")
+                "kms:GetKeyPolicy", "ecs:DescribeDisks", "ecs:DescribeSnapshots",
+                "ecs:DescribeImages", "ecs:DescribeImageSharePermission",
+                "nas:DescribeFileSystems", "nas:DescribeSmbAcl", "rds:DescribeDBInstances",
+                "rds:DescribeDBInstanceNetInfo", "rds:DescribeDBInstanceIPArrayList",
+                "rds:DescribeDBInstanceSSL", "rds:DescribeParameters",
+                "rds:DescribeDBInstanceEncryptionKey", "rds:DescribeDBInstanceTDE",
+                "rds:DescribeBackupPolicy")
 
     def __init__(self, latency: float = 0.0) -> None:
         # latency (seconds per request) makes overlapping requests observable.
@@ -59,8 +65,10 @@ class AlibabaSandbox:
         self._oss = RecordingServer(self._handle_oss)
         # KMS is RPC over POST; the handler serves read actions only and 405s the rest.
         self._kms = RecordingServer(self._handle_kms, allowed_methods=frozenset({"POST"}))
-        # ECS likewise: two default-disk-encryption reads, nothing else.
+        # ECS, NAS and RDS likewise: their read actions, nothing else.
         self._ecs = RecordingServer(self._handle_ecs, allowed_methods=frozenset({"POST"}))
+        self._nas = RecordingServer(self._handle_nas, allowed_methods=frozenset({"POST"}))
+        self._rds = RecordingServer(self._handle_rds, allowed_methods=frozenset({"POST"}))
         # Multi-account scans: the Resource Directory's member list and STS (AssumeRole).
         self._rm = RecordingServer(self._handle_rm, allowed_methods=frozenset({"POST"}))
         self._sts = RecordingServer(self._handle_sts, allowed_methods=frozenset({"POST"}))
@@ -98,6 +106,12 @@ class AlibabaSandbox:
     def _handle_ecs(self, request: RecordedRequest) -> Reply:
         return self._measured(lambda: _ecs.handle(*self._with_account(request)))
 
+    def _handle_nas(self, request: RecordedRequest) -> Reply:
+        return self._measured(lambda: _nas.handle(*self._with_account(request)))
+
+    def _handle_rds(self, request: RecordedRequest) -> Reply:
+        return self._measured(lambda: _rds.handle(*self._with_account(request)))
+
     def _with_account(self, request: RecordedRequest) -> tuple[Estate, RecordedRequest, str]:
         estate, key = self._account_of(request)
         return estate, request, key
@@ -127,6 +141,10 @@ class AlibabaSandbox:
     def ecs_url(self) -> str:
         return self._ecs.url
 
+    def rpc_url(self, service: str) -> str:
+        """The URL of the NAS or RDS stand-in."""
+        return {"nas": self._nas, "rds": self._rds}[service].url
+
     @property
     def sts_url(self) -> str:
         return self._sts.url
@@ -140,7 +158,7 @@ class AlibabaSandbox:
         return self._directory
 
     def _servers(self) -> tuple[RecordingServer, ...]:
-        return (self._oss, self._kms, self._ecs, self._rm, self._sts)
+        return (self._oss, self._kms, self._ecs, self._nas, self._rds, self._rm, self._sts)
 
     def start(self) -> None:
         if not self._started:
@@ -168,6 +186,8 @@ class AlibabaSandbox:
     def scan_options(self) -> dict[str, Any]:
         return {"region": self._estate.regions(), "oss_endpoint": self.oss_url,
                 "alibaba_kms_endpoint": self.kms_url, "alibaba_ecs_endpoint": self.ecs_url,
+                "alibaba_nas_endpoint": self.rpc_url("nas"),
+                "alibaba_rds_endpoint": self.rpc_url("rds"),
                 "alibaba_sts_endpoint": self.sts_url,
                 "alibaba_resourcemanager_endpoint": self.resourcemanager_url}
 
@@ -177,6 +197,8 @@ class AlibabaSandbox:
                 "AUDITOR_OSS_ENDPOINT": self.oss_url,
                 "AUDITOR_ALIBABA_KMS_ENDPOINT": self.kms_url,
                 "AUDITOR_ALIBABA_ECS_ENDPOINT": self.ecs_url,
+                "AUDITOR_ALIBABA_NAS_ENDPOINT": self.rpc_url("nas"),
+                "AUDITOR_ALIBABA_RDS_ENDPOINT": self.rpc_url("rds"),
                 "AUDITOR_ALIBABA_STS_ENDPOINT": self.sts_url,
                 "AUDITOR_ALIBABA_RESOURCEMANAGER_ENDPOINT": self.resourcemanager_url}
 

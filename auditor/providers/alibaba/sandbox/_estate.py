@@ -22,6 +22,7 @@ buckets: [{name (required), region (required, oss-cn-hangzhou or cn-hangzhou),
            list_omits: [ListBuckets elements to leave out, e.g. Location], tags: {key: value},
            faults}]
 directory: the Resource Directory's members, each an account of its own (see _directory).
+disks, snapshots, images, file_systems, db_instances, rpc_page_size: see _storage.
 ecs_default_encryption: {region: {encrypted (bool, default false), key (KMSKeyId; omitted =
         empty), omits: [answer fields to leave out, e.g. KMSKeyId], faults}}; a region not
         named answers Encrypted false, as the API does by default.
@@ -35,6 +36,8 @@ import json
 import threading
 from dataclasses import dataclass, field
 from typing import Any
+
+from auditor.providers.alibaba.sandbox._storage import StorageEstate, StorageEstateError, build_storage
 
 CREATED = "2024-05-13T08:21:44.000Z"
 KMS_CREATED = "2024-05-13T08:20:10Z"
@@ -133,9 +136,10 @@ class Estate:
     keys: dict[str, Key] = field(default_factory=dict)
     disk_defaults: dict[str, DiskDefaults] = field(default_factory=dict)
     faults: Faults = field(default_factory=Faults)
+    storage: StorageEstate = field(default_factory=StorageEstate)  # disks ... databases
 
     def regions(self) -> list[str]:
-        return sorted({b.region for b in self.buckets.values()})
+        return sorted({b.region for b in self.buckets.values()} | self.storage.regions())
 
     def find_key(self, ref: str) -> Key | None:
         """A key by id, key ARN, alias name or alias ARN."""
@@ -220,6 +224,10 @@ def build(section: dict[str, Any] | None) -> Estate:
                     list_owner="Owner" not in (section.get("list_omits") or []))
     estate.faults.add("", section.get("faults"))
     _disk_defaults(section.get("ecs_default_encryption"), estate)
+    try:
+        estate.storage = build_storage(section, estate.faults)
+    except StorageEstateError as exc:
+        raise EstateError(str(exc)) from exc
     for spec in section.get("keys", []) or []:
         key = _key(spec, estate.account)
         estate.keys[key.id] = key

@@ -1,0 +1,139 @@
+"""Normalized facts of an ApsaraDB RDS instance (database.instance) from its listing entry
+and the per-instance reads of _rds.py, each an Outcome (``None``: not read, because not
+wanted or implied by another answer). No SDK imports."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from auditor.model import Fact, Resource, ResourceKind
+from auditor.providers.alibaba._name import PROVIDER
+from auditor.providers.alibaba._normalize import Locate, Outcome, Wanted, observed, sources_of
+from auditor.providers.alibaba._storage_facts import AT_REST, KeyOf, at_rest_facts, residency_facts
+
+DATABASE = ResourceKind.DATABASE
+OPEN_TO_ALL = frozenset({"0.0.0.0/0", "::/0"})
+SSL_ON, SSL_OFF = frozenset({"yes", "on", "enabled"}), frozenset({"no", "off", "disabled"})
+RDS_KEY = "the RDS service key"
+
+
+@dataclass(slots=True)
+class DatabaseRaw:
+    listed: Outcome  # the DescribeDBInstances entry
+    region: str
+    net: Outcome | None = None  # DBInstanceNetInfo entries
+    ips: Outcome | None = None  # DBInstanceIPArray entries (only with a public endpoint)
+    ssl: Outcome | None = None
+    secure_transport: Outcome | None = None  # MySQL require_secure_transport (str | None)
+    disk_key: Outcome | None = None
+    tde: Outcome | None = None
+    backup: Outcome | None = None
+
+
+def public_endpoints(net: Outcome) -> list[str]:
+    """The connection strings of IPType Public (``net`` answered)."""
+    return [str(n.get("ConnectionString")) for n in net.value if n.get("IPType") == "Public"]
+
+
+def _public(raw: DatabaseRaw) -> Fact:
+    net, ips = raw.net, raw.ips
+    assert net is not None, "read whenever public exposure is wanted"
+    if not net.ok:
+        return net.failure()
+    endpoints = public_endpoints(net)
+    if not endpoints:
+        return observed(False, net.source, detail="no connection string of IPType Public")
+    assert ips is not None, "read whenever there is a public endpoint"
+    if not ips.ok:
+        return ips.failure(net.source)
+    open_lists = [a.get("DBInstanceIPArrayName") for a in ips.value
+                  if OPEN_TO_ALL & {s.strip() for s in str(a.get("SecurityIPList", "")).split(",")}]
+    detail = (f"public endpoint {endpoints[0]}; whitelist {open_lists[0]} admits 0.0.0.0/0"
+              if open_lists else f"public endpoint {endpoints[0]}; no whitelist admits 0.0.0.0/0")
+    return observed(bool(open_lists), net.source, ips.source, detail=detail, derived=True)
+
+
+def _tls(raw: DatabaseRaw) -> Fact:
+    ssl, engine = raw.ssl, str(raw.listed.value.get("Engine", ""))
+    assert ssl is not None, "read whenever TLS enforcement is wanted"
+    if not ssl.ok:
+        return ssl.failure()
+    state = str(ssl.value.get("SSLEnabled", "")).lower()
+    if state in SSL_OFF:
+        return observed(False, ssl.source, detail="SSL is off: plain connections only")
+    if state not in SSL_ON:
+        return Fact.error(f"unrecognised SSLEnabled {ssl.value.get('SSLEnabled')!r}", ssl.source)
+    if engine == "SQLServer":
+        force = ssl.value.get("ForceEncryption")
+        if force in ("0", "1"):
+            return observed(force == "1", ssl.source, detail=f"ForceEncryption {force}")
+        return Fact.error(f"unrecognised ForceEncryption {force!r}", ssl.source)
+    if engine == "MySQL" and raw.secure_transport is not None:
+        got = raw.secure_transport
+        if not got.ok:
+            return got.failure(ssl.source)
+        if str(got.value).upper() in ("ON", "OFF"):
+            return observed(str(got.value).upper() == "ON", ssl.source, got.source,
+                            detail=f"SSL on; require_secure_transport {got.value}")
+        return Fact.error(f"require_secure_transport is {got.value!r}", ssl.source, got.source)
+    return Fact.error(f"SSL is on; whether {engine or 'this engine'} refuses plain connections "
+                      "is not read by this adapter", ssl.source)
+
+
+def _at_rest(raw: DatabaseRaw, key_of: KeyOf) -> dict[str, Fact]:
+    disk, tde = raw.disk_key, raw.tde
+    assert disk is not None and tde is not None, "read whenever encryption is wanted"
+    disk_key = (disk.value.get("EncryptionKey") or None) if disk.ok else None
+    disk_on = disk.ok and bool(disk_key) and disk.value.get("EncryptionKeyStatus") == "Enabled"
+    tde_on = tde.ok and tde.value.get("TDEStatus") == "Enabled"
+    if not (disk_on or tde_on):
+        failed = next((a for a in (disk, tde) if not a.ok), None)
+        if failed is not None:  # the other says off: this one might have said on
+            return dict.fromkeys(AT_REST, failed.failure(*sources_of(disk, tde)))
+    listed = disk if disk_on or not tde_on else tde
+    key = disk_key if disk_on else ((tde.value.get("EncryptionKey") or None) if tde_on else None)
+    return at_rest_facts(listed, disk_on or tde_on, key, key_of, RDS_KEY)
+
+
+def _backup(raw: DatabaseRaw) -> dict[str, Fact]:
+    backup = raw.backup
+    assert backup is not None, "read whenever backup facts are wanted"
+    if not backup.ok:
+        return dict.fromkeys(("backup.enabled", "backup.retention_days"), backup.failure())
+    period = str(backup.value.get("PreferredBackupPeriod") or "")
+    days = backup.value["BackupRetentionPeriod"]
+    return {"backup.enabled": observed(bool(period), backup.source,
+                                       detail=f"PreferredBackupPeriod {period or 'empty'}"),
+            "backup.retention_days": observed(int(days), backup.source)}
+
+
+def _backups_encrypted(at_rest: dict[str, Fact]) -> Fact:
+    enabled = at_rest["encryption.enabled"]
+    if enabled.state != "observed":
+        return enabled
+    return Fact.observed(enabled.value, *enabled.source, basis="derived",
+                         detail="RDS backups hold the instance's data as stored: encrypted "
+                                "exactly when cloud disk encryption or TDE is on")
+
+
+def database_resource(raw: DatabaseRaw, account: str, key_of: KeyOf, locate: Locate,
+                      wanted: Wanted) -> Resource:
+    entry, src = raw.listed.value, raw.listed.source
+    facts: dict[str, Fact] = residency_facts(raw.region, src, locate)
+    protection = entry.get("DeletionProtection")
+    facts["deletion_protection.enabled"] = (
+        observed(protection, src) if isinstance(protection, bool) else
+        Fact.error("the listing entry has no boolean DeletionProtection", src))
+    if raw.net is not None:
+        facts["public_exposure.is_public"] = _public(raw)
+    if raw.ssl is not None:
+        facts["tls_enforced.required"] = _tls(raw)
+    if raw.disk_key is not None:
+        at_rest = _at_rest(raw, key_of)
+        facts |= at_rest | {"backup.encrypted": _backups_encrypted(at_rest)}
+    if raw.backup is not None:
+        facts |= _backup(raw)
+    rid = f"acs:rds:{raw.region}:{account}:dbinstance/{entry['DBInstanceId']}"
+    return Resource(DATABASE, PROVIDER, account, raw.region, rid,
+                    entry.get("DBInstanceDescription") or entry["DBInstanceId"],
+                    {k: v for k, v in facts.items() if wanted(k)})
