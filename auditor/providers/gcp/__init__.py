@@ -1,5 +1,6 @@
 """Google Cloud adapter: Cloud Storage buckets and Cloud KMS keys (with the organization policy
-storage.publicAccessPrevention of each project), read-only; with a scope option
+storage.publicAccessPrevention of each project), persistent disks, snapshots and images,
+Filestore and Cloud SQL instances, read-only; with a scope option
 (all_projects, organization_id, folder) every project of the scope, listed with Resource
 Manager v3 (``accounts``).
 
@@ -41,7 +42,8 @@ __all__ = ["GcpAdapter"]
 
 
 class GcpAdapter:
-    """Collects Cloud Storage and Cloud KMS configuration per project."""
+    """Collects Cloud Storage, Cloud KMS, Compute Engine storage, Filestore and Cloud SQL
+    configuration per project."""
 
     name: ClassVar[str] = PROVIDER
     title: ClassVar[str] = "Google Cloud"
@@ -73,6 +75,15 @@ class GcpAdapter:
         ProviderOption("exclude_project", "Leave out projects whose id or number matches "
                        "(repeatable; shell globs such as 'acme-sandbox-*')", multiple=True,
                        metavar="PATTERN", check=exclude_pattern),
+        ProviderOption("gcp_compute_endpoint", "Compute Engine API endpoint override (a "
+                       "stand-in; calls go unauthenticated), for disks, snapshots and images",
+                       metavar="URL", env="AUDITOR_GCP_COMPUTE_ENDPOINT"),
+        ProviderOption("gcp_sqladmin_endpoint", "Cloud SQL Admin API endpoint override (a "
+                       "stand-in; calls go unauthenticated)", metavar="URL",
+                       env="AUDITOR_GCP_SQLADMIN_ENDPOINT"),
+        ProviderOption("gcp_filestore_endpoint", "Filestore API endpoint override (a "
+                       "stand-in; calls go unauthenticated)", metavar="URL",
+                       env="AUDITOR_GCP_FILESTORE_ENDPOINT"),
         ProviderOption("gcp_resourcemanager_endpoint", "Resource Manager v3 endpoint override "
                        "(a stand-in; calls go unauthenticated), for the project listing",
                        metavar="URL", env="AUDITOR_GCP_RESOURCEMANAGER_ENDPOINT"),

@@ -70,12 +70,15 @@ class Listed(Generic[T]):
 
 
 def read_pages(call: Caller, operation: str, fetch: Callable[[str | None], Any],
-               items_key: str, budget: int = DEFAULT_PAGE_BUDGET) -> Listed[dict[str, Any]]:
+               items_key: str, budget: int = DEFAULT_PAGE_BUDGET,
+               items_of: Callable[[dict[str, Any]], list[Any]] | None = None,
+               ) -> Listed[dict[str, Any]]:
     """Follow ``nextPageToken`` from page to page, each page one checked, retried call.
 
     A first page that fails raises (nothing was listed). A later page that fails, a token
     that repeats, or a spent page budget stops the listing: what was listed is kept and the
-    failure is the listing's gap.
+    failure is the listing's gap. ``items_of`` reads a page's items where they are not one
+    list under ``items_key`` (an aggregatedList's map of scopes).
     """
     guard = PageGuard(operation, budget)
     items: list[dict[str, Any]] = []
@@ -87,7 +90,7 @@ def read_pages(call: Caller, operation: str, fetch: Callable[[str | None], Any],
             if guard.pages == 0:
                 raise
             return Listed(items, exc)
-        items.extend(page.get(items_key) or ())
+        items.extend(items_of(page) if items_of else (page.get(items_key) or ()))
         try:
             token = guard.follow(page.get("nextPageToken") or None)  # type: ignore[assignment]
         except ListingIncomplete as exc:

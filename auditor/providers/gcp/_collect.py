@@ -31,6 +31,7 @@ from auditor.providers.base import Collection, CollectRequest
 from auditor.providers.gcp import _kms, _orgpolicy, _storage
 from auditor.providers.gcp._answers import Listed
 from auditor.providers.gcp._errors import Caller, RetryPolicy
+from auditor.providers.gcp._kinds import KindsCollector
 from auditor.providers.gcp._labels import bucket_tags, key_tags
 from auditor.providers.gcp._name import PROVIDER
 from auditor.providers.gcp._normalize import KEY_JOIN_PATHS, account_facts, bucket_facts, key_facts
@@ -248,6 +249,10 @@ class _Run:
         want_buckets, want_keys = self.wants_kind(BUCKET), self.wants_kind(KEY)
         buckets = self.list_buckets() if (want_buckets or want_keys) else []
         orgs = self.org_policies(self.org_projects(buckets if want_buckets else []))
+        kinds = KindsCollector(req, self.session.projects, self.session.kinds, self.call,
+                               self.ledger, self.workers, self.timeout)
+        kinds.list()
+        kind_keys = kinds.key_names()
 
         def org_of(project: str) -> Outcome:
             return orgs.get(project) or _UNREAD_ORG
@@ -258,9 +263,10 @@ class _Run:
             if b.kms_key:  # a malformed bucket names no key: it was not read
                 named[b.kms_key].append(b.name)
         known = self.enumerate_keys() if want_keys else {}
-        key_names = sorted(set(known) | (set(named) if (need_join or want_keys) else set()))
-        need_state = need_join or (want_keys and req.wants(KEY, "key.state", "key_custody.level",
-                                                              "key_custody.hsm"))
+        key_names = sorted(set(known) | (set(named) if (need_join or want_keys) else set())
+                           | kind_keys)
+        need_state = need_join or bool(kind_keys) or (want_keys and req.wants(
+            KEY, "key.state", "key_custody.level", "key_custody.hsm"))
         need_iam = want_keys and req.wants(KEY, "key_exposure.is_public")
 
         tasks: list[Callable[[], tuple[str, Any]]] = []
@@ -269,6 +275,7 @@ class _Run:
                 tasks.append(lambda b=b: (bucket_id(b.name), self.bucket_task(b)))
         for name in key_names:
             tasks.append(lambda n=name: (n, self.key_task(n, known.get(n), need_state, need_iam)))
+        tasks.extend(kinds.tasks())
         progress = Progress(req.report, PROVIDER, len(tasks))
 
         def run_task(task: Callable[[], tuple[str, Any]]) -> tuple[str, Any]:
@@ -298,6 +305,8 @@ class _Run:
                 region = canonical(PROVIDER, parts[3]) or parts[3]
                 resources.append(Resource(KEY, PROVIDER, parts[1], region, name, parts[-1],
                                           facts, key_tags(req, self.ledger, name, key)))
+        resources.extend(kinds.resources(results, lambda name: (
+            results[name][:2] if name in results else _UNREAD_KEY[:2])))
         if self.wants_kind(ACCOUNT):
             for project in self.session.projects:
                 facts = account_facts(org_of(project), lambda p: req.wants(ACCOUNT, p))
@@ -320,5 +329,5 @@ def collect(request: CollectRequest, policy: RetryPolicy | None = None) -> Colle
         session.close()
     if collector.unlisted and not call.heard:
         _raise_unlisted(collector.unlisted, session.projects)
-    run.regions = sorted({r.region for r in resources if r.kind in (BUCKET, KEY)})
+    run.regions = sorted({r.region for r in resources if r.kind != ACCOUNT})
     return Collection(ledger.finish(run, resources), resources)

@@ -15,11 +15,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from google.api_core import exceptions as gexc
-
 from auditor.errors import MalformedAnswer
 from auditor.providers.gcp._answers import check
 from auditor.providers.gcp._errors import Caller
+from auditor.providers.gcp._rest import RestJsonClient
 
 CONSTRAINT = "storage.publicAccessPrevention"
 DEFAULT_ENDPOINT = "https://orgpolicy.googleapis.com"
@@ -43,23 +42,12 @@ class OrgPolicy:
         return f"organization policy {CONSTRAINT} is {state} for project {self.project}"
 
 
-class OrgPolicyClient:
+class OrgPolicyClient(RestJsonClient):
     """Reads effective policies over one pooled HTTP session."""
 
-    def __init__(self, http: Any, endpoint: str) -> None:
-        self.http = http
-        self.endpoint = endpoint.rstrip("/")
-
-    def close(self) -> None:
-        self.http.close()
-
     def fetch(self, project: str, timeout: float) -> Any:
-        url = (f"{self.endpoint}/v2/projects/{project}/policies/{CONSTRAINT}"
-               ":getEffectivePolicy")
-        response = self.http.get(url, timeout=timeout)
-        if response.status_code >= 400:
-            raise gexc.from_http_response(response)
-        return response.json()  # requests.JSONDecodeError: translated as unparsable
+        return self.get_json(f"/v2/projects/{project}/policies/{CONSTRAINT}"
+                             ":getEffectivePolicy", timeout)
 
 
 def parse(project: str, body: Any) -> OrgPolicy:

@@ -27,7 +27,8 @@ _NUMERIC = re.compile(r"\d{1,32}")
 _GLOB = re.compile(r"[a-z0-9.:\-*?\[\]!]+")
 SCOPE_OPTIONS = ("all_projects", "organization_id", "folder")
 # The endpoint overrides whose calls go unauthenticated (each option also reads its env).
-OTHER_ENDPOINTS = ("gcs_endpoint", "gcp_kms_endpoint", "gcp_orgpolicy_endpoint")
+OTHER_ENDPOINTS = ("gcs_endpoint", "gcp_kms_endpoint", "gcp_orgpolicy_endpoint",
+                   "gcp_compute_endpoint", "gcp_sqladmin_endpoint", "gcp_filestore_endpoint")
 LISTING_ENDPOINT = "gcp_resourcemanager_endpoint"
 
 

@@ -28,6 +28,7 @@ from requests.adapters import HTTPAdapter
 from auditor.errors import CredentialsError, ProviderError
 from auditor.providers._runtime.scrub import Scrubber
 from auditor.providers.gcp._answers import json_object_only
+from auditor.providers.gcp._clients import KindClients, any_endpoint
 from auditor.providers.gcp._name import PROVIDER
 from auditor.providers.gcp._orgpolicy import DEFAULT_ENDPOINT, OrgPolicyClient
 from auditor.providers.gcp._scope import scope_of
@@ -55,8 +56,11 @@ class GcpSession:
     # None when the other endpoints are overridden but this one is not: the calls go
     # anonymous then, and an anonymous call to the real Org Policy API could only be refused.
     orgpolicy: OrgPolicyClient | None = None
+    kinds: KindClients | None = None  # disks, snapshots, images, Filestore, Cloud SQL
 
     def close(self) -> None:
+        if self.kinds is not None:
+            self.kinds.close()
         self.storage.close()
         self.kms.transport.close()
         if self.orgpolicy is not None:
@@ -184,7 +188,7 @@ def open_session(options: Mapping[str, Any], max_workers: int, *,
     kms_url = _endpoint(options.get("gcp_kms_endpoint") or os.environ.get(KMS_ENDPOINT_ENV))
     org_url = _endpoint(options.get("gcp_orgpolicy_endpoint")
                         or os.environ.get(ORGPOLICY_ENDPOINT_ENV))
-    emulated = bool(gcs or kms_url or org_url)
+    emulated = bool(gcs or kms_url or org_url or any_endpoint(options))
     creds, adc_project = _credentials(options, emulated, scrubber)
     projects = _projects(options.get("project"))
     if not projects:
@@ -223,5 +227,11 @@ def open_session(options: Mapping[str, Any], max_workers: int, *,
         org_http = requests.Session() if emulated else AuthorizedSession(creds)
         _remember_tokens(org_http, scrubber)
         orgpolicy = OrgPolicyClient(_pooled(org_http, max_workers), org_url or DEFAULT_ENDPOINT)
-    return GcpSession(projects, storage_client, kms_client, emulated, orgpolicy)
+    def setup(session: Any) -> Any:
+        _remember_tokens(session, scrubber)
+        return _pooled(session, max_workers)
+
+    kinds = KindClients(options, creds, emulated, setup,
+                        lambda: requests.Session() if emulated else AuthorizedSession(creds))
+    return GcpSession(projects, storage_client, kms_client, emulated, orgpolicy, kinds)
 

@@ -18,6 +18,56 @@ def key(name: str) -> str:
     return f"{RING}/cryptoKeys/{name}"
 
 
+HIDDEN_KEY = "projects/t-hidden/locations/europe-west1/keyRings/r/cryptoKeys/k"
+# Disks, snapshots and images, Cloud SQL and Filestore instances of t-main: every key kind
+# (Google's, CMEK software / HSM / external / imported, CSEK, a key gone, a key denied).
+KINDS: dict[str, Any] = {
+    "disks": [
+        {"name": "d-google", "zone": "us-central1-a", "users": ["vm-1"]},
+        {"name": "d-cmek", "zone": "europe-west1-b", "kms_key": "europe-west1/ring/soft-rot",
+         "users": ["vm-2", "vm-3"]},
+        {"name": "d-hsm-idle", "zone": "europe-west1-c", "kms_key": "europe-west1/ring/hsm"},
+        {"name": "d-csek", "region": "us-east1", "csek": True, "users": ["vm-4"]},
+        {"name": "d-ext", "zone": "europe-west1-b", "kms_key": "europe-west1/ring/ext"},
+        {"name": "d-imported", "zone": "europe-west1-b", "kms_key": "europe-west1/ring/imported"},
+        {"name": "d-key-gone", "zone": "europe-west1-b", "kms_key": "europe-west1/ring/retired"},
+        {"name": "d-key-denied", "zone": "europe-west1-b", "kms_key": HIDDEN_KEY},
+        {"name": "d-nowhere", "zone": "mars-north1-a"},
+    ],
+    "snapshots": [
+        {"name": "s-public", "public": "allUsers"},
+        {"name": "s-all-auth", "public": "allAuthenticatedUsers", "storage_location": "eu"},
+        {"name": "s-shared", "storage_location": "europe-west1",
+         "kms_key": "europe-west1/ring/soft-rot",
+         "iam": [{"role": "roles/compute.storageAdmin",
+                  "members": ["user:partner@example.com", "projectOwner:t-main",
+                              "serviceAccount:dr@t-other.iam.gserviceaccount.com"]}]},
+        {"name": "s-private", "csek": True},
+        {"name": "s-iam-denied", "faults": {"compute.snapshots.getIamPolicy": 403}},
+    ],
+    "images": [
+        {"name": "i-shared", "family": "base", "kms_key": "europe-west1/ring/hsm",
+         "iam": [{"role": "roles/compute.imageUser", "members": ["group:eng@example.com"]}]},
+        {"name": "i-public", "public": "allAuthenticatedUsers"},
+    ],
+    "sql_instances": [
+        {"name": "db-open", "public_ip": True, "authorized_networks": ["10.1.0.0/16", "0.0.0.0/0"]},
+        {"name": "db-public-narrow", "public_ip": True, "region": "europe-west1",
+         "authorized_networks": ["203.0.113.0/24"], "ssl_mode": "ENCRYPTED_ONLY",
+         "deletion_protection": True, "backups": {"enabled": True, "retained": 7},
+         "kms_key": "europe-west1/ring/hsm"},
+        {"name": "db-private", "ssl_mode": "TRUSTED_CLIENT_CERTIFICATE_REQUIRED",
+         "backups": {"enabled": True, "retained": 3}, "kms_key": "europe-west1/ring/ext-vpc"},
+        {"name": "db-legacy-ssl", "ssl_mode": False, "require_ssl": True,
+         "backups": {"enabled": True, "retained": 30}},
+    ],
+    "filestore_instances": [
+        {"name": "fs-basic", "location": "us-central1-a"},
+        {"name": "fs-cmek", "location": "europe-west1", "tier": "ENTERPRISE",
+         "kms_key": "europe-west1/ring/soft-norot"},
+    ],
+}
+
 # Organization policy storage.publicAccessPrevention: t-main has none (the default, not
 # enforced), t-nostorage enforces it, t-nokms refuses to show it (403).
 ESTATE: dict[str, Any] = {"projects": [
@@ -86,7 +136,8 @@ ESTATE: dict[str, Any] = {"projects": [
           "kms_key": "europe-west1/ring/retired"},
          {"name": "key-denied", "location": "europe-west1",
           "kms_key": "projects/t-hidden/locations/europe-west1/keyRings/r/cryptoKeys/k"},
-     ]},
+     ],
+     **KINDS},
     {"id": NO_STORAGE, "number": "700000000002", "disabled": ["storage"],
      "org_policy": {"public_access_prevention": True},
      "buckets": [{"name": "never-listed", "location": "us-central1"}]},

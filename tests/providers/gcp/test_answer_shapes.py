@@ -219,14 +219,25 @@ def baseline(proxied) -> Snapshot:
 
 
 def test_every_operation_read_has_a_documented_shape():
-    from auditor.providers.gcp import _kms, _orgpolicy, _projects, _storage
+    from auditor.providers.gcp import (
+        _compute,
+        _filestore,
+        _kms,
+        _orgpolicy,
+        _projects,
+        _sqladmin,
+        _storage,
+    )
 
+    listings = {_compute.OP_DISKS, _compute.OP_SNAPSHOTS, _compute.OP_IMAGES,
+                _sqladmin.OP_INSTANCES, _filestore.OP_INSTANCES}
     read = {_storage.OP_LIST, _storage.OP_IAM, _storage.OP_ACL, _storage.OP_DEFAULT_ACL,
             _orgpolicy.OP_EFFECTIVE, _kms.OP_LOCATIONS, _kms.OP_RINGS, _kms.OP_KEYS,
             _kms.OP_GET_KEY, _kms.OP_VERSIONS, _kms.OP_KEY_IAM, _projects.OP_SEARCH,
-            _projects.OP_FOLDERS}
+            _projects.OP_FOLDERS, _compute.OP_SNAPSHOT_IAM, _compute.OP_IMAGE_IAM} | listings
     assert read <= SHAPES.operations
-    assert {f"{_storage.OP_LIST}.item", f"{_kms.OP_KEYS}.item"} <= SHAPES.operations
+    assert {f"{op}.item" for op in {_storage.OP_LIST, _kms.OP_KEYS} | listings} \
+        <= SHAPES.operations
     assert {op.split(".item")[0] for op in SHAPES.operations} == read
 
 

@@ -63,6 +63,11 @@ LISTING_FAILURES = [
 TWO_PROJECTS = (("p1", "1"), ("p2", "2"))
 
 
+# The listings of disks, snapshots, images, Cloud SQL and Filestore instances.
+KIND_LISTINGS = ("compute.disks.aggregatedList", "compute.snapshots.list", "compute.images.list",
+                 "sqladmin.instances.list", "file.instances.list")
+
+
 def _unlisted_everywhere(fault: Any) -> dict[str, Any]:
     return {"projects": [
         {"id": p, "number": n, "faults": {"storage.buckets.list": fault},
@@ -107,8 +112,8 @@ def test_no_bucket_listing_anywhere_is_a_gap_and_the_rest_is_reported(make_sandb
 def test_nothing_answered_at_all_is_a_provider_error(make_sandbox, fault, code):
     section = _unlisted_everywhere(fault)
     for project in section["projects"]:
-        project["faults"].update({"cloudkms.locations.list": fault,
-                                  "orgpolicy.policies.getEffectivePolicy": fault})
+        project["faults"].update({action: fault for action in (
+            "cloudkms.locations.list", "orgpolicy.policies.getEffectivePolicy", *KIND_LISTINGS)})
     box = make_sandbox(section)
     with pytest.raises(ProviderError) as info:
         _collect(box)
@@ -120,7 +125,7 @@ def test_nothing_answered_at_all_is_a_provider_error(make_sandbox, fault, code):
     # Every read was tried before the run was given up.
     assert {r.action for r in box.requests()} == {
         "storage.buckets.list", "cloudkms.locations.list",
-        "orgpolicy.policies.getEffectivePolicy"}
+        "orgpolicy.policies.getEffectivePolicy", *KIND_LISTINGS}
 
 
 def test_a_refused_listing_with_only_bucket_facts_wanted_is_a_provider_error(make_sandbox):

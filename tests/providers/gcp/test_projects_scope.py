@@ -57,7 +57,8 @@ SECTION: dict[str, Any] = {
             {"id": "p-lonely", "number": "900000000031", "display_name": "Lonely",
              "buckets": [bucket("lonely-data")]},
             {"id": "p-dark", "number": "900000000041", "parent": "21",
-             "display_name": "Dark", "disabled": ["storage", "cloudkms", "orgpolicy"]},
+             "display_name": "Dark",
+             "disabled": ["storage", "cloudkms", "orgpolicy", "compute", "sqladmin", "file"]},
         ]},
     "projects": [
         {"id": "p-prod-a", "number": "900000000011", "parent": "11", "display_name": "Prod A",

@@ -1,6 +1,7 @@
 """Google Cloud stand-in: one small HTTP server for the Cloud Storage JSON API, Cloud KMS REST,
-the Org Policy API v2 (getEffectivePolicy) and Resource Manager v3 (projects.search,
-folders.list).
+the Org Policy API v2 (getEffectivePolicy), Resource Manager v3 (projects.search,
+folders.list), Compute Engine v1 (disks, snapshots, images), Cloud SQL Admin v1 and Filestore
+v1 (instances.list).
 
 Seeded from the ``gcp:`` section of an estate description (see ``estate.yaml`` for the
 demo estate and every field it understands). The real google-cloud-storage client reaches
@@ -40,7 +41,10 @@ class GcpSandbox:
     deniable = ("storage:buckets.getIamPolicy", "storage:bucketAccessControls.list",
                 "storage:defaultObjectAccessControls.list", "cloudkms:cryptoKeys.get",
                 "cloudkms:cryptoKeys.getIamPolicy", "orgpolicy:policies.getEffectivePolicy",
-                "cloudresourcemanager:projects.search", "cloudresourcemanager:folders.list")
+                "cloudresourcemanager:projects.search", "cloudresourcemanager:folders.list",
+                "compute:disks.aggregatedList", "compute:snapshots.list", "compute:images.list",
+                "compute:snapshots.getIamPolicy", "compute:images.getIamPolicy",
+                "sqladmin:instances.list", "file:instances.list")
 
     def __init__(self, page_size: int | None = None, latency: float = 0.0) -> None:
         # page_size caps every list page (buckets, key rings, keys) to exercise paging;
@@ -104,7 +108,9 @@ class GcpSandbox:
         """The options of a scan of the estate's own projects (no listing endpoint: such a
         scan makes no Resource Manager call; see ``listing_options``)."""
         return {"project": self.projects(), "gcs_endpoint": self.url,
-                "gcp_kms_endpoint": self.url, "gcp_orgpolicy_endpoint": self.url}
+                "gcp_kms_endpoint": self.url, "gcp_orgpolicy_endpoint": self.url,
+                "gcp_compute_endpoint": self.url, "gcp_sqladmin_endpoint": self.url,
+                "gcp_filestore_endpoint": self.url}
 
     def listing_options(self) -> dict[str, Any]:
         """Every endpoint, the Resource Manager one included, and no project: add a scope
@@ -115,7 +121,10 @@ class GcpSandbox:
     def environment(self) -> dict[str, str]:
         env = {"STORAGE_EMULATOR_HOST": self.url, "AUDITOR_GCP_KMS_ENDPOINT": self.url,
                "AUDITOR_GCP_ORGPOLICY_ENDPOINT": self.url,
-               "AUDITOR_GCP_RESOURCEMANAGER_ENDPOINT": self.url}
+               "AUDITOR_GCP_RESOURCEMANAGER_ENDPOINT": self.url,
+               "AUDITOR_GCP_COMPUTE_ENDPOINT": self.url,
+               "AUDITOR_GCP_SQLADMIN_ENDPOINT": self.url,
+               "AUDITOR_GCP_FILESTORE_ENDPOINT": self.url}
         if self.projects():
             env["GOOGLE_CLOUD_PROJECT"] = self.projects()[0]
         return env

@@ -19,6 +19,7 @@ from auditor.providers.gcp.sandbox._hierarchy import (
     organization,
     project_resource,
 )
+from auditor.providers.gcp.sandbox._kinds_estate import KindsEstate, build_kinds
 
 CREATED = "2024-03-04T09:15:27.418Z"
 UPDATED = "2025-06-18T14:02:11.036Z"
@@ -63,7 +64,8 @@ class Key:
 class Project:
     id: str
     number: str
-    disabled: set[str] = field(default_factory=set)  # "storage", "cloudkms", "orgpolicy"
+    # "storage", "cloudkms", "orgpolicy", "compute", "sqladmin", "file"
+    disabled: set[str] = field(default_factory=set)
     org_policy: bool | str | None = None  # storage.publicAccessPrevention: bool, "denied", None
     buckets: dict[str, dict[str, Any]] = field(default_factory=dict)  # name -> full resource
     bucket_policies: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -72,6 +74,8 @@ class Project:
     locations: list[str] = field(default_factory=list)
     # The Resource Manager v3 Project resource (parent, state, displayName, ...).
     resource: dict[str, Any] = field(default_factory=dict)
+    # Disks, snapshots, images, Cloud SQL and Filestore instances (_kinds_estate).
+    kinds: KindsEstate = field(default_factory=KindsEstate)
     # False for the organization's extra projects: found by a Resource Manager search only,
     # not in the stand-in's default project list (the demo's scan).
     listed: bool = True
@@ -327,6 +331,8 @@ def build(section: dict[str, Any], base_url: str) -> Estate:
             project.buckets[res["name"]] = res
             project.bucket_policies[res["name"]] = bucket_policy(bspec, project)
             estate.faults.add(f"b/{res['name']}", bspec.get("faults"))
+        project.kinds = build_kinds(pspec, project.id, base_url,
+                                    lambda ref, p=project: key_name(ref, p), estate.faults.add)
         ring_locations = {r.split("/")[3] for r in project.rings}
         project.locations = sorted(set(pspec.get("kms_locations") or []) | ring_locations
                                    | {"global"})

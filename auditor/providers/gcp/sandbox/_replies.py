@@ -18,7 +18,11 @@ GCS_REASONS = {400: "invalid", 403: "forbidden", 404: "notFound", 429: "rateLimi
 SERVICE_TITLES = {"storage": "Cloud Storage JSON API",
                   "cloudkms": "Cloud Key Management Service (KMS) API",
                   "orgpolicy": "Organization Policy API",
-                  "cloudresourcemanager": "Cloud Resource Manager API"}
+                  "cloudresourcemanager": "Cloud Resource Manager API",
+                  "compute": "Compute Engine API", "sqladmin": "Cloud SQL Admin API",
+                  "file": "Cloud Filestore API"}
+# Services that answer errors in the legacy JSON shape (errors[] with a reason).
+LEGACY_ERRORS = frozenset({"storage", "compute", "sqladmin"})
 
 
 def json_reply(status: int, body: Any, action: str) -> Reply:
@@ -49,7 +53,7 @@ def disabled(service: str, project: Project, action: str) -> Reply:
             "metadata": {"service": f"{service}.googleapis.com",
                          "consumer": f"projects/{project.number}"}}
     reply = rpc_error(403, message, action, info)
-    if service == "storage":
+    if service in LEGACY_ERRORS:
         body = json.loads(reply.body)
         body["error"]["errors"] = [{"message": message, "domain": "usageLimits",
                                     "reason": "accessNotConfigured"}]
@@ -70,7 +74,7 @@ def fault_reply(estate: Estate, scope: str, action: str, service: str) -> Reply 
     status = int(status)
     message = (f"Permission '{action}' denied on resource '{scope}' (or it may not exist)."
                if status == 403 else f"injected {status} for {action}")
-    if service == "storage":
+    if service in LEGACY_ERRORS:
         return gcs_error(status, message, action)
     info = ({"reason": "IAM_PERMISSION_DENIED", "domain": f"{service}.googleapis.com",
              "metadata": {"permission": action, "resource": scope}} if status == 403 else None)

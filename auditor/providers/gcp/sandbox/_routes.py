@@ -13,6 +13,13 @@ from typing import Any
 from urllib.parse import unquote
 
 from auditor.providers.gcp.sandbox._estate import Estate, Project
+from auditor.providers.gcp.sandbox._kinds_routes import (
+    FILESTORE_PATH,
+    SQL_PATH,
+    compute,
+    filestore,
+    sqladmin,
+)
 from auditor.providers.gcp.sandbox._orgpolicy import effective_policy
 from auditor.providers.gcp.sandbox._replies import (
     disabled,
@@ -222,6 +229,12 @@ def handle(estate: Estate, req: RecordedRequest) -> Reply:
     path = unquote(req.path)
     if path.startswith("/storage/v1/"):
         return _storage(estate, req, path)
+    if path.startswith("/compute/v1/"):
+        return compute(estate, req, path)
+    if req.method == "GET" and (found := SQL_PATH.match(path)):
+        return sqladmin(estate, req, found.group(1))
+    if req.method == "GET" and (found := FILESTORE_PATH.match(path)):
+        return filestore(estate, req, found.group(1), found.group(2))
     if path.startswith(_KMS):
         return _kms(estate, req, path)
     if path.startswith("/v2/"):

@@ -1,0 +1,161 @@
+"""Facts of persistent disks, snapshots and images, Filestore instances and Cloud SQL
+instances (no SDK here, no calls). What every kind shares is in ``_at_rest``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from auditor.errors import CallError
+from auditor.model import Fact
+from auditor.providers._runtime import Outcome, OutcomeState
+from auditor.providers.gcp._at_rest import (
+    AtRest,
+    encryption_facts,
+    key_join_facts,
+    residency_facts,
+    zone_region,
+)
+from auditor.providers.gcp._compute import OP_DISKS, ComputeItem, Sharing
+from auditor.providers.gcp._filestore import OP_INSTANCES as OP_FILESTORE
+from auditor.providers.gcp._filestore import FileInstance
+from auditor.providers.gcp._sqladmin import OP_INSTANCES as OP_SQL
+from auditor.providers.gcp._sqladmin import SqlInstance
+
+Wants = Callable[[str], bool]
+KeyOutcomes = tuple[Outcome, Outcome]  # the key and its versions
+
+COMPUTE_ALWAYS = ("Compute Engine encrypts every persistent disk, snapshot and image at rest; "
+                  "the resource shows which key")
+FILESTORE_ALWAYS = "Filestore encrypts every instance at rest; kmsKeyName shows a CMEK"
+SQL_ALWAYS = ("Cloud SQL encrypts every instance's data at rest; "
+              "diskEncryptionConfiguration.kmsKeyName shows a CMEK")
+NO_NFS_TLS = ("the Filestore API has no instance setting that refuses unencrypted NFS "
+              "traffic, so there is nothing to read")
+BACKUPS_ENCRYPTED = ("Cloud SQL backups are encrypted at rest like the instance, with its CMEK "
+                     "when it has one")
+
+
+def _keep(facts: dict[str, Fact], wants: Wants) -> dict[str, Fact]:
+    return {path: fact for path, fact in facts.items() if wants(path)}
+
+
+@cache
+def _profile(kind: str) -> dict[str, Any]:
+    from auditor.providers.base import load_exposure_profile
+
+    return load_exposure_profile(Path(__file__).resolve().parent / "exposure.yaml")[kind]
+
+
+def malformed_facts(kind: str, error: CallError, wants: Wants) -> dict[str, Fact]:
+    """A listed resource that is not the documented one: every fact read from it is error;
+    what no API shows stays opaque."""
+    failed = Fact.from_call_error(error)
+    return _keep({path: (Fact.opaque(entry.note) if entry.level == "none" else failed)
+                  for path, entry in _profile(kind).items()}, wants)
+
+
+def _at_rest(item: ComputeItem) -> AtRest:
+    if item.key is None:
+        return AtRest()
+    return AtRest(item.key.kms_key, item.key.supplied)
+
+
+def _common(at_rest: AtRest, key: KeyOutcomes, source: str, always: str,
+            locations: list[str], wants: Wants) -> dict[str, Fact]:
+    facts = {**encryption_facts(at_rest, source, always),
+             **residency_facts(locations, source)}
+    if any(wants(p) for p in ("key_custody.level", "key_custody.hsm", "key_rotation.enabled",
+                              "key_rotation.period_days", "key_rotation.supported")):
+        facts.update(key_join_facts(at_rest, *key, source))
+    return facts
+
+
+def volume_facts(disk: ComputeItem, key: KeyOutcomes, wants: Wants) -> dict[str, Fact]:
+    if disk.malformed is not None:
+        return malformed_facts("storage.volume", disk.malformed, wants)
+    users = ", ".join(u.rsplit("/", 1)[-1] for u in disk.users)
+    facts = _common(_at_rest(disk), key, OP_DISKS, COMPUTE_ALWAYS,
+                    [zone_region(disk.location)], wants)
+    facts["attachment.attached"] = Fact.observed(
+        bool(disk.users), OP_DISKS, detail=f"used by {users}" if users else "no instance uses it")
+    return _keep(facts, wants)
+
+
+def _shared(sharing: Outcome, source: str) -> dict[str, Fact]:
+    def public(found: Sharing) -> Fact:
+        detail = f"public members: {', '.join(found.public)}" if found.public else None
+        return Fact.observed(bool(found.public), sharing.source, source, basis="derived",
+                             detail=detail)
+
+    def accounts(found: Sharing) -> Fact:
+        return Fact.observed(list(found.principals), sharing.source, source, basis="derived")
+
+    if sharing.state is OutcomeState.NOT_READ:
+        unread = Fact.error(f"the IAM policy was not read: {sharing.unread}", source)
+        return dict.fromkeys(("public_exposure.is_public", "sharing.accounts"), unread)
+    return {"public_exposure.is_public": sharing.fact(public, source),
+            "sharing.accounts": sharing.fact(accounts, source)}
+
+
+def snapshot_facts(item: ComputeItem, key: KeyOutcomes, sharing: Outcome,
+                   wants: Wants) -> dict[str, Fact]:
+    """A disk snapshot or a custom image: both are restorable copies of a disk."""
+    if item.malformed is not None:
+        return malformed_facts("storage.snapshot", item.malformed, wants)
+    facts = _common(_at_rest(item), key, item.source, COMPUTE_ALWAYS,
+                    list(item.storage_locations), wants)
+    if wants("public_exposure.is_public") or wants("sharing.accounts"):
+        facts.update(_shared(sharing, item.source))
+    return _keep(facts, wants)
+
+
+def filesystem_facts(fs: FileInstance, key: KeyOutcomes, wants: Wants) -> dict[str, Fact]:
+    if fs.malformed is not None:
+        return malformed_facts("storage.filesystem", fs.malformed, wants)
+    facts = _common(AtRest(fs.kms_key), key, OP_FILESTORE, FILESTORE_ALWAYS,
+                    [zone_region(fs.location)], wants)
+    facts["tls_enforced.required"] = Fact.opaque(NO_NFS_TLS)
+    return _keep(facts, wants)
+
+
+def _exposure(db: SqlInstance) -> Fact:
+    if not db.ipv4_enabled:
+        return Fact.observed(False, OP_SQL, detail="no public IP (ipv4Enabled false)")
+    if db.open_networks:
+        return Fact.observed(True, OP_SQL, detail="public IP with authorized network "
+                             f"{', '.join(db.open_networks)}: any address may connect")
+    return Fact.observed(False, OP_SQL, detail=f"public IP, {db.networks} authorized "
+                         "network(s), none open to every address")
+
+
+def _retention(db: SqlInstance) -> Fact:
+    if not db.backups:
+        return Fact.observed(None, OP_SQL, detail="automated backups are off")
+    if db.retained_backups is None:
+        return Fact.error("backupRetentionSettings.retainedBackups is absent from an "
+                          "instance with automated backups on", OP_SQL)
+    if db.retention_unit not in (None, "COUNT"):
+        return Fact.error(f"unrecognised backup retention unit {db.retention_unit!r}", OP_SQL)
+    return Fact.observed(db.retained_backups, OP_SQL, detail=f"{db.retained_backups} "
+                         "automated backups kept; Cloud SQL takes one a day")
+
+
+def database_facts(db: SqlInstance, key: KeyOutcomes, wants: Wants) -> dict[str, Fact]:
+    if db.malformed is not None:
+        return malformed_facts("database.instance", db.malformed, wants)
+    facts = _common(AtRest(db.kms_key), key, OP_SQL, SQL_ALWAYS, [db.region], wants)
+    mode = db.ssl_mode or f"requireSsl {str(bool(db.require_ssl)).lower()}"
+    facts.update({
+        "public_exposure.is_public": _exposure(db),
+        "tls_enforced.required": Fact.observed(db.tls_required, OP_SQL, detail=f"sslMode {mode}"
+                                               if db.ssl_mode else mode),
+        "deletion_protection.enabled": Fact.observed(db.deletion_protection, OP_SQL),
+        "backup.enabled": Fact.observed(db.backups, OP_SQL),
+        "backup.retention_days": _retention(db),
+        "backup.encrypted": Fact.observed(True, OP_SQL, detail=BACKUPS_ENCRYPTED),
+    })
+    return _keep(facts, wants)

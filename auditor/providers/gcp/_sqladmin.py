@@ -1,0 +1,106 @@
+"""Cloud SQL instances (Cloud SQL Admin API v1 ``instances.list``), over REST.
+
+The Cloud SQL Admin client package on PyPI (google-cloud-sql) is a young pre-1.0 release, so
+the one listing goes over the google-auth ``AuthorizedSession`` (``_rest``), as the Org Policy
+read does. The
+listing carries every setting the facts read (settings.ipConfiguration,
+settings.backupConfiguration, settings.deletionProtectionEnabled,
+diskEncryptionConfiguration): no per-instance call is made.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from auditor.errors import MalformedAnswer
+from auditor.providers.gcp._answers import Listed, check_item, read_pages
+from auditor.providers.gcp._errors import Caller
+from auditor.providers.gcp._rest import RestJsonClient
+
+DEFAULT_ENDPOINT = "https://sqladmin.googleapis.com"
+OP_INSTANCES = "sqladmin:instances.list"
+OPEN_NETWORKS = frozenset({"0.0.0.0/0", "::/0"})
+# sslMode values that refuse a connection without TLS (the Settings reference).
+TLS_MODES = frozenset({"ENCRYPTED_ONLY", "TRUSTED_CLIENT_CERTIFICATE_REQUIRED"})
+
+
+class SqlAdminClient(RestJsonClient):
+    """Reads instance listings over one pooled HTTP session."""
+
+    def list_page(self, project: str, token: str | None, timeout: float) -> Any:
+        return self.get_json(f"/v1/projects/{project}/instances", timeout,
+                             {"pageToken": token} if token else None)
+
+
+@dataclass(frozen=True, slots=True)
+class SqlInstance:
+    """One Cloud SQL instance, as much of it as the facts need."""
+
+    project: str
+    name: str
+    region: str
+    kms_key: str | None = None
+    ipv4_enabled: bool = False
+    open_networks: tuple[str, ...] = ()  # authorized networks that admit every address
+    networks: int = 0  # how many authorized networks there are
+    ssl_mode: str | None = None
+    require_ssl: bool | None = None
+    deletion_protection: bool = False
+    backups: bool = False
+    retained_backups: int | None = None
+    retention_unit: str | None = None
+    database_version: str = ""
+    malformed: MalformedAnswer | None = None
+
+    @property
+    def id(self) -> str:
+        return f"projects/{self.project}/instances/{self.name}"
+
+    @property
+    def location(self) -> str:
+        return self.region
+
+    @property
+    def tls_required(self) -> bool:
+        """sslMode decides where it is set; requireSsl, its older spelling, otherwise."""
+        if self.ssl_mode:
+            return self.ssl_mode in TLS_MODES
+        return bool(self.require_ssl)
+
+
+def _instance(project: str, raw: dict[str, Any]) -> SqlInstance:
+    item = check_item(OP_INSTANCES, raw)
+    settings = item["settings"]
+    ip = settings.get("ipConfiguration") or {}
+    networks = [n.get("value", "") for n in ip.get("authorizedNetworks") or ()]
+    backup = settings.get("backupConfiguration") or {}
+    retention = backup.get("backupRetentionSettings") or {}
+    retained = retention.get("retainedBackups")
+    return SqlInstance(
+        project, item["name"], item["region"],
+        kms_key=(item.get("diskEncryptionConfiguration") or {}).get("kmsKeyName") or None,
+        # Absent booleans are false: the API leaves false booleans out of its JSON.
+        ipv4_enabled=bool(ip.get("ipv4Enabled")),
+        open_networks=tuple(n for n in networks if n in OPEN_NETWORKS), networks=len(networks),
+        ssl_mode=ip.get("sslMode") or None, require_ssl=ip.get("requireSsl"),
+        deletion_protection=bool(settings.get("deletionProtectionEnabled")),
+        backups=bool(backup.get("enabled")),
+        retained_backups=int(retained) if retained is not None else None,
+        retention_unit=retention.get("retentionUnit") or None,
+        database_version=item.get("databaseVersion") or "")
+
+
+def _listed(project: str, raw: Any) -> SqlInstance:
+    try:
+        return _instance(project, raw)
+    except MalformedAnswer as exc:
+        name = str((raw.get("name") if isinstance(raw, dict) else None) or "(unnamed)")
+        return SqlInstance(project, name, "", malformed=exc)
+
+
+def list_instances(call: Caller, client: SqlAdminClient, project: str,
+                   timeout: float) -> Listed[SqlInstance]:
+    listed = read_pages(call, OP_INSTANCES,
+                        lambda token: client.list_page(project, token, timeout), "items")
+    return Listed([_listed(project, raw) for raw in listed.items], listed.gap)
