@@ -37,23 +37,25 @@ class Check:
     id: str
     title: str
     safeguard: str
-    resource: str
+    kinds: tuple[str, ...]  # the resource kinds it runs on (YAML ``resource``: one or a list)
     severity: str
     reads: tuple[str, ...]
     assertion: dict[str, Any]
     rationale: str
-    remediation: dict[str, str]
+    # provider -> text for every kind, or kind -> text
+    remediation: dict[str, str | dict[str, str]]
     param_specs: dict[str, dict[str, Any]] = field(default_factory=dict)
     applies_if: dict[str, Any] | None = None
-    # provider -> framework name (with its version) -> control ids
-    frameworks: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    # provider -> framework name (with its version) -> control ids, or kind -> control ids
+    frameworks: dict[str, dict[str, list[str] | dict[str, list[str]]]] = field(
+        default_factory=dict)
     source: str = ""
     context: tuple[str, ...] = ()
 
     @classmethod
     def from_cache(cls, entry: dict[str, Any]) -> Check:
         """The check :meth:`to_cache` wrote (JSON: the tuples came back as lists)."""
-        return cls(**{**entry, "reads": tuple(entry["reads"]),
+        return cls(**{**entry, "kinds": tuple(entry["kinds"]), "reads": tuple(entry["reads"]),
                       "context": tuple(entry["context"])})
 
     def to_cache(self) -> dict[str, Any]:
@@ -64,7 +66,9 @@ class Check:
 
     @classmethod
     def from_document(cls, doc: dict[str, Any], source: str) -> Check:
-        return cls(doc["id"], doc["title"], doc["safeguard"], doc["resource"], doc["severity"],
+        resource = doc["resource"]
+        kinds = (resource,) if isinstance(resource, str) else tuple(resource)
+        return cls(doc["id"], doc["title"], doc["safeguard"], kinds, doc["severity"],
                    tuple(doc["reads"]), doc["assert"], doc["rationale"], doc.get("remediation", {}),
                    doc.get("params", {}), doc.get("applies_if"), doc.get("frameworks", {}),
                    source, tuple(doc.get("context", ())))
@@ -72,9 +76,25 @@ class Check:
     def defaults(self) -> dict[str, Any]:
         return {name: spec["default"] for name, spec in self.param_specs.items()}
 
-    def frameworks_for(self, provider: str) -> dict[str, list[str]]:
-        """The mappings of ``provider``'s own benchmarks; a fresh copy, empty when unmapped."""
-        return {name: list(ids) for name, ids in self.frameworks.get(provider, {}).items()}
+    @property
+    def resource(self) -> str:
+        """The kinds as one label (``storage.volume, database.instance``), for listings."""
+        return ", ".join(self.kinds)
+
+    def frameworks_for(self, provider: str, kind: str | None = None) -> dict[str, list[str]]:
+        """The mappings of ``provider``'s own benchmarks for a resource of ``kind`` (None: only
+        those given for every kind); a fresh copy, empty when unmapped."""
+        out = {}
+        for name, ids in self.frameworks.get(provider, {}).items():
+            own = ids.get(kind) if isinstance(ids, dict) else ids
+            if own:
+                out[name] = list(own)
+        return out
+
+    def remediation_for(self, provider: str, kind: str) -> str:
+        """``provider``'s text for fixing a FAIL on a resource of ``kind`` ("" when none)."""
+        text = self.remediation.get(provider, "")
+        return text.get(kind, "") if isinstance(text, dict) else text
 
 
 @dataclass(slots=True)
@@ -89,7 +109,8 @@ class CompiledCheck:
     @property
     def summary(self) -> CheckSummary:
         c = self.check
-        return CheckSummary(c.id, c.title, c.safeguard, c.resource, c.severity, self.params)
+        return CheckSummary(c.id, c.title, c.safeguard, c.kinds[0], c.severity, self.params,
+                            list(c.kinds))
 
 
 def resolve_params(node: Any, params: Mapping[str, Any], source: str, where: str = "$") -> Any:
@@ -128,12 +149,18 @@ def _lint(check: Check) -> None:
     """Semantic rules the JSON Schema cannot state."""
     from auditor.schema import fact_catalog
 
-    known = fact_catalog()[check.resource]
-    for key, paths in (("reads", check.reads), ("context", check.context)):
-        for i, path in enumerate(paths):
-            if path not in known:
-                raise CheckDefinitionError(check.source, f"$.{key}[{i}]",
-                                           f"no fact {path!r} on {check.resource}")
+    catalog = fact_catalog()
+    for kind in check.kinds:
+        for key, paths in (("reads", check.reads), ("context", check.context)):
+            for i, path in enumerate(paths):
+                if path not in catalog[kind]:
+                    raise CheckDefinitionError(check.source, f"$.{key}[{i}]",
+                                               f"no fact {path!r} on {kind}")
+    from auditor.provider_checks import lint_kind_keys
+
+    for provider in sorted({*check.remediation, *check.frameworks}):
+        lint_kind_keys(check, check.remediation.get(provider), check.frameworks.get(provider),
+                       check.source, (f"$.remediation.{provider}", f"$.frameworks.{provider}"))
     for name, spec in check.param_specs.items():
         where = f"$.params.{name}.schema"
         check_schema(spec["schema"], check.source, where)

@@ -1,16 +1,19 @@
 """The comparison model: safeguards as rows, providers as columns, built from reports alone.
 
 It sits beside transparency (whose scores fill the cells); renderers in
-auditor/reports/comparison.py read it and nothing else.
+auditor/reports/comparison.py read it and nothing else. A matrix covers every resource kind
+(each row a safeguard over all its kinds), or one kind (``build_matrix(report, kind)``: each
+row that safeguard on that kind alone, scored from transparency's ``kinds`` section).
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from auditor.errors import ReportInputError
+from auditor.errors import ReportInputError, UsageError
 from auditor.model import AccountFailure, Finding, Report
 from auditor.transparency import summarize
 
@@ -22,6 +25,7 @@ class Cell:
     exposure: str
     figures: dict[str, Any]
     findings: list[Finding] = field(default_factory=list)  # by resource name; renderers reorder
+    kind: str | None = None  # the one resource kind of the cell; None: every kind
 
 
 @dataclass(slots=True)
@@ -35,6 +39,8 @@ class Matrix:
     sandbox: bool = False
     # accounts of a multi-account scan not collected: in no cell, listed apart
     account_failures: list[AccountFailure] = field(default_factory=list)
+    kind: str | None = None  # the kind the matrix is filtered to; None: every kind
+    kinds: dict[str, int] = field(default_factory=dict)  # kind -> findings in the reports
 
     def cell(self, safeguard: str, provider: str) -> Cell:
         return self.cells[(safeguard, provider)]
@@ -63,22 +69,35 @@ def merge_reports(reports: Sequence[Report], sources: Sequence[str]) -> Report:
     return merged
 
 
-def build_matrix(report: Report) -> Matrix:
+def build_matrix(report: Report, kind: str | None = None) -> Matrix:
+    """The matrix of every kind, or of ``kind`` alone (a kind without findings in the
+    report is a usage error naming the kinds it has)."""
     scores = summarize(report)
+    kinds = dict(sorted(Counter(f.kind for f in report.findings).items()))
+    rows, provider_scores = scores["safeguards"], scores["providers"]
+    if kind is not None:
+        if kind not in scores.get("kinds", {}):
+            have = ", ".join(kinds) or "none"
+            raise UsageError("compare", "--kind", f"no findings of kind {kind!r} in the "
+                             f"reports (kinds found: {have})")
+        rows = scores["kinds"][kind]["safeguards"]
+        # The kind's own figures; the listing failures and custody stay the provider's.
+        provider_scores = {p: {**figures, **scores["kinds"][kind]["providers"].get(p, {})}
+                           for p, figures in provider_scores.items()}
     providers = sorted(scores["providers"])
-    safeguards = sorted(scores["safeguards"])
+    safeguards = sorted(rows)
     by_cell: dict[tuple[str, str], list[Finding]] = {}
     for f in report.findings:
-        by_cell.setdefault((f.safeguard, f.provider), []).append(f)
+        if kind is None or f.kind == kind:
+            by_cell.setdefault((f.safeguard, f.provider), []).append(f)
     cells = {}
     for s in safeguards:
         for p in providers:
-            figures = scores["safeguards"][s]["providers"].get(p, {})
+            figures = rows[s]["providers"].get(p, {})
             cells[(s, p)] = Cell(p, s, figures.get("exposure", "unknown"), figures,
                                  sorted(by_cell.get((s, p), []),
-                                        key=lambda f: (f.resource_name, f.check_id)))
-    return Matrix(providers, safeguards, cells,
-                  {s: scores["safeguards"][s]["comparable"] for s in safeguards},
-                  scores["providers"], dict(report.provider_failures),
+                                        key=lambda f: (f.resource_name, f.check_id)), kind)
+    return Matrix(providers, safeguards, cells, {s: rows[s]["comparable"] for s in safeguards},
+                  provider_scores, dict(report.provider_failures),
                   any(r.endpoint_overridden for r in report.runs),
-                  list(report.account_failures))
+                  list(report.account_failures), kind, kinds)

@@ -328,13 +328,19 @@ class CheckSummary:
     id: str
     title: str
     safeguard: str
-    kind: str
+    kind: str  # the first of kinds (what a report before kinds existed named)
     severity: str
     params: dict[str, Any] = field(default_factory=dict)
+    kinds: list[str] = field(default_factory=list)  # every kind it ran on
+
+    def __post_init__(self) -> None:
+        if not self.kinds:
+            self.kinds = [self.kind]
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "title": self.title, "safeguard": self.safeguard,
-                "kind": self.kind, "severity": self.severity, "params": self.params}
+                "kind": self.kind, "kinds": list(self.kinds), "severity": self.severity,
+                "params": self.params}
 
 
 @dataclass(slots=True)

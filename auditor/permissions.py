@@ -141,10 +141,12 @@ def derive_policy(adapter: Any, checks: Sequence[CompiledCheck],
     needs: dict[str, set[str]] = defaultdict(set)
     for compiled in checks:
         check = compiled.check
-        for path in (*check.reads, *check.context):
-            for op in profile[check.resource][path].operations:
-                if kinds & table.kinds.get(op, kinds):  # not called for these kinds otherwise
-                    needs[op].add(check.id)
+        for kind in check.kinds:
+            declared = profile.get(kind, {})  # a kind the adapter does not collect: no call
+            for path in (*check.reads, *check.context):
+                for op in declared[path].operations if path in declared else ():
+                    if kinds & table.kinds.get(op, kinds):  # not called for these kinds otherwise
+                        needs[op].add(check.id)
     for run in table.run:
         if run.applies(kinds, given_options, tags):
             needs[run.operation].add(run.why)

@@ -20,8 +20,9 @@ from auditor.provider_data import load_data_file, registered_data_files
 
 FILE = "checks.yaml"
 
-Remediation = dict[str, str]  # provider -> text
-Frameworks = dict[str, dict[str, list[str]]]  # provider -> framework name -> control ids
+Remediation = dict[str, str | dict[str, str]]  # provider -> text, or kind -> text
+# provider -> framework name -> control ids, or kind -> control ids
+Frameworks = dict[str, dict[str, list[str] | dict[str, list[str]]]]
 
 
 class CheckData(Protocol):
@@ -30,11 +31,16 @@ class CheckData(Protocol):
     @property
     def id(self) -> str: ...
     @property
+    def kinds(self) -> tuple[str, ...]: ...
+    @property
+    def resource(self) -> str: ...
+    @property
     def source(self) -> str: ...
     @property
     def remediation(self) -> Remediation: ...
     @property
     def frameworks(self) -> Frameworks: ...
+    def remediation_for(self, provider: str, kind: str) -> str: ...
 
 
 def registered_files() -> dict[str, Path]:
@@ -65,12 +71,40 @@ def merged(checks: Mapping[str, CheckData], files: Mapping[str, Path]
                                                f"{key} for {provider!r} is also in "
                                                f"{check.source}: define it in one place")
                 target[provider] = entry[key]
+            lint_kind_keys(check, entry.get("remediation"), entry.get("frameworks"), str(path),
+                           (f"{where}.remediation", f"{where}.frameworks"))
             out[check_id] = (remediation, frameworks)
     return out
 
 
 def missing_remediation(checks: Iterable[CheckData], providers: Iterable[str]) -> list[str]:
-    """``check-id: provider`` for every check without remediation text for a provider."""
+    """``check-id: provider`` (``check-id: provider: kind`` for a check of several kinds) for
+    every check without remediation text for a provider and one of its kinds."""
     wanted = sorted(providers)
-    return [f"{check.id}: {provider}" for check in checks for provider in wanted
-            if not check.remediation.get(provider)]
+    return [f"{check.id}: {provider}" + (f": {kind}" if len(check.kinds) > 1 else "")
+            for check in checks for provider in wanted for kind in check.kinds
+            if not check.remediation_for(provider, kind)]
+
+
+def lint_kind_keys(check: CheckData, remediation: Any, frameworks: Mapping[str, Any] | None,
+                   source: str, where: tuple[str, str]) -> None:
+    """One provider's entry for ``check`` (``where``: the JSON paths of its remediation and of
+    its frameworks): per-kind remediation and framework ids name only kinds of the check, and
+    per-kind remediation covers every kind of it (a finding must never lack its text)."""
+    from auditor.schema import path_step
+
+    if isinstance(remediation, dict):
+        _known_kinds(check, remediation, source, where[0])
+        for kind in sorted(set(check.kinds) - set(remediation)):
+            raise CheckDefinitionError(source, where[0], f"no text for {kind}, "
+                                       f"a kind of {check.id}: give one per kind or one for all")
+    for name, ids in (frameworks or {}).items():
+        if isinstance(ids, dict):
+            _known_kinds(check, ids, source, where[1] + path_step(name))
+
+
+def _known_kinds(check: CheckData, per_kind: Mapping[str, Any], source: str, where: str) -> None:
+    for kind in per_kind:
+        if kind not in check.kinds:
+            raise CheckDefinitionError(source, f"{where}.{kind}", f"{kind} is not a kind of "
+                                       f"{check.id} ({check.resource})")

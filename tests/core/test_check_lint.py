@@ -28,7 +28,7 @@ def test_enough_checks_covering_every_safeguard_and_kind():
     assert len(checks) >= 16
     safeguards = {s for kinds in fact_catalog().values() for s in kinds.values()}
     assert {c.safeguard for c in checks} == safeguards
-    assert {c.resource for c in checks} == set(fact_catalog())
+    assert {kind for c in checks for kind in c.kinds} == set(fact_catalog())
 
 
 @pytest.mark.parametrize("path", CHECK_FILES, ids=lambda p: p.stem)
@@ -37,8 +37,8 @@ def test_check_file(path: Path):
     assert not list(validator("check").iter_errors(doc))
     assert doc["id"] == path.stem, "file name is the check id"
     check = load_check_file(path)
-    for read in check.reads:
-        assert read in fact_catalog()[check.resource]
+    for kind in check.kinds:
+        assert set(check.reads) <= set(fact_catalog()[kind])
     Draft202012Validator.check_schema(resolve_params(check.assertion, check.defaults(), "x"))
     compile_check(check)
 
@@ -59,7 +59,10 @@ def test_frameworks_are_keyed_by_provider_each_citing_its_own(check):
             assert cited.setdefault(framework, provider) == provider, \
                 f"{framework} cited for {cited[framework]} and {provider}"
             assert re.search(r" v\d+\.\d+\.\d+$", framework), "name the benchmark version"
-            assert controls and all(re.fullmatch(r"\d+(\.\d+)+", c) for c in controls)
+            per_kind = controls if isinstance(controls, dict) else {k: controls for k in check.kinds}
+            assert set(per_kind) <= set(check.kinds)
+            for ids in per_kind.values():
+                assert ids and all(re.fullmatch(r"\d+(\.\d+)+", c) for c in ids)
 
 
 def test_ids_unique():

@@ -62,8 +62,24 @@ MAPPED: dict[tuple[str, str], dict[str, list[str]]] = {
     # [ali2] 5.9 Server-side encryption is set to Encrypt with BYOK
     ("bucket-key-custody", "alibaba"): {ALIBABA: ["5.9"]},
 }
+# Where a benchmark numbers the kinds of one check apart: (check, provider, kind) -> ids.
+MAPPED_BY_KIND: dict[tuple[str, str, str], dict[str, list[str]]] = {
+}
+MAPPED.update({
+    # [aws7] 3.2.3 Ensure that RDS instances are not publicly accessible
+    ("database-not-public", "aws"): {AWS: ["3.2.3"]},
+    # [gcp5] 6.5 Cloud SQL instances do not implicitly whitelist all public IP addresses
+    ("database-not-public", "gcp"): {GCP: ["6.5"]},
+    # [ali2] 6.2 RDS instances are not open to the world
+    ("database-not-public", "alibaba"): {ALIBABA: ["6.2"]},
+    # [gcp5] 6.8 Cloud SQL instances are configured with automated backups
+    ("database-backup-retention", "gcp"): {GCP: ["6.8"]},
+    # [gcp5] 6.9 Cloud SQL instances have deletion protection enabled
+    ("database-deletion-protection", "gcp"): {GCP: ["6.9"]},
+})
 CHECKS = {c.id: c for c in load_checks()}
-ROWS = [(cid, provider) for cid in sorted(CHECKS) for provider in BENCHMARK_PREFIX]
+ROWS = [(cid, provider, kind) for cid in sorted(CHECKS) for provider in BENCHMARK_PREFIX
+        for kind in CHECKS[cid].kinds]
 
 
 def _resource(kind: str, provider: str) -> Resource:
@@ -72,27 +88,30 @@ def _resource(kind: str, provider: str) -> Resource:
 
 def test_table_names_only_shipped_checks():
     assert {cid for cid, _ in MAPPED} <= set(CHECKS)
+    assert all(kind in CHECKS[cid].kinds for cid, _, kind in MAPPED_BY_KIND)
 
 
-@pytest.mark.parametrize("check_id, provider", ROWS, ids=[f"{c}-{p}" for c, p in ROWS])
-def test_finding_carries_only_its_providers_mappings(check_id: str, provider: str):
+@pytest.mark.parametrize("check_id, provider, kind", ROWS,
+                         ids=[f"{c}-{p}-{k}" for c, p, k in ROWS])
+def test_finding_carries_only_its_providers_mappings(check_id: str, provider: str, kind: str):
     check = CHECKS[check_id]
-    finding = finding_for(compile_check(check), _resource(check.resource, provider))
-    assert finding.frameworks == MAPPED.get((check_id, provider), {})
+    finding = finding_for(compile_check(check), _resource(kind, provider))
+    assert finding.frameworks == MAPPED_BY_KIND.get((check_id, provider, kind),
+                                                    MAPPED.get((check_id, provider), {}))
     for name in finding.frameworks:
         assert name.startswith(BENCHMARK_PREFIX[provider]), name
 
 
 def test_findings_do_not_share_the_checks_mapping():
     check = CHECKS["bucket-tls-enforced"]
-    finding = finding_for(compile_check(check), _resource(check.resource, "aws"))
+    finding = finding_for(compile_check(check), _resource(check.kinds[0], "aws"))
     finding.frameworks[AWS].append("9.9")
     assert check.frameworks_for("aws") == {AWS: ["3.1.1"]}
 
 
 def test_an_unmapped_provider_gets_no_mappings():
     check = CHECKS["bucket-not-public"]
-    assert finding_for(compile_check(check), _resource(check.resource, "acme")).frameworks == {}
+    assert finding_for(compile_check(check), _resource(check.kinds[0], "acme")).frameworks == {}
 
 
 @pytest.fixture(scope="module")
@@ -143,7 +162,7 @@ def test_a_fourth_provider_needs_no_edit_of_existing_checks(tmp_path):
     check = load_check_file(_write(tmp_path, {"azure": {benchmark: ["3.1.1"]},
                                               "aws": {AWS: ["3.1.2"]}}))
     assert check.frameworks_for("azure") == {benchmark: ["3.1.1"]}
-    finding = finding_for(compile_check(check), _resource(check.resource, "azure"))
+    finding = finding_for(compile_check(check), _resource(check.kinds[0], "azure"))
     assert finding.frameworks == {benchmark: ["3.1.1"]}
     assert check.frameworks_for("gcp") == {}
 

@@ -1,0 +1,159 @@
+"""Resource kinds beyond buckets (issue 15): one list of kinds, checks over several kinds,
+per-kind remediation and benchmark ids, and a provider that does not collect a kind."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from auditor._data_dirs import data_dir
+from auditor.checks import compile_check, load_check_file, load_checks
+from auditor.errors import CheckDefinitionError
+from auditor.model import CUSTODY_LADDER, CheckSummary, ResourceKind
+from auditor.provider_checks import merged, missing_remediation
+from auditor.schema import KIND_FACT_DEFS, fact_catalog
+
+KINDS = [k.value for k in ResourceKind]
+NEW = ["storage.volume", "storage.snapshot", "storage.filesystem", "database.instance"]
+
+
+def _enums(node, key_path=()):
+    """Every enum in a schema that lists storage.bucket: the schemas' lists of kinds."""
+    if isinstance(node, dict):
+        if isinstance(node.get("enum"), list) and "storage.bucket" in node["enum"]:
+            yield key_path, node["enum"]
+        for key, value in node.items():
+            yield from _enums(value, (*key_path, key))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _enums(value, (*key_path, i))
+
+
+@pytest.mark.parametrize("name", ["inventory", "check", "report", "exposure", "permissions",
+                                  "provider_checks"])
+def test_every_schema_lists_every_kind(name):
+    schema = json.loads((data_dir("schemas") / f"{name}.schema.json").read_text())
+    found = list(_enums(schema))
+    assert found, f"{name} lists no kinds"
+    for where, enum in found:
+        assert enum == KINDS, f"{name} {where}"
+
+
+def test_every_kind_has_a_fact_block_and_the_contract_paths():
+    assert list(KIND_FACT_DEFS) == KINDS
+    catalog = fact_catalog()
+    common = {"encryption.enabled", "encryption.key_id", "key_custody.level", "key_custody.hsm",
+              "key_rotation.enabled", "key_rotation.period_days", "key_rotation.supported",
+              "data_residency.region", "data_residency.country", "data_residency.jurisdiction",
+              "data_residency.jurisdictions"}
+    own = {"storage.volume": {"attachment.attached"},
+           "storage.snapshot": {"public_exposure.is_public", "sharing.accounts"},
+           "storage.filesystem": {"tls_enforced.required"},
+           "database.instance": {"public_exposure.is_public", "tls_enforced.required",
+                                 "deletion_protection.enabled", "backup.enabled",
+                                 "backup.retention_days", "backup.encrypted"}}
+    for kind in NEW:
+        assert set(catalog[kind]) == common | own[kind], kind
+    assert catalog["storage.volume"]["attachment.attached"] == "resource_hygiene"
+    assert catalog["database.instance"]["backup.encrypted"] == "encryption_at_rest"
+    assert catalog["database.instance"]["deletion_protection.enabled"] == "deletion_protection"
+
+
+def test_customer_supplied_sits_between_imported_and_external_everywhere():
+    i = CUSTODY_LADDER.index("customer_supplied")
+    assert CUSTODY_LADDER[i - 1:i + 2] == ("customer_imported", "customer_supplied", "external")
+    inventory = json.loads((data_dir("schemas") / "inventory.schema.json").read_text())
+    ladders = [spec["allOf"][1]["then"]["properties"]["value"]["enum"]
+               for name, block in inventory["$defs"].items() if name.endswith("_facts")
+               for path, spec in block["properties"].items() if path == "key_custody.level"]
+    assert len(ladders) == 2 + len(NEW) and all(ladder == list(CUSTODY_LADDER)
+                                                for ladder in ladders)
+    for check in load_checks():
+        spec = check.param_specs.get("minimum_custody")
+        if spec:
+            assert spec["schema"]["enum"] == list(CUSTODY_LADDER), check.id
+
+
+def test_a_check_of_several_kinds_exposes_them_as_a_tuple(tmp_path):
+    check = load_check_file(_write(tmp_path))
+    assert check.kinds == tuple(NEW)
+    assert check.resource == ", ".join(NEW)
+    summary = compile_check(check).summary
+    assert summary.kinds == NEW and summary.kind == NEW[0]
+    assert summary.to_dict()["kinds"] == NEW
+    # A report written before kinds existed reads as its one kind.
+    old = CheckSummary("x", "t", "s", "storage.bucket", "low", {})
+    assert old.kinds == ["storage.bucket"]
+
+
+def _write(tmp_path: Path, **changes) -> Path:
+    doc = {"id": "custom-kinds", "title": "Encrypted at rest", "safeguard": "encryption_at_rest",
+           "resource": NEW, "severity": "high", "reads": ["encryption.enabled"],
+           "assert": {"properties": {"encryption": {"properties": {"enabled": {"const": True}}}}},
+           "rationale": "Unencrypted storage leaks through its media and copies."}
+    doc.update(**changes)
+    path = tmp_path / "custom-kinds.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    return path
+
+
+def test_every_read_must_exist_in_every_listed_kind(tmp_path):
+    path = _write(tmp_path, resource=["storage.volume", "storage.bucket"],
+                  reads=["attachment.attached"],
+                  **{"assert": {"properties": {"attachment": {"properties": {
+                      "attached": {"const": True}}}}}})
+    with pytest.raises(CheckDefinitionError) as info:
+        load_check_file(path)
+    assert (info.value.path, info.value.reason) == (
+        "$.reads[0]", "no fact 'attachment.attached' on storage.bucket")
+
+
+@pytest.mark.parametrize("changes, where, reason", [
+    ({"remediation": {"aws": {"storage.volume": "Encrypt the volume."}}}, "$.remediation.aws",
+     "no text for database.instance, a kind of custom-kinds"),
+    ({"remediation": {"aws": {"storage.bucket": "Encrypt it.", "storage.volume": "Encrypt it."}}},
+     "$.remediation.aws.storage.bucket", "storage.bucket is not a kind of custom-kinds"),
+    ({"frameworks": {"aws": {"CIS AWS Foundations v7.0.0": {"kms.key": ["4.6"]}}}},
+     '$.frameworks.aws["CIS AWS Foundations v7.0.0"].kms.key', "kms.key is not a kind of"),
+    ({"resource": ["storage.volume", "storage.volume"]}, "$.resource", "non-unique elements"),
+    ({"resource": "storage.disk"}, "$.resource", "is not valid"),
+])
+def test_per_kind_entries_name_only_the_checks_kinds(tmp_path, changes, where, reason):
+    path = _write(tmp_path, **changes)
+    with pytest.raises(CheckDefinitionError) as info:
+        load_check_file(path)
+    assert info.value.source == str(path)
+    assert info.value.path == where
+    assert reason in info.value.reason
+
+
+def test_per_kind_text_and_ids_reach_only_their_kind(tmp_path):
+    check = load_check_file(_write(tmp_path, remediation={"acme": {
+        "storage.volume": "Re-create the volume encrypted.",
+        "storage.snapshot": "Copy the snapshot encrypted.",
+        "storage.filesystem": "Re-create the file system encrypted.",
+        "database.instance": "Restore an encrypted copy."}},
+        frameworks={"acme": {"Acme Benchmark v1.0.0": {"database.instance": ["2.1"]},
+                             "Acme Storage v2.0.0": ["7"]}}))
+    assert check.remediation_for("acme", "storage.snapshot") == "Copy the snapshot encrypted."
+    assert check.remediation_for("acme", "database.instance") == "Restore an encrypted copy."
+    assert check.remediation_for("other", "storage.volume") == ""
+    assert check.frameworks_for("acme", "database.instance") == {
+        "Acme Benchmark v1.0.0": ["2.1"], "Acme Storage v2.0.0": ["7"]}
+    assert check.frameworks_for("acme", "storage.volume") == {"Acme Storage v2.0.0": ["7"]}
+    missing = missing_remediation([check], ["acme", "other"])
+    assert missing == [f"custom-kinds: other: {kind}" for kind in NEW]
+
+
+def test_a_providers_checks_yaml_is_linted_for_kinds(tmp_path):
+    checks = {c.id: c for c in load_checks()}
+    path = tmp_path / "checks.yaml"
+    path.write_text(yaml.safe_dump({"checks": {"volume-attached": {
+        "remediation": {"storage.snapshot": "Delete the snapshot."}}}}))
+    with pytest.raises(CheckDefinitionError) as info:
+        merged(checks, {"acme": path})
+    assert info.value.path == "$.checks.volume-attached.remediation.storage.snapshot"
+    assert "storage.snapshot is not a kind of volume-attached" in info.value.reason
