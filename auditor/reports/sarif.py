@@ -60,11 +60,11 @@ def _rule(check: CheckSummary, findings: list[Finding]) -> dict[str, Any]:
         "name": _rule_name(check.title, check.id),
         "shortDescription": {"text": check.title or check.id},
         "fullDescription": {"text": f"{check.title} (safeguard {check.safeguard}, "
-                                    f"resource kind {check.kind})"},
+                                    f"resource kind {', '.join(check.kinds)})"},
         "help": {"text": help_text or "No remediation documented for this check."},
         "defaultConfiguration": {"level": FAIL_LEVEL.get(check.severity, "warning")},
         "properties": {"safeguard": check.safeguard, "severity": check.severity,
-                       "kind": check.kind, "frameworks": frameworks,
+                       "kind": check.kind, "kinds": list(check.kinds), "frameworks": frameworks,
                        "tags": ["security", check.safeguard],
                        "security-severity": SECURITY_SEVERITY.get(check.severity, "5.5")},
     }

@@ -119,7 +119,7 @@ def test_denied_facts_make_checks_unverified(scan: Scan):
     for resource in scan.collection.resources:
         for compiled in checks:
             check = compiled.check
-            if check.resource != resource.kind:
+            if resource.kind not in check.kinds:
                 continue
             reads_denied = [p for p in check.reads if (resource.name, p) in denied_paths]
             if not reads_denied:
