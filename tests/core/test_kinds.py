@@ -157,3 +157,33 @@ def test_a_providers_checks_yaml_is_linted_for_kinds(tmp_path):
         merged(checks, {"acme": path})
     assert info.value.path == "$.checks.volume-attached.remediation.storage.snapshot"
     assert "storage.snapshot is not a kind of volume-attached" in info.value.reason
+
+
+def _adapter_with_profile(tmp_path: Path, edit):
+    """The AWS adapter with a copy of its data files whose exposure profile ``edit`` changed."""
+    import shutil
+
+    from auditor.providers.aws import AwsAdapter
+
+    folder = tmp_path / "data"
+    shutil.copytree(AwsAdapter.data_dir, folder, ignore=shutil.ignore_patterns("*.py", "sandbox",
+                                                                              "__pycache__"))
+    profile = yaml.safe_load((folder / "exposure.yaml").read_text())
+    edit(profile)
+    (folder / "exposure.yaml").write_text(yaml.safe_dump(profile))
+    from auditor.providers.base import load_exposure_profile
+
+    return type("EditedAws", (AwsAdapter,), {
+        "data_dir": folder,
+        "exposure_profile": lambda self: load_exposure_profile(folder / "exposure.yaml")})()
+
+
+def test_a_profile_may_leave_out_a_kind_but_not_part_of_one(tmp_path):
+    from auditor.errors import PluginError
+    from auditor.providers.base import validate_adapter
+
+    validate_adapter(_adapter_with_profile(tmp_path / "a", lambda p: p.pop("account")), "aws")
+    with pytest.raises(PluginError, match=r"exposure profile for storage.bucket: missing "
+                                          r"\['versioning.mfa_delete'\]"):
+        validate_adapter(_adapter_with_profile(
+            tmp_path / "b", lambda p: p["storage.bucket"].pop("versioning.mfa_delete")), "aws")
