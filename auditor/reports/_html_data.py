@@ -17,8 +17,8 @@ from auditor.model import SEVERITIES, Report
 from auditor.reports._common import STATUS_ORDER, clean, sorted_findings, value_text
 
 # Row layout, shared with the page script (templates/report.js reads the same names).
-ROW_FIELDS = ("status", "check", "provider", "account", "region", "name", "id", "message",
-              "evidence", "remediation", "frameworks", "muted")
+ROW_FIELDS = ("status", "check", "kind", "provider", "account", "region", "name", "id",
+              "message", "evidence", "remediation", "frameworks", "muted")
 _SCRIPT_SAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026",
                               "\u2028": "\\u2028", "\u2029": "\\u2029"})
 
@@ -48,20 +48,22 @@ def _evidence(finding: Any) -> list[list[str]]:
 def payload(report: Report) -> dict[str, Any]:
     """The findings, most urgent first, as tables and index rows."""
     checks, safeguards, texts = _Table(), _Table(), _Table()
-    providers, accounts, regions, evidence = _Table(), _Table(), _Table(), _Table()
+    providers, accounts, regions, evidence, kinds = (_Table(), _Table(), _Table(), _Table(),
+                                                     _Table())
     severity_index = {s: i for i, s in enumerate(SEVERITIES)}
     status_index = {s: i for i, s in enumerate(STATUS_ORDER)}
     rows = []
     for f in sorted_findings(report):
-        check = checks.index((f.check_id, f.title, f.safeguard, f.severity, f.kind),
+        check = checks.index((f.check_id, f.title, f.safeguard, f.severity),
                              lambda f=f: [clean(f.check_id), clean(f.title),
                                           safeguards.index(clean(f.safeguard)),
-                                          severity_index.get(f.severity, 0), clean(f.kind)])
+                                          severity_index.get(f.severity, 0)])
         ev_key = tuple((e.fact, e.state, value_text(e.value), tuple(e.source), e.detail)
                        for e in f.evidence)
         frameworks = "; ".join(f"{name} {', '.join(ids)}"
                                for name, ids in sorted(f.frameworks.items()))
-        rows.append([status_index[f.status], check, providers.index(clean(f.provider)),
+        rows.append([status_index[f.status], check, kinds.index(clean(f.kind)),
+                     providers.index(clean(f.provider)),
                      accounts.index(clean(f.account)), regions.index(clean(f.region)),
                      clean(f.resource_name), clean(f.resource_id), texts.index(clean(f.message)),
                      evidence.index(ev_key, lambda f=f: _evidence(f)),
@@ -69,7 +71,8 @@ def payload(report: Report) -> dict[str, Any]:
                      -1 if f.muted_reason is None else texts.index(clean(f.muted_reason))])
     return {"fields": list(ROW_FIELDS), "statuses": [s.value for s in STATUS_ORDER],
             "severities": list(SEVERITIES), "checks": checks.values,
-            "safeguards": safeguards.values, "providers": providers.values,
+            "safeguards": safeguards.values, "kinds": kinds.values,
+            "providers": providers.values,
             "accounts": accounts.values, "regions": regions.values, "texts": texts.values,
             "evidence": evidence.values, "rows": rows}
 

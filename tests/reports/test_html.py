@@ -72,6 +72,7 @@ def _decoded(doc: dict) -> list[dict]:
                     "account": doc["accounts"][r["account"]],
                     "region": doc["regions"][r["region"]], "resource_name": r["name"],
                     "resource_id": r["id"], "message": doc["texts"][r["message"]],
+                    "kind": doc["kinds"][r["kind"]],
                     "evidence": doc["evidence"][r["evidence"]],
                     "remediation": doc["texts"][r["remediation"]],
                     "muted_reason": doc["texts"][r["muted"]] if r["muted"] >= 0 else None})
@@ -116,9 +117,9 @@ def test_embedded_findings_are_the_reports_own(report: Report) -> None:
     for row in decoded:
         f = by_key[(row["check_id"], row["resource_id"])]
         assert (row["status"], row["severity"], row["provider"], row["account"], row["region"],
-                row["resource_name"], row["message"], row["safeguard"]) == (
+                row["resource_name"], row["message"], row["safeguard"], row["kind"]) == (
             f.status.value, f.severity, f.provider, f.account, f.region, clean(f.resource_name),
-            f.message, f.safeguard)
+            f.message, f.safeguard, f.kind)
         assert [e[0] for e in row["evidence"]] == [e.fact for e in f.evidence]
         assert row["muted_reason"] == f.muted_reason
     # most urgent first, as in every other report

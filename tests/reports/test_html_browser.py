@@ -17,12 +17,13 @@ from auditor.config import compile_with_params
 from auditor.documents import load_inventory
 from auditor.pipeline import build_report
 from auditor.reports import render
+from auditor.reports._common import value_text
 
 GOLDEN = Path(__file__).parents[1] / "golden"
 # filter name -> the JSON report's finding field it selects on
 FILTER_FIELDS = {"status": "status", "severity": "severity", "provider": "provider",
                  "account": "account", "region": "region", "safeguard": "safeguard",
-                 "check": "check_id"}
+                 "kind": "kind", "check": "check_id"}
 BIG = 100_000
 
 
@@ -117,10 +118,11 @@ def test_search_finds_text_in_any_field(page, scan):
     _, doc, _ = scan
 
     def hay(f: dict) -> str:
-        ev = " ".join(f"{e['fact']} {e['state']} {e.get('detail', '')} {' '.join(e['source'])}"
-                      for e in f["evidence"])
+        ev = " ".join(f"{e['fact']} {e['state']} {value_text(e['value'])} "
+                      f"{', '.join(e['source'])} {e.get('detail', '')}" for e in f["evidence"])
         return " ".join([f["check_id"], f["title"], f["resource_name"], f["resource_id"],
-                         f["message"], f["provider"], f["account"], f["region"], ev]).lower()
+                         f["message"], f["provider"], f["account"], f["region"], f["kind"],
+                         ev]).lower()
 
     for term in ("flaky", "InternalError", "s3:GetBucketPolicy locked"):
         page.fill("#search", term)

@@ -21,6 +21,7 @@
     ['account', 'Account', function (r) { return r[F.account]; }, D.accounts],
     ['region', 'Region', function (r) { return r[F.region]; }, D.regions],
     ['safeguard', 'Safeguard', function (r) { return check(r)[CHECK_SAFEGUARD]; }, D.safeguards],
+    ['kind', 'Kind', function (r) { return r[F.kind]; }, D.kinds],
     ['check', 'Check', function (r) { return r[F.check]; },
       D.checks.map(function (c) { return c[CHECK_ID]; })]
   ];
@@ -55,7 +56,8 @@
       if (ev === undefined) { ev = cache[r[F.evidence]] = evidenceText(D.evidence[r[F.evidence]]); }
       var c = check(r);
       return [c[CHECK_ID], c[CHECK_TITLE], r[F.name], r[F.id], D.texts[r[F.message]],
-        D.providers[r[F.provider]], D.accounts[r[F.account]], D.regions[r[F.region]], ev]
+        D.providers[r[F.provider]], D.accounts[r[F.account]], D.regions[r[F.region]],
+        D.kinds[r[F.kind]], ev]
         .join(' ').toLowerCase();
     });
   }
@@ -169,6 +171,7 @@
         var td = cell(tr, null, 'resource');
         td.appendChild(el('span', { 'class': 'name' }, r[F.name]));
         td.appendChild(el('code', { 'class': 'rid' }, r[F.id]));
+        td.appendChild(el('span', { 'class': 'kind' }, D.kinds[r[F.kind]]));
       } else { cell(tr, D.texts[r[F.message]], 'msg'); }
     });
     var count = D.evidence[r[F.evidence]].length;
