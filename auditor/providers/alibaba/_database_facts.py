@@ -42,7 +42,8 @@ def _public(raw: DatabaseRaw) -> Fact:
         return net.failure()
     endpoints = public_endpoints(net)
     if not endpoints:
-        return observed(False, net.source, detail="no connection string of IPType Public")
+        return observed(False, net.source, detail="no connection string of IPType Public",
+                        derived=True)
     assert ips is not None, "read whenever there is a public endpoint"
     if not ips.ok:
         return ips.failure(net.source)

@@ -98,15 +98,15 @@ def volume_resource(listed: Outcome, region: str, account: str, key_of: KeyOf,
 
 
 def sharing_facts(shared: Outcome, source_image: str | None = None) -> dict[str, Fact]:
-    """``shared``: (accounts, public) as read for an image, or derived for a snapshot."""
+    """``shared``: (accounts, public) as read for an image (IsPublic, IsSelfShared and the
+    share permissions together), or derived for a snapshot from the images made from it."""
     if not shared.ok:
         return dict.fromkeys(SHARING, shared.failure())
     accounts, public = shared.value
-    detail = None if source_image is None else source_image
-    return {"public_exposure.is_public": observed(public, shared.source, detail=detail,
-                                                  derived=source_image is not None),
-            "sharing.accounts": observed(accounts, shared.source, detail=detail,
-                                         derived=source_image is not None)}
+    return {"public_exposure.is_public": observed(public, shared.source, detail=source_image,
+                                                  derived=True),
+            "sharing.accounts": observed(accounts, shared.source, detail=source_image,
+                                         derived=True)}
 
 
 def snapshot_resource(listed: Outcome, region: str, account: str, key_of: KeyOf,

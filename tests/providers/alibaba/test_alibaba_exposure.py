@@ -10,6 +10,8 @@ from auditor.schema import fact_catalog
 PROFILE = AlibabaAdapter().exposure_profile()
 NOT_APPLICABLE_WHEN_UNENCRYPTED = {"key_rotation.enabled", "key_rotation.period_days",
                                    "key_rotation.supported"}
+STORAGE_KINDS = ("storage.volume", "storage.snapshot", "storage.filesystem", "database.instance")
+SERVICE_KEY_DETAIL = ("key_custody.hsm", *NOT_APPLICABLE_WHEN_UNENCRYPTED)
 
 
 def resources(ali_scan, demo_scan):
@@ -28,7 +30,8 @@ def test_every_wanted_fact_is_emitted(ali_scan, demo_scan):
     for resource in resources(ali_scan, demo_scan):
         expected = set(catalog[resource.kind])
         custody = resource.facts.get("key_custody.level")
-        if resource.kind == "storage.bucket" and custody is not None and custody.value == "none":
+        if (resource.kind in ("storage.bucket", *STORAGE_KINDS) and custody is not None
+                and custody.value == "none"):
             expected -= NOT_APPLICABLE_WHEN_UNENCRYPTED
         if resource.kind == "account":
             # Global: Block Public Access; per region: ECS default disk encryption.
@@ -50,6 +53,14 @@ def test_opaque_exactly_where_the_profile_says(ali_scan, demo_scan):
             elif fact.state is FactState.OPAQUE:
                 assert entry.opaque_when, (resource.name, path, fact)
                 opaque_api.add((resource.kind, path))
+                if resource.kind in STORAGE_KINDS:
+                    # The declared cases: an encrypted resource naming no key (a service
+                    # key), and TLS on an NFS file system.
+                    level = resource.facts["key_custody.level"].value
+                    assert (level == "provider_kms" and path in SERVICE_KEY_DETAIL) or (
+                        path == "tls_enforced.required" and "NFS" in fact.detail), \
+                        (resource.name, path)
+                    continue
                 if resource.kind == "kms.key":
                     # The declared case: a service key whose rotation no API states.
                     assert resource.facts["key.manager"].value == "provider", resource.name
@@ -61,7 +72,7 @@ def test_opaque_exactly_where_the_profile_says(ali_scan, demo_scan):
                 level = resource.facts["key_custody.level"].value
                 assert (level == "provider" and algorithm.value in ("AES256", "SM4")) or (
                     level == "provider_kms" and path.startswith("key_rotation.")), resource.name
-    assert opaque_api == {(kind, path) for kind in ("storage.bucket", "kms.key")
+    assert opaque_api == {(kind, path) for kind in ("storage.bucket", "kms.key", *STORAGE_KINDS)
                           for path, entry in PROFILE[kind].items()
                           if entry.level != "none" and entry.opaque_when}
 
