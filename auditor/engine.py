@@ -15,6 +15,7 @@ from typing import Any
 from jsonschema.exceptions import ValidationError
 
 from auditor.checks import CompiledCheck
+from auditor.gc_pause import gc_paused
 from auditor.model import (
     Evidence,
     Fact,
@@ -99,21 +100,8 @@ def _evidence(compiled: CompiledCheck, resource: Resource) -> list[Evidence]:
 
 
 def finding_for(compiled: CompiledCheck, resource: Resource) -> Finding:
-    check = compiled.check
-    status, message = evaluate_one(compiled, resource)
-    return _finding(compiled, resource, status, message, _evidence(compiled, resource),
-                    check.frameworks_for(resource.provider))
-
-
-def _finding(compiled: CompiledCheck, resource: Resource, status: Status, message: str,
-             evidence: list[Evidence], frameworks: dict[str, list[str]]) -> Finding:
-    check = compiled.check
-    return Finding(
-        check_id=check.id, title=check.title, safeguard=check.safeguard,
-        severity=check.severity, status=status, message=message, kind=resource.kind,
-        provider=resource.provider, account=resource.account, region=resource.region,
-        resource_id=resource.id, resource_name=resource.name, evidence=evidence,
-        remediation=check.remediation.get(resource.provider, ""), frameworks=frameworks)
+    """The finding of one check on one resource, decided afresh."""
+    return _Decisions(compiled).finding(resource)
 
 
 class _Decisions:
@@ -127,21 +115,31 @@ class _Decisions:
     def __init__(self, compiled: CompiledCheck) -> None:
         self.compiled = compiled
         self.paths = (*compiled.check.reads, *compiled.check.context)
-        self.seen: dict[tuple[Any, ...], tuple[Status, str, list[Evidence]]] = {}
-        self.frameworks: dict[str, dict[str, list[str]]] = {}
+        # key -> (the finding's fields before the resource's, those after them)
+        self.seen: dict[tuple[Any, ...], tuple[tuple[Any, ...], tuple[Any, ...]]] = {}
+        self.per_provider: dict[str, tuple[str, dict[str, list[str]]]] = {}
 
     def finding(self, resource: Resource) -> Finding:
         facts = resource.facts
-        key = (resource.provider, *[id(facts.get(p)) for p in self.paths])
+        key = (resource.provider, *map(id, map(facts.get, self.paths)))
         decided = self.seen.get(key)
         if decided is None:
-            status, message = evaluate_one(self.compiled, resource)
-            decided = self.seen[key] = (status, message, _evidence(self.compiled, resource))
-        frameworks = self.frameworks.get(resource.provider)
-        if frameworks is None:
-            frameworks = self.frameworks[resource.provider] = (
-                self.compiled.check.frameworks_for(resource.provider))
-        return _finding(self.compiled, resource, *decided, frameworks)
+            decided = self.seen[key] = self._decide(resource)
+        head, tail = decided
+        return Finding(*head, resource.kind, resource.provider, resource.account,
+                       resource.region, resource.id, resource.name, *tail)
+
+    def _decide(self, resource: Resource) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+        check = self.compiled.check
+        status, message = evaluate_one(self.compiled, resource)
+        provider = self.per_provider.get(resource.provider)
+        if provider is None:
+            provider = self.per_provider[resource.provider] = (
+                check.remediation.get(resource.provider, ""),
+                check.frameworks_for(resource.provider))
+        remediation, frameworks = provider
+        return ((check.id, check.title, check.safeguard, check.severity, status, message),
+                (_evidence(self.compiled, resource), remediation, frameworks))
 
 
 def evaluate(inventory: Inventory, checks: Iterable[CompiledCheck]) -> list[Finding]:
@@ -153,16 +151,19 @@ def evaluate(inventory: Inventory, checks: Iterable[CompiledCheck]) -> list[Find
     what is decided once per distinct set of facts.
     """
     checks = list(checks)
-    skipped = {(n.check_id, n.provider) for n in uncollected(inventory, checks)}
+    skipped: dict[str, set[str]] = defaultdict(set)  # check id -> providers not collected
+    for gap in uncollected(inventory, checks):
+        skipped[gap.check_id].add(gap.provider)
     by_kind: dict[str, list[Resource]] = defaultdict(list)
     for resource in inventory.resources:
         by_kind[resource.kind].append(resource)
-    findings = []
-    for compiled in checks:
-        decisions = _Decisions(compiled)
-        check_id = compiled.check.id
-        findings += [decisions.finding(r) for r in by_kind.get(compiled.check.resource, ())
-                     if (check_id, r.provider) not in skipped]
+    findings: list[Finding] = []
+    with gc_paused():  # the findings all stay alive: see gc_pause
+        for compiled in checks:
+            finding = _Decisions(compiled).finding
+            left_out = skipped.get(compiled.check.id, ())
+            findings += [finding(r) for r in by_kind.get(compiled.check.resource, ())
+                         if r.provider not in left_out]
     return findings
 
 

@@ -19,8 +19,11 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from typing import Any
 
-from auditor.model import CUSTODY_LADDER, Finding, Report, ResourceKind, Status
+from auditor.model import Finding, Report, Status
 from auditor.schema import fact_catalog
+from auditor.transparency_places import PLACE_KINDS, Places, observed_places, ratio
+from auditor.transparency_places import custody_summary as custody_summary  # re-exported
+from auditor.transparency_places import residency_summary as residency_summary
 
 FORMULAS = {
     "applicable": "PASS + FAIL + OPAQUE + UNVERIFIED (NOT_APPLICABLE and unsupported excluded; "
@@ -46,10 +49,6 @@ DECIDED = (Status.PASS, Status.FAIL)
 APPLICABLE = (Status.PASS, Status.FAIL, Status.OPAQUE, Status.UNVERIFIED)
 
 
-def ratio(num: int, den: int) -> float | None:
-    return round(num / den, 4) if den else None
-
-
 Absent = Callable[[Finding], bool]
 
 
@@ -68,13 +67,27 @@ def absent_lookup(exposure: dict[str, dict[str, dict[str, str]]]) -> Absent:
     return absent
 
 
-def tally(findings: list[Finding], absent: Absent = _never) -> dict[str, Any]:
-    """Status counts; a muted finding counts under the status it had (a user's accepted risk
-    does not change what the provider lets them verify), and once more under ``muted``."""
-    counts = Counter(f.muted_status or f.status for f in findings)
-    counts[Status.MUTED] = sum(1 for f in findings if f.status is Status.MUTED)
-    unsupported = sum(1 for f in findings
-                      if (f.muted_status or f.status) is Status.OPAQUE and absent(f))
+# One group's status counts: (status it counts under, muted, unsupported) -> findings.
+Combos = Counter[tuple[Status, bool, bool]]
+
+
+def _combo(finding: Finding, absent: Absent) -> tuple[Status, bool, bool]:
+    """How ``tally`` counts one finding: a muted finding counts under the status it had (a
+    user's accepted risk does not change what the provider lets them verify), and once more
+    under ``muted``; an OPAQUE one whose hidden facts the provider lacks is unsupported."""
+    status = finding.muted_status or finding.status
+    return (status, finding.status is Status.MUTED,
+            status is Status.OPAQUE and absent(finding))
+
+
+def _figures(combos: Combos) -> dict[str, Any]:
+    counts: Counter[Status] = Counter()
+    muted = unsupported = 0
+    for (status, is_muted, is_unsupported), n in combos.items():
+        counts[status] += n
+        muted += n if is_muted else 0
+        unsupported += n if is_unsupported else 0
+    counts[Status.MUTED] = muted
     counts[Status.OPAQUE] -= unsupported
     applicable = sum(counts[s] for s in APPLICABLE)
     decided = sum(counts[s] for s in DECIDED)
@@ -89,6 +102,11 @@ def tally(findings: list[Finding], absent: Absent = _never) -> dict[str, Any]:
         "access_gap": ratio(counts[Status.UNVERIFIED], applicable),
         "pass_rate": ratio(counts[Status.PASS], decided),
     }
+
+
+def tally(findings: list[Finding], absent: Absent = _never) -> dict[str, Any]:
+    """Status counts (see ``_combo`` for how a muted or unsupported finding counts)."""
+    return _figures(Counter(_combo(f, absent) for f in findings))
 
 
 def safeguard_exposure(levels: dict[str, dict[str, str]]) -> dict[str, str]:
@@ -111,75 +129,60 @@ def safeguard_exposure(levels: dict[str, dict[str, str]]) -> dict[str, str]:
     return out
 
 
-def _evidence_values(findings: list[Finding], fact: str) -> list[Any]:
-    """One observed value per resource of ``fact`` across the findings' evidence."""
-    seen: dict[str, Any] = {}
-    for f in findings:
-        for e in f.evidence:
-            if e.fact == fact and e.state == "observed" and f.kind == ResourceKind.BUCKET:
-                seen.setdefault(f.resource_id, e.value)
-    return list(seen.values())
+class _Digest:
+    """Everything summarize reports, from one pass over the findings: status combos per
+    (provider, account, safeguard), custody and residency per provider and per account.
 
+    Findings share their evidence (engine._Decisions), so what a finding's evidence says is
+    worked out once per evidence list (by identity: every finding is alive meanwhile)."""
 
-def custody_summary(findings: list[Finding]) -> dict[str, Any]:
-    """Buckets per custody level; the HSM share among encrypted buckets whose HSM backing
-    was observed."""
-    levels = Counter(_evidence_values(findings, "key_custody.level"))
-    hsm: dict[str, Any] = {}
-    level_of: dict[str, Any] = {}
-    for f in findings:
-        if f.kind != ResourceKind.BUCKET:
-            continue
-        for e in f.evidence:
-            if e.state == "observed" and e.fact == "key_custody.hsm":
-                hsm.setdefault(f.resource_id, e.value)
-            if e.state == "observed" and e.fact == "key_custody.level":
-                level_of.setdefault(f.resource_id, e.value)
-    encrypted = [v for rid, v in hsm.items() if level_of.get(rid, "none") != "none"]
-    return {"levels": {level: levels.get(level, 0) for level in CUSTODY_LADDER},
-            "hsm_share": ratio(sum(1 for v in encrypted if v is True), len(encrypted))}
+    def __init__(self, findings: list[Finding], absent: Absent) -> None:
+        self.combos: Counter[tuple[str, str, str, tuple[Status, bool, bool]]] = Counter()
+        self.places: dict[tuple[str, ...], Places] = defaultdict(Places)
+        absent_of: dict[tuple[str, str, int], bool] = {}
+        observed_of: dict[int, tuple[tuple[str, Any], ...]] = {}
+        for f in findings:
+            status = f.muted_status or f.status
+            unsupported = False
+            if status is Status.OPAQUE:
+                key = (f.provider, f.kind, id(f.evidence))
+                unsupported = absent_of.get(key)  # type: ignore[assignment]
+                if unsupported is None:
+                    unsupported = absent_of[key] = absent(f)
+            self.combos[(f.provider, f.account, f.safeguard,
+                         (status, f.status is Status.MUTED, unsupported))] += 1
+            if f.kind in PLACE_KINDS:
+                observed = observed_of.get(id(f.evidence))
+                if observed is None:
+                    observed = observed_of[id(f.evidence)] = observed_places(f)
+                self.places[(f.provider,)].add(f, observed)
+                self.places[(f.provider, f.account)].add(f, observed)
 
+    def figures(self, provider: str, account: str | None = None,
+                safeguard: str | None = None) -> dict[str, Any]:
+        """tally's figures of the findings of ``provider`` (and ``account``, ``safeguard``)."""
+        selected: Combos = Counter()
+        for (p, a, s, combo), n in self.combos.items():
+            if p == provider and account in (None, a) and safeguard in (None, s):
+                selected[combo] += n
+        return _figures(selected)
 
-def residency_summary(findings: list[Finding]) -> dict[str, Any]:
-    home: dict[str, str | None] = {}
-    replicas: dict[str, list[str]] = {}
-    names: dict[str, str] = {}
-    for f in findings:
-        if f.kind != ResourceKind.BUCKET:
-            continue
-        names[f.resource_id] = f.resource_name
-        for e in f.evidence:
-            if e.state != "observed":
-                continue
-            if e.fact == "data_residency.jurisdiction":
-                home.setdefault(f.resource_id, e.value)
-            elif e.fact == "data_residency.jurisdictions":
-                # One jurisdiction is the bucket's home; a location spanning several has none.
-                spread = list(e.value or [])
-                home.setdefault(f.resource_id, spread[0] if len(spread) == 1 else None)
-            elif e.fact == "data_residency.replication_jurisdictions":
-                replicas.setdefault(f.resource_id, list(e.value or []))
-    buckets = Counter(j or "unknown" for j in home.values())
-    crossing = [{"bucket": names[rid], "from": home.get(rid), "to": sorted(set(js))}
-                for rid, js in sorted(replicas.items())
-                if any(j != home.get(rid) for j in js)]
-    return {"buckets_per_jurisdiction": dict(sorted(buckets.items())),
-            "cross_border_replication": crossing}
+    def group_places(self, *group: str) -> Places:
+        return self.places.get(group) or Places()
 
 
 def summarize(report: Report) -> dict[str, Any]:
-    by_provider: dict[str, list[Finding]] = defaultdict(list)
-    for f in report.findings:
-        by_provider[f.provider].append(f)
-    providers = sorted(set(by_provider) | set(report.exposure) | {r.provider for r in report.runs})
+    absent = absent_lookup(report.exposure)
+    digest = _Digest(report.findings, absent)
+    providers = sorted({p for p, *_ in digest.combos} | set(report.exposure)
+                       | {r.provider for r in report.runs})
     exposure = {p: safeguard_exposure(report.exposure[p]) for p in providers
                 if p in report.exposure}
-    absent = absent_lookup(report.exposure)
     safeguards: dict[str, Any] = {}
     for safeguard in sorted({s for kinds in fact_catalog().values() for s in kinds.values()}):
         cells = {}
         for p in providers:
-            cell = tally([f for f in by_provider[p] if f.safeguard == safeguard], absent)
+            cell = digest.figures(p, safeguard=safeguard)
             level = exposure.get(p, {}).get(safeguard, "unknown")
             if level in ("api", "derived") and cell["opaque"]:
                 level = "partial"  # exposed in general, hidden for some resources here
@@ -194,14 +197,14 @@ def summarize(report: Report) -> dict[str, Any]:
         gaps[run.provider] += _listing_failures(run)
     return {
         "formulas": FORMULAS,
-        "providers": {p: {**tally(by_provider[p], absent), "exposure": exposure.get(p, {}),
+        "providers": {p: {**digest.figures(p), "exposure": exposure.get(p, {}),
                           "listing_failures": gaps[p],
-                          "custody": custody_summary(by_provider[p]),
-                          "residency": residency_summary(by_provider[p])}
+                          "custody": digest.group_places(p).custody(),
+                          "residency": digest.group_places(p).residency()}
                       for p in providers},
         "safeguards": safeguards,
         "comparable_safeguards": [s for s, v in safeguards.items() if v["comparable"]],
-        "accounts": account_summaries(report, absent),
+        "accounts": account_summaries(report, absent, digest),
     }
 
 
@@ -210,12 +213,12 @@ def _listing_failures(run: Any) -> list[dict[str, str]]:
             for e in run.errors if e.kind == "listing"]
 
 
-def account_summaries(report: Report, absent: Absent = _never) -> dict[str, dict[str, Any]]:
+def account_summaries(report: Report, absent: Absent = _never,
+                      digest: _Digest | None = None) -> dict[str, dict[str, Any]]:
     """provider -> account -> the provider's figures for that account alone (and its run
-    status). Every account of a run is listed, even one without a finding."""
-    findings: dict[tuple[str, str], list[Finding]] = defaultdict(list)
-    for f in report.findings:
-        findings[(f.provider, f.account)].append(f)
+    status). Every account of a run is listed, even one without a finding. ``digest``: the
+    findings' digest when the caller has made it already (with the same ``absent``)."""
+    digest = digest or _Digest(report.findings, absent)
     status: dict[tuple[str, str], str] = {}
     gaps: dict[tuple[str, str], list[dict[str, str]]] = defaultdict(list)
     unnamed: dict[str, str] = {}  # provider -> status of its runs that name no account
@@ -228,13 +231,14 @@ def account_summaries(report: Report, absent: Absent = _never) -> dict[str, dict
             # A run of several accounts (projects) cannot say whose listing failed: each.
             gaps[(run.provider, account)] += _listing_failures(run)
     out: dict[str, dict[str, Any]] = defaultdict(dict)
-    for key in sorted(set(findings) | set(status)):
+    for key in sorted({(p, a) for p, a, *_ in digest.combos} | set(status)):
         provider, account = key
-        out[provider][account] = {**tally(findings[key], absent),
+        places = digest.group_places(provider, account)
+        out[provider][account] = {**digest.figures(provider, account),
                                   "status": status.get(key) or unnamed.get(provider, "unknown"),
                                   "listing_failures": gaps[key],
-                                  "custody": custody_summary(findings[key]),
-                                  "residency": residency_summary(findings[key])}
+                                  "custody": places.custody(),
+                                  "residency": places.residency()}
     return dict(out)
 
 
