@@ -96,8 +96,8 @@ class AnswerProxy:
         return reply
 
     def scan_options(self) -> dict[str, Any]:
-        return {**self.box.scan_options(), "gcs_endpoint": self.url,
-                "gcp_kms_endpoint": self.url, "gcp_orgpolicy_endpoint": self.url}
+        options = self.box.scan_options()
+        return {**options, **{k: self.url for k in options if k.endswith("_endpoint")}}
 
     @property
     def url(self) -> str:
