@@ -19,8 +19,8 @@ from auditor.providers.aws.sandbox import AwsSandbox
 from auditor.providers.base import Collection, CollectRequest
 from auditor.sandbox.base import RecordedRequest
 
-# calls per bucket, without skips: location + 10 configuration reads
-MAX_PER_BUCKET = 11
+# calls per bucket, without skips: 10 configuration reads (the location is in the listing)
+MAX_PER_BUCKET = 10
 
 
 @pytest.fixture(scope="module")
@@ -65,6 +65,19 @@ def test_recorder_and_ledger_agree(scan: tuple) -> None:
     assert recorded == Counter(collection.run.api_calls)
 
 
+def test_the_listing_carries_every_region_so_no_location_is_read(scan: tuple, demo: dict) -> None:
+    """The stand-in's ListBuckets answers with BucketRegion, as S3 does: the region facts come
+    from the listing and no GetBucketLocation is sent (the fallback is tested in-process,
+    where moto keeps its own listing: test_request_budget)."""
+    collection, requests = scan
+    assert not [r for r in requests if r.action == "s3:GetBucketLocation"]
+    buckets = by_name(collection, "storage.bucket")
+    assert set(buckets) == {b["name"] for b in demo["buckets"]}
+    for bucket in demo["buckets"]:
+        fact = buckets[bucket["name"]].facts["data_residency.region"]
+        assert (fact.value, fact.source) == (bucket["region"], ("s3:ListBuckets",))
+
+
 def test_requests_per_bucket(scan: tuple, demo: dict) -> None:
     _, requests = scan
     per_bucket = Counter(b for r in requests if (b := bucket_of(r)))
@@ -72,14 +85,15 @@ def test_requests_per_bucket(scan: tuple, demo: dict) -> None:
     assert max(per_bucket.values()) <= MAX_PER_BUCKET
     # ACLs: the account ignores public ACLs, so no GetBucketAcl at all.
     assert not [r for r in requests if r.action == "s3:GetBucketAcl"]
-    # never versioned, no policy: location, encryption, PAB, policy, ownership, logging,
-    # versioning (no policy status, Object Lock or replication call)
-    assert per_bucket["demo-us-plain"] == 7
+    # never versioned, no policy: the six reads every bucket needs (encryption, PAB, policy,
+    # ownership, logging, versioning; no location, policy status, Object Lock or replication)
+    every = 6
+    assert per_bucket["demo-us-plain"] == every
     # public policy: + GetBucketPolicyStatus
-    assert per_bucket["demo-us-public-policy"] == 8
+    assert per_bucket["demo-us-public-policy"] == every + 1
     # versioned and blocked by its own PAB (no policy status): + lock + replication
-    assert per_bucket["demo-us-sse-s3"] == 9
-    assert per_bucket["demo-eu-replicated-to-us"] == 9
+    assert per_bucket["demo-us-sse-s3"] == every + 2
+    assert per_bucket["demo-eu-replicated-to-us"] == every + 2
     total = sum(per_bucket.values())
     print(f"\nrequests per bucket: {total / len(per_bucket):.2f} "
           f"({total} bucket requests, {len(requests)} in all, {len(per_bucket)} buckets)")
@@ -131,7 +145,7 @@ def test_only_wanted_facts_are_collected(scan: tuple, sandbox: AwsSandbox, demo:
     actions = Counter(r.action for r in sandbox.requests())
     count = len(demo["buckets"])
     assert actions == Counter({"sts:GetCallerIdentity": 1, "s3:ListBuckets": 1,
-                               "s3:GetBucketLocation": count, "s3:GetBucketEncryption": count})
+                               "s3:GetBucketEncryption": count})
     assert {r.kind for r in collection.resources} == {"storage.bucket"}
     assert all(set(r.facts) == {"encryption.enabled"} for r in collection.resources)
     assert progress[0] == ("aws", 0, count)
@@ -140,7 +154,7 @@ def test_only_wanted_facts_are_collected(scan: tuple, sandbox: AwsSandbox, demo:
     sandbox.reset_requests()
     collect(sandbox.scan_options(), {"storage.bucket": {"key_custody.level"}})
     actions = Counter(r.action for r in sandbox.requests())
-    assert set(actions) == {"sts:GetCallerIdentity", "s3:ListBuckets", "s3:GetBucketLocation",
+    assert set(actions) == {"sts:GetCallerIdentity", "s3:ListBuckets",
                             "s3:GetBucketEncryption", "kms:ListAliases", "kms:DescribeKey"}
 
 
