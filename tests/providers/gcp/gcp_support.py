@@ -152,6 +152,21 @@ ESTATE: dict[str, Any] = {"projects": [
 MAIN_BUCKETS = [b["name"] for b in ESTATE["projects"][0]["buckets"]]
 
 
+def assert_facts(resource: Any, expected: dict[str, Any]) -> None:
+    """Each expected fact: a FactState (with no value and a detail saying why) or the
+    observed value."""
+    from auditor.model import FactState
+
+    for path, want in expected.items():
+        fact = resource.facts[path]
+        if isinstance(want, FactState):
+            assert fact.state is want, (path, fact)
+            assert fact.value is None and fact.detail, (path, fact)
+        else:
+            assert fact.state is FactState.OBSERVED, (path, fact)
+            assert fact.value == want, (path, fact.value)
+
+
 def fast_adapter() -> GcpAdapter:
     """The adapter with a short backoff, so retry tests stay fast."""
     return GcpAdapter(base_delay=0.005)

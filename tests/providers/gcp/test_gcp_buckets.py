@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from gcp_support import MAIN, MAIN_BUCKETS, NO_KMS, PAGE_SIZE, key, resources
+from gcp_support import MAIN, MAIN_BUCKETS, NO_KMS, PAGE_SIZE, assert_facts, key, resources
 
 from auditor.model import FactState, Inventory
 from auditor.schema import fact_catalog, validate
@@ -122,14 +122,7 @@ def test_bucket_facts(full_scan, name):
     collection, _ = full_scan
     bucket = resources(collection, "storage.bucket")[name]
     assert set(bucket.facts) == set(fact_catalog()["storage.bucket"])
-    for path, want in EXPECTED[name].items():
-        fact = bucket.facts[path]
-        if isinstance(want, FactState):
-            assert fact.state is want, (path, fact)
-            assert fact.value is None and fact.detail, (path, fact)
-        else:
-            assert fact.state is FactState.OBSERVED, (path, fact)
-            assert fact.value == want, (path, fact.value)
+    assert_facts(bucket, EXPECTED[name])
 
 
 def test_bucket_identity(full_scan):

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from gcp_support import HIDDEN_KEY, KINDS, MAIN, key, resources
+from gcp_support import HIDDEN_KEY, KINDS, MAIN, assert_facts, key, resources
 
 from auditor.model import FactState
 from auditor.schema import fact_catalog
@@ -107,14 +107,7 @@ def test_facts(full_scan, kind, name):
     resource = resources(collection, kind)[name]
     assert resource.account == MAIN and resource.provider == "gcp"
     assert set(resource.facts) == set(fact_catalog()[kind])
-    for path, want in EXPECTED[kind][name].items():
-        fact = resource.facts[path]
-        if isinstance(want, FactState):
-            assert fact.state is want, (path, fact)
-            assert fact.value is None and fact.detail, (path, fact)
-        else:
-            assert fact.state is FactState.OBSERVED, (path, fact)
-            assert fact.value == want, (path, fact.value)
+    assert_facts(resource, EXPECTED[kind][name])
 
 
 def test_identity_region_and_sources(full_scan):
