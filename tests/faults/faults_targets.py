@@ -167,7 +167,10 @@ TARGETS: dict[str, Target] = {
                   stand_in_action=lambda action: action.replace(".", ":", 1)),
     "alibaba": Target("alibaba", {"oss_endpoint": oss_operation,
                                   "alibaba_kms_endpoint": rpc_operation("kms"),
-                                  "alibaba_ecs_endpoint": rpc_operation("ecs")},
-                      {"oss": "oss", "kms": "alikms", "ecs": "ecs"},
+                                  "alibaba_ecs_endpoint": rpc_operation("ecs"),
+                                  "alibaba_nas_endpoint": rpc_operation("nas"),
+                                  "alibaba_rds_endpoint": rpc_operation("rds")},
+                      # NAS and RDS answer errors as ECS does (RPC JSON, Code/Message).
+                      {"oss": "oss", "kms": "alikms", "ecs": "ecs", "nas": "ecs", "rds": "ecs"},
                       _by_options, _aim_by_options),
 }
