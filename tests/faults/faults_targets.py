@@ -71,6 +71,15 @@ _GCP_ROUTES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (_KEY + r"/cryptoKeyVersions", "cloudkms:cryptoKeyVersions.list"),
         (r"/v2/(projects|folders|organizations)/[^/]+/policies/[^/:]+:getEffectivePolicy",
          "orgpolicy:policies.getEffectivePolicy"),
+        (r"/compute/v1/projects/[^/]+/aggregated/disks", "compute:disks.aggregatedList"),
+        (r"/compute/v1/projects/[^/]+/global/snapshots", "compute:snapshots.list"),
+        (r"/compute/v1/projects/[^/]+/global/images", "compute:images.list"),
+        (r"/compute/v1/projects/[^/]+/global/snapshots/[^/]+/getIamPolicy",
+         "compute:snapshots.getIamPolicy"),
+        (r"/compute/v1/projects/[^/]+/global/images/[^/]+/getIamPolicy",
+         "compute:images.getIamPolicy"),
+        (r"/v1/projects/[^/]+/instances", "sqladmin:instances.list"),
+        (r"/v1/projects/[^/]+/locations/[^/]+/instances", "file:instances.list"),
     ))
 
 
@@ -161,8 +170,14 @@ TARGETS: dict[str, Target] = {
                   lambda sandbox: {"endpoint": sandbox.url}, _aim_aws,
                   gates=("sts:GetCallerIdentity",)),
     "gcp": Target("gcp", {"gcs_endpoint": gcp_operation, "gcp_kms_endpoint": gcp_operation,
-                          "gcp_orgpolicy_endpoint": gcp_operation},
-                  {"storage": "storage", "cloudkms": "cloudkms", "orgpolicy": "orgpolicy"},
+                          "gcp_orgpolicy_endpoint": gcp_operation,
+                          "gcp_compute_endpoint": gcp_operation,
+                          "gcp_sqladmin_endpoint": gcp_operation,
+                          "gcp_filestore_endpoint": gcp_operation},
+                  # Compute Engine and Cloud SQL Admin answer errors in Cloud Storage's legacy
+                  # shape, Filestore as google.rpc.Status like Cloud KMS.
+                  {"storage": "storage", "cloudkms": "cloudkms", "orgpolicy": "orgpolicy",
+                   "compute": "storage", "sqladmin": "storage", "file": "cloudkms"},
                   _by_options, _aim_by_options,
                   stand_in_action=lambda action: action.replace(".", ":", 1)),
     "alibaba": Target("alibaba", {"oss_endpoint": oss_operation,
