@@ -1,8 +1,10 @@
 """One collection run: list buckets per project, read what the wanted facts need, normalize.
 
 Order: bucket lists (projects at once) -> the organization policy of the projects whose
-facts need it -> Cloud KMS enumeration when kms.key facts are wanted -> one bounded pool for
-every per-bucket and per-key call -> normalization. The organization policy comes first so
+facts need it -> the listings of disks, snapshots, images, Filestore and Cloud SQL (``_kinds``)
+-> Cloud KMS enumeration when kms.key facts are wanted -> one bounded pool for every
+per-bucket, per-key and per-snapshot call (the CMEKs of every kind read once each) ->
+normalization. The organization policy comes first so
 that no IAM or ACL read is made for a bucket that it already keeps private.
 
 A bucket listing that fails (in every project, first page included) is a coverage gap: the

@@ -1,5 +1,6 @@
 """Request routing of the Google Cloud stand-in: Cloud Storage JSON API and Cloud KMS REST here,
-the Org Policy API v2 in ``_orgpolicy``, Resource Manager v3 in ``_resourcemanager``.
+the Org Policy API v2 in ``_orgpolicy``, Resource Manager v3 in ``_resourcemanager``, Compute
+Engine, Cloud SQL Admin and Filestore in ``_kinds_routes``.
 
 Reads only (the RecordingServer answers 405 to anything else). Each answer names its
 operation (the IAM permission style name, e.g. ``storage.buckets.getIamPolicy``) so the
