@@ -7,7 +7,7 @@ per (service, region) shared by the threads, and discards the answers. Our scan'
 time against the floor's is the overhead of everything that is ours (client set-up, answer
 checks, normalization, validation, the engine, the report).
 
-    python benchmarks/floor.py [--buckets 200] [--repeat 3] [--out FILE]   # ours vs floor
+    python benchmarks/floor.py [--buckets 200] [--repeat 3] [--out FILE] [--tree DIR]
     python benchmarks/floor.py --replay FILE --endpoint URL         # (the floor's own process)
 
 Used by benchmarks/peers.py in the same run as the peers. Test-harness code, not shipped.
@@ -25,8 +25,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from _floor_calls import SERVICES, form_of, query_params, rest_params
+
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results" / "floor.json"
+TREE: Path | None = None  # --tree: the checkout our scan runs from
 
 # ListBuckets query parameters -> boto3 names (int where the API says so)
 _LIST_BUCKETS = {"max-buckets": ("MaxBuckets", int), "continuation-token":
@@ -44,15 +47,15 @@ def to_call(entry: dict[str, Any]) -> tuple[str, str, str, dict[str, Any]]:
     body: bytes = entry["body"]
     parts = urlsplit(entry["url"])
     query = parse_qs(parts.query, keep_blank_values=True)
+    service = SERVICES.get(scope[3], scope[3]) if len(scope) > 3 else "s3"
     target = headers.get("x-amz-target")
     if target:  # JSON protocol (KMS): the body is the parameters
-        return "kms", region, target.rsplit(".", 1)[-1], json.loads(body or b"{}")
-    form = parse_qs(body.decode()) if body else {}
-    if "Action" in form:  # query protocol (EC2, STS)
-        extra = {k: v for k, v in form.items() if k not in ("Action", "Version")}
-        if extra:
-            raise ValueError(f"floor: query-protocol parameters not handled: {sorted(extra)}")
-        return scope[3], region, form["Action"][0], {}
+        return service, region, target.rsplit(".", 1)[-1], json.loads(body or b"{}")
+    form = form_of(body)
+    if "Action" in form:  # query protocols (EC2, RDS, STS)
+        return (service, region, *query_params(service, form))
+    if service not in ("s3", "s3control"):  # rest-json (EFS)
+        return (service, region, *rest_params(service, entry["method"], parts.path, query))
     if parts.path.startswith("/v20180820/"):
         last = parts.path.rsplit("/", 1)[-1]
         op = f"Get{last[:1].upper()}{last[1:]}"
@@ -142,7 +145,10 @@ def run_ours(server: Any, n: int, workdir: Path, *, profile: Path | None = None
     if profile is not None:  # every thread, samples holding the GIL only (Python's CPU)
         cmd = ["py-spy", "record", "--gil", "-r", "200", "-f", "raw", "-o", str(profile),
                "--", *cmd]
-    figures = h.measure(cmd, h.base_env(server.url), log=workdir / f"ours-{n}.log")
+    env = h.base_env(server.url)
+    if TREE is not None:  # a checkout of ours (git worktree) instead of the installed one
+        env["PYTHONPATH"] = str(TREE)
+    figures = h.measure(cmd, env, log=workdir / f"ours-{n}.log")
     entries = server.requests()
     figures.update(requests=len(entries), seed_s=round(seed_s, 1))
     return figures, entries
@@ -165,7 +171,11 @@ def main() -> None:
     parser.add_argument("--buckets", type=int, nargs="+", default=[200])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--tree", type=Path, help="run our scan from this checkout (a git "
+                        "worktree of a commit: others' uncommitted edits left out)")
     args = parser.parse_args()
+    global TREE
+    TREE = args.tree.resolve() if args.tree else None
     if args.replay:
         calls = [tuple(c) for c in json.loads(args.replay.read_text())]
         refused = replay(calls, args.endpoint, args.workers)  # type: ignore[arg-type]
@@ -180,6 +190,12 @@ def main() -> None:
         result = _floor_report.floor_and_profile(server, args.buckets, args.repeat)
     finally:
         server.stop()
+    if TREE is not None:
+        import subprocess
+
+        result["tree"] = {"path": str(TREE), "commit": subprocess.run(
+            ["git", "-C", str(TREE), "rev-parse", "--short", "HEAD"], capture_output=True,
+            text=True).stdout.strip()}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n")
     print(_floor_report.markdown(result))

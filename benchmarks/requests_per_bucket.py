@@ -6,10 +6,11 @@ for). Requests are counted by the stand-in's own recorder (moto's for AWS, Recor
 for Google Cloud and Alibaba), so they are what went over HTTP, retries included.
 
     python benchmarks/requests_per_bucket.py [--buckets 200 1000]
-        [--providers aws aws+BucketRegion gcp alibaba]
+        [--providers aws aws-moto-listing gcp alibaba]
 
-"aws" is moto as it is, which omits BucketRegion from ListBuckets, so every bucket costs a
-GetBucketLocation that S3 itself never needs; "aws+BucketRegion" is moto answering as S3 does.
+"aws" is the project's stand-in, whose moto answers ListBuckets as S3 does (BucketRegion for
+every bucket: no GetBucketLocation); "aws-moto-listing" is moto's own listing, which omits
+BucketRegion, so every bucket costs the GetBucketLocation fallback that S3 never needs.
 
 Writes benchmarks/results/requests_per_bucket.json and prints the Markdown section
 "## Requests per bucket" of benchmarks/RESULTS.md.
@@ -54,40 +55,25 @@ def scan_facts() -> dict[str, frozenset[str]]:
 
 
 @contextlib.contextmanager
-def moto_lists_bucket_region() -> Iterator[None]:
-    """moto 5.2 omits BucketRegion from ListBuckets; S3 sends it for every bucket (Amazon S3
-    API Reference, ListBuckets: Bucket.BucketRegion). This makes moto (the stand-in, in this
-    process) answer as S3 does, for the "aws+BucketRegion" rows; the SDK is untouched."""
-    from moto.core.responses import ActionResult
+def moto_own_listing() -> Iterator[None]:
+    """moto's own ListBuckets (5.2: no BucketRegion, no ContinuationToken) instead of the
+    stand-in's documented one (auditor/providers/aws/sandbox/_documented.py), for the
+    "aws-moto-listing" rows: what the adapter costs where a listing lacks BucketRegion."""
     from moto.s3.responses import S3Response
 
-    original = S3Response.all_buckets
-
-    def all_buckets(self: Any) -> Any:
-        self.data["Action"] = "ListAllMyBuckets"
-        self._authenticate_and_authorize_s3_action()
-        listed = self.backend.list_buckets(prefix=self._get_param("prefix"),
-                                           bucket_region=self._get_param("bucket-region"),
-                                           max_buckets=self._get_param("max-buckets"))
-        self.data["Action"] = "ListBuckets"
-        return self.serialized(ActionResult({
-            "Owner": {"ID": "bcaf1ffd86f41161ca5fb16fd081034f", "DisplayName": "webfile"},
-            "Buckets": [{"Name": b.name, "CreationDate": b.creation_date_ISO8601,
-                         "BucketRegion": b.region_name} for b in listed]}))
-
-    S3Response.all_buckets = all_buckets  # type: ignore[method-assign]
+    documented = S3Response.all_buckets
+    S3Response.all_buckets = getattr(documented, "moto_own", documented)  # type: ignore[method-assign]
     try:
         yield
     finally:
-        S3Response.all_buckets = original  # type: ignore[method-assign]
+        S3Response.all_buckets = documented  # type: ignore[method-assign]
 
 
 def measure(variant: str, n: int, workers: int = 16) -> dict[str, Any]:
-    provider = variant.split("+", 1)[0]
+    provider = variant.split("-", 1)[0]
     sandbox = make_sandbox(provider)
     sandbox.start()
-    listing = moto_lists_bucket_region() if variant == "aws+BucketRegion" \
-        else contextlib.nullcontext()
+    listing = moto_own_listing() if variant == "aws-moto-listing" else contextlib.nullcontext()
     try:
         sandbox.seed(_scan_scale().scaled_section(provider, n))
         sandbox.reset_requests()
@@ -139,8 +125,8 @@ def markdown(result: dict[str, Any]) -> str:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--buckets", type=int, nargs="+", default=[200, 1000])
-    parser.add_argument("--providers", nargs="+", default=["aws", "aws+BucketRegion", "gcp", "alibaba"],
-                        help="aws+BucketRegion: moto answering ListBuckets as S3 does")
+    parser.add_argument("--providers", nargs="+", default=["aws", "aws-moto-listing", "gcp", "alibaba"],
+                        help="aws-moto-listing: moto's own ListBuckets, without BucketRegion")
     parser.add_argument("--workers", type=int, default=16)
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
