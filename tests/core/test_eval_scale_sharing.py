@@ -22,7 +22,7 @@ import pytest
 
 from auditor import documents
 from auditor.checks import compile_check, load_checks
-from auditor.engine import _evidence, evaluate, evaluate_one
+from auditor.engine import _evidence, evaluate, evaluate_one, finding_for
 from auditor.gc_pause import gc_paused
 from auditor.model import Finding, Status
 from auditor.mutelist import MuteRule
@@ -93,12 +93,12 @@ def test_every_shared_finding_equals_one_built_field_by_field(inventory):
             if found is None:
                 continue
             status, message = evaluate_one(compiled, resource)
+            fresh = finding_for(compiled, resource)  # remediation and mappings as decided
             expected = Finding(
                 check.id, check.title, check.safeguard, check.severity, status, message,
                 resource.kind, resource.provider, resource.account, resource.region,
                 resource.id, resource.name, _evidence(compiled, resource),
-                check.remediation.get(resource.provider, ""),
-                check.frameworks_for(resource.provider))
+                fresh.remediation, fresh.frameworks)
             assert found == expected
             built += 1
     assert built == len(findings) > len(inventory.resources)
