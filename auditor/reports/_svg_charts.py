@@ -15,7 +15,7 @@ from html import escape
 # to the most (deep blue).
 STATUS_COLOURS = {"FAIL": "#c62828", "UNVERIFIED": "#b26a00", "OPAQUE": "#6a1b9a",
                   "PASS": "#2e7d32", "NOT_APPLICABLE": "#757575", "MUTED": "#9e9e9e"}
-_LADDER_COLOURS = ("#bdbdbd", "#90caf9", "#64b5f6", "#1e88e5", "#1565c0", "#0d47a1", "#002f6c")
+_LADDER_COLOURS = ("#d9d9d9", "#c6dbef", "#9ecae1", "#6baed6", "#3182bd", "#08519c", "#08306b")
 SCORE_COLOURS = {"verifiability": "#2e7d32", "provider_opacity": "#6a1b9a",
                  "access_gap": "#b26a00", "pass_rate": "#1565c0"}
 
@@ -23,6 +23,7 @@ _ROW = 22  # px per bar
 _LABEL = 170  # px for the row labels
 _BAR = 420  # px for the longest bar
 _COUNT = 60  # px after the bar for its total
+_LEGEND_LINE = 16  # px per line of the legend
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,12 +39,27 @@ def ladder_colours(levels: Sequence[str]) -> dict[str, str]:
             for i, level in enumerate(levels)}
 
 
-def _legend(names: Sequence[tuple[str, str]], y: int) -> list[str]:
-    parts, x = [], _LABEL
+def _legend_lines(names: Sequence[tuple[str, str]]) -> list[list[tuple[str, str, int]]]:
+    """The legend's entries laid out in lines that fit the chart: (name, colour, x)."""
+    lines: list[list[tuple[str, str, int]]] = [[]]
+    x = _LABEL
     for name, colour in names:
-        parts.append(f'<rect x="{x}" y="{y}" width="11" height="11" fill="{colour}"/>'
-                     f'<text x="{x + 15}" y="{y + 10}">{escape(name)}</text>')
-        x += 22 + 7 * len(name)
+        step = 22 + 7 * len(name)
+        if lines[-1] and x + step > _LABEL + _BAR + _COUNT:
+            lines.append([])
+            x = _LABEL
+        lines[-1].append((name, colour, x))
+        x += step
+    return lines
+
+
+def _legend(lines: list[list[tuple[str, str, int]]], y: int) -> list[str]:
+    parts = []
+    for row, entries in enumerate(lines):
+        top = y + row * _LEGEND_LINE
+        parts += [f'<rect x="{x}" y="{top}" width="11" height="11" fill="{colour}"/>'
+                  f'<text x="{x + 15}" y="{top + 10}">{escape(name)}</text>'
+                  for name, colour, x in entries]
     return parts
 
 
@@ -53,7 +69,8 @@ def stacked_bars(title: str, rows: Sequence[tuple[str, Sequence[Segment]]],
     if not rows:
         return ""
     biggest = max(sum(s.value for s in segs) for _, segs in rows) or 1
-    height = 30 + _ROW * len(rows) + 24
+    legend_lines = _legend_lines(legend)
+    height = 30 + _ROW * len(rows) + 8 + _LEGEND_LINE * len(legend_lines)
     width = _LABEL + _BAR + _COUNT
     out = [f'<svg id="{escape(css_id)}" class="chart" role="img" viewBox="0 0 {width} {height}" '
            f'width="{width}" height="{height}" aria-label="{escape(title)}">',
@@ -74,7 +91,7 @@ def stacked_bars(title: str, rows: Sequence[tuple[str, Sequence[Segment]]],
             x += w
         total = sum(s.value for s in segments)
         out.append(f'<text x="{x + 6:.1f}" y="{y + 13}">{total:g}</text>')
-    out += _legend(legend, height - 16)
+    out += _legend(legend_lines, 26 + _ROW * len(rows) + 6)
     out.append("</svg>")
     return "".join(out)
 
@@ -86,7 +103,9 @@ def percent_bars(title: str, groups: Sequence[tuple[str, Sequence[tuple[str, flo
     if not groups:
         return ""
     bars = sum(len(scores) for _, scores in groups)
-    height = 30 + bars * (_ROW - 4) + len(groups) * 10 + 24
+    legend_lines = _legend_lines([(labels[k], colours[k]) for k in colours])
+    body = 26 + bars * (_ROW - 4) + len(groups) * 10
+    height = body + 8 + _LEGEND_LINE * len(legend_lines)
     width = _LABEL + _BAR + _COUNT
     out = [f'<svg id="{escape(css_id)}" class="chart" role="img" viewBox="0 0 {width} {height}" '
            f'width="{width}" height="{height}" aria-label="{escape(title)}">',
@@ -105,6 +124,6 @@ def percent_bars(title: str, groups: Sequence[tuple[str, Sequence[tuple[str, flo
                        f'<text x="{_LABEL + w + 6:.1f}" y="{y + 11}">{shown}</text>')
             y += _ROW - 4
         y += 10
-    out += _legend([(labels[k], colours[k]) for k in colours], height - 16)
+    out += _legend(legend_lines, body + 2)
     out.append("</svg>")
     return "".join(out)

@@ -170,6 +170,8 @@ def test_evidence_reads_at_any_width(page, tmp_path):
             box = dt.bounding_box()
             line = float(dt.evaluate("e => parseFloat(getComputedStyle(e).lineHeight)"))
             assert box["height"] < 1.5 * line, (width, dt.inner_text())  # "Fact" on one line
+        # wide tables scroll inside their own box: the page itself never scrolls sideways
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
         page.screenshot(path=str(tmp_path / f"scan-{width}.png"), full_page=True)
         assert (tmp_path / f"scan-{width}.png").stat().st_size > 20_000
     page.set_viewport_size({"width": 1400, "height": 900})

@@ -203,7 +203,10 @@
     var shown = Math.min(list.length, state.shown[key] || PAGE);
     for (var i = 0; i < shown; i++) { row(tbody, list[i], cols); }
     table.appendChild(tbody);
-    box.appendChild(table);
+    // a table wider than a narrow window scrolls inside its box, never the whole page
+    var scroller = el('div', { 'class': 'scroll' });
+    scroller.appendChild(table);
+    box.appendChild(scroller);
     if (shown < list.length) {
       var more = el('button', { 'type': 'button', 'class': 'more' },
         'Show ' + Math.min(PAGE, list.length - shown) + ' more (' + (list.length - shown) +
