@@ -34,7 +34,8 @@ class RunSummary:
     started: str
     finished: str
     stand_ins: list[str]  # providers collected through endpoint overrides (local stand-ins)
-    real: list[str]
+    real: list[str]  # providers whose runs all used the provider's own endpoints
+    unrecorded: list[str]  # providers with findings but no run: where they came from is unknown
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,8 +72,10 @@ def run_summary(report: Report) -> RunSummary:
     stand_ins = sorted({r.provider for r in report.runs if r.endpoint_overridden})
     started = min((r.started_at for r in report.runs if r.started_at), default="")
     finished = max((r.finished_at for r in report.runs if r.finished_at), default="")
+    with_runs = {r.provider for r in report.runs}
     return RunSummary(providers, dict(accounts), dict(regions), started, finished, stand_ins,
-                      [p for p in providers if p not in stand_ins])
+                      sorted(with_runs - set(stand_ins)),
+                      [p for p in providers if p not in with_runs])
 
 
 def worst_failures(report: Report, limit: int = TOP_FAILURES) -> list[Finding]:

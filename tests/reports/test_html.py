@@ -219,6 +219,10 @@ def test_the_run_and_the_stand_in_banner(report: Report) -> None:
     assert "LOCAL STAND-INS" in banner and "aws, alibaba" not in banner
     assert "alibaba, aws" in banner and "own endpoints: gcp" in banner
     assert text.count("local stand-in</td>") == 2
+    # findings without a run: the page does not claim to know where they came from
+    text = render(replace(report, runs=[r for r in report.runs if r.provider != "gcp"]), "html")
+    assert 'id="unrecorded-banner">No run record for gcp:' in text
+    assert "own endpoints (no endpoint override): alibaba, aws." in text
 
 
 def test_per_check_counts_without_script(report: Report) -> None:
