@@ -175,7 +175,9 @@ class Collector:
                                          self.request.max_workers))
         storage = StorageCollector(self, account)
         if storage.kinds_wanted():  # disks, snapshots, file systems, databases
-            resources.extend(storage.collect(regions))
+            wider = self.regions or storage.regions(regions, home)
+            run.regions = sorted(set(run.regions) | set(wider))
+            resources.extend(storage.collect(wider))
         if not listing.pages and listing.error is not None and not self.call.heard:
             raise _unlisted(listing.error) from listing.error  # nothing to report on
         return Collection(self.ledger.finish(run, resources), resources)

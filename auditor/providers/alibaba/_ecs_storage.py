@@ -19,12 +19,20 @@ from auditor.errors import CallError
 from auditor.providers.alibaba._ecs import VERSION
 from auditor.providers.alibaba._errors import Caller
 from auditor.providers.alibaba._listings import paged
+from auditor.providers.alibaba._rpc import rpc
 
+REGIONS = "ecs:DescribeRegions"
 DISKS = "ecs:DescribeDisks"
 SNAPSHOTS = "ecs:DescribeSnapshots"
 IMAGES = "ecs:DescribeImages"
 IMAGE_SHARES = "ecs:DescribeImageSharePermission"
 Listed = tuple[list[dict[str, Any]], CallError | None]
+
+
+def list_regions(client: OpenApiClient, call: Caller) -> list[str]:
+    """The ids of every region ECS offers the account (Regions.Region, not paged)."""
+    body = rpc(client, call, REGIONS, VERSION, {})
+    return sorted({str(r["RegionId"]) for r in body["Regions"]["Region"]})
 
 
 def list_disks(client: OpenApiClient, call: Caller, region: str) -> Listed:

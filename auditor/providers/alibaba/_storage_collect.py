@@ -74,6 +74,14 @@ class StorageCollector:
         facts = self.owner.request.facts
         return facts is None or bool(facts.get(kind))
 
+    def regions(self, scanned: list[str], home: str) -> list[str]:
+        """The regions to list: ``scanned`` and every region ECS DescribeRegions names (the
+        kinds beyond buckets live in regions without buckets too). A failed DescribeRegions
+        is a coverage gap; the scanned regions are still listed."""
+        found = self.owner.listing(self.account, ecs.REGIONS, lambda: ecs.list_regions(
+            self.session.ecs(home), self.call))
+        return sorted(set(scanned) | set(found.value)) if found.ok else scanned
+
     def collect(self, regions: list[str]) -> list[Resource]:
         out: list[Resource] = []
         for kind, read in ((VOLUME, self._volumes), (SNAPSHOT, self._snapshots),

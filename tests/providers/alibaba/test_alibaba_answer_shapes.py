@@ -166,7 +166,8 @@ def test_the_shapes_cover_every_read_the_adapter_makes():
              "oss:GetBucketTags", "kms:ListResourceTags", "sts:GetCallerIdentity",
              "sts:AssumeRole", "resourcemanager:ListAccounts",
              # disks, snapshots and images, file systems, databases
-             "ecs:DescribeDisks", "ecs:DescribeSnapshots", "ecs:DescribeImages",
+             "ecs:DescribeRegions", "ecs:DescribeDisks", "ecs:DescribeSnapshots",
+             "ecs:DescribeImages",
              "ecs:DescribeImageSharePermission", "nas:DescribeFileSystems",
              "nas:DescribeSmbAcl", "rds:DescribeDBInstances", "rds:DescribeDBInstanceNetInfo",
              "rds:DescribeDBInstanceIPArrayList", "rds:DescribeDBInstanceSSL",

@@ -241,3 +241,28 @@ def test_only_reads_are_sent_and_writes_are_refused(storage_scan, _scratch_sandb
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(request, timeout=5)
         assert refused.value.code == 405
+
+
+def test_without_regions_given_every_region_ecs_names_is_listed(make_ali_sandbox):
+    disks = [{"id": "d-far", "region": "ap-southeast-1", "encrypted": True}]
+    box = make_ali_sandbox(storage_section(disks=disks))
+    options = {k: v for k, v in box.scan_options().items() if k != "region"}
+    collection, requests = scan(box, facts={VOLUME: frozenset({"encryption.enabled"})},
+                                options=options)
+    assert set(by_name(collection, VOLUME)) == {"d-far"}  # no bucket in that region
+    assert len(calls(requests, "ecs:DescribeRegions")) == 1
+    assert "ap-southeast-1" in collection.run.regions
+    # Named regions are the scope: no discovery.
+    _, requests = scan(box, facts={VOLUME: frozenset({"encryption.enabled"})})
+    assert not calls(requests, "ecs:DescribeRegions")
+
+
+def test_a_refused_region_listing_is_a_gap_and_the_bucket_regions_are_still_listed(
+        make_ali_sandbox):
+    box = make_ali_sandbox(storage_section(faults={"DescribeRegions": 403}))
+    options = {k: v for k, v in box.scan_options().items() if k != "region"}
+    collection, requests = scan(box, facts={VOLUME: frozenset({"encryption.enabled"})},
+                                options=options)
+    gaps = {(e.operation, e.code) for e in collection.run.errors if e.kind == "listing"}
+    assert ("ecs:DescribeRegions", "Forbidden.RAM") in gaps
+    assert {r.query["RegionId"][0] for r in calls(requests, "ecs:DescribeDisks")} == {HZ}

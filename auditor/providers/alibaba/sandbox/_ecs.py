@@ -1,5 +1,5 @@
-"""ECS stand-in (API 2014-05-26): the account-level default disk encryption reads, and the
-disk, snapshot and custom-image listings with image sharing (_storage holds the entries).
+"""ECS stand-in (API 2014-05-26): DescribeRegions, the account-level default disk encryption
+reads, and the disk, snapshot and custom-image listings with image sharing (_storage holds the entries).
 RPC-style POSTs through _rpc_service; nothing else is served."""
 
 from __future__ import annotations
@@ -63,8 +63,15 @@ def _image_shares(estate: Estate, params: dict[str, str]) -> dict[str, Any] | Re
                          estate.storage.page_size)}
 
 
+def _regions(estate: Estate, params: dict[str, str]) -> dict[str, Any]:
+    """The estate's regions (buckets and storage), as DescribeRegions lists them."""
+    return {"Regions": {"Region": [
+        {"RegionId": r, "LocalName": r, "RegionEndpoint": f"ecs.{r}.aliyuncs.com",
+         "Status": "available"} for r in estate.regions()]}}
+
+
 SERVICE = Service("ecs", VERSION, ECS_CODES, {
-    STATUS: _status, DEFAULT_KEY: _default_key,
+    STATUS: _status, DEFAULT_KEY: _default_key, "DescribeRegions": _regions,
     "DescribeDisks": _listing("disks", "Disks", "Disk", disk_entry),
     "DescribeSnapshots": _listing("snapshots", "Snapshots", "Snapshot", snapshot_entry),
     "DescribeImages": _listing("images", "Images", "Image", image_entry),
