@@ -64,8 +64,12 @@ def _output_options(p: argparse.ArgumentParser) -> None:
                    help=_formats_help(FORMATS))
     g.add_argument("-o", "--output-dir", metavar="DIR",
                    help="where report files are written (default ./auditor-out)")
+    g.add_argument("--details", action="store_true",
+                   help="print every finding, not only the summary per check (-f table -o DIR "
+                        "writes them to a file instead)")
     g.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
-    g.add_argument("--no-color", action="store_true", help="no ANSI colour (also NO_COLOR)")
+    g.add_argument("--no-color", action="store_true",
+                   help="no ANSI colour (also NO_COLOR; FORCE_COLOR colours a pipe)")
 
 
 def _run_options(p: argparse.ArgumentParser) -> None:
@@ -194,6 +198,8 @@ def build_parser(argv: Sequence[str]) -> argparse.ArgumentParser:
                    help=_formats_help(COMPARE_FORMATS))
     p.add_argument("-o", "--output-dir", metavar="DIR", help="default ./auditor-out")
     p.add_argument("-q", "--quiet", action="store_true")
+    p.add_argument("--kind", metavar="KIND",
+                   help="one resource kind only (storage.volume, database.instance, ...)")
 
     p = sub.add_parser("checks", help="list or show the checks")
     checks_sub = p.add_subparsers(dest="checks_command", metavar="ACTION", required=True,
@@ -237,7 +243,12 @@ def build_parser(argv: Sequence[str]) -> argparse.ArgumentParser:
 
     p = sub.add_parser("sandbox", help="keep the local stand-ins running for manual use")
     p.add_argument("action", choices=("up", "down", "status"))
-    p.add_argument("--state-file", metavar="FILE", default=".auditor-sandbox.json")
+    p.add_argument("--env", action="store_true",
+                   help='print only shell lines: export (up, status) or unset (down), for '
+                        'eval "$(auditor sandbox up --env)"')
+    p.add_argument("--state-file", metavar="FILE",
+                   help="where the running sandbox is recorded (default "
+                        "$XDG_STATE_HOME/safeguard-auditor/sandbox/state.json)")
     return parser
 
 
@@ -320,14 +331,16 @@ def _command(name: str) -> Callable[[argparse.Namespace], int]:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     from auditor.errors import AuditorError
+    from auditor.terminal import guarded_stdout
 
     try:
-        parser = build_parser(argv)
-        args = parser.parse_args(argv)
-        if args.command is None:
-            parser.print_help()
-            return EXIT_INPUT
-        return _command(args.command)(args)
+        with guarded_stdout():  # `auditor ... | head` is not an error: see terminal.py
+            parser = build_parser(argv)
+            args = parser.parse_args(argv)
+            if args.command is None:
+                parser.print_help()
+                return EXIT_INPUT
+            return _command(args.command)(args)
     except KeyboardInterrupt:
         print("auditor: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED

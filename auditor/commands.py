@@ -43,7 +43,8 @@ def say(args: argparse.Namespace, text: str) -> None:
 
 
 def collect_reported(registry, providers: Sequence[str], options: dict[str, dict[str, Any]],
-                     checks, how: Collecting, quiet: bool = False, *, tags: bool = False):
+                     checks, how: Collecting, quiet: bool = False, *, tags: bool = False,
+                     no_color: bool = False):
     """Collect with a progress display; a provider or account that failed, or a provider that
     found nothing, says so on stderr, so an empty result is never read as a clean estate.
     ``tags``: read resource tags (a mutelist rule matches on them)."""
@@ -51,7 +52,7 @@ def collect_reported(registry, providers: Sequence[str], options: dict[str, dict
     from auditor.pipeline import collect
     from auditor.progress import progress_display
 
-    with progress_display(providers, quiet=quiet) as progress:
+    with progress_display(providers, quiet=quiet, no_color=no_color) as progress:
         outcome = collect(registry, providers, options, checks, how.max_workers, progress,
                           timeout=how.timeout, max_accounts=how.max_accounts, tags=tags)
     for line in collection_notes(registry, providers, options, outcome, how.debug):
@@ -72,7 +73,7 @@ def run_scan(registry, providers: Sequence[str], options: dict[str, dict[str, An
     from auditor.pipeline import build_report, registry_exposure
 
     outcome = collect_reported(registry, providers, options, checks, how, out.quiet,
-                               tags=mutes_need_tags(mutes))
+                               tags=mutes_need_tags(mutes), no_color=out.no_color)
     report = build_report(outcome.inventory, checks, registry_exposure(registry), mutes,
                           outcome.failures, mutelist_source=mutelist_source)
     _warn_uncollected(report)
@@ -147,7 +148,8 @@ def cmd_collect(args: argparse.Namespace) -> int:
     # The config's mutelist decides whether tags are read, so that a later evaluate of this
     # inventory can match its tag rules.
     outcome = collect_reported(registry, providers, options, checks, how,
-                               getattr(args, "quiet", False), tags=config_needs_tags(config))
+                               getattr(args, "quiet", False), tags=config_needs_tags(config),
+                               no_color=getattr(args, "no_color", False))
     path = dump_inventory(outcome.inventory, Path(args.output or INVENTORY_FILE))
     say(args, f"wrote {path}: {len(outcome.inventory.resources)} resources from "
               f"{len(outcome.inventory.runs)} provider run(s)")

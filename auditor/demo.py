@@ -6,6 +6,7 @@ import argparse
 import os
 import signal
 import sys
+import textwrap
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,12 +15,13 @@ from typing import Any
 
 from auditor.defaults import DEFAULT_MAX_WORKERS
 from auditor.exit_codes import report_exit_code
-from auditor.sandbox.running import running_sandboxes
+from auditor.sandbox.running import endpoint_lines, running_sandboxes
 
 DEMO_MUTELIST = Path(__file__).with_name("sandbox") / "demo-mutelist.yaml"
 BANNER = ("Safeguard Auditor demo: scanning LOCAL STAND-INS on 127.0.0.1 (moto for AWS, built-in "
           "Cloud Storage / Cloud KMS and OSS / KMS stand-ins), seeded with a made-up estate. "
           "No cloud account is used and nothing leaves this machine.")
+WIDTH = 96  # the demo's own lines wrap here
 
 
 @contextmanager
@@ -54,7 +56,7 @@ def run_demo(args: argparse.Namespace) -> int:
     from auditor.checks import load_checks
     from auditor.commands import run_scan
     from auditor.config import compile_with_params
-    from auditor.emission import Emission
+    from auditor.emission import Emission, use_color
     from auditor.mutelist import load_mutelist
     from auditor.providers.base import ProviderRegistry
     from auditor.reports import COMPARE_FORMATS, FORMATS
@@ -62,30 +64,38 @@ def run_demo(args: argparse.Namespace) -> int:
 
     quiet = args.quiet
     how = Collecting(DEFAULT_MAX_WORKERS, call_timeout(args), getattr(args, "debug", False))
-    say = (lambda text: None) if quiet else print
-    say(BANNER)
+
+    def say(text: str) -> None:  # flushed: a reader of the pipe sees each step as it comes
+        if not quiet:
+            print(text, flush=True)
+
+    say("\n".join(textwrap.wrap(BANNER, WIDTH)))
     started = time.monotonic()
     registry = ProviderRegistry.from_entry_points()
     checks = compile_with_params(load_checks(), {}, "defaults")
     mutes = load_mutelist(DEMO_MUTELIST)
-    # Every report format, the comparison and the inventory; one row per check on screen.
-    out = Emission(FORMATS, Path(args.output_dir), quiet=quiet, posture_only=True,
-                   compare=COMPARE_FORMATS, save_inventory=True)
+    # Every report format (the full finding table too), the comparison and the inventory;
+    # on screen the summary and one row per safeguard.
+    out = Emission(FORMATS, Path(args.output_dir), quiet=quiet, color=use_color(args),
+                   write_table=True, compare=[f for f in COMPARE_FORMATS if f != "table"],
+                   safeguards=True, save_inventory=True,
+                   no_color=getattr(args, "no_color", False))
     with _terminate_as_interrupt(), running_sandboxes() as sandboxes:
         env: dict[str, str] = {}
         for sandbox in sandboxes.values():
             env.update(sandbox.environment())
         options = {p: s.scan_options() for p, s in sandboxes.items()}
-        urls = sorted({v for s in sandboxes.values() for v in s.environment().values()
-                       if isinstance(v, str) and "127.0.0.1:" in v})
-        say(f"stand-ins up and seeded in {time.monotonic() - started:.1f}s at "
-            f"{', '.join(urls)}; collecting...")
+        say(f"stand-ins up and seeded in {time.monotonic() - started:.1f}s, each cloud on "
+            "its own ports of 127.0.0.1:\n" + "\n".join(endpoint_lines(sandboxes, WIDTH))
+            + "\ncollecting...")
         with patched_environment(env):
             result = run_scan(registry, list(sandboxes), options, checks, mutes, how, out)
         requests = {p: len(s.requests()) for p, s in sandboxes.items()}
     say(f"{len(result.outcome.inventory.resources)} resources, {len(result.report.findings)} "
         f"findings in {time.monotonic() - started:.1f}s; API requests served: "
         + ", ".join(f"{p} {n}" for p, n in requests.items()))
+    say(f"side by side in full: auditor compare {out.directory / 'auditor-report.json'} "
+        f"(or open {out.directory / 'auditor-compare.html'})")
     code = report_exit_code(result.report, None)
     if code:
         say(f"exit code {code}: some facts were UNVERIFIED, as the demo estate denies a few "

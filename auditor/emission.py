@@ -6,8 +6,6 @@ Shared by the commands (scan, evaluate, report), compare and the demo.
 from __future__ import annotations
 
 import argparse
-import os
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,8 +19,9 @@ INVENTORY_FILE = "auditor-inventory.json"
 
 
 def use_color(args: argparse.Namespace) -> bool:
-    return (not getattr(args, "no_color", False) and "NO_COLOR" not in os.environ
-            and sys.stdout.isatty())
+    from auditor.terminal import use_color as terminal_color
+
+    return terminal_color(getattr(args, "no_color", False))
 
 
 def split_values(values: Sequence[str] | None) -> list[str]:
@@ -45,35 +44,50 @@ def output_dir(args: argparse.Namespace, config: dict[str, Any] | None = None) -
                 or DEFAULT_OUTPUT_DIR)
 
 
+def output_dir_chosen(args: argparse.Namespace, config: dict[str, Any] | None = None) -> bool:
+    return bool(getattr(args, "output_dir", None) or (config or {}).get("output_dir"))
+
+
 @dataclass(slots=True)
 class Emission:
     """What a finished report turns into: files (written all or none) and what is printed."""
 
-    formats: Sequence[str]              # report formats; "table" is printed, never written
+    formats: Sequence[str]              # report formats; "table" is the terminal summary
     directory: Path
     quiet: bool = False
     color: bool = False
-    posture_only: bool = False          # print one row per check, not one per finding
+    details: bool = False               # print every finding above the summary
+    write_table: bool = False           # "table" is also written, in full, to the directory
     compare: Sequence[str] = ()         # comparison formats as well ("table" is printed)
+    safeguards: bool = False            # print one row per safeguard and provider too
     save_inventory: bool = False
+    no_color: bool = False              # --no-color (the progress on stderr follows it too)
 
 
 def emission(args: argparse.Namespace, config: dict[str, Any] | None = None) -> Emission:
-    """The Emission the output flags (and config) ask for."""
+    """The Emission the output flags (and config) ask for: the summary on the terminal;
+    every finding with --details, or in the table file when an output directory is given."""
     return Emission(report_formats(args, config), output_dir(args, config),
                     quiet=getattr(args, "quiet", False), color=use_color(args),
-                    save_inventory=getattr(args, "save_inventory", False))
+                    details=getattr(args, "details", False),
+                    write_table=output_dir_chosen(args, config),
+                    save_inventory=getattr(args, "save_inventory", False),
+                    no_color=getattr(args, "no_color", False))
+
+
+def _file_formats(out: Emission) -> list[str]:
+    return [f for f in out.formats if f != "table" or out.write_table]
 
 
 def emit_report(report: Report, out: Emission, inventory=None) -> list[Path]:
     """Render every requested file first, then write them all or none; then print."""
     from auditor.documents import inventory_text, write_all
-    from auditor.reports import comparison_files, render, render_comparison, report_files
+    from auditor.reports import comparison_files, report_files
     from auditor.safe_text import clean
 
     report = clean(report)  # what is printed, as what is written, is encodable text
 
-    files = report_files(report, [f for f in out.formats if f != "table"], out.directory)
+    files = report_files(report, _file_formats(out), out.directory)
     matrix = None
     if out.compare:
         from auditor.comparison import build_matrix
@@ -85,14 +99,42 @@ def emit_report(report: Report, out: Emission, inventory=None) -> list[Path]:
         files[out.directory / INVENTORY_FILE] = inventory_text(inventory)
     written = write_all(files) if files else []
     if not out.quiet:
-        if out.posture_only:
-            from auditor.reports.posture import render_posture
-
-            print(render_posture(report) + "\n")
-        else:
-            print(render(report, "table", color=out.color))
-        if matrix is not None and "table" in out.compare:
-            print(render_comparison(matrix, "table") + "\n")
-        for path in written:
-            print(f"wrote {path}")
+        _print_report(report, out, matrix, written)
     return written
+
+
+def _print_report(report: Report, out: Emission, matrix, written: list[Path]) -> None:
+    from auditor.reports import file_name, render_comparison
+    from auditor.reports.table import render, render_summary, safeguard_table
+
+    print(render(report, color=out.color) if out.details
+          else render_summary(report, color=out.color))
+    if out.safeguards:
+        table = safeguard_table(report)
+        if table:
+            print(table + "\n")
+    if matrix is not None and "table" in out.compare:
+        print(render_comparison(matrix, "table") + "\n")
+    if not out.details and report.findings and out.directory / file_name("table") not in written:
+        print(f"{len(report.findings)} findings: --details prints each one; -f table -o DIR "
+              f"writes them all to DIR/{file_name('table')}")
+    for line in written_lines(written):
+        print(line)
+
+
+def written_lines(paths: Sequence[Path], one_by_one: int = 3, width: int = 96) -> list[str]:
+    """"wrote PATH" per file; past ``one_by_one`` files, one entry per folder (wrapped)."""
+    import textwrap
+
+    if len(paths) <= one_by_one:
+        return [f"wrote {path}" for path in paths]
+    folders: dict[Path, list[str]] = {}
+    for path in paths:
+        folders.setdefault(path.parent, []).append(path.name)
+    lines = []
+    for folder, names in folders.items():
+        lines.append(f"wrote {len(names)} files to {folder}/:")
+        lines += textwrap.wrap(", ".join(names), width, initial_indent="  ",
+                               subsequent_indent="  ", break_long_words=False,
+                               break_on_hyphens=False)
+    return lines

@@ -11,16 +11,22 @@ from auditor.providers.base import ProgressCallback
 
 
 @contextmanager
-def progress_display(providers: Sequence[str], quiet: bool = False) -> Iterator[ProgressCallback | None]:
+def progress_display(providers: Sequence[str], quiet: bool = False,
+                     no_color: bool = False) -> Iterator[ProgressCallback | None]:
+    """A live bar per provider on stderr while it is a terminal (never on a pipe or a file,
+    whatever FORCE_COLOR says); without colour under --no-color or NO_COLOR."""
     if quiet or not sys.stderr.isatty():
         yield None
         return
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+    from auditor.terminal import use_color
+
+    console = Console(stderr=True, no_color=not use_color(no_color, sys.stderr))
     lock = threading.Lock()
     with Progress(TextColumn("{task.description:>8}"), BarColumn(), MofNCompleteColumn(),
-                  console=Console(stderr=True), transient=True) as bar:
+                  console=console, transient=True) as bar:
         tasks = {p: bar.add_task(p, total=None) for p in providers}
 
         def update(provider: str, done: int, total: int | None) -> None:

@@ -1,10 +1,20 @@
-"""The terminal table: one row per finding, most urgent first, then a summary."""
+"""The terminal table.
+
+By default a summary that fits a screen: one row per check with its counts per status, the
+totals, and the transparency scores per provider. ``render`` (the table file, and
+``--details``) puts every finding, most urgent first, above that summary.
+"""
 
 from __future__ import annotations
 
+import re
+from collections import Counter
+from collections.abc import Callable, Sequence
+from typing import Any
+
 from tabulate import tabulate
 
-from auditor.model import Finding, Report, Status
+from auditor.model import SEVERITIES, Finding, Report, Status
 from auditor.reports._common import (
     ACCOUNT_HEADERS,
     account_row,
@@ -12,13 +22,33 @@ from auditor.reports._common import (
     one_line,
     run_problems,
     sorted_findings,
-    summary_line,
     truncate,
 )
 
 HEADERS = ("Status", "Severity", "Check", "Provider", "Resource", "Region", "Message")
 MESSAGE_WIDTH = 80
 RESOURCE_WIDTH = 40
+PROBLEM_WIDTH = 160
+
+# The per-check columns, in the order the statuses are explained (README, Statuses).
+COUNT_COLUMNS: tuple[tuple[Status, str], ...] = (
+    (Status.PASS, "PASS"), (Status.FAIL, "FAIL"), (Status.OPAQUE, "OPAQUE"),
+    (Status.UNVERIFIED, "UNVERIFIED"), (Status.NOT_APPLICABLE, "N/A"), (Status.MUTED, "MUTED"))
+
+
+def _percent(value: Any) -> str:
+    return "n/a" if value is None else f"{value * 100:.0f}%"
+
+
+# The transparency scores per provider: label, key in transparency.providers, how shown.
+SCORES: tuple[tuple[str, str, Callable[[Any], str]], ...] = (
+    ("verifiability", "verifiability", _percent),
+    ("provider opacity", "provider_opacity", _percent),
+    ("access gap", "access_gap", _percent),
+    ("pass rate", "pass_rate", _percent),
+    ("no such feature", "unsupported", lambda v: str(v or 0)),
+    ("listing failures", "listing_failures", lambda v: str(len(v or ()))),
+)
 
 _RESET = "\x1b[0m"
 # ANSI SGR colour per status (bold red for FAIL, yellow UNVERIFIED, magenta OPAQUE...).
@@ -32,14 +62,34 @@ STATUS_COLORS: dict[Status, str] = {
 }
 
 
-def _status_cell(status: Status, color: bool) -> str:
-    return f"{STATUS_COLORS[status]}{status.value}{_RESET}" if color else status.value
+_SGR = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def _paint(status: Status, text: str, color: bool) -> str:
+    return f"{STATUS_COLORS[status]}{text}{_RESET}" if color else text
+
+
+def columns(headers: Sequence[str], rows: Sequence[Sequence[str]], right: int = 0) -> str:
+    """A plain table as narrow as its cells (no padding beyond two spaces between columns),
+    headers underlined; the last ``right`` columns right-aligned. Colour codes take no width."""
+    table = [list(headers), *rows]
+    widths = [max(len(_SGR.sub("", row[i])) for row in table) for i in range(len(headers))]
+    first_right = len(headers) - right
+
+    def line(cells: Sequence[str]) -> str:
+        padded = []
+        for i, (cell, width) in enumerate(zip(cells, widths, strict=True)):
+            fill = " " * (width - len(_SGR.sub("", cell)))
+            padded.append(fill + cell if i >= first_right else cell + fill)
+        return "  ".join(padded).rstrip()
+
+    return "\n".join([line(headers), "  ".join("-" * w for w in widths), *map(line, rows)])
 
 
 def _row(finding: Finding, color: bool) -> list[str]:
     # Cells go through one_line: a hostile name must not carry escapes into the terminal.
     return [
-        _status_cell(finding.status, color),
+        _paint(finding.status, finding.status.value, color),
         one_line(finding.severity),
         one_line(finding.check_id),
         one_line(finding.provider),
@@ -50,18 +100,89 @@ def _row(finding: Finding, color: bool) -> list[str]:
 
 
 def render(report: Report, *, color: bool = False) -> str:
+    """Every finding, most urgent first, then the summary (problems in full)."""
     findings = sorted_findings(report)
-    parts = []
-    if findings:
-        parts.append(tabulate([_row(f, color) for f in findings], headers=HEADERS,
-                              tablefmt="simple", disable_numparse=True))
-    else:
-        parts.append("No findings.")
-    parts.append("")
-    parts.append(summary_line(report))
+    listing = (tabulate([_row(f, color) for f in findings], headers=HEADERS, tablefmt="simple",
+                        disable_numparse=True) if findings else "No findings.")
+    return listing + "\n\n" + render_summary(report, color=color, problem_width=None)
+
+
+def render_summary(report: Report, *, color: bool = False,
+                   problem_width: int | None = PROBLEM_WIDTH) -> str:
+    """One row per check, the totals, the scores per provider, then what went wrong (each
+    problem cut to ``problem_width``: a screen, not the whole error text)."""
+    parts = [check_table(report, color), totals_line(report, color)]
+    scores = score_table(report)
+    if scores:
+        parts += ["", scores]
     accounts = account_runs(report)
     if accounts:  # a multi-account scan: each account's run
-        parts.append(tabulate([account_row(row) for row in accounts], headers=ACCOUNT_HEADERS,
-                              tablefmt="simple", disable_numparse=True))
-    parts.extend(run_problems(report))
+        parts += ["", tabulate([account_row(row) for row in accounts], headers=ACCOUNT_HEADERS,
+                               tablefmt="simple", disable_numparse=True)]
+    problems = run_problems(report)
+    if problems:  # in full in the table file and with --details
+        parts += ["", *(truncate(line, problem_width) if problem_width else line
+                        for line in problems)]
     return "\n".join(parts) + "\n"
+
+
+def _severity_rank(severity: str) -> int:
+    return SEVERITIES.index(severity) if severity in SEVERITIES else -1
+
+
+def check_table(report: Report, color: bool = False) -> str:
+    """One row per check that ran, most severe first: its safeguard and counts per status."""
+    counts: dict[str, Counter[Status]] = {c.id: Counter() for c in report.checks}
+    for finding in report.findings:
+        counts.setdefault(finding.check_id, Counter())[finding.status] += 1
+    about = {c.id: (c.safeguard, c.severity) for c in report.checks}
+    order = sorted(counts, key=lambda cid: (-_severity_rank(about.get(cid, ("", ""))[1]), cid))
+    rows = []
+    for check_id in order:
+        tally = counts[check_id]
+        rows.append([one_line(check_id), one_line(about.get(check_id, ("", ""))[0]),
+                     *[_paint(status, str(tally[status]), color and tally[status] > 0)
+                       for status, _ in COUNT_COLUMNS]])
+    if not rows:
+        return "No checks ran."
+    return columns(["check", "safeguard", *[label for _, label in COUNT_COLUMNS]], rows,
+                   right=len(COUNT_COLUMNS))
+
+
+def totals_line(report: Report, color: bool = False) -> str:
+    counts = report.counts()
+    return " · ".join(_paint(status, f"{status.value} {counts[status.value]}",
+                             color and counts[status.value] > 0) for status in Status)
+
+
+def score_table(report: Report) -> str:
+    """Transparency per provider (what each lets a customer verify); empty for a report
+    without transparency figures."""
+    providers = report.transparency.get("providers") or {}
+    if not providers:
+        return ""
+    names = sorted(providers)
+    rows = [[label, *[show(providers[p].get(key)) for p in names]] for label, key, show in SCORES]
+    return columns(["transparency", *[one_line(p) for p in names]], rows, right=len(names))
+
+
+def safeguard_table(report: Report) -> str:
+    """Per safeguard and provider: how the provider exposes it and the pass rate here (the
+    side-by-side view in one screen; ``auditor compare`` has the full matrix)."""
+    safeguards = report.transparency.get("safeguards") or {}
+    names = sorted(report.transparency.get("providers") or {})
+    if not safeguards or not names:
+        return ""
+    rows = []
+    for safeguard, entry in sorted(safeguards.items()):
+        cells = entry.get("providers", {})
+        label = one_line(safeguard) + ("" if entry.get("comparable") else " (not comparable)")
+        rows.append([label, *[_exposure_cell(cells.get(p, {})) for p in names]])
+    return columns(["safeguard: exposure, pass rate", *[one_line(p) for p in names]], rows)
+
+
+def _exposure_cell(cell: dict[str, Any]) -> str:
+    exposure = one_line(cell.get("exposure", "unknown"))
+    if not cell.get("decided"):
+        return exposure
+    return f"{exposure}, {_percent(cell.get('pass_rate'))}"

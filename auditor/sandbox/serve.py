@@ -22,7 +22,8 @@ def serve(state_file: Path) -> None:
         for sandbox in sandboxes.values():
             env.update(sandbox.environment())
         state = {"pid": os.getpid(), "env": env,
-                 "options": {p: s.scan_options() for p, s in sandboxes.items()}}
+                 "options": {p: s.scan_options() for p, s in sandboxes.items()},
+                 "environments": {p: s.environment() for p, s in sandboxes.items()}}
         write_atomic(state_file, json.dumps(state, indent=2))
         try:
             stop.wait()

@@ -45,8 +45,8 @@ def test_evaluate_prints_every_status_and_writes_formats(auditor, golden, tmp_pa
     for status in ("PASS", "FAIL", "OPAQUE", "UNVERIFIED", "NOT_APPLICABLE"):
         assert status in out.stdout
     files = sorted(p.name for p in tmp_path.iterdir())
-    assert files == sorted(f"auditor-report.{ext}" for ext in
-                           ("json", "sarif", "csv", "html", "md", "xml", "ocsf.json"))
+    assert files == sorted(f"auditor-report.{ext}" for ext in  # -f table with -o: the txt file
+                           ("txt", "json", "sarif", "csv", "html", "md", "xml", "ocsf.json"))
     report = json.loads((tmp_path / "auditor-report.json").read_text())
     Draft202012Validator(load_schema("report")).validate(report)
     assert report["summary"]["FAIL"] == 26

@@ -26,6 +26,22 @@ def _refused(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) != 0
 
 
+def _endpoint_lines(lines) -> dict[str, str]:
+    """cloud -> its line(s) of ports, as the demo prints them before it collects."""
+    named: dict[str, str] = {}
+    last = ""
+    for line in lines:
+        if line.startswith("collecting"):
+            return named
+        words = line.split()
+        if line.startswith("  ") and words and not line.startswith("    "):
+            last = words[0]
+            named[last] = line
+        elif line.startswith("    ") and last:  # a cloud's entries wrapped
+            named[last] += line
+    raise AssertionError(f"no 'collecting' line after the endpoints: {named}")
+
+
 def test_demo_end_to_end(tmp_path):
     out_dir = tmp_path / "demo"
     started = time.monotonic()
@@ -37,8 +53,17 @@ def test_demo_end_to_end(tmp_path):
     assert "exit code 3" in proc.stdout
     assert "LOCAL STAND-INS" in proc.stdout
     assert "exposure" in proc.stdout or "api" in proc.stdout
+    # each cloud's stand-in is named with its port(s) and services
+    named = _endpoint_lines(iter(proc.stdout.splitlines()))
+    assert set(named) == {"aws", "gcp", "alibaba"}
+    assert "every service" in named["aws"] and "storage" in named["gcp"]
+    assert "oss" in named["alibaba"] and "kms" in named["alibaba"]
+    assert all(re.search(r":\d+", line) for line in named.values())
+    # the screen shows the summary; every finding is in the table file
+    assert not re.search(r"^(FAIL|PASS)\s+(critical|high|medium|low|info)\s", proc.stdout,
+                         flags=re.M)
     names = {p.name for p in out_dir.iterdir()}
-    assert {"auditor-report.json", "auditor-report.csv", "auditor-report.sarif",
+    assert {"auditor-report.txt", "auditor-report.json", "auditor-report.csv", "auditor-report.sarif",
             "auditor-report.ocsf.json", "auditor-report.html", "auditor-report.md",
             "auditor-report.xml", "auditor-compare.md", "auditor-compare.html",
             "auditor-inventory.json"} <= names
@@ -51,6 +76,8 @@ def test_demo_end_to_end(tmp_path):
     ET.parse(out_dir / "auditor-report.xml")
     for status, count in report["summary"].items():
         assert count > 0, f"demo shows no {status}"
+    table = (out_dir / "auditor-report.txt").read_text(encoding="utf-8")
+    assert len(table.splitlines()) > len(report["findings"])
     providers = {r["provider"] for r in report["runs"]}
     assert providers == {"aws", "gcp", "alibaba"}
     for provider in providers:
@@ -66,9 +93,9 @@ def test_demo_interrupted_leaves_nothing_running(tmp_path):
                             cwd=tmp_path, stdin=subprocess.DEVNULL)
     try:
         assert "LOCAL STAND-INS" in proc.stdout.readline()
-        line = proc.stdout.readline()
-        ports = [int(p) for p in re.findall(r"127\.0\.0\.1:(\d+)", line)]
-        assert len(ports) >= 3, line
+        named = _endpoint_lines(proc.stdout)
+        ports = [int(p) for line in named.values() for p in re.findall(r":(\d+)", line)]
+        assert set(named) == {"aws", "gcp", "alibaba"} and len(ports) >= 3, named
         assert not any(_refused(p) for p in ports)
         proc.send_signal(signal.SIGINT)
         code = proc.wait(timeout=60)
