@@ -148,12 +148,6 @@ EXPOSURE_LEGEND: tuple[tuple[str, str], ...] = (
 )
 
 
-def _row_kind(matrix: Matrix, safeguard: str) -> str:
-    """The resource kind of a row, when the matrix has one per row (else nothing to show)."""
-    first = matrix.cells.get((safeguard, matrix.providers[0])) if matrix.providers else None
-    return str(getattr(first, "kind", "") or "")
-
-
 def _charts(matrix: Matrix) -> tuple[str, str]:
     from auditor.reports._html_summary import SCORES as SCORE_ROWS
     from auditor.reports._svg_charts import (
@@ -193,7 +187,8 @@ def render_html(matrix: Matrix) -> str:
                                "csp": script_csp(), "exposure_legend": EXPOSURE_LEGEND,
                                "score_rows": SCORES, "score_chart": score_chart,
                                "custody_chart": custody_chart,
-                               "kind_of": lambda s: _row_kind(matrix, s)}
+                               "custody_shown": _custody_shown(matrix),
+                               "row_header": _row_header(matrix)}
     return _environment().get_template("compare.html.j2").render(**context)
 
 

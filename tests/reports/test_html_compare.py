@@ -74,3 +74,18 @@ def test_score_chart_and_stand_in_banner(report: Report) -> None:
     assert 'id="stand-in-banner"' not in text
     runs = [replace(r, endpoint_overridden=True) for r in report.runs]
     assert 'id="stand-in-banner"' in _page(replace(report, runs=runs))[1]
+
+
+def test_the_kinds_the_matrix_covers(report: Report) -> None:
+    _, text = _page(report)
+    kinds = re.search(r'<p id="kinds">(.*?)</p>', text).group(1)
+    assert "<code>storage.bucket</code> 7" in kinds and "<code>account</code> 1" in kinds
+    matrix = build_matrix(report, "storage.bucket")
+    text = render_comparison(matrix, "html")
+    line = re.search(r'<p id="kind-filter">(.*?)</p>', text).group(1)
+    assert "<code>storage.bucket</code> only" in line and "7 finding(s)" in line
+    assert "account: 1" in line  # what the filter leaves out is named
+    assert "<th>safeguard on storage.bucket</th>" in text and 'id="custody"' in text
+    assert 'id="custody"' not in render_comparison(build_matrix(report, "account"), "html")
+    drilled = re.findall(r'<section class="drill".*?</section>', text, re.S)
+    assert drilled and not any("111122223333</b>" in d for d in drilled)  # no account rows
