@@ -33,6 +33,7 @@ S3_CONTROL = "http://awss3control.amazonaws.com/doc/2018-08-20/"
 STS = "https://sts.amazonaws.com/doc/2011-06-15/"
 # The EC2 API reference's examples end the namespace in a slash, its service model does not.
 EC2 = ("http://ec2.amazonaws.com/doc/2016-11-15/", "http://ec2.amazonaws.com/doc/2016-11-15")
+RDS = "http://rds.amazonaws.com/doc/2014-10-31/"
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +74,17 @@ BODIES: dict[str, Xml | str] = {
     "kms:GetKeyRotationStatus": JSON_OBJECT,
     "kms:GetKeyPolicy": JSON_OBJECT,
     "kms:ListResourceTags": JSON_OBJECT,
+    **{f"ec2:{op}": Xml(f"{op}Response", (*EC2, "")) for op in (
+        "DescribeVolumes", "DescribeSnapshots", "DescribeSnapshotAttribute")},
+    **{f"rds:{op}": Xml(f"{op}Response", (RDS, "")) for op in (
+        "DescribeDBInstances", "DescribeDBClusters", "DescribeDBParameters",
+        "DescribeDBClusterParameters", "DescribeDBSnapshots", "DescribeDBClusterSnapshots",
+        "DescribeDBSnapshotAttributes", "DescribeDBClusterSnapshotAttributes")},
+    "elasticfilesystem:DescribeFileSystems": JSON_OBJECT,
+    "elasticfilesystem:DescribeFileSystemPolicy": JSON_OBJECT,
 }
+# botocore's service name -> the prefix operations are named by (the IAM one)
+_PREFIXES = {"efs": "elasticfilesystem"}
 _INTEGER = re.compile(r"\s*[+-]?\d+\s*")
 
 
@@ -85,8 +96,10 @@ def checked(operation: str, answer: dict[str, Any]) -> dict[str, Any]:
 def register(client: Any, service: str) -> None:
     """Check every 200 answer ``client`` receives before botocore parses it."""
 
+    prefix = _PREFIXES.get(service, service)
+
     def before_parse(operation_model: Any, response_dict: dict[str, Any], **_: Any) -> None:
-        if check_body(f"{service}:{operation_model.name}", operation_model,
+        if check_body(f"{prefix}:{operation_model.name}", operation_model,
                       int(response_dict.get("status_code") or 0), response_dict.get("body")):
             response_dict["status_code"] = 500  # S3's 200 with an Error inside: that error
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from auditor.model import ProviderRun, Resource, ResourceKind
 from auditor.providers._runtime import ApiLedger, Outcome, Progress, RetryPolicy, bounded_map, utc_now
-from auditor.providers.aws import _account, _bucket_state, _kms, _s3, _tags
+from auditor.providers.aws import _account, _bucket_state, _kinds, _kms, _s3, _tags
 from auditor.providers.aws._account_options import DEFAULT_SESSION_NAME
 from auditor.providers.aws._bucket import BucketContext, bucket_facts, key_reference
 from auditor.providers.aws._errors import Caller
@@ -102,14 +102,17 @@ class _Collector:
 
     # --- keys -------------------------------------------------------------------------
 
-    def keys(self, buckets: list[_s3.BucketRaw]) -> tuple[dict[tuple[str, str], _kms.KeyInfo],
-                                                          list[_kms.KeyInfo]]:
-        """(bucket key references -> key, key resources to emit)."""
+    def keys(self, buckets: list[_s3.BucketRaw], others: _kinds.Gathered | None = None,
+             ) -> tuple[dict[tuple[str, str], _kms.KeyInfo], list[_kms.KeyInfo]]:
+        """(bucket and ``others``' key references -> key, key resources to emit)."""
         key_resources = self.wants(KEY)
         bucket_keys = self.request.wants(BUCKET, *_BUCKET_KEY_FACTS)
         # Keys that protect a bucket: for the bucket's custody, and emitted as key resources.
         refs = {ref for raw in buckets if (ref := key_reference(raw))} \
             if bucket_keys or key_resources else set()
+        # ... and those of volumes, snapshots, file systems and databases (_kinds)
+        other_refs = others.key_refs if others is not None else frozenset()
+        refs |= other_refs
         regions = sorted(set(self.regions if key_resources else []) | {r for r, _ in refs})
         if not regions:
             return {}, []
@@ -149,6 +152,8 @@ class _Collector:
             KEY, ("key_rotation.enabled", "key_rotation.period_days")) else {}
         if self.request.wants(BUCKET, "key_rotation.enabled", "key_rotation.period_days"):
             rotate.update({id(by_target[t]): by_target[t] for t in refs})
+        if others is not None and others.rotation:
+            rotate.update({id(by_target[t]): by_target[t] for t in other_refs})
         self._map(lambda info: _kms.read_rotation(self.session, self.caller, info),
                   rotate.values())
         if self.wants(KEY, ("key_exposure.is_public",)):
@@ -220,7 +225,8 @@ class _Collector:
                                                wanted_destinations)
         # The regions are final once the buckets are located (see buckets()).
         run = ProviderRun(PROVIDER, [self.ident.account], list(self.regions), started)
-        key_map, key_infos = self.keys(raws)
+        others = _kinds.gather(self.session, self.caller, self.request, self.regions, self._map)
+        key_map, key_infos = self.keys(raws, others)
         ctx = BucketContext(account_pab, key_map, destinations)
         shared = SharedFacts()  # equal facts of different buckets: one object
         resources = []
@@ -236,6 +242,7 @@ class _Collector:
         if self.request.tags:
             self.read_tags(resources, raws, key_infos)
         resources += self.account_resources(account_pab)
+        resources += _kinds.resources(others, key_map, self.ident.partition, self.ident.account)
         run.endpoint_overridden = self.session.endpoint_overridden
         return Collection(self.ledger.finish(run, resources), resources)
 

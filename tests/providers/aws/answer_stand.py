@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from answer_samples_kinds import BODIES as KIND_BODIES
 from aws_support import aws_environment
 
 from auditor.providers.aws.sandbox import recorded_action
@@ -131,6 +132,9 @@ DOCUMENTED: dict[str, Reply] = {
     "kms:GetKeyRotationStatus": as_json({"KeyRotationEnabled": True, "KeyId": KEY_ARN,
                                          "RotationPeriodInDays": 365}),
     "kms:GetKeyPolicy": as_json({"Policy": KEY_POLICY, "PolicyName": "default"}),
+    # volumes, snapshots, file systems and databases (answer_samples_kinds.py)
+    **{op: (200, "application/json", body.encode()) if body.startswith("{") else xml(body)
+       for op, body in KIND_BODIES.items()},
 }
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import answer_samples_kinds as kinds
 import pytest
 from answer_stand import DOCUMENTED, JSON, KEY_ARN, REGION, S3_NS, XML, Reply, running_stand, xml
 from aws_support import collect
@@ -28,6 +29,8 @@ BUCKET, KEY, ACCOUNT, EBS = ("arn:aws:s3:::sample-bucket", KEY_ARN, "12345678901
 EXPOSURE = {"public_exposure.is_public", "public_exposure.reasons"}
 REPLICATION = {"data_residency.replication_destinations",
                "data_residency.replication_jurisdictions"}
+# The sample key protects these volumes, snapshots, file systems and databases too.
+KEYED = kinds.KEYED_RESOURCES
 # operation -> (resource id, fact path) that must become error when its answer is malformed
 AFFECTED: dict[str, set[tuple[str, str]]] = {
     "s3:GetBucketLocation": {(BUCKET, f"data_residency.{p}") for p in (
@@ -57,8 +60,11 @@ AFFECTED: dict[str, set[tuple[str, str]]] = {
     "kms:DescribeKey": {(KEY, p) for p in (
         "key.manager", "key.state", "key_custody.level", "key_custody.hsm",
         "key_rotation.enabled", "key_rotation.period_days", "key_rotation.supported",
-        "key_exposure.is_public")},
-    "kms:GetKeyRotationStatus": {(KEY, "key_rotation.enabled"), (KEY, "key_rotation.period_days")},
+        "key_exposure.is_public")} | {(r, p) for r in KEYED for p in (
+        "key_custody.level", "key_custody.hsm", "key_rotation.enabled",
+        "key_rotation.period_days", "key_rotation.supported")},
+    "kms:GetKeyRotationStatus": {(r, p) for r in (KEY, *KEYED)
+                                 for p in ("key_rotation.enabled", "key_rotation.period_days")},
     "kms:GetKeyPolicy": {(KEY, "key_exposure.is_public")},
     "ec2:GetEbsEncryptionByDefault": {(EBS, "block_storage_encryption.enabled")},
     "ec2:GetEbsDefaultKmsKeyId": {(EBS, "block_storage_encryption.key_id")},

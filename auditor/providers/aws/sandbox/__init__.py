@@ -27,6 +27,18 @@ __all__ = ["AwsSandbox", "EstateSeeder", "recorded_action"]
 _JSON_TARGETS = {"TrentService": "kms", "AWSOrganizationsV20161128": "organizations"}
 
 
+_EFS_PREFIX = "/2015-02-01/"
+
+
+def _efs_operation(method: str, path: str) -> str:
+    parts = path.removeprefix(_EFS_PREFIX).strip("/").split("/")
+    if method == "GET" and parts == ["file-systems"]:
+        return "DescribeFileSystems"
+    if method == "GET" and len(parts) == 3 and parts[0] == "file-systems" and parts[2] == "policy":
+        return "DescribeFileSystemPolicy"
+    return f"{method}:{'/'.join(parts[:1] + parts[2:])}"
+
+
 def recorded_action(method: str, url: str, headers: dict[str, str], body: bytes) -> str:
     """The AWS operation a recorded request stands for (``service:Operation``)."""
     target = headers.get("X-Amz-Target") or headers.get("x-amz-target")
@@ -42,6 +54,8 @@ def recorded_action(method: str, url: str, headers: dict[str, str], body: bytes)
         service = scope[3] if len(scope) > 3 else "unknown"
         return f"{service}:{form['Action'][0]}"
     query = parse_qs(parts.query, keep_blank_values=True)
+    if parts.path.startswith(_EFS_PREFIX):  # EFS: REST paths under its API version
+        return f"elasticfilesystem:{_efs_operation(method, parts.path)}"
     if parts.path.startswith("/v20180820/"):
         verb = {"GET": "Get", "PUT": "Put", "DELETE": "Delete"}.get(method, method)
         last = parts.path.rsplit("/", 1)[-1]

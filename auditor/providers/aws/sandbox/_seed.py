@@ -18,7 +18,8 @@ from typing import Any
 ACCOUNT = "123456789012"  # moto's default account
 _ADMIN = {"aws_access_key_id": "sandboxadmin", "aws_secret_access_key": "sandboxadmin"}
 SCANNER_ACTIONS = ["s3:Get*", "s3:List*", "kms:Describe*", "kms:Get*", "kms:List*",
-                   "ec2:Describe*", "ec2:Get*", "sts:GetCallerIdentity", "sts:AssumeRole"]
+                   "ec2:Describe*", "ec2:Get*", "rds:Describe*", "elasticfilesystem:Describe*",
+                   "sts:GetCallerIdentity", "sts:AssumeRole"]
 S3_SUBRESOURCES = {
     "encryption": "GetBucketEncryption", "publicAccessBlock": "GetPublicAccessBlock",
     "policyStatus": "GetBucketPolicyStatus", "policy": "GetBucketPolicy",
@@ -110,6 +111,9 @@ class EstateSeeder:
         for bucket in buckets:
             self._configure(bucket)
         self._account(section.get("account", {}), list(section.get("regions") or []))
+        from auditor.providers.aws.sandbox._seed_kinds import seed_kinds
+
+        seed_kinds(self.client, section, self.key_ids)
         return self._scanner(section.get("scanner", {}))
 
     def _key(self, spec: dict[str, Any]) -> None:

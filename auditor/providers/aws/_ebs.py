@@ -1,0 +1,84 @@
+"""EBS volumes and snapshots: DescribeVolumes, DescribeSnapshots (the account's own) and, per
+snapshot, DescribeSnapshotAttribute createVolumePermission, the only answer that says who may
+create a volume from it (Amazon EC2 API Reference)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from auditor.model import Fact
+from auditor.providers.aws._errors import Caller
+from auditor.providers.aws._kms import KeyInfo
+from auditor.providers.aws._listing import Paging, list_raws
+from auditor.providers.aws._session import AwsSession
+from auditor.providers.aws._storage_facts import Facts, Raw, at_rest, sharing_facts
+
+VOLUME, SNAPSHOT = "storage.volume", "storage.snapshot"
+DESCRIBE_VOLUMES = "ec2:DescribeVolumes"
+DESCRIBE_SNAPSHOTS = "ec2:DescribeSnapshots"
+SNAPSHOT_ATTRIBUTE = "ec2:DescribeSnapshotAttribute"
+# The EC2 API Reference bounds MaxResults: 5-500 for volumes, 5-1000 for snapshots.
+_VOLUME_PAGES = Paging("NextToken", "NextToken", "MaxResults", 500)
+_SNAPSHOT_PAGES = Paging("NextToken", "NextToken", "MaxResults", 1000)
+# Attachment states in which an instance holds the volume (EC2 VolumeAttachment.State).
+_HELD = ("attaching", "attached", "busy")
+
+
+def volumes(session: AwsSession, caller: Caller, region: str) -> list[Raw]:
+    return list_raws(caller, session.client("ec2", region), "describe_volumes",
+                     DESCRIBE_VOLUMES, "Volumes", _VOLUME_PAGES, VOLUME, region)
+
+
+def snapshots(session: AwsSession, caller: Caller, region: str) -> list[Raw]:
+    """The snapshots the account owns (public and shared ones of others are not its data)."""
+    return list_raws(caller, session.client("ec2", region), "describe_snapshots",
+                     DESCRIBE_SNAPSHOTS, "Snapshots", _SNAPSHOT_PAGES, SNAPSHOT, region, "ebs",
+                     OwnerIds=["self"])
+
+
+def read_permissions(session: AwsSession, caller: Caller, raw: Raw) -> Raw:
+    snapshot_id = raw.item["SnapshotId"]
+    raw.calls["permissions"] = caller.call(
+        session.client("ec2", raw.region), "describe_snapshot_attribute", SNAPSHOT_ATTRIBUTE,
+        snapshot_id, Attribute="createVolumePermission", SnapshotId=snapshot_id)
+    return raw
+
+
+def volume_arn(partition: str, account: str, raw: Raw) -> str:
+    return f"arn:{partition}:ec2:{raw.region}:{account}:volume/{raw.item['VolumeId']}"
+
+
+def snapshot_arn(partition: str, raw: Raw) -> str:
+    # EBS snapshot ARNs name no account (Service Authorization Reference, Amazon EC2).
+    return f"arn:{partition}:ec2:{raw.region}::snapshot/{raw.item['SnapshotId']}"
+
+
+def volume_facts(raw: Raw, keys: dict[tuple[str, str], KeyInfo], facts: Facts) -> None:
+    item = raw.item
+    at_rest(raw, DESCRIBE_VOLUMES, keys, facts)
+    attachments = item.get("Attachments") or []
+    held = sorted({str(a.get("InstanceId")) for a in attachments
+                   if a.get("State") in _HELD and a.get("InstanceId")})
+    detail = ("attached to " + ", ".join(held) if held
+              else f"no instance holds it (State {item.get('State')})")
+    facts.put("attachment.attached", Fact.observed(bool(held), DESCRIBE_VOLUMES, detail=detail))
+
+
+def _create_volume_permissions(value: dict[str, Any]) -> tuple[bool, list[str]]:
+    public, accounts = False, []
+    for grant in value.get("CreateVolumePermissions") or []:
+        if grant.get("Group") == "all":
+            public = True
+        elif grant.get("UserId"):
+            accounts.append(str(grant["UserId"]))
+        else:
+            raise ValueError(f"a createVolumePermission names neither group all nor an "
+                             f"account: {sorted(grant)}")
+    return public, accounts
+
+
+def snapshot_facts(raw: Raw, keys: dict[tuple[str, str], KeyInfo], facts: Facts) -> None:
+    at_rest(raw, DESCRIBE_SNAPSHOTS, keys, facts)
+    if "permissions" in raw.calls:
+        sharing_facts(raw.calls["permissions"], _create_volume_permissions, facts,
+                      public_via="createVolumePermission group all")
