@@ -4,15 +4,18 @@ faults, what is asked for, and that only reads are sent."""
 
 from __future__ import annotations
 
+import copy
 import urllib.error
 import urllib.request
 from collections import Counter
 
 import pytest
 from alibaba_support import CUST, HSM, scan
+from rd_support import DIRECTORY_ESTATE, PAYMENTS, ROLE, adapter, collect, request, seeded
 from storage_support import HZ, PAGE, SH, SHARED_WITH, by_name, storage_section
 
 from auditor.model import FactState, Inventory
+from auditor.providers.alibaba.sandbox import EstateError
 from auditor.schema import validate
 
 VOLUME, SNAPSHOT = "storage.volume", "storage.snapshot"
@@ -266,3 +269,35 @@ def test_a_refused_region_listing_is_a_gap_and_the_bucket_regions_are_still_list
     gaps = {(e.operation, e.code) for e in collection.run.errors if e.kind == "listing"}
     assert ("ecs:DescribeRegions", "Forbidden.RAM") in gaps
     assert {r.query["RegionId"][0] for r in calls(requests, "ecs:DescribeDisks")} == {HZ}
+
+
+def test_a_member_account_is_listed_as_its_own_through_the_assumed_role(
+        make_ali_sandbox, monkeypatch):
+    estate = copy.deepcopy(DIRECTORY_ESTATE)
+    estate["disks"] = [{"id": "d-management", "region": HZ}]
+    payments = estate["directory"]["members"][0]["estate"]
+    payments["disks"] = [{"id": "d-payments", "region": SH, "encrypted": True,
+                          "key": "key-pay-1"}]
+    payments["db_instances"] = [{"id": "rm-payments", "region": SH, "deletion_protection": True}]
+    box = seeded(make_ali_sandbox, monkeypatch, estate)
+    base = request(resource_directory=True, role_name=ROLE)
+    target = next(t for t in adapter().accounts(base) if t.account == PAYMENTS)
+    collection = collect(target, base)
+    disks, dbs = by_name(collection, VOLUME), by_name(collection, DATABASE)
+    assert set(disks) == {"d-payments"} and set(dbs) == {"rm-payments"}
+    assert disks["d-payments"].account == PAYMENTS
+    assert disks["d-payments"].id == f"acs:ecs:{SH}:{PAYMENTS}:disk/d-payments"
+    assert value(disks["d-payments"], "key_custody.level") == "customer_kms"
+    assert value(dbs["rm-payments"], "deletion_protection.enabled") is True
+    issued = set(box.directory.issued)
+    storage_calls = [r for r in box.requests() if r.action.startswith(NEW_SERVICES)]
+    assert storage_calls and all(any(k in r.headers.get("authorization", "") for k in issued)
+                                 for r in storage_calls)
+
+
+@pytest.mark.parametrize("kind", ["disks", "snapshots", "images", "file_systems",
+                                  "db_instances"])
+def test_an_estate_entry_without_id_or_region_is_refused_in_one_line(_scratch_sandbox, kind):
+    with pytest.raises(EstateError) as refused:
+        _scratch_sandbox.seed(storage_section(**{kind: [{"id": "x-1"}]}))
+    assert str(refused.value) == f"{kind} entry {{'id': 'x-1'}}: id and region are required"
