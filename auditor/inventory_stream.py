@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from auditor.errors import InputError
+from auditor.gc_pause import gc_paused
 from auditor.model import FactInterner, Inventory, ProviderRun, Resource
 from auditor.schema import fast_valid
 
@@ -37,8 +38,14 @@ _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 # the fast path before ijson meets it. (Nesting interleaved with keys or items is not caught
 # here: it is still refused, by check_depth then the old path, only not as fast.)
 _DEEP = re.compile(rb"[\[{](?:\s*[\[{]){99}")
+# In valid JSON every opener of a run but the last is "[" ("{" is followed by a key), so a deep
+# run, whitespace left out, holds "[[" or "[{"; the _DEEP search (slow: no literal to skip to)
+# runs only on a read holding one. (Other runs are JSON errors, where ijson stops at once.)
+_WHITESPACE = b" \t\r\n"
+_OPENER_PAIRS = (b"[[", b"[{")
 _OVERLAP = 1024  # a match split across two reads is found in the next one
 _TOP_KEYS = frozenset({"schema_version", "runs", "resources"})
+_FLAT = (str, int, float, bool, type(None))
 
 
 class _Fallback(Exception):
@@ -56,10 +63,15 @@ class _Scanned:
     def read(self, size: int = -1) -> bytes:
         chunk = self._fh.read(size)
         window = self._tail + chunk
-        if _SURROGATE_ESCAPE.search(window) or (self._depth and _DEEP.search(window)):
+        if _SURROGATE_ESCAPE.search(window) or (self._depth and _deep(window)):
             raise _Fallback
         self._tail = chunk[-_OVERLAP:]
         return chunk
+
+
+def _deep(window: bytes) -> bool:
+    packed = window.translate(None, _WHITESPACE)
+    return any(pair in packed for pair in _OPENER_PAIRS) and _DEEP.search(window) is not None
 
 
 class _Skeleton(dict):
@@ -117,8 +129,10 @@ def _bounded(resource: dict[str, Any], check_depth: Any) -> None:
     nest: a value is at depth 6 (root 1, resources 2, the resource 3, facts 4, the fact 5)."""
     for fact in resource["facts"].values():
         value = fact["value"]
-        if isinstance(value, dict | list):
+        if isinstance(value, dict):
             check_depth(value, 6)
+        elif isinstance(value, list) and not all(isinstance(v, _FLAT) for v in value):
+            check_depth(value, 6)  # a list of scalars (most list values) is 7 deep at most
 
 
 def load_streamed(path: Path, check_depth: Any) -> Inventory | None:
@@ -137,7 +151,7 @@ def load_streamed(path: Path, check_depth: Any) -> Inventory | None:
         runs = [ProviderRun.from_dict(r) for r in skeleton["runs"]]
         interner = FactInterner()
         resources = []
-        with open(path, "rb") as fh:
+        with open(path, "rb") as fh, gc_paused():  # the model stays alive: see gc_pause
             for raw in ijson.items(_Scanned(fh, depth=False), "resources.item", use_float=True):
                 if not fast_valid("inventory", raw, "resource"):
                     raise _Fallback

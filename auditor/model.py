@@ -122,18 +122,26 @@ class FactInterner:
     value's type is part of the key (``true`` is not ``1``, ``1`` is not ``1.0``)."""
 
     def __init__(self) -> None:
-        self._facts: dict[tuple[Any, ...], Fact] = {}
-
-    def fact(self, data: dict[str, Any]) -> Fact:
         import json
 
+        self._facts: dict[tuple[Any, ...], Fact] = {}
+        self._texts: dict[str, str] = {}
+        self._dumps = json.dumps
+
+    def text(self, value: str) -> str:
+        """One str object for each distinct name read (fact paths, kinds, providers,
+        accounts, regions): a hundred thousand resources repeat a few dozen of them."""
+        return self._texts.setdefault(value, value)
+
+    def fact(self, data: dict[str, Any]) -> Fact:
         value = data.get("value")
-        if type(value) is float:
+        kind = type(value)
+        if kind is float:
             shown: Any = (float, repr(value))  # -0.0 == 0.0, but they are not the same JSON
-        elif type(value) in _SCALARS:
-            shown = (type(value), value)
+        elif kind in _SCALARS:
+            shown = (kind, value)
         else:
-            shown = json.dumps(value)
+            shown = self._dumps(value)
         source = data.get("source", ())
         key = (data["state"], shown, tuple(source), data.get("detail"), data.get("basis"))
         try:
@@ -168,12 +176,17 @@ class Resource:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], interner: FactInterner | None = None) -> Resource:
-        """``interner``: share equal facts (an inventory read from a file, see FactInterner)."""
-        make = interner.fact if interner is not None else Fact.from_dict
-        return cls(data["kind"], data["provider"], data["account"], data["region"],
-                   data["id"], data["name"],
-                   {path: make(f) for path, f in data["facts"].items()},
-                   dict(data["tags"]) if data.get("tags") is not None else None)
+        """``interner``: share equal facts and names (an inventory read from a file, see
+        FactInterner)."""
+        tags = dict(data["tags"]) if data.get("tags") is not None else None
+        if interner is None:
+            return cls(data["kind"], data["provider"], data["account"], data["region"],
+                       data["id"], data["name"],
+                       {path: Fact.from_dict(f) for path, f in data["facts"].items()}, tags)
+        text, fact = interner.text, interner.fact
+        return cls(text(data["kind"]), text(data["provider"]), text(data["account"]),
+                   text(data["region"]), data["id"], data["name"],
+                   {text(path): fact(f) for path, f in data["facts"].items()}, tags)
 
 
 @dataclass(slots=True)

@@ -175,3 +175,47 @@ def test_gc_paused_restores_the_collector_state():
         assert not gc.isenabled()  # not enabled by a block that found it disabled
     finally:
         gc.enable()
+
+
+def test_a_streamed_inventory_shares_its_names_and_facts(inventory):
+    """Fact paths, kinds, providers, accounts and regions are one str object each, equal
+    facts one Fact; ids and names stay each resource's own."""
+    paths: dict[str, int] = {}
+    for resource in inventory.resources:
+        for path in resource.facts:
+            paths.setdefault(path, id(path))
+            assert id(path) == paths[path]
+    for field in ("kind", "provider", "account", "region"):
+        values = [getattr(r, field) for r in inventory.resources]
+        assert len({id(v) for v in values}) == len(set(values))
+    assert len({id(r.name) for r in inventory.resources}) == len(inventory.resources)
+    facts = [f for r in inventory.resources for f in r.facts.values()]
+    distinct = {json.dumps(f.to_dict(), sort_keys=True) for f in facts}
+    assert len({id(f) for f in facts}) == len(distinct) < len(facts) / 2
+
+
+@pytest.mark.parametrize(("opening", "closing"), [
+    ("[\n  " * 120, "]" * 120),
+    ('[ {"a": ' + "[\n" * 110, "]" * 110 + "}]"),
+])
+def test_deep_runs_split_by_whitespace_still_decline_the_fast_path(tmp_path, opening, closing):
+    from auditor.inventory_stream import load_streamed
+
+    text = '{"schema_version": "1.0", "runs": [], "resources": [' + opening + closing + "]}"
+    json.loads(text)  # valid JSON: only its depth is wrong
+    path = tmp_path / "inventory.json"
+    path.write_text(text, encoding="utf-8")
+    calls = []
+    assert load_streamed(path, lambda node, start: calls.append(start)) is None
+    assert not calls  # declined while reading the skeleton, before any depth walk
+
+
+def test_a_nested_fact_value_is_still_depth_checked(tmp_path):
+    """A list of scalars needs no walk; a list holding lists or maps still gets one."""
+    from auditor.inventory_stream import _bounded
+
+    walked = []
+    resource = {"facts": {"a.b": {"value": ["x", 1, None]}, "c.d": {"value": [["x"]]},
+                          "e.f": {"value": {"k": 1}}, "g.h": {"value": "s"}}}
+    _bounded(resource, lambda node, start: walked.append((node, start)))
+    assert walked == [([["x"]], 6), ({"k": 1}, 6)]
