@@ -22,8 +22,9 @@ from auditor.checks import Check, CompiledCheck
 from auditor.errors import PluginError, UsageError
 
 FILE = "permissions.yaml"
-# the verbs of every read API of the three providers (search: Resource Manager projects.search)
-READ_VERBS = ("get", "list", "describe", "search")
+# the verbs of every read API of the three providers (search: Resource Manager projects.search;
+# aggregatedlist: Compute Engine's listing of every zone at once, e.g. disks.aggregatedList)
+READ_VERBS = ("get", "list", "describe", "search", "aggregatedlist")
 # Not a Get/List/Describe, but it only hands out temporary credentials to read with (the
 # multi-account scans of AWS and Alibaba Cloud assume a role in each member account).
 CREDENTIAL_ACTIONS = frozenset({"sts:AssumeRole"})
