@@ -3,37 +3,12 @@
 from __future__ import annotations
 
 import os
-import pty
-import select
 import shutil
-import subprocess
-import time
+
+from terminal_support import run_on_terminal
 
 from auditor.sandbox.estate import load_estate, make_sandbox
 from auditor.sandbox.manage import scan_flags
-
-
-def _run_on_terminal(args: list[str], env: dict[str, str]) -> tuple[int, str]:
-    primary, secondary = pty.openpty()
-    proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=secondary, stderr=secondary,
-                            env=env, close_fds=True)
-    os.close(secondary)
-    chunks = []
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([primary], [], [], 0.5)
-        if ready:
-            try:
-                data = os.read(primary, 65536)
-            except OSError:
-                break
-            if not data:
-                break
-            chunks.append(data)
-        elif proc.poll() is not None:
-            break
-    os.close(primary)
-    return proc.wait(timeout=30), b"".join(chunks).decode(errors="replace")
 
 
 def test_progress_shows_on_a_terminal_only(auditor, tmp_path):
@@ -44,15 +19,17 @@ def test_progress_shows_on_a_terminal_only(auditor, tmp_path):
         flags = scan_flags("gcp", sandbox.scan_options())
         env = {**os.environ, **sandbox.environment(), "TERM": "xterm", "COLUMNS": "120"}
         env.pop("NO_COLOR", None)
-        code, screen = _run_on_terminal(
+        code, screen = run_on_terminal(
             [shutil.which("auditor"), "scan", "gcp", *flags, "-o", str(tmp_path), "-f", "json"],
             env)
+        # FORCE_COLOR colours a pipe's text; it never draws a live bar where no one sees it
         piped = auditor("scan", "gcp", *flags, "-o", str(tmp_path / "p"), "-f", "json",
-                        env=sandbox.environment())
+                        env={**sandbox.environment(), "FORCE_COLOR": "1", "NO_COLOR": ""})
     finally:
         sandbox.stop()
     assert code == 3
     assert "gcp" in screen and "\x1b[" in screen  # a live, styled progress line
     assert "━" in screen  # rich draws the bar with it; nothing else prints it
     assert piped.returncode == 3
+    assert "\x1b[1;31m" in piped.stdout  # forced colour reached the summary
     assert "\x1b[" not in piped.stderr and "━" not in piped.stderr
