@@ -46,7 +46,7 @@ _COMPARE_REGISTRY: dict[str, tuple[str, str]] = {
 
 FORMATS: tuple[str, ...] = tuple(_REGISTRY)
 COMPARE_FORMATS: tuple[str, ...] = tuple(_COMPARE_REGISTRY)
-DEFAULT_FORMAT = "table"  # printed to the terminal, never written as a file by the commands
+DEFAULT_FORMAT = "table"  # the terminal summary; written in full only to a chosen directory
 REPORT_STEM = "auditor-report"
 COMPARE_STEM = "auditor-compare"
 
