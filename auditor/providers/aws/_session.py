@@ -103,6 +103,7 @@ class AwsSession:
         self._overridden: dict[str, bool] = {}  # service -> its endpoint is not AWS's
         self._path_config = self.config.merge(Config(s3={"addressing_style": "path"}))
         self._count = count  # the run's ledger: every AssumeRole attempt is one call
+        self._signed_with: Any = None  # the credentials last told to the Scrubber
         # AssumeRole takes the run's call timeout too, so that a silent STS fails the account
         # within the bound instead of hanging it; botocore keeps the retries (see _assume).
         self._sts_config = Config(connect_timeout=timeout, read_timeout=timeout,
@@ -171,8 +172,9 @@ class AwsSession:
             frozen = credentials.get_frozen_credentials() if credentials is not None else None
         except (BotoCoreError, ClientError, ValueError):
             return
-        if frozen is not None:
+        if frozen is not None and frozen != self._signed_with:  # new or refreshed ones
             self.scrubber.add(frozen.access_key, frozen.secret_key, frozen.token)
+            self._signed_with = frozen
 
     def _remember_signing(self, **_: Any) -> None:
         """Before each request of ours is signed (the chain resolved, or refreshed since)."""

@@ -98,9 +98,13 @@ def _patch_versioning(response_class: Any) -> None:
 
 
 def documented_answers() -> None:
-    """Make moto's S3 answers carry what the API reference documents (see above)."""
+    """Make moto's S3 answers carry what the API reference documents (see above), and its
+    EC2, RDS and EFS ones (_documented_kinds), in whichever process serves moto."""
     from moto.s3.responses import S3Response
 
+    from auditor.providers.aws.sandbox._documented_kinds import documented_kinds
+
+    documented_kinds()
     with _lock:
         if not getattr(S3Response.get_bucket_versioning, "documented", False):
             _patch_versioning(S3Response)
