@@ -25,6 +25,7 @@ class DatabaseRaw:
     ips: Outcome | None = None  # DBInstanceIPArray entries (only with a public endpoint)
     ssl: Outcome | None = None
     secure_transport: Outcome | None = None  # MySQL require_secure_transport (str | None)
+    hba: Outcome | None = None  # PostgreSQL running pg_hba entries
     disk_key: Outcome | None = None
     tde: Outcome | None = None
     backup: Outcome | None = None
@@ -77,8 +78,27 @@ def _tls(raw: DatabaseRaw) -> Fact:
             return observed(str(got.value).upper() == "ON", ssl.source, got.source,
                             detail=f"SSL on; require_secure_transport {got.value}")
         return Fact.error(f"require_secure_transport is {got.value!r}", ssl.source, got.source)
+    if engine == "PostgreSQL" and raw.hba is not None:
+        return _hba_requires_tls(raw.hba, ssl)
     return Fact.error(f"SSL is on; whether {engine or 'this engine'} refuses plain connections "
                       "is not read by this adapter", ssl.source)
+
+
+# pg_hba entry types that match a connection made without TLS.
+PLAIN_TYPES = frozenset({"host", "hostnossl"})
+
+
+def _hba_requires_tls(hba: Outcome, ssl: Outcome) -> Fact:
+    """PostgreSQL refuses plain connections when every pg_hba entry that matches one (host,
+    hostnossl) rejects it: hostssl entries match only TLS connections."""
+    if not hba.ok:
+        return hba.failure(ssl.source)
+    admitting = [e for e in hba.value if str(e.get("Type", "")).lower() in PLAIN_TYPES
+                 and str(e.get("Method", "")).lower() != "reject"]
+    detail = (f"pg_hba entry {admitting[0].get('Type')} {admitting[0].get('Address', '')} "
+              f"({admitting[0].get('Method')}) admits plain connections" if admitting else
+              "no pg_hba entry admits a connection without TLS")
+    return observed(not admitting, ssl.source, hba.source, detail=detail)
 
 
 def _at_rest(raw: DatabaseRaw, key_of: KeyOf) -> dict[str, Fact]:

@@ -7,6 +7,7 @@ backups, so those are read per instance, each only when one of its facts is want
 - DescribeDBInstanceIPArrayList: the whitelists, only for an instance with a public one;
 - DescribeDBInstanceSSL: SSLEnabled, and ForceEncryption for SQL Server;
 - DescribeParameters: require_secure_transport, only for MySQL with SSL on;
+- DescribePGHbaConfig: the running pg_hba entries, only for PostgreSQL with SSL on;
 - DescribeDBInstanceEncryptionKey (cloud disk encryption) and DescribeDBInstanceTDE;
 - DescribeBackupPolicy: BackupRetentionPeriod and the backup cycle.
 """
@@ -28,6 +29,7 @@ NET_INFO = "rds:DescribeDBInstanceNetInfo"
 IP_ARRAYS = "rds:DescribeDBInstanceIPArrayList"
 SSL = "rds:DescribeDBInstanceSSL"
 PARAMETERS = "rds:DescribeParameters"
+PG_HBA = "rds:DescribePGHbaConfig"
 DISK_KEY = "rds:DescribeDBInstanceEncryptionKey"
 TDE = "rds:DescribeDBInstanceTDE"
 BACKUP = "rds:DescribeBackupPolicy"
@@ -60,3 +62,8 @@ def running_parameter(client: OpenApiClient, call: Caller, instance_id: str,
     found = [p for p in body["RunningParameters"]["DBInstanceParameter"]
              if p.get("ParameterName") == name]
     return str(found[0].get("ParameterValue")) if found else None
+
+
+def hba_entries(client: OpenApiClient, call: Caller, instance_id: str) -> list[dict[str, Any]]:
+    """The running pg_hba entries of a PostgreSQL instance (RunningHbaItems.HbaItem)."""
+    return read(client, call, PG_HBA, instance_id)["RunningHbaItems"]["HbaItem"]

@@ -130,8 +130,8 @@ class StorageCollector:
 
     def _snapshots(self, region: str) -> list[Resource]:
         client = self.session.ecs(region)
-        snaps, _ = self._list(region, ecs.SNAPSHOTS,
-                              lambda: ecs.list_snapshots(client, self.call, region))
+        snaps, snaps_listed = self._list(region, ecs.SNAPSHOTS,
+                                         lambda: ecs.list_snapshots(client, self.call, region))
         images, images_listed = self._list(region, ecs.IMAGES,
                                            lambda: ecs.list_images(client, self.call, region))
         wants_sharing = self.owner.wants(SNAPSHOT, *SHARING)
@@ -144,7 +144,7 @@ class StorageCollector:
                                  self.owner.locate, wanted) for s in snaps]
         for image, shared in zip(images, shares, strict=True):
             listed = Outcome(ecs.IMAGES, image)
-            encryption = image_encryption(listed, by_id, key_of)
+            encryption = image_encryption(listed, by_id, snaps_listed, key_of)
             out.append(image_resource(listed, region, self.account, encryption, shared,
                                       self.owner.locate, wanted))
         return out
@@ -234,10 +234,12 @@ class StorageCollector:
                 raw.ips = read(rds.IP_ARRAYS, lambda: rds.ip_arrays(client, self.call, db_id))
         if wants(DATABASE, "tls_enforced.required"):
             raw.ssl = plain(rds.SSL)
-            if (raw.ssl.ok and entry.get("Engine") == "MySQL"
-                    and str(raw.ssl.value.get("SSLEnabled", "")).lower() in SSL_ON):
+            ssl_on = raw.ssl.ok and str(raw.ssl.value.get("SSLEnabled", "")).lower() in SSL_ON
+            if ssl_on and entry.get("Engine") == "MySQL":
                 raw.secure_transport = read(rds.PARAMETERS, lambda: rds.running_parameter(
                     client, self.call, db_id, "require_secure_transport"))
+            elif ssl_on and entry.get("Engine") == "PostgreSQL":
+                raw.hba = read(rds.PG_HBA, lambda: rds.hba_entries(client, self.call, db_id))
         if wants(DATABASE, *AT_REST, "backup.encrypted"):
             raw.disk_key, raw.tde = plain(rds.DISK_KEY), plain(rds.TDE)
         if wants(DATABASE, *BACKUP):

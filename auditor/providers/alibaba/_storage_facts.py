@@ -7,6 +7,7 @@ caller and handed in as an Outcome, so custody and rotation are the key's, as fo
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import Any
 
 from auditor.model import Fact, Resource, ResourceKind
@@ -124,26 +125,33 @@ def snapshot_resource(listed: Outcome, region: str, account: str, key_of: KeyOf,
 
 
 def image_encryption(listed: Outcome, snapshots: Mapping[str, dict[str, Any]],
-                     key_of: KeyOf) -> dict[str, Fact]:
+                     snapshots_listed: Outcome, key_of: KeyOf) -> dict[str, Fact]:
     """A custom image is encrypted when every disk mapping is; its key is the one the
-    mapped snapshots name (from the same region's DescribeSnapshots)."""
+    mapped snapshots name (from the same region's DescribeSnapshots, which the key facts
+    then name as a source too)."""
     mappings = listed.value.get("DiskDeviceMappings", {}).get("DiskDeviceMapping", [])
     if not mappings:
         return _entry_error(listed, "the image lists no DiskDeviceMapping", AT_REST)
     if not all(m.get("Encrypted") is True for m in mappings):
         return at_rest_facts(listed, False, None, key_of, "")
+    enabled = {"encryption.enabled": observed(True, listed.source)}
+    if not snapshots_listed.ok:
+        return enabled | dict.fromkeys(AT_REST[1:], snapshots_listed.failure(listed.source))
     keys = set()
     for mapping in mappings:
         snap = snapshots.get(str(mapping.get("SnapshotId")))
         if snap is None:
-            return {"encryption.enabled": observed(True, listed.source)} | _entry_error(
-                listed, f"snapshot {mapping.get('SnapshotId')!r} of the image was not listed: "
-                "its key is unknown", AT_REST[1:])
+            return enabled | dict.fromkeys(AT_REST[1:], Fact.error(
+                f"snapshot {mapping.get('SnapshotId')!r} of the image was not listed: its key "
+                "is unknown", listed.source, snapshots_listed.source))
         keys.add(snap.get("KMSKeyId") or None)
     if len(keys) > 1:
-        return {"encryption.enabled": observed(True, listed.source)} | _entry_error(
-            listed, "the image's disks use different keys", AT_REST[1:])
-    return at_rest_facts(listed, True, keys.pop(), key_of, "the ECS service key (alias/acs/ecs)")
+        return enabled | dict.fromkeys(AT_REST[1:], Fact.error(
+            "the image's disks use different keys", listed.source, snapshots_listed.source))
+    facts = at_rest_facts(listed, True, keys.pop(), key_of, "the ECS service key (alias/acs/ecs)")
+    return {path: fact if path == "encryption.enabled" or snapshots_listed.source in fact.source
+            else replace(fact, source=(*fact.source, snapshots_listed.source))
+            for path, fact in facts.items()}
 
 
 def image_resource(listed: Outcome, region: str, account: str, encryption: dict[str, Fact],

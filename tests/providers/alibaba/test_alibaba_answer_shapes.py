@@ -171,7 +171,8 @@ def test_the_shapes_cover_every_read_the_adapter_makes():
              "ecs:DescribeImageSharePermission", "nas:DescribeFileSystems",
              "nas:DescribeSmbAcl", "rds:DescribeDBInstances", "rds:DescribeDBInstanceNetInfo",
              "rds:DescribeDBInstanceIPArrayList", "rds:DescribeDBInstanceSSL",
-             "rds:DescribeParameters", "rds:DescribeDBInstanceEncryptionKey",
+             "rds:DescribeParameters", "rds:DescribePGHbaConfig",
+             "rds:DescribeDBInstanceEncryptionKey",
              "rds:DescribeDBInstanceTDE", "rds:DescribeBackupPolicy"}
     assert SHAPES.operations == reads
 

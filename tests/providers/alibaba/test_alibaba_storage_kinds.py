@@ -50,7 +50,7 @@ def test_the_inventory_fits_the_catalog(storage_scan):
              ValueError)
     kinds = Counter(r.kind for r in collection.resources)
     assert kinds[VOLUME] == 7 and kinds[SNAPSHOT] == 9 and kinds[FILESYSTEM] == 6
-    assert kinds[DATABASE] == 7
+    assert kinds[DATABASE] == 9
 
 
 def test_volumes(storage_scan):
@@ -146,7 +146,11 @@ def test_databases(storage_scan):
     assert value(dbs["rm-ssl-optional"], "tls_enforced.required") is False
     assert value(dbs["rm-sqlserver"], "tls_enforced.required") is True
     postgres = dbs["rm-postgres"].facts["tls_enforced.required"]
-    assert postgres.state is FactState.ERROR and "PostgreSQL" in postgres.detail
+    assert postgres.value is False and "host" in postgres.detail  # pg_hba admits plain
+    assert postgres.source == ("rds:DescribeDBInstanceSSL", "rds:DescribePGHbaConfig")
+    assert value(dbs["rm-postgres-strict"], "tls_enforced.required") is True
+    mariadb = dbs["rm-mariadb"].facts["tls_enforced.required"]
+    assert mariadb.state is FactState.ERROR and "MariaDB" in mariadb.detail
     assert value(opened, "deletion_protection.enabled") is False
     assert value(hardened, "deletion_protection.enabled") is True
     assert state(dbs["rm-odd"], "deletion_protection.enabled") is FactState.ERROR
@@ -176,6 +180,8 @@ def test_per_instance_reads_only_where_the_answer_is_not_implied(storage_scan):
     assert whitelists == {"rm-open", "rm-hardened"}  # the two with a public endpoint
     parameters = {r.query["DBInstanceId"][0] for r in calls(requests, "rds:DescribeParameters")}
     assert parameters == {"rm-hardened", "rm-ssl-optional"}  # MySQL with SSL on
+    hba = {r.query["DBInstanceId"][0] for r in calls(requests, "rds:DescribePGHbaConfig")}
+    assert hba == {"rm-postgres", "rm-postgres-strict"}  # PostgreSQL with SSL on
 
 
 def test_transient_failures_are_retried_and_lasting_ones_are_errors(storage_scan):

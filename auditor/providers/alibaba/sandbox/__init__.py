@@ -51,7 +51,7 @@ class AlibabaSandbox:
                 "ecs:DescribeImages", "ecs:DescribeImageSharePermission",
                 "nas:DescribeFileSystems", "nas:DescribeSmbAcl", "rds:DescribeDBInstances",
                 "rds:DescribeDBInstanceNetInfo", "rds:DescribeDBInstanceIPArrayList",
-                "rds:DescribeDBInstanceSSL", "rds:DescribeParameters",
+                "rds:DescribeDBInstanceSSL", "rds:DescribeParameters", "rds:DescribePGHbaConfig",
                 "rds:DescribeDBInstanceEncryptionKey", "rds:DescribeDBInstanceTDE",
                 "rds:DescribeBackupPolicy")
 

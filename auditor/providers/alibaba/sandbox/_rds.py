@@ -1,5 +1,6 @@
 """ApsaraDB RDS stand-in (API 2014-08-15): DescribeDBInstances and the per-instance reads
-the adapter makes (network, whitelists, SSL, parameters, encryption, TDE, backup policy)."""
+the adapter makes (network, whitelists, SSL, parameters, pg_hba, encryption, TDE, backup
+policy)."""
 
 from __future__ import annotations
 
@@ -55,6 +56,17 @@ def _parameters(spec: Spec) -> dict[str, Any]:
                 {"ParameterName": "max_connections", "ParameterValue": "2000"}]}}
 
 
+def _pg_hba(spec: Spec) -> dict[str, Any]:
+    """force_ssl: TLS connections only (hostssl, and host rejected); else host md5."""
+    entry = {"Database": "all", "User": "all", "Address": "0.0.0.0/0", "Mask": ""}
+    items = ([{**entry, "Type": "hostssl", "Method": "md5", "PriorityId": 1},
+              {**entry, "Type": "host", "Method": "reject", "PriorityId": 2}]
+             if spec.get("force_ssl") else [{**entry, "Type": "host", "Method": "md5",
+                                             "PriorityId": 1}])
+    return {"DBInstanceId": spec["id"], "RunningHbaItems": {"HbaItem": items},
+            "DefaultHbaItems": {"HbaItem": []}, "HbaModifyTime": "2024-05-13T08:21:44Z"}
+
+
 def _disk_key(spec: Spec) -> dict[str, Any]:
     key = str(spec.get("disk_key") or "")
     return {"EncryptionKey": key, "EncryptionKeyStatus": "Enabled" if key else "",
@@ -90,6 +102,7 @@ def _per_instance(action: str, answer: Callable[[Spec], dict[str, Any]]) -> Any:
 
 _READS = {"DescribeDBInstanceNetInfo": _net_info, "DescribeDBInstanceIPArrayList": _ip_arrays,
           "DescribeDBInstanceSSL": _ssl, "DescribeParameters": _parameters,
+          "DescribePGHbaConfig": _pg_hba,
           "DescribeDBInstanceEncryptionKey": _disk_key, "DescribeDBInstanceTDE": _tde,
           "DescribeBackupPolicy": _backup}
 SERVICE = Service("rds", VERSION, ECS_CODES, {
