@@ -336,7 +336,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         with guarded_stdout():  # `auditor ... | head` is not an error: see terminal.py
             parser = build_parser(argv)
-            args = parser.parse_args(argv)
+            args, unknown = parser.parse_known_args(argv)
+            if unknown:  # named with its command, as the command's own errors are
+                command = " ".join(filter(None, (args.command,
+                                                 getattr(args, f"{args.command}_command", None))))
+                parser.error(f"{command + ': ' if command else ''}unrecognized arguments: "
+                             f"{' '.join(unknown)}")
             if args.command is None:
                 parser.print_help()
                 return EXIT_INPUT

@@ -34,6 +34,10 @@ def _run(*argv: str) -> int:
     (["sandbox", "sideways"], "auditor: error: sandbox: argument action: invalid choice: "
                               "'sideways'"),
     (["bogus"], "auditor: error: argument COMMAND: invalid choice: 'bogus'"),
+    (["evaluate", "inv.json", "--bogus"], "auditor: error: evaluate: unrecognized arguments: "
+                                          "--bogus"),
+    (["checks", "list", "--x"], "auditor: error: checks list: unrecognized arguments: --x"),
+    (["--x"], "auditor: error: unrecognized arguments: --x"),
 ])
 def test_parser_errors_name_the_command_once(capsys, argv, expected):
     line = _error_line(capsys, *argv)
