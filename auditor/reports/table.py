@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from tabulate import tabulate
@@ -28,7 +29,6 @@ from auditor.reports._common import (
 HEADERS = ("Status", "Severity", "Check", "Provider", "Resource", "Region", "Message")
 MESSAGE_WIDTH = 80
 RESOURCE_WIDTH = 40
-PROBLEM_WIDTH = 160
 
 # The per-check columns, in the order the statuses are explained (README, Statuses).
 COUNT_COLUMNS: tuple[tuple[Status, str], ...] = (
@@ -100,30 +100,52 @@ def _row(finding: Finding, color: bool) -> list[str]:
 
 
 def render(report: Report, *, color: bool = False) -> str:
-    """Every finding, most urgent first, then the summary (problems in full)."""
+    """Every finding, most urgent first, then the summary with every account and problem in
+    full."""
     findings = sorted_findings(report)
     listing = (tabulate([_row(f, color) for f in findings], headers=HEADERS, tablefmt="simple",
                         disable_numparse=True) if findings else "No findings.")
-    return listing + "\n\n" + render_summary(report, color=color, problem_width=None)
+    return listing + "\n\n" + render_summary(report, color=color, screen=None)
 
 
-def render_summary(report: Report, *, color: bool = False,
-                   problem_width: int | None = PROBLEM_WIDTH) -> str:
-    """One row per check, the totals, the scores per provider, then what went wrong (each
-    problem cut to ``problem_width``: a screen, not the whole error text)."""
+@dataclass(frozen=True, slots=True)
+class Screen:
+    """How much of the open-ended parts a summary shows (the rest: --details, the file)."""
+
+    problem_width: int = 160  # characters of one run problem
+    rows: int = 12            # account runs, and run problems
+
+
+SCREEN = Screen()
+
+
+def render_summary(report: Report, *, color: bool = False, screen: Screen | None = SCREEN) -> str:
+    """One row per check, the totals, the scores per provider, then each account's run and
+    what went wrong: within ``screen`` (None: all of it, whole)."""
     parts = [check_table(report, color), totals_line(report, color)]
     scores = score_table(report)
     if scores:
         parts += ["", scores]
-    accounts = account_runs(report)
+    accounts = [account_row(row) for row in account_runs(report)]
     if accounts:  # a multi-account scan: each account's run
-        parts += ["", tabulate([account_row(row) for row in accounts], headers=ACCOUNT_HEADERS,
-                               tablefmt="simple", disable_numparse=True)]
+        shown = _within(accounts, screen, "account runs")
+        parts += ["", tabulate(shown[0], headers=ACCOUNT_HEADERS, tablefmt="simple",
+                               disable_numparse=True), *shown[1]]
     problems = run_problems(report)
-    if problems:  # in full in the table file and with --details
-        parts += ["", *(truncate(line, problem_width) if problem_width else line
-                        for line in problems)]
+    if problems:
+        if screen:
+            problems = [truncate(line, screen.problem_width) for line in problems]
+        shown = _within(problems, screen, "problems")
+        parts += ["", *shown[0], *shown[1]]
     return "\n".join(parts) + "\n"
+
+
+def _within(items: list, screen: Screen | None, what: str) -> tuple[list, list[str]]:
+    """The items a screen shows, and the line saying how many more there are."""
+    if screen is None or len(items) <= screen.rows:
+        return items, []
+    return items[:screen.rows], [f"... and {len(items) - screen.rows} more {what} "
+                                 "(--details, or the table file, lists all)"]
 
 
 def _severity_rank(severity: str) -> int:

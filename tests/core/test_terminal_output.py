@@ -12,7 +12,7 @@ import pytest
 
 from auditor.cli import main
 from auditor.emission import written_lines
-from auditor.reports.table import PROBLEM_WIDTH, columns
+from auditor.reports.table import SCREEN, columns
 from auditor.terminal import use_color
 
 SGR = re.compile(r"\x1b\[[0-9;]*m")
@@ -113,7 +113,7 @@ def test_run_problems_are_cut_on_screen_and_whole_in_the_file(capsys, golden, tm
     _, printed = _evaluate(capsys, golden, "-o", str(tmp_path))
     table = (tmp_path / "auditor-report.txt").read_text(encoding="utf-8")
     problems = [line for line in printed.splitlines() if ": partial" in line]
-    assert problems and all(len(line) <= PROBLEM_WIDTH for line in problems)
+    assert problems and all(len(line) <= SCREEN.problem_width for line in problems)
     for line in problems:
         assert line.rstrip("…") in table
 
@@ -167,3 +167,25 @@ def test_many_files_are_one_wrapped_entry_per_folder(tmp_path):
     named = " ".join(lines).replace(",", " ").split()
     assert all(p.name in named for p in many)
     assert all(len(line) <= 60 for line in lines[1:])
+
+
+def test_an_organization_s_accounts_and_problems_are_capped_on_screen(evaluated):
+    from auditor.model import Report
+    from auditor.reports.table import render, render_summary
+
+    document = json.loads(json.dumps(evaluated[1]))
+    template = document["runs"][0]
+    document["runs"] = [{**template, "accounts": [f"{i:012d}"], "errors": [],
+                         "status": "complete" if i % 2 else "partial"} for i in range(30)]
+    document["account_failures"] = [{"provider": template["provider"], "account": f"9{i:011d}",
+                                     "reason": "AccessDenied: sts:AssumeRole"} for i in range(20)]
+    report = Report.from_dict(document)
+    summary = render_summary(report)
+    account_rows = [line for line in summary.splitlines() if line.split()[:1] == ["aws"]
+                    and line.split()[2:3] in (["complete"], ["partial"])]
+    assert len(account_rows) == SCREEN.rows
+    assert f"... and {30 - SCREEN.rows} more account runs" in summary
+    assert "more problems (--details, or the table file, lists all)" in summary
+    full = render(report)
+    assert all(f"9{i:011d}: not collected" in full for i in range(20))
+    assert all(f"{i:012d}" in full for i in range(30)) and "... and" not in full
