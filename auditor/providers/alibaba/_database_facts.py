@@ -101,19 +101,25 @@ def _hba_requires_tls(hba: Outcome, ssl: Outcome) -> Fact:
     return observed(not admitting, ssl.source, hba.source, detail=detail)
 
 
+def disk_encrypted(disk: Outcome) -> bool:
+    """Cloud disk encryption is on: a key, in state Enabled (``disk`` answered or not)."""
+    return (disk.ok and bool(disk.value.get("EncryptionKey"))
+            and disk.value.get("EncryptionKeyStatus") == "Enabled")
+
+
 def _at_rest(raw: DatabaseRaw, key_of: KeyOf) -> dict[str, Fact]:
     disk, tde = raw.disk_key, raw.tde
-    assert disk is not None and tde is not None, "read whenever encryption is wanted"
-    disk_key = (disk.value.get("EncryptionKey") or None) if disk.ok else None
-    disk_on = disk.ok and bool(disk_key) and disk.value.get("EncryptionKeyStatus") == "Enabled"
+    assert disk is not None, "read whenever encryption is wanted"
+    if disk_encrypted(disk):  # TDE was not read: encrypted, with the disk's key
+        return at_rest_facts(disk, True, disk.value["EncryptionKey"], key_of, RDS_KEY)
+    assert tde is not None, "read whenever disk encryption is not on"
     tde_on = tde.ok and tde.value.get("TDEStatus") == "Enabled"
-    if not (disk_on or tde_on):
+    if not tde_on:
         failed = next((a for a in (disk, tde) if not a.ok), None)
         if failed is not None:  # the other says off: this one might have said on
             return dict.fromkeys(AT_REST, failed.failure(*sources_of(disk, tde)))
-    listed = disk if disk_on or not tde_on else tde
-    key = disk_key if disk_on else ((tde.value.get("EncryptionKey") or None) if tde_on else None)
-    return at_rest_facts(listed, disk_on or tde_on, key, key_of, RDS_KEY)
+        return at_rest_facts(disk, False, None, key_of, RDS_KEY)
+    return at_rest_facts(tde, True, tde.value.get("EncryptionKey") or None, key_of, RDS_KEY)
 
 
 def _backup(raw: DatabaseRaw) -> dict[str, Fact]:

@@ -8,7 +8,8 @@ backups, so those are read per instance, each only when one of its facts is want
 - DescribeDBInstanceSSL: SSLEnabled, and ForceEncryption for SQL Server;
 - DescribeParameters: require_secure_transport, only for MySQL with SSL on;
 - DescribePGHbaConfig: the running pg_hba entries, only for PostgreSQL with SSL on;
-- DescribeDBInstanceEncryptionKey (cloud disk encryption) and DescribeDBInstanceTDE;
+- DescribeDBInstanceEncryptionKey (cloud disk encryption), then DescribeDBInstanceTDE only
+  when disk encryption is off (an instance on an encrypted disk is encrypted whatever TDE is);
 - DescribeBackupPolicy: BackupRetentionPeriod and the backup cycle.
 """
 

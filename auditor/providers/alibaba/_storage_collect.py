@@ -19,8 +19,14 @@ from auditor.providers._runtime import ApiLedger, bounded_map
 from auditor.providers.alibaba import _ecs_storage as ecs
 from auditor.providers.alibaba import _nas as nas
 from auditor.providers.alibaba import _rds as rds
-from auditor.providers.alibaba._database_facts import DATABASE, SSL_ON, DatabaseRaw, database_resource
-from auditor.providers.alibaba._database_facts import public_endpoints as _public_endpoints
+from auditor.providers.alibaba._database_facts import (
+    DATABASE,
+    SSL_ON,
+    DatabaseRaw,
+    database_resource,
+    disk_encrypted,
+    public_endpoints,
+)
 from auditor.providers.alibaba._errors import Caller
 from auditor.providers.alibaba._normalize import Locate, Outcome
 from auditor.providers.alibaba._session import Session
@@ -230,7 +236,7 @@ class StorageCollector:
         wants = self.owner.wants
         if wants(DATABASE, "public_exposure.is_public"):
             raw.net = read(rds.NET_INFO, lambda: rds.net_info(client, self.call, db_id))
-            if raw.net.ok and _public_endpoints(raw.net):
+            if raw.net.ok and public_endpoints(raw.net):
                 raw.ips = read(rds.IP_ARRAYS, lambda: rds.ip_arrays(client, self.call, db_id))
         if wants(DATABASE, "tls_enforced.required"):
             raw.ssl = plain(rds.SSL)
@@ -241,7 +247,9 @@ class StorageCollector:
             elif ssl_on and entry.get("Engine") == "PostgreSQL":
                 raw.hba = read(rds.PG_HBA, lambda: rds.hba_entries(client, self.call, db_id))
         if wants(DATABASE, *AT_REST, "backup.encrypted"):
-            raw.disk_key, raw.tde = plain(rds.DISK_KEY), plain(rds.TDE)
+            raw.disk_key = plain(rds.DISK_KEY)
+            if not disk_encrypted(raw.disk_key):  # else encrypted whatever TDE says
+                raw.tde = plain(rds.TDE)
         if wants(DATABASE, *BACKUP):
             raw.backup = plain(rds.BACKUP)
         return raw

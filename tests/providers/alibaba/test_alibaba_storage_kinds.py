@@ -182,6 +182,8 @@ def test_per_instance_reads_only_where_the_answer_is_not_implied(storage_scan):
     assert parameters == {"rm-hardened", "rm-ssl-optional"}  # MySQL with SSL on
     hba = {r.query["DBInstanceId"][0] for r in calls(requests, "rds:DescribePGHbaConfig")}
     assert hba == {"rm-postgres", "rm-postgres-strict"}  # PostgreSQL with SSL on
+    tde = {r.query["DBInstanceId"][0] for r in calls(requests, "rds:DescribeDBInstanceTDE")}
+    assert "rm-hardened" not in tde and "rm-open" in tde  # not read for an encrypted disk
 
 
 def test_transient_failures_are_retried_and_lasting_ones_are_errors(storage_scan):
