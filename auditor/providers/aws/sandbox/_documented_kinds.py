@@ -7,6 +7,9 @@ systems, the stand-in is made to answer as AWS does (as _documented.py does for 
 - CreateSnapshot of an encrypted volume: moto's snapshot is encrypted but names no key. The
   EC2 User Guide ("Amazon EBS encryption": snapshots of an encrypted volume are encrypted
   with its key) and DescribeSnapshots (KmsKeyId) name the volume's key.
+- An Aurora cluster's member instance gets an automated DB snapshot of its own in moto; Aurora
+  backs up the cluster (DB cluster snapshots), never its instances (Amazon Aurora User Guide,
+  "Backing up and restoring an Aurora DB cluster"), so no such DB snapshot is made.
 - With IAM enforcement on, moto checks a request's signature over its parsed parameters
   (for a GET without a body: its query or even its headers) instead of the payload as sent,
   so every signed EFS GET fails with SignatureDoesNotMatch. SigV4 signs the payload sent (an
@@ -54,6 +57,15 @@ def _snapshot_key() -> None:
     EBSBackend.create_snapshot = create_snapshot  # type: ignore[method-assign]
 
 
+def _cluster_members_unsnapshotted() -> None:
+    from moto.rds.models import DBInstanceClustered
+
+    def save_automated_backup(self: Any) -> None:
+        """Aurora backs up the cluster, not its instances."""
+
+    DBInstanceClustered.save_automated_backup = save_automated_backup  # type: ignore[method-assign]
+
+
 def _signed_payload() -> None:
     from moto.iam.access_control import IAMRequest
 
@@ -76,5 +88,6 @@ def documented_kinds() -> None:
             return
         _owned_snapshots()
         _snapshot_key()
+        _cluster_members_unsnapshotted()
         _signed_payload()
         _applied = True
