@@ -37,6 +37,9 @@ from auditor.providers.gcp._scope import (
 )
 
 _PROFILE = Path(__file__).resolve().parent / "exposure.yaml"
+# The services of disks, snapshots and images; Cloud SQL; Filestore (see _clients.ENDPOINTS).
+_KIND_ENDPOINTS = (("compute", "Compute Engine API (disks, snapshots, images)"),
+                   ("sqladmin", "Cloud SQL Admin API"), ("filestore", "Filestore API"))
 
 __all__ = ["GcpAdapter"]
 
@@ -75,15 +78,10 @@ class GcpAdapter:
         ProviderOption("exclude_project", "Leave out projects whose id or number matches "
                        "(repeatable; shell globs such as 'acme-sandbox-*')", multiple=True,
                        metavar="PATTERN", check=exclude_pattern),
-        ProviderOption("gcp_compute_endpoint", "Compute Engine API endpoint override (a "
-                       "stand-in; calls go unauthenticated), for disks, snapshots and images",
-                       metavar="URL", env="AUDITOR_GCP_COMPUTE_ENDPOINT"),
-        ProviderOption("gcp_sqladmin_endpoint", "Cloud SQL Admin API endpoint override (a "
-                       "stand-in; calls go unauthenticated)", metavar="URL",
-                       env="AUDITOR_GCP_SQLADMIN_ENDPOINT"),
-        ProviderOption("gcp_filestore_endpoint", "Filestore API endpoint override (a "
-                       "stand-in; calls go unauthenticated)", metavar="URL",
-                       env="AUDITOR_GCP_FILESTORE_ENDPOINT"),
+        *(ProviderOption(f"gcp_{service}_endpoint", f"{title} endpoint override (a stand-in; "
+                         "calls go unauthenticated)", metavar="URL",
+                         env=f"AUDITOR_GCP_{service.upper()}_ENDPOINT")
+          for service, title in _KIND_ENDPOINTS),
         ProviderOption("gcp_resourcemanager_endpoint", "Resource Manager v3 endpoint override "
                        "(a stand-in; calls go unauthenticated), for the project listing",
                        metavar="URL", env="AUDITOR_GCP_RESOURCEMANAGER_ENDPOINT"),

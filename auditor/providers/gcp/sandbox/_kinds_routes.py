@@ -18,15 +18,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from auditor.providers.gcp.sandbox import _replies
 from auditor.providers.gcp.sandbox._estate import Estate, Project
-from auditor.providers.gcp.sandbox._replies import (
-    disabled,
-    fault_reply,
-    gcs_error,
-    json_reply,
-    page_of,
-    rpc_error,
-)
 from auditor.sandbox.base import RecordedRequest, Reply
 
 _COMPUTE = re.compile(r"^/compute/v1/projects/([^/]+)/(aggregated/disks|global/snapshots|"
@@ -56,16 +49,16 @@ def _guard(estate: Estate, ref: str, action: str, service: str,
     project = _project(estate, ref)
     if project is None:
         message = f"Permission denied on resource project {ref}."
-        return None, (gcs_error(403, message, action) if service != "file"
-                      else rpc_error(403, message, action))
+        return None, (_replies.gcs_error(403, message, action) if service != "file"
+                      else _replies.rpc_error(403, message, action))
     if service in project.disabled:
-        return None, disabled(service, project, action)
-    fault = fault_reply(estate, scope or f"projects/{project.id}", action, service)
+        return None, _replies.disabled(service, project, action)
+    fault = _replies.fault_reply(estate, scope or f"projects/{project.id}", action, service)
     return project, fault
 
 
 def _aggregated(project: Project, req: RecordedRequest, estate: Estate) -> dict[str, Any]:
-    page, token = page_of(project.kinds.disks, req.query, "maxResults", estate.page_size)
+    page, token = _replies.page_of(project.kinds.disks, req.query, "maxResults", estate.page_size)
     items: dict[str, Any] = {}
     for scope, disk in page:
         items.setdefault(scope, {"disks": []})["disks"].append(disk)
@@ -85,7 +78,7 @@ def _aggregated(project: Project, req: RecordedRequest, estate: Estate) -> dict[
 def compute(estate: Estate, req: RecordedRequest, path: str) -> Reply:
     match = _COMPUTE.match(path)
     if match is None:
-        return gcs_error(404, f"The requested URL {path} was not found.", "compute.unknown",
+        return _replies.gcs_error(404, f"The requested URL {path} was not found.", "compute.unknown",
                          "notFound")
     ref, collection, name, iam = match.groups()
     resource = collection.split("/")[1]
@@ -99,13 +92,13 @@ def compute(estate: Estate, req: RecordedRequest, path: str) -> Reply:
     if iam:
         policy = project.kinds.policies.get(f"projects/{project.id}/{collection}/{name}")
         if policy is None:
-            return gcs_error(404, f"The resource 'projects/{project.id}/{collection}/{name}' "
+            return _replies.gcs_error(404, f"The resource 'projects/{project.id}/{collection}/{name}' "
                              "was not found", action, "notFound")
-        return json_reply(200, policy, action)
+        return _replies.json_reply(200, policy, action)
     if resource == "disks":
-        return json_reply(200, _aggregated(project, req, estate), action)
+        return _replies.json_reply(200, _aggregated(project, req, estate), action)
     found = project.kinds.snapshots if resource == "snapshots" else project.kinds.images
-    page, token = page_of(found, req.query, "maxResults", estate.page_size)
+    page, token = _replies.page_of(found, req.query, "maxResults", estate.page_size)
     kind = "compute#snapshotList" if resource == "snapshots" else "compute#imageList"
     body: dict[str, Any] = {"kind": kind, "id": f"projects/{project.id}/{collection}",
                             "selfLink": f"projects/{project.id}/{collection}"}
@@ -113,7 +106,7 @@ def compute(estate: Estate, req: RecordedRequest, path: str) -> Reply:
         body["items"] = page
     if token:
         body["nextPageToken"] = token
-    return json_reply(200, body, action)
+    return _replies.json_reply(200, body, action)
 
 
 def sqladmin(estate: Estate, req: RecordedRequest, ref: str) -> Reply:
@@ -121,11 +114,11 @@ def sqladmin(estate: Estate, req: RecordedRequest, ref: str) -> Reply:
     project, stop = _guard(estate, ref, action, "sqladmin")
     if stop is not None or project is None:
         return stop  # type: ignore[return-value]
-    page, token = page_of(project.kinds.sql, req.query, "maxResults", estate.page_size)
+    page, token = _replies.page_of(project.kinds.sql, req.query, "maxResults", estate.page_size)
     body: dict[str, Any] = {"kind": "sql#instancesList", "items": page}
     if token:
         body["nextPageToken"] = token
-    return json_reply(200, body, action)
+    return _replies.json_reply(200, body, action)
 
 
 def _enums_as_int(value: Any, key: str = "") -> Any:
@@ -145,7 +138,7 @@ def filestore(estate: Estate, req: RecordedRequest, ref: str, location: str) -> 
         return stop  # type: ignore[return-value]
     found = [i for i in project.kinds.filestore
              if location == "-" or i["name"].split("/")[3] == location]
-    page, token = page_of(found, req.query, "pageSize", estate.page_size)
+    page, token = _replies.page_of(found, req.query, "pageSize", estate.page_size)
     body: dict[str, Any] = {"instances": page} if page else {}
     if token:
         body["nextPageToken"] = token
@@ -153,4 +146,4 @@ def filestore(estate: Estate, req: RecordedRequest, ref: str, location: str) -> 
         body["unreachable"] = list(project.kinds.unreachable)
     if "enum-encoding=int" in (req.query.get("$alt") or [""])[0]:
         body = _enums_as_int(body)
-    return json_reply(200, body, action)
+    return _replies.json_reply(200, body, action)
