@@ -205,3 +205,21 @@ def test_the_stand_in_answers_reads_only(make_sandbox):
                            timeout=5)
     assert missing.status_code == 404
     assert missing.json()["error"]["errors"][0]["reason"] == "notFound"
+
+
+def test_a_disabled_compute_api_answers_as_service_usage_does(make_sandbox):
+    import requests
+
+    box = make_sandbox(section(disabled=["compute"]))
+    error = requests.get(box.url + "/compute/v1/projects/k/aggregated/disks", timeout=5).json()
+    assert error["error"]["code"] == 403
+    assert error["error"]["errors"][0]["reason"] == "accessNotConfigured"
+    assert error["error"]["details"][0]["reason"] == "SERVICE_DISABLED"
+    assert "Compute Engine API has not been used in project 5" in error["error"]["message"]
+
+
+def test_an_estate_resource_without_a_name_is_refused(make_sandbox):
+    from auditor.providers.gcp.sandbox import EstateError
+
+    with pytest.raises(EstateError, match="gcp: sql instance: missing 'name'"):
+        make_sandbox(section(sql_instances=[{"region": "us-central1"}]))
