@@ -17,7 +17,7 @@ def run_compare(args: argparse.Namespace) -> int:
     for fmt in formats:
         comparison_file_name(fmt)  # an unknown format is a usage error before any file is read
     reports = [load_report(path) for path in args.reports]
-    matrix = build_matrix(merge_reports(reports, args.reports))
+    matrix = build_matrix(merge_reports(reports, args.reports), args.kind)
     files = comparison_files(matrix, [f for f in formats if f != "table"], output_dir(args))
     table = render_comparison(matrix, "table") if "table" in formats else None
     written = write_all(files) if files else []

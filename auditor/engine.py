@@ -117,11 +117,13 @@ class _Decisions:
         self.paths = (*compiled.check.reads, *compiled.check.context)
         # key -> (the finding's fields before the resource's, those after them)
         self.seen: dict[tuple[Any, ...], tuple[tuple[Any, ...], tuple[Any, ...]]] = {}
-        self.per_provider: dict[str, tuple[str, dict[str, list[str]]]] = {}
+        # (provider, kind) -> the remediation and frameworks of its findings
+        self.per_place: dict[tuple[str, str], tuple[str, dict[str, list[str]]]] = {}
 
     def finding(self, resource: Resource) -> Finding:
         facts = resource.facts
-        key = (resource.provider, *map(id, map(facts.get, self.paths)))
+        # The kind too: a check of several kinds may give each its own text and ids.
+        key = (resource.provider, resource.kind, *map(id, map(facts.get, self.paths)))
         decided = self.seen.get(key)
         if decided is None:
             decided = self.seen[key] = self._decide(resource)
@@ -132,18 +134,19 @@ class _Decisions:
     def _decide(self, resource: Resource) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
         check = self.compiled.check
         status, message = evaluate_one(self.compiled, resource)
-        provider = self.per_provider.get(resource.provider)
-        if provider is None:
-            provider = self.per_provider[resource.provider] = (
-                check.remediation.get(resource.provider, ""),
-                check.frameworks_for(resource.provider))
-        remediation, frameworks = provider
+        place = (resource.provider, resource.kind)
+        texts = self.per_place.get(place)
+        if texts is None:
+            texts = self.per_place[place] = (check.remediation_for(*place),
+                                             check.frameworks_for(*place))
+        remediation, frameworks = texts
         return ((check.id, check.title, check.safeguard, check.severity, status, message),
                 (_evidence(self.compiled, resource), remediation, frameworks))
 
 
 def evaluate(inventory: Inventory, checks: Iterable[CompiledCheck]) -> list[Finding]:
-    """Every check against every resource of its kind, in check then inventory order.
+    """Every check against every resource of each of its kinds, in check then inventory
+    order.
 
     A check whose facts a provider's runs were not asked to collect gives no finding for that
     provider's resources (see ``uncollected``): absent because never requested is not absent
@@ -162,9 +165,18 @@ def evaluate(inventory: Inventory, checks: Iterable[CompiledCheck]) -> list[Find
         for compiled in checks:
             finding = _Decisions(compiled).finding
             left_out = skipped.get(compiled.check.id, ())
-            findings += [finding(r) for r in by_kind.get(compiled.check.resource, ())
+            findings += [finding(r) for r in _of_kinds(compiled, by_kind, inventory)
                          if r.provider not in left_out]
     return findings
+
+
+def _of_kinds(compiled: CompiledCheck, by_kind: dict[str, list[Resource]],
+              inventory: Inventory) -> list[Resource]:
+    """The resources of the check's kinds, in inventory order."""
+    kinds = compiled.check.kinds
+    if len(kinds) == 1:
+        return by_kind.get(kinds[0], [])
+    return [r for r in inventory.resources if r.kind in kinds]
 
 
 def uncollected(inventory: Inventory, checks: Iterable[CompiledCheck]) -> list[NotCollected]:
@@ -180,8 +192,8 @@ def uncollected(inventory: Inventory, checks: Iterable[CompiledCheck]) -> list[N
     for compiled in checks:
         check = compiled.check
         for provider, provider_runs in sorted(runs.items()):
-            missing = sorted({path for run in provider_runs for path in check.reads
-                              if not run.requested(check.resource, path)})
+            missing = sorted({path for run in provider_runs for kind in check.kinds
+                              for path in check.reads if not run.requested(kind, path)})
             if missing:
                 out.append(NotCollected(check.id, provider, missing))
     return out
@@ -191,5 +203,6 @@ def wanted_facts(checks: Iterable[CompiledCheck]) -> dict[str, frozenset[str]]:
     """kind -> fact paths the selected checks read or show as context: what to collect."""
     wanted: dict[str, set[str]] = defaultdict(set)
     for compiled in checks:
-        wanted[compiled.check.resource].update(compiled.check.reads, compiled.check.context)
+        for kind in compiled.check.kinds:
+            wanted[kind].update(compiled.check.reads, compiled.check.context)
     return {kind: frozenset(paths) for kind, paths in wanted.items()}

@@ -78,12 +78,17 @@ def merged(checks: Mapping[str, CheckData], files: Mapping[str, Path]
 
 
 def missing_remediation(checks: Iterable[CheckData], providers: Iterable[str]) -> list[str]:
-    """``check-id: provider`` (``check-id: provider: kind`` for a check of several kinds) for
-    every check without remediation text for a provider and one of its kinds."""
-    wanted = sorted(providers)
-    return [f"{check.id}: {provider}" + (f": {kind}" if len(check.kinds) > 1 else "")
-            for check in checks for provider in wanted for kind in check.kinds
-            if not check.remediation_for(provider, kind)]
+    """``check-id: provider`` for every check without remediation text for a provider, or
+    ``check-id: provider: kind`` for each kind that lacks it when only some do."""
+    out = []
+    for check in checks:
+        for provider in sorted(providers):
+            kinds = [k for k in check.kinds if not check.remediation_for(provider, k)]
+            if kinds == list(check.kinds):
+                out.append(f"{check.id}: {provider}")
+            else:
+                out += [f"{check.id}: {provider}: {kind}" for kind in kinds]
+    return out
 
 
 def lint_kind_keys(check: CheckData, remediation: Any, frameworks: Mapping[str, Any] | None,

@@ -8,15 +8,17 @@ Formulas (also carried in every JSON report under ``transparency.formulas``):
 - pass_rate = PASS / (PASS + FAIL)
 - exposure of a safeguard = api when every catalog fact of that safeguard is read from an API
   field, derived when some are derived from a policy and none is hidden, partial when some are
-  not exposed, none when none is exposed
+  not exposed, none when none is exposed; over the kinds the provider's findings cover
 - a safeguard is comparable across the compared providers when none of them has exposure none
 - accounts: every per-provider figure but exposure again per account of that provider
+- kinds: the safeguard rows again per resource kind with findings, exposure from that kind's
+  facts alone
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any
 
 from auditor.model import Finding, Report, Status
@@ -37,13 +39,18 @@ FORMULAS = {
     "pass_rate": "PASS / (PASS + FAIL)",
     "exposure": "api if every fact of the safeguard is read from an API field; derived if some "
                 "are derived from a policy and none is hidden; partial if some are not exposed, "
-                "or if some findings of this estate were OPAQUE; none if none is exposed",
+                "or if some findings of this estate were OPAQUE; none if none is exposed; over "
+                "the resource kinds of the provider's findings (every kind its profile names "
+                "when it has none)",
     "comparable": "no compared provider has exposure none or absent for the safeguard",
     "listing_failures": "listings (buckets, keys, regions) that failed: what they would have "
                         "listed is in no figure, so every other score covers only what was listed",
     "accounts": "the per-provider figures (exposure aside: it is the provider's) again per "
                 "account (project) of that provider, from its findings and runs; status is "
                 "the account's run status (failed: not collected, every count 0)",
+    "kinds": "per resource kind with findings: the provider figures and the safeguard rows of "
+             "that kind's findings alone, exposure from that kind's facts; unknown where the "
+             "provider's profile names no such kind (it does not collect it)",
 }
 DECIDED = (Status.PASS, Status.FAIL)
 APPLICABLE = (Status.PASS, Status.FAIL, Status.OPAQUE, Status.UNVERIFIED)
@@ -109,12 +116,17 @@ def tally(findings: list[Finding], absent: Absent = _never) -> dict[str, Any]:
     return _figures(Counter(_combo(f, absent) for f in findings))
 
 
-def safeguard_exposure(levels: dict[str, dict[str, str]]) -> dict[str, str]:
-    """safeguard -> api | derived | partial | none, from a provider's fact-level exposure."""
+def safeguard_exposure(levels: dict[str, dict[str, str]],
+                       kinds: Collection[str] | None = None) -> dict[str, str]:
+    """safeguard -> api | derived | partial | none | absent, from a provider's fact-level
+    exposure over ``kinds`` (None: all), leaving out a kind its profile does not name (one
+    its adapter does not collect)."""
     per_safeguard: dict[str, list[str]] = defaultdict(list)
     for kind, facts in fact_catalog().items():
+        if kind not in levels or (kinds is not None and kind not in kinds):
+            continue
         for path, safeguard in facts.items():
-            per_safeguard[safeguard].append(levels.get(kind, {}).get(path, "none"))
+            per_safeguard[safeguard].append(levels[kind].get(path, "none"))
     out = {}
     for safeguard, found in sorted(per_safeguard.items()):
         hidden = found.count("none") + found.count("absent")
@@ -131,13 +143,13 @@ def safeguard_exposure(levels: dict[str, dict[str, str]]) -> dict[str, str]:
 
 class _Digest:
     """Everything summarize reports, from one pass over the findings: status combos per
-    (provider, account, safeguard), custody and residency per provider and per account.
+    (provider, account, kind, safeguard), custody and residency per provider and per account.
 
     Findings share their evidence (engine._Decisions), so what a finding's evidence says is
     worked out once per evidence list (by identity: every finding is alive meanwhile)."""
 
     def __init__(self, findings: list[Finding], absent: Absent) -> None:
-        self.combos: Counter[tuple[str, str, str, tuple[Status, bool, bool]]] = Counter()
+        self.combos: Counter[tuple[str, str, str, str, tuple[Status, bool, bool]]] = Counter()
         self.places: dict[tuple[str, ...], Places] = defaultdict(Places)
         absent_of: dict[tuple[str, str, int], bool] = {}
         observed_of: dict[int, tuple[tuple[str, Any], ...]] = {}
@@ -149,7 +161,7 @@ class _Digest:
                 unsupported = absent_of.get(key)  # type: ignore[assignment]
                 if unsupported is None:
                     unsupported = absent_of[key] = absent(f)
-            self.combos[(f.provider, f.account, f.safeguard,
+            self.combos[(f.provider, f.account, f.kind, f.safeguard,
                          (status, f.status is Status.MUTED, unsupported))] += 1
             if f.kind in PLACE_KINDS:
                 observed = observed_of.get(id(f.evidence))
@@ -159,13 +171,35 @@ class _Digest:
                 self.places[(f.provider, f.account)].add(f, observed)
 
     def figures(self, provider: str, account: str | None = None,
-                safeguard: str | None = None) -> dict[str, Any]:
-        """tally's figures of the findings of ``provider`` (and ``account``, ``safeguard``)."""
+                safeguard: str | None = None, kind: str | None = None) -> dict[str, Any]:
+        """tally's figures of the findings of ``provider`` (and ``account``, ``safeguard``,
+        ``kind``)."""
         selected: Combos = Counter()
-        for (p, a, s, combo), n in self.combos.items():
-            if p == provider and account in (None, a) and safeguard in (None, s):
+        for (p, a, k, s, combo), n in self.combos.items():
+            if p == provider and account in (None, a) and safeguard in (None, s) \
+                    and kind in (None, k):
                 selected[combo] += n
         return _figures(selected)
+
+    def kinds(self, provider: str | None = None) -> set[str]:
+        """The kinds of the findings (of ``provider``)."""
+        return {k for p, _, k, *_ in self.combos if provider in (None, p)}
+
+    def row(self, providers: list[str], exposure: dict[str, dict[str, str]], safeguard: str,
+            kind: str | None = None) -> dict[str, Any]:
+        """One safeguard's row (of one kind's findings, or every kind's): per provider its
+        figures and exposure, and whether the providers compare."""
+        cells = {}
+        for p in providers:
+            cell = self.figures(p, safeguard=safeguard, kind=kind)
+            level = exposure.get(p, {}).get(safeguard, "unknown")
+            if level in ("api", "derived") and cell["opaque"]:
+                level = "partial"  # exposed in general, hidden for some resources here
+            cell["exposure"] = level
+            cells[p] = cell
+        return {"comparable": bool(cells) and all(
+                    c["exposure"] not in ("none", "absent", "unknown") for c in cells.values()),
+                "providers": cells}
 
     def group_places(self, *group: str) -> Places:
         return self.places.get(group) or Places()
@@ -176,22 +210,10 @@ def summarize(report: Report) -> dict[str, Any]:
     digest = _Digest(report.findings, absent)
     providers = sorted({p for p, *_ in digest.combos} | set(report.exposure)
                        | {r.provider for r in report.runs})
-    exposure = {p: safeguard_exposure(report.exposure[p]) for p in providers
-                if p in report.exposure}
-    safeguards: dict[str, Any] = {}
-    for safeguard in sorted({s for kinds in fact_catalog().values() for s in kinds.values()}):
-        cells = {}
-        for p in providers:
-            cell = digest.figures(p, safeguard=safeguard)
-            level = exposure.get(p, {}).get(safeguard, "unknown")
-            if level in ("api", "derived") and cell["opaque"]:
-                level = "partial"  # exposed in general, hidden for some resources here
-            cell["exposure"] = level
-            cells[p] = cell
-        safeguards[safeguard] = {
-            "comparable": bool(cells) and all(c["exposure"] not in ("none", "absent", "unknown")
-                                              for c in cells.values()),
-            "providers": cells}
+    exposure = {p: safeguard_exposure(report.exposure[p], digest.kinds(p) or None)
+                for p in providers if p in report.exposure}
+    safeguards = {s: digest.row(providers, exposure, s)
+                  for s in sorted({s for kinds in fact_catalog().values() for s in kinds.values()})}
     gaps: dict[str, list[dict[str, str]]] = defaultdict(list)
     for run in report.runs:
         gaps[run.provider] += _listing_failures(run)
@@ -205,7 +227,23 @@ def summarize(report: Report) -> dict[str, Any]:
         "safeguards": safeguards,
         "comparable_safeguards": [s for s, v in safeguards.items() if v["comparable"]],
         "accounts": account_summaries(report, absent, digest),
+        "kinds": kind_summaries(report, digest, providers),
     }
+
+
+def kind_summaries(report: Report, digest: _Digest, providers: list[str]
+                   ) -> dict[str, dict[str, Any]]:
+    """kind -> {"providers": provider -> figures, "safeguards": safeguard -> row}, for every
+    kind of the catalog with findings; a row's exposure is from that kind's facts alone."""
+    catalog = fact_catalog()
+    out: dict[str, dict[str, Any]] = {}
+    for kind in sorted(digest.kinds() & set(catalog)):
+        exposure = {p: safeguard_exposure(report.exposure[p], (kind,)) for p in providers
+                    if kind in report.exposure.get(p, {})}
+        out[kind] = {"providers": {p: digest.figures(p, kind=kind) for p in providers},
+                     "safeguards": {s: digest.row(providers, exposure, s, kind)
+                                    for s in sorted(set(catalog[kind].values()))}}
+    return out
 
 
 def _listing_failures(run: Any) -> list[dict[str, str]]:

@@ -64,6 +64,20 @@ MAPPED: dict[tuple[str, str], dict[str, list[str]]] = {
 }
 # Where a benchmark numbers the kinds of one check apart: (check, provider, kind) -> ids.
 MAPPED_BY_KIND: dict[tuple[str, str, str], dict[str, list[str]]] = {
+    # [aws7] 3.2.1 Ensure that encryption-at-rest is enabled for RDS instances
+    ("storage-encryption-enabled", "aws", "database.instance"): {AWS: ["3.2.1"]},
+    # [aws7] 3.3.1 Ensure that encryption is enabled for EFS file systems
+    ("storage-encryption-enabled", "aws", "storage.filesystem"): {AWS: ["3.3.1"]},
+    # [ali2] 4.1 'Unattached disks' are encrypted; 4.2 Virtual Machines disks are encrypted
+    ("storage-encryption-enabled", "alibaba", "storage.volume"): {ALIBABA: ["4.1", "4.2"]},
+    # [ali2] 6.5 'TDE' is set to 'Enabled' for applicable database instances
+    ("storage-encryption-enabled", "alibaba", "database.instance"): {ALIBABA: ["6.5"]},
+    # [ali2] 6.6 RDS instance TDE protector is encrypted with BYOK (your own key)
+    ("storage-key-custody", "alibaba", "database.instance"): {ALIBABA: ["6.6"]},
+    # [gcp5] 6.4 Cloud SQL instance requires all incoming connections to use SSL
+    ("storage-tls-enforced", "gcp", "database.instance"): {GCP: ["6.4"]},
+    # [ali2] 6.1 RDS instance requires all incoming connections to use SSL
+    ("storage-tls-enforced", "alibaba", "database.instance"): {ALIBABA: ["6.1"]},
 }
 MAPPED.update({
     # [aws7] 3.2.3 Ensure that RDS instances are not publicly accessible

@@ -144,8 +144,10 @@ def test_per_kind_text_and_ids_reach_only_their_kind(tmp_path):
     assert check.frameworks_for("acme", "database.instance") == {
         "Acme Benchmark v1.0.0": ["2.1"], "Acme Storage v2.0.0": ["7"]}
     assert check.frameworks_for("acme", "storage.volume") == {"Acme Storage v2.0.0": ["7"]}
-    missing = missing_remediation([check], ["acme", "other"])
-    assert missing == [f"custom-kinds: other: {kind}" for kind in NEW]
+    assert missing_remediation([check], ["acme", "other"]) == ["custom-kinds: other"]
+    partial = load_check_file(_write(tmp_path, remediation={"acme": "Encrypt it at creation."}))
+    assert missing_remediation([partial], ["acme"]) == []
+    assert partial.remediation_for("acme", "storage.volume") == "Encrypt it at creation."
 
 
 def test_a_providers_checks_yaml_is_linted_for_kinds(tmp_path):
