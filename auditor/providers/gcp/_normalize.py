@@ -46,8 +46,8 @@ NO_TLS_CONTROL = ("Cloud Storage has no setting that refuses plain-HTTP requests
 NO_MFA_DELETE = "Cloud Storage has no MFA-delete control"
 GOOGLE_KEY_HSM = ("Google-managed default encryption key: how Google holds it (HSM or not) is "
                   "not exposed to customers")
-DISK_ENCRYPTION = ("Compute Engine encrypts every persistent disk; google-cloud-storage and "
-                   "google-cloud-kms have no call that shows a project's default disk key")
+DISK_ENCRYPTION = ("Compute Engine encrypts every persistent disk and has no project-level "
+                   "default disk key to read: each disk names its own (storage.volume)")
 
 
 def _days(seconds: float | None) -> float | int | None:
