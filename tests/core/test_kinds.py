@@ -189,3 +189,58 @@ def test_a_profile_may_leave_out_a_kind_but_not_part_of_one(tmp_path):
                                           r"\['versioning.mfa_delete'\]"):
         validate_adapter(_adapter_with_profile(
             tmp_path / "b", lambda p: p["storage.bucket"].pop("versioning.mfa_delete")), "aws")
+
+
+def _volume_db_inventory(requested=None):
+    from auditor.model import Fact, Inventory, ProviderRun, Resource
+
+    def res(kind, name, enabled):
+        return Resource(kind, "acme", "a", "r", f"acme:{name}", name,
+                        {"encryption.enabled": Fact.observed(enabled, "op")})
+
+    resources = [res("storage.volume", "v1", True), res("storage.bucket", "b1", True),
+                 res("database.instance", "d1", False), res("storage.volume", "v2", False)]
+    return Inventory([ProviderRun("acme", facts_requested=requested)], resources)
+
+
+def test_a_check_of_several_kinds_runs_on_each_in_inventory_order_with_its_kinds_text(tmp_path):
+    from auditor.engine import evaluate
+
+    check = load_check_file(_write(tmp_path, remediation={"acme": {
+        "storage.volume": "Re-create the volume encrypted.",
+        "storage.snapshot": "Copy the snapshot encrypted.",
+        "storage.filesystem": "Re-create the file system encrypted.",
+        "database.instance": "Restore an encrypted copy."}},
+        frameworks={"acme": {"Acme Benchmark v1.0.0": {"database.instance": ["2.1"]}}}))
+    findings = evaluate(_volume_db_inventory(), [compile_check(check)])
+    assert [(f.resource_name, f.status.value) for f in findings] == [
+        ("v1", "PASS"), ("d1", "FAIL"), ("v2", "FAIL")]  # the bucket is no kind of the check
+    by_name = {f.resource_name: f for f in findings}
+    assert by_name["v2"].remediation == "Re-create the volume encrypted."
+    assert by_name["d1"].remediation == "Restore an encrypted copy."
+    assert by_name["d1"].frameworks == {"Acme Benchmark v1.0.0": ["2.1"]}
+    assert by_name["v1"].frameworks == by_name["v2"].frameworks == {}
+
+
+def test_collection_is_asked_and_judged_per_kind(tmp_path):
+    from auditor.engine import evaluate, uncollected, wanted_facts
+
+    compiled = compile_check(load_check_file(_write(tmp_path)))
+    assert wanted_facts([compiled]) == {kind: frozenset({"encryption.enabled"}) for kind in NEW}
+    # A run asked for the volumes' facts only did not collect the databases' ones: the check
+    # is left out for that provider, never NOT_APPLICABLE.
+    narrow = _volume_db_inventory({"storage.volume": ["encryption.enabled"]})
+    gaps = uncollected(narrow, [compiled])
+    assert [(g.check_id, g.provider, g.facts) for g in gaps] == [
+        ("custom-kinds", "acme", ["encryption.enabled"])]
+    assert evaluate(narrow, [compiled]) == []
+    every = _volume_db_inventory({kind: ["encryption.enabled"] for kind in NEW})
+    assert uncollected(every, [compiled]) == [] and len(evaluate(every, [compiled])) == 3
+
+
+def test_the_catalog_page_lists_every_path_of_the_new_kinds():
+    text = (Path(__file__).parents[2] / "docs" / "catalog.md").read_text()
+    for kind in NEW:
+        section = text.split(f"### `{kind}`", 1)[1].split("###", 1)[0]
+        for path in fact_catalog()[kind]:
+            assert f"| `{path}` |" in section, (kind, path)
