@@ -169,21 +169,30 @@ class _Digest:
                     observed = observed_of[id(f.evidence)] = observed_places(f)
                 self.places[(f.provider,)].add(f, observed)
                 self.places[(f.provider, f.account)].add(f, observed)
+        # The same counts without the account: what every figure of a provider, kind or
+        # safeguard sums (many accounts would otherwise be walked once per row and kind).
+        self.totals: Counter[tuple[str, str, str, tuple[Status, bool, bool]]] = Counter()
+        for (p, _, k, s, combo), n in self.combos.items():
+            self.totals[(p, k, s, combo)] += n
 
     def figures(self, provider: str, account: str | None = None,
                 safeguard: str | None = None, kind: str | None = None) -> dict[str, Any]:
         """tally's figures of the findings of ``provider`` (and ``account``, ``safeguard``,
         ``kind``)."""
         selected: Combos = Counter()
+        if account is None:
+            for (p, k, s, combo), n in self.totals.items():
+                if p == provider and safeguard in (None, s) and kind in (None, k):
+                    selected[combo] += n
+            return _figures(selected)
         for (p, a, k, s, combo), n in self.combos.items():
-            if p == provider and account in (None, a) and safeguard in (None, s) \
-                    and kind in (None, k):
+            if p == provider and a == account and safeguard in (None, s) and kind in (None, k):
                 selected[combo] += n
         return _figures(selected)
 
     def kinds(self, provider: str | None = None) -> set[str]:
         """The kinds of the findings (of ``provider``)."""
-        return {k for p, _, k, *_ in self.combos if provider in (None, p)}
+        return {k for p, k, *_ in self.totals if provider in (None, p)}
 
     def row(self, providers: list[str], exposure: dict[str, dict[str, str]], safeguard: str,
             kind: str | None = None) -> dict[str, Any]:
