@@ -26,9 +26,10 @@ from typing import Any
 
 from auditor import __version__, checks_cache
 
-FORMAT = 1  # bump when the cache file's shape changes
+FORMAT = 2  # bump when the cache file's shape changes
 FILE_NAME = "provider-data.json"
-MAX_ENTRIES = 256  # digests kept (oldest dropped): a few installs' worth
+MAX_ENTRIES = 256  # digests kept per key (oldest dropped)
+MAX_KEYS = 8  # keys kept (oldest dropped): installs or checkouts sharing the folder
 _PACKAGE = Path(__file__).resolve().parent
 # The modules whose code decides whether a data file or an adapter is valid.
 _CODE = ("provider_data.py", "provider_data_cache.py", "providers/base.py", "schema.py",
@@ -86,16 +87,23 @@ def adapter_digest(adapter: Any, name: str, files: Iterable[Path]) -> str | None
     return "adapter:" + digest.hexdigest()
 
 
+def _document(path: Path) -> dict[str, list[str]]:
+    """The file's key -> digests, oldest key first; {} when unreadable or foreign."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    keys = document.get("keys") if isinstance(document, dict) \
+        and document.get("format") == FORMAT else None
+    if not isinstance(keys, dict):
+        return {}
+    return {k: [e for e in v if isinstance(e, str)] for k, v in keys.items()
+            if isinstance(k, str) and isinstance(v, list)}
+
+
 def _read(path: Path, wanted: str) -> dict[str, None]:
     if (path, wanted) not in _known:
-        try:
-            document = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            document = None
-        entries = document.get("valid") if isinstance(document, dict) \
-            and document.get("key") == wanted else None
-        _known[(path, wanted)] = dict.fromkeys(
-            e for e in entries if isinstance(e, str)) if isinstance(entries, list) else {}
+        _known[(path, wanted)] = dict.fromkeys(_document(path).get(wanted, []))
     return _known[(path, wanted)]
 
 
@@ -106,17 +114,22 @@ def passed(digest: str | None) -> bool:
 
 
 def remember(digest: str | None) -> bool:
-    """Record that this outcome passed; False when not recorded (off, unwritable)."""
+    """Record that this outcome passed; False when not recorded (off, unwritable).
+
+    The file keeps the digests of the last MAX_KEYS keys, so that two installs (or two
+    checkouts) sharing a cache folder do not replace each other's at every run."""
     path, wanted = checks_cache.cache_file(FILE_NAME), _global_key()
     if digest is None or path is None or wanted is None:
         return False
-    _known.pop((path, wanted), None)  # read again: another process may have added some
     known = _read(path, wanted)
     if digest in known:
         return True
     known[digest] = None
-    kept = list(known)[-MAX_ENTRIES:]
-    return checks_cache.replace_file(path, json.dumps({"key": wanted, "valid": kept}))
+    keys = _document(path)  # read again: another process may have added some
+    mine = dict.fromkeys([*keys.pop(wanted, []), *known])
+    keys[wanted] = list(mine)[-MAX_ENTRIES:]  # this key is now the newest
+    kept = dict(list(keys.items())[-MAX_KEYS:])
+    return checks_cache.replace_file(path, json.dumps({"format": FORMAT, "keys": kept}))
 
 
 def forget() -> None:

@@ -18,7 +18,10 @@ With ``--baseline REV`` the same commands also run from the tree of git revision
 (``git archive`` into a temporary folder, put first on PYTHONPATH, started by a copy of the
 same console script), interleaved in the same run, so before/after is a ratio of medians.
 
-Usage: python benchmarks/startup.py [--runs N] [--baseline REV] [--no-write]
+With ``--after REV`` the measured tree is REV's too (``git archive``), so that files others
+edit meanwhile in a shared working tree (a miss of either cache) do not move the figures.
+
+Usage: python benchmarks/startup.py [--runs N] [--baseline REV] [--after REV] [--no-write]
 """
 
 from __future__ import annotations
@@ -63,13 +66,13 @@ def argv_of(name: str, script: Path) -> list[str]:
 
 
 def baseline_tree(rev: str, work: Path, script: Path) -> tuple[Path, Path]:
-    """REV's files in ``work``/baseline and a copy of the console script to start them."""
-    tree = work / "baseline"
+    """REV's files in ``work``/REV and a copy of the console script to start them."""
+    tree = work / f"tree-{rev}"
     tree.mkdir()
     archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev], capture_output=True,
                              check=True).stdout
     subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
-    copy = work / "auditor-baseline"
+    copy = work / f"auditor-{rev}"
     shutil.copy2(script, copy)
     return tree, copy
 
@@ -114,19 +117,25 @@ def import_profile(argv: list[str], env: dict[str, str], top: int = 12) -> list[
     return [{"modules_imported_after_site": modules, "site_us": site_us}, *rows[:top]]
 
 
-def measure(runs: int, baseline: str | None) -> dict:
+def measure(runs: int, baseline: str | None, after: str | None = None) -> dict:
     script = console_script()
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     work = Path(tempfile.mkdtemp(prefix="auditor-startup-"))
     env["PYTHONPYCACHEPREFIX"] = str(work / "pycache")
     env["XDG_CACHE_HOME"] = str(work / "cache-warm")
+    if after:  # the measured tree is REV's files, not the working tree others edit meanwhile
+        tree, script = baseline_tree(after, work, script)
+        env["PYTHONPATH"] = os.pathsep.join([str(tree), *filter(None, [env.get("PYTHONPATH")])])
     jobs: dict[str, tuple[list[str], dict[str, str]]] = {}
     for name in ("python -c pass", *COMMANDS):
         jobs[name] = (argv_of(name, script), env)
     if baseline:
         tree, copy = baseline_tree(baseline, work, script)
-        old_env = {**env, "PYTHONPATH": os.pathsep.join(
-            [str(tree), *filter(None, [env.get("PYTHONPATH")])])}
+        # its own cache folder: one shared with the other tree would be replaced by each
+        # run of the other, so that every run of both would be a miss
+        old_env = {**env, "XDG_CACHE_HOME": str(work / "cache-warm-baseline"),
+                   "PYTHONPATH": os.pathsep.join(
+                       [str(tree), *filter(None, [os.environ.get("PYTHONPATH")])])}
         for name in COMMANDS:
             if "cold" not in name:
                 jobs[f"{name} [{baseline}]"] = (argv_of(name, copy), old_env)
@@ -166,7 +175,7 @@ def measure(runs: int, baseline: str | None) -> dict:
             "machine": {"platform": platform.platform(), "cpus": os.cpu_count(),
                         "python": sys.version.split()[0], "executable": sys.executable},
             "versions": versions(), "console_script": str(script), "runs": runs,
-            "baseline": baseline,
+            "baseline": baseline, "after": after,
             "load_avg_before_each_round": [list(map(lambda x: round(x, 2), la)) for la in loads],
             "note": "2 shared cores; other engineers ran jobs at the same time",
             "results": results, "importtime_top": profiles}
@@ -191,7 +200,8 @@ def markdown(data: dict) -> str:
     lines = [SECTION, "",
              f"`python benchmarks/startup.py` ({data['date']}, {data['machine']['platform']}, "
              f"{data['machine']['cpus']} cores, Python {data['machine']['python']}, auditor "
-             f"{data['versions']['auditor']} at {data['versions']['commit']}). Median of "
+             f"{data['versions']['auditor']} at {data.get('after') or data['versions']['commit']}). "
+             "Median of "
              f"{data['runs']} runs of each command as a subprocess of the console script, "
              "interleaved, bytecode cached as in an installed wheel. Load average "
              f"{loads[0][0]} at the start, {loads[-1][0]} at the end: the 2 cores were shared "
@@ -266,9 +276,11 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--baseline", metavar="REV",
                         help="also time the tree of this git revision (before/after)")
+    parser.add_argument("--after", metavar="REV",
+                        help="time the tree of this git revision instead of the working tree")
     parser.add_argument("--no-write", action="store_true", help="print only")
     args = parser.parse_args()
-    data = measure(args.runs, args.baseline)
+    data = measure(args.runs, args.baseline, args.after)
     text = markdown(data)
     print(text)
     if not args.no_write:

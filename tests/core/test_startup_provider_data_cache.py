@@ -45,6 +45,12 @@ def toy_registry() -> ProviderRegistry:
     return registry
 
 
+def stored(cache_home: Path) -> list[str]:
+    """Every digest the cache file holds, under whichever key."""
+    keys = json.loads(cache_home.read_text())["keys"]
+    return [d for digests in keys.values() for d in digests]
+
+
 class Counting:
     """A validation step that counts its runs and may fail."""
 
@@ -81,10 +87,10 @@ def test_a_failure_is_never_remembered(cache_home):
 
 def test_a_changed_data_file_is_validated_again_and_a_broken_one_refused(toy, cache_home):
     assert toy_registry().get("azure").title == "Microsoft Azure (toy)"  # validated: a miss
-    stored = json.loads(cache_home.read_text())["valid"]
-    assert any(d.startswith("adapter:") for d in stored)
+    before = stored(cache_home)
+    assert any(d.startswith("adapter:") for d in before)
     assert toy_registry().get("azure")  # a hit: same content
-    assert json.loads(cache_home.read_text())["valid"] == stored
+    assert stored(cache_home) == before
     exposure = toy / "exposure.yaml"
     document = yaml.safe_load(exposure.read_text())
     document["storage.bucket"]["encryption.enabled"] = {"level": "sometimes"}
@@ -95,29 +101,32 @@ def test_a_changed_data_file_is_validated_again_and_a_broken_one_refused(toy, ca
             toy_registry().get("azure")
         assert str(refused.value).startswith(f"{exposure}: $.storage.bucket")
         assert "\n" not in str(refused.value)
-    assert json.loads(cache_home.read_text())["valid"] == stored  # nothing broken recorded
+    assert stored(cache_home) == before  # nothing broken recorded
 
 
-def test_a_changed_schema_or_code_is_a_miss(cache_home, monkeypatch):
+def test_a_changed_schema_or_code_is_a_miss_and_both_are_kept(cache_home, monkeypatch):
     step = Counting()
     provider_data.validate_once(AwsAdapter(), "aws", step)
     real = provider_data_cache._CODE
-    monkeypatch.setattr(provider_data_cache, "_CODE", (*real, "errors.py"))  # other code
-    provider_data_cache.forget()
-    provider_data.validate_once(AwsAdapter(), "aws", step)
-    assert step.runs == 2
+    other = (*real, "errors.py")  # other code: as another checkout sharing the folder
+    for code, runs in ((other, 2), (real, 2), (other, 2)):  # each key's digests kept
+        monkeypatch.setattr(provider_data_cache, "_CODE", code)
+        provider_data_cache.forget()
+        provider_data.validate_once(AwsAdapter(), "aws", step)
+        assert step.runs == runs
+    assert len(json.loads(cache_home.read_text())["keys"]) == 2
 
 
-@pytest.mark.parametrize("garbage", ["{not json", "[]", '{"key": "other", "valid": ["x"]}',
-                                     '{"key": null, "valid": {"a": 1}}'])
+@pytest.mark.parametrize("garbage", ["{not json", "[]", '{"key": "old", "valid": ["x"]}',
+                                     '{"format": 2, "keys": []}',
+                                     '{"format": 2, "keys": {"other": "x"}}'])
 def test_a_corrupt_or_foreign_cache_file_is_ignored_and_replaced(cache_home, garbage):
     cache_home.parent.mkdir(parents=True)
     cache_home.write_text(garbage)
     step = Counting()
     provider_data.validate_once(AwsAdapter(), "aws", step)
     assert step.runs == 1
-    document = json.loads(cache_home.read_text())
-    assert document["key"] != "other" and len(document["valid"]) == 1
+    assert len(stored(cache_home)) == 1
     provider_data_cache.forget()
     provider_data.validate_once(AwsAdapter(), "aws", step)
     assert step.runs == 1
