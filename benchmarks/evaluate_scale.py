@@ -68,14 +68,19 @@ def write_inventory(base: dict[str, Any], count: int, directory: Path) -> Path:
     return path
 
 
-def evaluate_once(inventory: Path, workdir: Path) -> dict[str, float]:
-    """Wall time and peak RSS of one ``auditor evaluate`` subprocess."""
-    command = [*AUDITOR, "evaluate", str(inventory), "-q",
-               "--no-history", "-o", str(workdir / "out")]
+def evaluate_once(inventory: Path, workdir: Path, tree: Path | None = None,
+                  output_dir: bool = True) -> dict[str, float]:
+    """Wall time, CPU time and peak RSS of one ``auditor evaluate`` subprocess, run from
+    ``tree`` (a checkout: others' uncommitted edits left out) when given. ``output_dir``:
+    pass ``-o DIR`` (the target command; since 465fc48 it also writes the full table file)."""
+    command = [*AUDITOR, "evaluate", str(inventory), "-q", "--no-history"]
+    if output_dir:
+        command += ["-o", str(workdir / "out")]
+    env = {**os.environ, "PYTHONPATH": str(tree)} if tree else None
     load = os.getloadavg()
     start = time.perf_counter()
     child = subprocess.Popen(command, cwd=workdir, stdout=subprocess.DEVNULL,
-                             stderr=subprocess.PIPE)
+                             stderr=subprocess.PIPE, env=env)
     _, status, usage = os.wait4(child.pid, 0)
     wall = time.perf_counter() - start
     stderr = child.stderr.read().decode() if child.stderr else ""
@@ -88,27 +93,30 @@ def evaluate_once(inventory: Path, workdir: Path) -> dict[str, float]:
 
 
 def measure(sizes: list[int], repeat: int, big_repeat: int, workdir: Path,
-            base: dict[str, Any]) -> list[dict[str, Any]]:
+            base: dict[str, Any], tree: Path | None = None,
+            output_dir: bool = True) -> list[dict[str, Any]]:
     rows = []
     for size in sizes:
         path = write_inventory(base, size, workdir)
-        runs = [evaluate_once(path, workdir)
+        runs = [evaluate_once(path, workdir, tree, output_dir)
                 for _ in range(big_repeat if size >= 100_000 else repeat)]
         wall = statistics.median(r["wall_s"] for r in runs)
+        cpu = statistics.median(r["cpu_s"] for r in runs)
         rss = statistics.median(r["peak_rss_mb"] for r in runs)
         rows.append({"resources": size, "inventory_mb": round(path.stat().st_size / 2**20, 1),
-                     "runs": runs, "median_wall_s": wall, "median_peak_rss_mb": rss,
-                     "resources_per_s": round(size / wall, 1)})
-        print(f"{size:>7} resources: {wall:8.2f} s  {rss:7.1f} MB  "
-              f"({size / wall:,.0f} resources/s; {len(runs)} run(s))", flush=True)
+                     "runs": runs, "median_wall_s": wall, "median_cpu_s": cpu,
+                     "median_peak_rss_mb": rss, "resources_per_s": round(size / wall, 1)})
+        print(f"{size:>7} resources: {wall:8.2f} s wall  {cpu:8.2f} s CPU  {rss:7.1f} MB  "
+              f"({len(runs)} run(s))", flush=True)
     for prev, row in itertools.pairwise(rows):
         factor = row["resources"] / prev["resources"]
         row["time_ratio_vs_previous"] = round(row["median_wall_s"] / prev["median_wall_s"], 2)
+        row["cpu_ratio_vs_previous"] = round(row["median_cpu_s"] / prev["median_cpu_s"], 2)
         row["size_ratio_vs_previous"] = factor
     return rows
 
 
-def machine() -> dict[str, Any]:
+def machine(tree: Path | None = None) -> dict[str, Any]:
     from importlib.metadata import PackageNotFoundError, version
 
     versions = {"python": platform.python_version()}
@@ -117,7 +125,7 @@ def machine() -> dict[str, Any]:
             versions[name] = version(name)
         except PackageNotFoundError:
             versions[name] = None
-    code = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=HERE, text=True,
+    code = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=tree or HERE, text=True,
                           capture_output=True, check=False).stdout.strip()
     versions["commit"] = os.environ.get("EVAL_SCALE_COMMIT", code)
     return {"platform": platform.platform(), "cpus": os.cpu_count(),
@@ -134,6 +142,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--big-repeat", type=int, default=1, help="runs at 100k and above")
     parser.add_argument("--label", default="after")
     parser.add_argument("--workdir", type=Path, help="keep the inventories here")
+    parser.add_argument("--tree", type=Path,
+                        help="run auditor from this checkout (PYTHONPATH), e.g. a git worktree")
+    parser.add_argument("--no-output-dir", action="store_true",
+                        help="leave out -o DIR, so no table file is written")
     args = parser.parse_args(argv)
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="auditor-eval-scale-"))
     workdir.mkdir(parents=True, exist_ok=True)
@@ -143,11 +155,13 @@ def main(argv: list[str] | None = None) -> int:
     else:
         base = demo_inventory(workdir)
         base_path.write_text(json.dumps(base), encoding="utf-8")
-    rows = measure(args.sizes, args.repeat, args.big_repeat, workdir, base)
+    rows = measure(args.sizes, args.repeat, args.big_repeat, workdir, base,
+                   args.tree.resolve() if args.tree else None, not args.no_output_dir)
     results = json.loads(RESULTS.read_text(encoding="utf-8")) if RESULTS.exists() else {}
-    results[args.label] = {"machine": machine(), "demo_resources": len(base["resources"]),
-                           "command": "auditor evaluate INVENTORY -q --no-history -o DIR "
-                                      "(every check, table format)",
+    command = "auditor evaluate INVENTORY -q --no-history" + (
+        "" if args.no_output_dir else " -o DIR") + " (every check, table format)"
+    results[args.label] = {"machine": machine(args.tree), "demo_resources": len(base["resources"]),
+                           "command": command,
                            "rows": rows,
                            "bench_process_max_rss_mb": round(
                                resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
