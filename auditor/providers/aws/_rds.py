@@ -116,9 +116,12 @@ def _tls(raw: Raw, groups: dict[Group, Outcome], facts: Facts) -> None:
     engine = str(raw.item.get("Engine") or "")
     rule, group = tls_parameter(engine), group_of(raw)
     if rule is None:
+        where = ("an option group (the SSL option), which this adapter does not read"
+                 if engine.startswith(("oracle", "custom-oracle", "db2")) else
+                 "no parameter this adapter reads")
         facts.put("tls_enforced.required", Fact.error(
-            f"engine {engine!r}: its TLS setting is not a parameter this adapter reads (Oracle "
-            "and Db2 set it in an option group)", op))
+            f"engine {engine!r}: whether the server refuses plain connections is set in "
+            f"{where}", op))
         return
     parameter, on = rule
     answer = groups.get(group) if group else None
