@@ -11,6 +11,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from auditor import __version__
+from auditor.claims_command import add_claims_parser
 from auditor.defaults import DEFAULT_CALL_TIMEOUT, DEFAULT_MAX_ACCOUNTS, DEFAULT_MAX_WORKERS
 from auditor.exit_codes import EPILOG, EXIT_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED
 from auditor.reports import COMPARE_FORMATS, DEFAULT_FORMAT, FORMATS
@@ -210,6 +211,8 @@ def build_parser(argv: Sequence[str]) -> argparse.ArgumentParser:
     c.add_argument("check_id", metavar="ID")
     c.add_argument("--checks-dir", action="append", metavar="DIR")
 
+    add_claims_parser(sub, _Parser)
+
     p = sub.add_parser("permissions", help="print the least-privilege read-only policy a "
                        "provider's scan needs")
     p.add_argument("provider", metavar="PROVIDER", help="one registered provider")
@@ -319,6 +322,10 @@ def _command(name: str) -> Callable[[argparse.Namespace], int]:
         from auditor.checks_command import cmd_checks
 
         return cmd_checks
+    if name == "claims":
+        from auditor.claims_command import cmd_claims
+
+        return cmd_claims
     if name == "sandbox":
         from auditor.sandbox.manage import run_sandbox_command
 

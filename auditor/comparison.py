@@ -41,6 +41,7 @@ class Matrix:
     account_failures: list[AccountFailure] = field(default_factory=list)
     kind: str | None = None  # the kind the matrix is filtered to; None: every kind
     kinds: dict[str, int] = field(default_factory=dict)  # kind -> findings in the reports
+    ledger: dict[str, Any] = field(default_factory=dict)  # promises per provider (claims_ledger)
 
     def cell(self, safeguard: str, provider: str) -> Cell:
         return self.cells[(safeguard, provider)]
@@ -66,6 +67,9 @@ def merge_reports(reports: Sequence[Report], sources: Sequence[str]) -> Report:
                     {p: why for r in reports for p, why in r.provider_failures.items()},
                     account_failures=[a for r in reports for a in r.account_failures])
     merged.transparency = summarize(merged)
+    # each report's ledger covers its own providers, and no provider is in two reports
+    ledgers = {p: v for r in reports for p, v in r.ledger.get("providers", {}).items()}
+    merged.ledger = {"providers": dict(sorted(ledgers.items()))} if ledgers else {}
     return merged
 
 
@@ -100,4 +104,4 @@ def build_matrix(report: Report, kind: str | None = None) -> Matrix:
     return Matrix(providers, safeguards, cells, {s: rows[s]["comparable"] for s in safeguards},
                   provider_scores, dict(report.provider_failures),
                   any(r.endpoint_overridden for r in report.runs),
-                  list(report.account_failures), kind, kinds)
+                  list(report.account_failures), kind, kinds, report.ledger)

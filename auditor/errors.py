@@ -50,6 +50,10 @@ class CheckDefinitionError(InputError):
     """A check YAML file is malformed."""
 
 
+class ClaimDefinitionError(InputError):
+    """A claims/ file (the promise ledger) is malformed or names what does not exist."""
+
+
 class ConfigError(InputError):
     """A config file or mutelist is malformed."""
 

@@ -414,6 +414,8 @@ class Report:
     not_collected: list[NotCollected] = field(default_factory=list)
     account_failures: list[AccountFailure] = field(default_factory=list)
     expired_mutes: list[ExpiredMute] = field(default_factory=list)
+    # the promise ledger (auditor/claims_ledger.py): provider -> promises and their evidence
+    ledger: dict[str, Any] = field(default_factory=lambda: {"providers": {}})
 
     def counts(self) -> dict[str, int]:
         out = {s.value: 0 for s in Status}
@@ -432,7 +434,8 @@ class Report:
                 "exposure": self.exposure, "transparency": self.transparency,
                 "not_collected": [n.to_dict() for n in self.not_collected],
                 "account_failures": [a.to_dict() for a in self.account_failures],
-                "expired_mutes": [m.to_dict() for m in self.expired_mutes]}
+                "expired_mutes": [m.to_dict() for m in self.expired_mutes],
+                "ledger": self.ledger or {"providers": {}}}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Report:
@@ -444,4 +447,5 @@ class Report:
                    dict(data.get("provider_failures", {})),
                    [NotCollected(**n) for n in data.get("not_collected", [])],
                    [AccountFailure(**a) for a in data.get("account_failures", [])],
-                   [ExpiredMute(**m) for m in data.get("expired_mutes", [])])
+                   [ExpiredMute(**m) for m in data.get("expired_mutes", [])],
+                   data.get("ledger") or {"providers": {}})

@@ -154,6 +154,7 @@ def build_report(inventory: Inventory, checks: Sequence[CompiledCheck],
     the rules past their expiry (on ``today``) mute nothing and are listed as expired, with
     ``mutelist_source`` (the mutelist file) as their source.
     """
+    from auditor.claims_ledger import ledger_section
     from auditor.transparency import summarize
 
     tags = {(r.provider, r.id): r.tags for r in inventory.resources if r.tags is not None}
@@ -184,4 +185,5 @@ def build_report(inventory: Inventory, checks: Sequence[CompiledCheck],
                     exposures, {}, failures, gaps, account_failures,
                     expired_rules(list(mutes), today, mutelist_source))
     report.transparency = summarize(report)
+    report.ledger = ledger_section(report)
     return report

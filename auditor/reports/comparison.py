@@ -12,6 +12,7 @@ from tabulate import tabulate
 from auditor.comparison import Cell, Matrix
 from auditor.model import Finding
 from auditor.reports._common import STATUS_ORDER, clean, value_text
+from auditor.reports.ledger import markdown_lines, providers, text_lines
 
 
 def _pct(value: float | None) -> str:
@@ -76,6 +77,7 @@ def render_table(matrix: Matrix) -> str:
            tabulate(_rows(matrix, "\n"), headers=headers, tablefmt="grid"),
            tabulate(_score_rows(matrix), headers=["score", *matrix.providers])]
     out += [_custody_text(matrix)] if _custody_shown(matrix) else []
+    out += ["\n".join(text_lines(matrix.ledger))] if providers(matrix.ledger) else []
     out += [f"{p}: not collected: {why}" for p, why in sorted(matrix.failures.items())]
     out += _account_lines(matrix)
     out += _gap_lines(matrix)
@@ -130,6 +132,8 @@ def render_markdown(matrix: Matrix) -> str:
     lines += ["", "| score | " + " | ".join(matrix.providers) + " |",
               "|---|" + "---|" * len(matrix.providers)]
     lines += ["| " + " | ".join(row) + " |" for row in _score_rows(matrix)]
+    ledger = markdown_lines(matrix.ledger, _md_escape, title="Promises you can verify")
+    lines += ["", *ledger] if ledger else []
     for p, why in sorted(matrix.failures.items()):
         lines.append(f"\n**{_md_escape(p)}: not collected:** {_md_escape(why)}")
     lines += [f"\n**{_md_escape(line)}**" for line in _account_lines(matrix)]

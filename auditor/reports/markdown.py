@@ -1,4 +1,5 @@
-"""Markdown: a summary and a findings table (GitHub-flavoured), every cell escaped."""
+"""Markdown: a summary, the promise ledger and a findings table (GitHub-flavoured), every cell
+escaped."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from auditor.reports._common import (
     sorted_findings,
     truncate,
 )
+from auditor.reports.ledger import markdown_lines
 
 MESSAGE_WIDTH = 200
 EVIDENCE_WIDTH = 300
@@ -66,6 +68,8 @@ def render(report: Report, *, color: bool = False) -> str:
                   "|---|---|---|---:|---:|"]
         lines += ["| " + " | ".join(escape(c) for c in account_row(row)) + " |"
                   for row in accounts]
+    ledger = markdown_lines(report.ledger, escape)
+    lines += ["", *ledger] if ledger else []
     lines += ["", "## Findings", ""]
     findings = sorted_findings(report)
     if findings:
