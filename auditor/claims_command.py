@@ -45,6 +45,8 @@ def _show(claim: Claim) -> str:
              f"verification: {claim.method}"]
     if claim.method == "api":
         lines += [f"  facts: {', '.join(claim.facts)}", f"  checks: {', '.join(claim.checks)}"]
+        lines += [f"  where: {path} in {', '.join(map(str, values))}"
+                  for path, values in claim.where]
     if claim.attestation:
         lines.append(f"  attestation: {claim.attestation}")
     if claim.note:

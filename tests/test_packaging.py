@@ -20,6 +20,9 @@ def test_wheel_ships_data_and_runs_without_source_tree(tmp_path):
     for schema in ("inventory", "check", "report", "config", "mutelist"):
         assert f"auditor/_data/schemas/{schema}.schema.json" in names
     assert "auditor/reports/templates/report.html.j2" in names
+    shipped_claims = {p.name for p in (ROOT / "claims").glob("*.yaml")}
+    assert shipped_claims and {f"auditor/_data/claims/{n}" for n in shipped_claims} <= names
+    assert "auditor/_data/schemas/claim.schema.json" in names
     for schema in ("regions", "exposure", "not_configured"):
         assert f"auditor/_data/schemas/{schema}.schema.json" in names
     for data in ("auditor/sandbox/demo-mutelist.yaml",
@@ -40,9 +43,12 @@ def test_wheel_ships_data_and_runs_without_source_tree(tmp_path):
             "from pathlib import Path; import auditor.providers as pp;"
             "[load_data_file(Path(pp.__file__).parent / p / f) for p in ('aws', 'gcp', 'alibaba')"
             " for f in DATA_FILES];"
-            "print(data_dir('checks')); print(len(load_checks()))")
+            "print(data_dir('checks')); print(len(load_checks()));"
+            "from auditor.claims import claims_dir, load_claims;"
+            "print(claims_dir()); print(len(load_claims()))")
     out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
                          text=True, env={"PYTHONPATH": str(unpacked), "PATH": "/usr/bin:/bin"},
                          check=True)
-    where, count = out.stdout.split()
+    where, count, claims_where, claims = out.stdout.split()
     assert where.startswith(str(unpacked)) and int(count) == len(shipped_checks)
+    assert claims_where.startswith(str(unpacked)) and int(claims) >= 36
