@@ -11,12 +11,12 @@ import sys
 from collections.abc import Callable, Sequence
 
 from auditor import __version__
+from auditor._cli_history import SEVERITY_CHOICES, history_parsers
 from auditor.claims_command import add_claims_parser
 from auditor.defaults import DEFAULT_CALL_TIMEOUT, DEFAULT_MAX_ACCOUNTS, DEFAULT_MAX_WORKERS
 from auditor.exit_codes import EPILOG, EXIT_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED
 from auditor.reports import COMPARE_FORMATS, DEFAULT_FORMAT, FORMATS
 
-SEVERITY_CHOICES = ("info", "low", "medium", "high", "critical")
 PROVIDER_COMMANDS = ("collect", "scan")
 
 class _Parser(argparse.ArgumentParser):
@@ -187,7 +187,7 @@ def build_parser(argv: Sequence[str]) -> argparse.ArgumentParser:
         if wants_providers:
             _provider_options(p, _named_providers(argv))
 
-    _history_parsers(sub)
+    history_parsers(sub, _Parser, _output_options)
 
     p = sub.add_parser("report", help="render a saved JSON report in other formats")
     p.add_argument("report", metavar="REPORT", help="report JSON file")
@@ -255,81 +255,28 @@ def build_parser(argv: Sequence[str]) -> argparse.ArgumentParser:
     return parser
 
 
-def _history_parsers(sub) -> None:
-    """history (list, show, prune) and diff: the runs stored by scan and evaluate."""
-    p = sub.add_parser("history", help="the runs stored in the history database",
-                       epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--history-db", metavar="FILE", help="the history database")
-    p.add_argument("--config", metavar="FILE", help="auditor.toml (its history section)")
-    hist = p.add_subparsers(dest="history_command", metavar="ACTION", parser_class=_Parser)
-    h = hist.add_parser("list", help="one line per stored run, newest first (the default)")
-    h.add_argument("--limit", type=int, metavar="N", help="at most N runs")
-    h.add_argument("--format", choices=("table", "json"), default="table")
-    h = hist.add_parser("show", help="re-render one stored run in any report format")
-    h.add_argument("run", metavar="RUN", help="a run id, or 'last'")
-    _output_options(h)
-    h = hist.add_parser("prune", help="delete old runs (retention)")
-    h.add_argument("--keep", type=int, metavar="N", help="keep the newest N runs of each scope")
-    h.add_argument("--keep-days", type=int, metavar="DAYS", help="keep runs newer than DAYS")
-    for h in hist.choices.values():  # also accepted after the action
-        h.add_argument("--history-db", metavar="FILE", help=argparse.SUPPRESS,
-                       default=argparse.SUPPRESS)
-        h.add_argument("--config", metavar="FILE", help=argparse.SUPPRESS,
-                       default=argparse.SUPPRESS)
-
-    p = sub.add_parser("diff", help="drift between two stored runs (default: the last two "
-                       "of the same scope)", epilog=EPILOG,
-                       formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("runs", nargs="*", metavar="RUN", help="RUN_A RUN_B (ids, or 'last')")
-    p.add_argument("--history-db", metavar="FILE", help="the history database")
-    p.add_argument("--config", metavar="FILE", help="auditor.toml")
-    p.add_argument("--scope", metavar="SCOPE", help="with no RUN: the scope whose last two "
-                   "runs are compared (default: the scope of the newest run)")
-    p.add_argument("-f", "--format", choices=("table", "json", "markdown"), default="table")
-    p.add_argument("--fail-on", choices=SEVERITY_CHOICES,
-                   help="exit 1 when a new FAIL at or above this severity appeared")
-    p.add_argument("--no-color", action="store_true")
+# command -> "module:function" that runs it, imported only when that command runs (keeps
+# --help light); the rest are in commands.COMMANDS.
+_RUNNERS = {
+    "compare": "auditor.compare:run_compare",
+    "demo": "auditor.demo:run_demo",
+    "permissions": "auditor.permissions:cmd_permissions",
+    "history": "auditor.history.commands:cmd_history",
+    "diff": "auditor.drift.commands:cmd_diff",
+    "init": "auditor.init:cmd_init",
+    "checks": "auditor.checks_command:cmd_checks",
+    "claims": "auditor.claims_command:cmd_claims",
+    "sandbox": "auditor.sandbox.manage:run_sandbox_command",
+}
 
 
 def _command(name: str) -> Callable[[argparse.Namespace], int]:
-    """The function that runs ``name``, imported only when that command runs (keeps --help
-    light)."""
-    if name == "compare":
-        from auditor.compare import run_compare
+    """The function that runs ``name``."""
+    from importlib import import_module
 
-        return run_compare
-    if name == "demo":
-        from auditor.demo import run_demo
-
-        return run_demo
-    if name == "permissions":
-        from auditor.permissions import cmd_permissions
-
-        return cmd_permissions
-    if name == "history":
-        from auditor.history.commands import cmd_history
-
-        return cmd_history
-    if name == "diff":
-        from auditor.drift.commands import cmd_diff
-
-        return cmd_diff
-    if name == "init":
-        from auditor.init import cmd_init
-
-        return cmd_init
-    if name == "checks":
-        from auditor.checks_command import cmd_checks
-
-        return cmd_checks
-    if name == "claims":
-        from auditor.claims_command import cmd_claims
-
-        return cmd_claims
-    if name == "sandbox":
-        from auditor.sandbox.manage import run_sandbox_command
-
-        return run_sandbox_command
+    if name in _RUNNERS:
+        module, _, function = _RUNNERS[name].partition(":")
+        return getattr(import_module(module), function)
     from auditor.commands import COMMANDS
 
     return COMMANDS[name]
