@@ -40,10 +40,10 @@ def load_section(provider: str, path: Path) -> Any:
         with open(path, encoding="utf-8") as fh:
             document = yaml.safe_load(fh)
     except yaml.YAMLError as exc:
-        raise PluginError(f"{path}: $: not valid YAML: {' '.join(str(exc).split())}") from exc
+        raise PluginError(f"{path}: not valid YAML: {' '.join(str(exc).split())}") from exc
     if not isinstance(document, dict) or list(document) != [provider]:
         keys = list(document) if isinstance(document, dict) else type(document).__name__
-        raise PluginError(f"{path}: $: an estate file holds one key, {provider!r}; found {keys}")
+        raise PluginError(f"{path}: an estate file holds one key, {provider!r}; found {keys}")
     return document[provider]
 
 

@@ -281,6 +281,6 @@ def test_a_stand_in_without_its_estate_file_is_refused(toy: Path, change, messag
 def test_an_estate_file_holds_its_own_section_only(toy: Path, text, found) -> None:
     (toy / "sandbox" / "estate.yaml").write_text(text)
     _, sandboxes = registries()
-    with pytest.raises(PluginError, match=r"estate.yaml: \$: ") as info:
+    with pytest.raises(PluginError, match=r"estate.yaml: (not valid YAML|an estate file)") as info:
         load_estate(sandboxes)
     assert found in str(info.value) and "\n" not in str(info.value)
