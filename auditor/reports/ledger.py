@@ -41,12 +41,13 @@ def evidence_text(entry: dict[str, Any]) -> str:
     return f"{head}: {tail}" if tail else head
 
 
-def text_lines(ledger: dict[str, Any]) -> list[str]:
-    """The compare table's section: one line per provider, one per promise it can verify."""
+def text_lines(ledger: dict[str, Any], title: str = "Promises you can verify") -> list[str]:
+    """The plain-text section (compare table, the text report): one line per provider, one
+    per promise it can verify."""
     rows = providers(ledger)
     if not rows:
         return []
-    lines = ["Promises you can verify (the promise ledger, docs/claims.md):"]
+    lines = [f"{title} (the promise ledger, docs/claims.md):"]
     for name, figures in rows.items():
         lines.append(f"  {name}: {figures['promises']} promises: {figures['api']} verifiable "
                      f"from the account ({figures['upheld']} upheld, {figures['contradicted']} "

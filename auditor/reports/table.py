@@ -25,6 +25,7 @@ from auditor.reports._common import (
     sorted_findings,
     truncate,
 )
+from auditor.reports.ledger import text_lines
 
 HEADERS = ("Status", "Severity", "Check", "Provider", "Resource", "Region", "Message")
 MESSAGE_WIDTH = 80
@@ -105,7 +106,9 @@ def render(report: Report, *, color: bool = False) -> str:
     findings = sorted_findings(report)
     listing = (tabulate([_row(f, color) for f in findings], headers=HEADERS, tablefmt="simple",
                         disable_numparse=True) if findings else "No findings.")
-    return listing + "\n\n" + render_summary(report, color=color, screen=None)
+    ledger = text_lines(report.ledger, "Promise ledger")
+    return (listing + "\n\n" + render_summary(report, color=color, screen=None)
+            + ("\n" + "\n".join(ledger) + "\n" if ledger else ""))
 
 
 @dataclass(frozen=True, slots=True)

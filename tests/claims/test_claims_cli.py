@@ -1,5 +1,5 @@
-"""``auditor claims list|show`` as a user runs it, and the ledger in evaluate's reports and in
-``auditor compare`` (the "promises you can verify" section)."""
+"""``auditor claims list|show`` as a user runs it, and the ledger in evaluate's reports (JSON,
+Markdown, HTML, text) and in ``auditor compare`` (the "promises you can verify" section)."""
 
 from __future__ import annotations
 
@@ -54,9 +54,9 @@ def test_claims_show_prints_the_source_and_how_to_verify(auditor):
     assert f"unknown claim id '{claim.id}-nope'" in missing.stderr
 
 
-def test_evaluate_writes_the_ledger_in_json_markdown_and_html(auditor, tmp_path):
+def test_evaluate_writes_the_ledger_in_every_report(auditor, tmp_path):
     result = auditor("evaluate", str(GOLDEN / "mixed-inventory.json"), "-o", str(tmp_path),
-                     "-f", "json", "-f", "markdown", "-f", "html", "-q")
+                     "-f", "json", "-f", "markdown", "-f", "html", "-f", "table", "-q")
     assert result.returncode in (0, 1, 3), result.stderr
     ledger = json.loads((tmp_path / "auditor-report.json").read_text())["ledger"]["providers"]
     assert ledger
@@ -71,6 +71,10 @@ def test_evaluate_writes_the_ledger_in_json_markdown_and_html(auditor, tmp_path)
     html = (tmp_path / "auditor-report.html").read_text()
     assert 'id="ledger"' in html and 'id="ledger-summary"' in html
     assert html.count('data-claim="') == sum(f["promises"] for f in ledger.values())
+    text = (tmp_path / "auditor-report.txt").read_text()  # the full text report
+    assert "Promise ledger (the promise ledger, docs/claims.md):" in text
+    for provider, figures in ledger.items():
+        assert f"  {provider}: {figures['promises']} promises: " in text
 
 
 @pytest.fixture(scope="module")
