@@ -48,6 +48,14 @@ def output_dir_chosen(args: argparse.Namespace, config: dict[str, Any] | None = 
     return bool(getattr(args, "output_dir", None) or (config or {}).get("output_dir"))
 
 
+def table_file_asked(args: argparse.Namespace, config: dict[str, Any] | None = None) -> bool:
+    """The full table is written only when ``table`` was named (-f or config formats) and
+    an output directory chosen: by default it is the terminal summary, and a table of a
+    million findings would cost more than the evaluation itself."""
+    named = split_values(getattr(args, "format", None)) or list((config or {}).get("formats", ()))
+    return "table" in named and output_dir_chosen(args, config)
+
+
 @dataclass(slots=True)
 class Emission:
     """What a finished report turns into: files (written all or none) and what is printed."""
@@ -66,11 +74,11 @@ class Emission:
 
 def emission(args: argparse.Namespace, config: dict[str, Any] | None = None) -> Emission:
     """The Emission the output flags (and config) ask for: the summary on the terminal;
-    every finding with --details, or in the table file when an output directory is given."""
+    every finding with --details, or in the table file when -f table and -o are given."""
     return Emission(report_formats(args, config), output_dir(args, config),
                     quiet=getattr(args, "quiet", False), color=use_color(args),
                     details=getattr(args, "details", False),
-                    write_table=output_dir_chosen(args, config),
+                    write_table=table_file_asked(args, config),
                     save_inventory=getattr(args, "save_inventory", False),
                     no_color=getattr(args, "no_color", False))
 

@@ -88,9 +88,18 @@ def test_details_prints_every_finding_above_the_summary(capsys, golden, evaluate
     assert "--details prints each one" not in printed
 
 
-def test_an_output_directory_gets_the_full_table_file(capsys, golden, evaluated, tmp_path):
+def test_an_output_directory_alone_writes_no_table_file(capsys, golden, tmp_path):
+    # -f defaults to table, which is the terminal summary: a million-finding table file is
+    # written only when asked for by name
+    _, printed = _evaluate(capsys, golden, "-o", str(tmp_path))
+    assert list(tmp_path.iterdir()) == []
+    assert "--details prints each one" in printed
+
+
+def test_table_named_with_an_output_directory_gets_the_full_file(capsys, golden, evaluated,
+                                                                  tmp_path):
     _, report = evaluated
-    _, printed = _evaluate(capsys, golden, "-o", str(tmp_path))  # -f defaults to table
+    _, printed = _evaluate(capsys, golden, "-f", "table", "-o", str(tmp_path))
     table = (tmp_path / "auditor-report.txt").read_text(encoding="utf-8")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["auditor-report.txt"]
     assert len(table.splitlines()) > len(report["findings"])
@@ -110,7 +119,7 @@ def test_quiet_prints_nothing(capsys, golden, evaluated):
 
 
 def test_run_problems_are_cut_on_screen_and_whole_in_the_file(capsys, golden, tmp_path):
-    _, printed = _evaluate(capsys, golden, "-o", str(tmp_path))
+    _, printed = _evaluate(capsys, golden, "-f", "table", "-o", str(tmp_path))
     table = (tmp_path / "auditor-report.txt").read_text(encoding="utf-8")
     problems = [line for line in printed.splitlines() if ": partial" in line]
     assert problems and all(len(line) <= SCREEN.problem_width for line in problems)
