@@ -75,7 +75,8 @@ BODIES: dict[str, Xml | str] = {
     "kms:GetKeyPolicy": JSON_OBJECT,
     "kms:ListResourceTags": JSON_OBJECT,
     **{f"ec2:{op}": Xml(f"{op}Response", (*EC2, "")) for op in (
-        "DescribeVolumes", "DescribeSnapshots", "DescribeSnapshotAttribute")},
+        "DescribeVolumes", "DescribeSnapshots", "DescribeSnapshotAttribute",
+        "GetSnapshotBlockPublicAccessState")},
     **{f"rds:{op}": Xml(f"{op}Response", (RDS, "")) for op in (
         "DescribeDBInstances", "DescribeDBClusters", "DescribeDBParameters",
         "DescribeDBClusterParameters", "DescribeDBSnapshots", "DescribeDBClusterSnapshots",

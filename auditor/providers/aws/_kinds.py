@@ -109,12 +109,22 @@ def gather(session: AwsSession, caller: Caller, request: CollectRequest, regions
         read = _CALLS.get((raw.kind, raw.variant))
         if read and request.wants(raw.kind, *read[0]) and read[1](raw):
             calls.append(lambda raw=raw, fn=read[2]: fn(session, caller, raw))
+    blocks: dict[str, Outcome] = {}
+    if request.wants(SNAPSHOT, "public_exposure.is_public"):
+        # One block public access state per region holding EBS snapshots, not per snapshot.
+        for region in dict.fromkeys(raw.region for raw in out.raws
+                                    if (raw.kind, raw.variant) == (SNAPSHOT, "ebs")):
+            calls.append(lambda region=region: blocks.__setitem__(
+                region, _ebs.read_block_state(session, caller, region)))
     groups: set[_rds.Group] = set()
     if request.wants(DATABASE, "tls_enforced.required"):
         groups = {group for raw in out.raws if raw.kind == DATABASE
                   and _rds.tls_parameter(str(raw.item.get("Engine") or ""))
                   and (group := _rds.group_of(raw)) is not None}
     pool(lambda call: call(), calls)
+    for raw in out.raws:
+        if raw.region in blocks and (raw.kind, raw.variant) == (SNAPSHOT, "ebs"):
+            raw.calls["block"] = blocks[raw.region]
     out.groups = dict(pool(lambda group: _rds.read_group(session, caller, group),
                            sorted(groups, key=lambda g: (g.region, g.name, g.cluster))))
     return out

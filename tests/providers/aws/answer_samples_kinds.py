@@ -1,8 +1,9 @@
 """Documented sample answers of the EC2, RDS and EFS reads behind volumes, snapshots, file
 systems and databases (each API reference page's Response Syntax, one resource apiece), for
-the answer stand: an attached volume under the sample key, a public unencrypted EBS snapshot,
-an RDS instance and an Aurora cluster (one member instance), a DB snapshot shared with one
-account, a private cluster snapshot, a file system whose policy enforces TLS.
+the answer stand: an attached volume under the sample key, a public unencrypted EBS snapshot
+(the region's block public access for snapshots unblocked), an RDS instance and an Aurora
+cluster (one member instance), a DB snapshot shared with one account, a private cluster
+snapshot, a file system whose policy enforces TLS.
 """
 
 from __future__ import annotations
@@ -67,6 +68,10 @@ BODIES: dict[str, str] = {
         f"<DescribeSnapshotAttributeResponse {EC2_NS}><requestId>r</requestId><snapshotId>"
         "snap-1234567890abcdef0</snapshotId><createVolumePermission><item><group>all</group>"
         "</item></createVolumePermission></DescribeSnapshotAttributeResponse>"),
+    "ec2:GetSnapshotBlockPublicAccessState": (
+        f"<GetSnapshotBlockPublicAccessStateResponse {EC2_NS}><requestId>r</requestId>"
+        "<state>unblocked</state><managedBy>account</managedBy>"
+        "</GetSnapshotBlockPublicAccessStateResponse>"),
     "rds:DescribeDBInstances": _rds("DescribeDBInstances", "<DBInstances>" + _INSTANCE.format(
         name="sample-db", engine="postgres", cluster="") + _INSTANCE.format(
         name="sample-aurora-1", engine="aurora-mysql",
@@ -120,6 +125,7 @@ BODIES: dict[str, str] = {
                                                               "Policy": FS_POLICY}),
 }
 
+EBS_SNAPSHOT = f"arn:aws:ec2:{REGION}::snapshot/snap-1234567890abcdef0"  # public by permission
 # The resources the sample key protects (their custody and rotation are that key's).
 KEYED_RESOURCES = (
     f"arn:aws:ec2:{REGION}:{ACCOUNT}:volume/vol-1234567890abcdef0",

@@ -68,6 +68,8 @@ AFFECTED: dict[str, set[tuple[str, str]]] = {
     "kms:GetKeyPolicy": {(KEY, "key_exposure.is_public")},
     "ec2:GetEbsEncryptionByDefault": {(EBS, "block_storage_encryption.enabled")},
     "ec2:GetEbsDefaultKmsKeyId": {(EBS, "block_storage_encryption.key_id")},
+    # the sample snapshot's permission says public: whether it is depends on this answer
+    "ec2:GetSnapshotBlockPublicAccessState": {(kinds.EBS_SNAPSHOT, "public_exposure.is_public")},
 }
 _BOMB = ('<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaaaaaaaa">'
          '<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;">]>')
@@ -155,6 +157,12 @@ SPECIFIC = [
     ("ec2:GetEbsEncryptionByDefault", "no value", _specific(
         "ec2:GetEbsEncryptionByDefault",
         "<ebsEncryptionByDefault>true</ebsEncryptionByDefault>", ""), "UnexpectedShape"),
+    ("ec2:GetSnapshotBlockPublicAccessState", "unknown state", _specific(
+        "ec2:GetSnapshotBlockPublicAccessState", ">unblocked<", ">block-some<"),
+     "UnexpectedShape"),
+    ("ec2:GetSnapshotBlockPublicAccessState", "no state", _specific(
+        "ec2:GetSnapshotBlockPublicAccessState", "<state>unblocked</state>", ""),
+     "UnexpectedShape"),
     ("ec2:GetEbsDefaultKmsKeyId", "no kmsKeyId", _specific(
         "ec2:GetEbsDefaultKmsKeyId", f"<kmsKeyId>{KEY_ARN}</kmsKeyId>", ""), "UnexpectedShape"),
 ]

@@ -14,6 +14,9 @@ systems, the stand-in is made to answer as AWS does (as _documented.py does for 
   (for a GET without a body: its query or even its headers) instead of the payload as sent,
   so every signed EFS GET fails with SignatureDoesNotMatch. SigV4 signs the payload sent (an
   empty body's hash for a GET); the check is made over that body.
+- GetSnapshotBlockPublicAccessState (and EnableSnapshotBlockPublicAccess, the seeder's
+  write): moto has neither. The stand-in answers the Amazon EC2 API Reference's shape: the
+  region's State (unblocked until enabled, as in a new account) and ManagedBy account.
 Applied once per process (moto in-process and moto's server share moto's code).
 """
 
@@ -57,6 +60,26 @@ def _snapshot_key() -> None:
     EBSBackend.create_snapshot = create_snapshot  # type: ignore[method-assign]
 
 
+def _snapshot_block_public_access() -> None:
+    from moto.core.responses import ActionResult
+    from moto.ec2.responses.elastic_block_store import ElasticBlockStore
+
+    def get_snapshot_block_public_access_state(self: Any) -> Any:
+        self.error_on_dryrun()
+        state = getattr(self.ec2_backend, "snapshot_block_public_access", "unblocked")
+        return ActionResult({"State": state, "ManagedBy": "account"})
+
+    def enable_snapshot_block_public_access(self: Any) -> Any:
+        self.error_on_dryrun()
+        self.ec2_backend.snapshot_block_public_access = self._get_param("State")
+        return ActionResult({"State": self.ec2_backend.snapshot_block_public_access})
+
+    ElasticBlockStore.get_snapshot_block_public_access_state = (  # type: ignore[attr-defined]
+        get_snapshot_block_public_access_state)
+    ElasticBlockStore.enable_snapshot_block_public_access = (  # type: ignore[attr-defined]
+        enable_snapshot_block_public_access)
+
+
 def _cluster_members_unsnapshotted() -> None:
     from moto.rds.models import DBInstanceClustered
 
@@ -81,7 +104,7 @@ def _signed_payload() -> None:
 
 
 def documented_kinds() -> None:
-    """Make moto's EC2 snapshot listing and EFS request checks behave as AWS documents."""
+    """Make moto's EC2 snapshot reads and EFS request checks behave as AWS documents."""
     global _applied
     with _lock:
         if _applied:
@@ -89,5 +112,6 @@ def documented_kinds() -> None:
         _owned_snapshots()
         _snapshot_key()
         _cluster_members_unsnapshotted()
+        _snapshot_block_public_access()
         _signed_payload()
         _applied = True

@@ -222,6 +222,8 @@ class EstateSeeder:
                 ec2.enable_ebs_encryption_by_default()
             if ebs.get("key"):
                 ec2.modify_ebs_default_kms_key_id(KmsKeyId=self.key_ids[ebs["key"]])
+            if ebs.get("snapshot_block"):  # the region's block public access for snapshots
+                ec2.enable_snapshot_block_public_access(State=ebs["snapshot_block"])
 
     def _scanner(self, spec: dict[str, Any]) -> dict[str, str]:
         iam = self.client("iam", "us-east-1")
