@@ -31,6 +31,8 @@ if TYPE_CHECKING:
     from jsonschema import Draft202012Validator
 
 PARAM_KEY = "$param"
+# The provider-neutral framework every check maps to (YAML ``ccm``), named as findings cite it.
+CCM_FRAMEWORK = "CSA CCM v4.0.12"
 CUSTODY_KEY = "$custody_at_least"
 @dataclass(frozen=True, slots=True)
 class Check:
@@ -51,12 +53,14 @@ class Check:
         default_factory=dict)
     source: str = ""
     context: tuple[str, ...] = ()
+    ccm: tuple[str, ...] = ()  # CSA CCM v4 control ids, the same for every provider and kind
 
     @classmethod
     def from_cache(cls, entry: dict[str, Any]) -> Check:
         """The check :meth:`to_cache` wrote (JSON: the tuples came back as lists)."""
         return cls(**{**entry, "kinds": tuple(entry["kinds"]), "reads": tuple(entry["reads"]),
-                      "context": tuple(entry["context"])})
+                      "context": tuple(entry["context"]),
+                      "ccm": tuple(entry["ccm"])})
 
     def to_cache(self) -> dict[str, Any]:
         """Every field, as JSON values (checks_cache refuses what JSON cannot keep)."""
@@ -71,7 +75,7 @@ class Check:
         return cls(doc["id"], doc["title"], doc["safeguard"], kinds, doc["severity"],
                    tuple(doc["reads"]), doc["assert"], doc["rationale"], doc.get("remediation", {}),
                    doc.get("params", {}), doc.get("applies_if"), doc.get("frameworks", {}),
-                   source, tuple(doc.get("context", ())))
+                   source, tuple(doc.get("context", ())), tuple(doc.get("ccm", ())))
 
     def defaults(self) -> dict[str, Any]:
         return {name: spec["default"] for name, spec in self.param_specs.items()}
@@ -83,8 +87,9 @@ class Check:
 
     def frameworks_for(self, provider: str, kind: str | None = None) -> dict[str, list[str]]:
         """The mappings of ``provider``'s own benchmarks for a resource of ``kind`` (None: only
-        those given for every kind); a fresh copy, empty when unmapped."""
-        out = {}
+        those given for every kind), with the check's CCM ids; a fresh copy, empty when
+        unmapped."""
+        out = {CCM_FRAMEWORK: list(self.ccm)} if self.ccm else {}
         for name, ids in self.frameworks.get(provider, {}).items():
             own = ids.get(kind) if isinstance(ids, dict) else ids
             if own:

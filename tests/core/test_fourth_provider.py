@@ -21,7 +21,7 @@ import yaml
 from test_layers import provider_import_violations, provider_packages
 
 from auditor import provider_data, regions
-from auditor.checks import compile_check, load_checks
+from auditor.checks import CCM_FRAMEWORK, compile_check, load_checks
 from auditor.engine import finding_for
 from auditor.errors import PluginError
 from auditor.model import Fact, Resource
@@ -193,7 +193,8 @@ def test_registered_through_the_registry_api(toy: Path) -> None:
     assert missing_remediation(checks, providers.names()) == []
     tls = next(c for c in checks if c.id == "bucket-tls-enforced")
     assert tls.remediation["azure"] == "Azure: fix bucket-tls-enforced on the storage account or vault."
-    assert tls.frameworks_for("azure") == {AZURE_CIS: ["3.1"]}
+    ccm = {CCM_FRAMEWORK: list(tls.ccm)}  # provider-neutral: the same for Azure
+    assert tls.frameworks_for("azure") == {**ccm, AZURE_CIS: ["3.1"]}
     assert set(tls.frameworks) == {"aws", "alibaba", "azure"}  # the check file's kept
     # A finding on an Azure resource carries Azure's text and benchmark, and only those.
     container = Resource("storage.bucket", "azure", "sub-1", "westeurope", "toydemo/logs",
@@ -201,7 +202,7 @@ def test_registered_through_the_registry_api(toy: Path) -> None:
     finding = finding_for(compile_check(tls), container)
     assert finding.status.value == "FAIL"
     assert finding.remediation == tls.remediation["azure"]
-    assert finding.frameworks == {AZURE_CIS: ["3.1"]}
+    assert finding.frameworks == {**ccm, AZURE_CIS: ["3.1"]}
     # Its estate section, next to the three shipped ones, unchanged.
     assembled = load_estate(sandboxes)
     assert assembled["azure"] == yaml.safe_load(ESTATE)["azure"]

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from auditor._data_dirs import data_dir
-from auditor.checks import compile_check, load_check_file, load_checks
+from auditor.checks import CCM_FRAMEWORK, compile_check, load_check_file, load_checks
 from auditor.documents import load_inventory
 from auditor.engine import finding_for
 from auditor.errors import CheckDefinitionError
@@ -110,9 +110,11 @@ def test_table_names_only_shipped_checks():
 def test_finding_carries_only_its_providers_mappings(check_id: str, provider: str, kind: str):
     check = CHECKS[check_id]
     finding = finding_for(compile_check(check), _resource(kind, provider))
-    assert finding.frameworks == MAPPED_BY_KIND.get((check_id, provider, kind),
-                                                    MAPPED.get((check_id, provider), {}))
-    for name in finding.frameworks:
+    # CSA CCM is provider-neutral: every finding carries its check's ids next to the CIS ones.
+    assert finding.frameworks == {CCM_FRAMEWORK: list(check.ccm),
+                                  **MAPPED_BY_KIND.get((check_id, provider, kind),
+                                                       MAPPED.get((check_id, provider), {}))}
+    for name in set(finding.frameworks) - {CCM_FRAMEWORK}:
         assert name.startswith(BENCHMARK_PREFIX[provider]), name
 
 
@@ -120,12 +122,13 @@ def test_findings_do_not_share_the_checks_mapping():
     check = CHECKS["bucket-tls-enforced"]
     finding = finding_for(compile_check(check), _resource(check.kinds[0], "aws"))
     finding.frameworks[AWS].append("9.9")
-    assert check.frameworks_for("aws") == {AWS: ["3.1.1"]}
+    assert check.frameworks_for("aws") == {CCM_FRAMEWORK: ["CEK-03", "IVS-03"], AWS: ["3.1.1"]}
 
 
-def test_an_unmapped_provider_gets_no_mappings():
+def test_an_unmapped_provider_gets_only_the_ccm_ids():
     check = CHECKS["bucket-not-public"]
-    assert finding_for(compile_check(check), _resource(check.kinds[0], "acme")).frameworks == {}
+    assert finding_for(compile_check(check), _resource(check.kinds[0], "acme")).frameworks == {
+        CCM_FRAMEWORK: ["DSP-17", "IAM-16"]}
 
 
 @pytest.fixture(scope="module")
@@ -155,10 +158,12 @@ def test_sarif_rule_mappings_are_keyed_by_provider(aws_only_report):
     log = json.loads(render(aws_only_report, "sarif"))
     run = log["runs"][0]
     rules = {r["id"]: r for r in run["tool"]["driver"]["rules"]}
-    assert rules["bucket-tls-enforced"]["properties"]["frameworks"] == {"aws": [f"{AWS}:3.1.1"]}
-    assert rules["bucket-not-public"]["properties"]["frameworks"] == {}
+    tls_ids = [f"{AWS}:3.1.1", f"{CCM_FRAMEWORK}:CEK-03", f"{CCM_FRAMEWORK}:IVS-03"]
+    assert rules["bucket-tls-enforced"]["properties"]["frameworks"] == {"aws": tls_ids}
+    assert rules["bucket-not-public"]["properties"]["frameworks"] == {
+        "aws": [f"{CCM_FRAMEWORK}:DSP-17", f"{CCM_FRAMEWORK}:IAM-16"]}
     tls = [r for r in run["results"] if r["ruleId"] == "bucket-tls-enforced"]
-    assert tls and all(r["properties"]["frameworks"] == [f"{AWS}:3.1.1"] for r in tls)
+    assert tls and all(r["properties"]["frameworks"] == tls_ids for r in tls)
 
 
 def _write(tmp_path: Path, frameworks: object) -> Path:
@@ -175,10 +180,11 @@ def test_a_fourth_provider_needs_no_edit_of_existing_checks(tmp_path):
     benchmark = "CIS Microsoft Azure Foundations v4.0.0"
     check = load_check_file(_write(tmp_path, {"azure": {benchmark: ["3.1.1"]},
                                               "aws": {AWS: ["3.1.2"]}}))
-    assert check.frameworks_for("azure") == {benchmark: ["3.1.1"]}
+    ccm = {CCM_FRAMEWORK: ["BCR-08"]}  # bucket-versioning's, the same for every provider
+    assert check.frameworks_for("azure") == {**ccm, benchmark: ["3.1.1"]}
     finding = finding_for(compile_check(check), _resource(check.kinds[0], "azure"))
-    assert finding.frameworks == {benchmark: ["3.1.1"]}
-    assert check.frameworks_for("gcp") == {}
+    assert finding.frameworks == {**ccm, benchmark: ["3.1.1"]}
+    assert check.frameworks_for("gcp") == ccm
 
 
 @pytest.mark.parametrize("frameworks, where, reason", [

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from auditor._data_dirs import data_dir
-from auditor.checks import compile_check, load_check_file, load_checks
+from auditor.checks import CCM_FRAMEWORK, compile_check, load_check_file, load_checks
 from auditor.errors import CheckDefinitionError
 from auditor.model import CUSTODY_LADDER, CheckSummary, ResourceKind
 from auditor.provider_checks import merged, missing_remediation
@@ -89,9 +89,12 @@ def test_a_check_of_several_kinds_exposes_them_as_a_tuple(tmp_path):
     assert old.kinds == ["storage.bucket"]
 
 
+CCM = {CCM_FRAMEWORK: ["CEK-03"]}  # the written check's, on every kind and provider
+
+
 def _write(tmp_path: Path, **changes) -> Path:
     doc = {"id": "custom-kinds", "title": "Encrypted at rest", "safeguard": "encryption_at_rest",
-           "resource": NEW, "severity": "high", "reads": ["encryption.enabled"],
+           "resource": NEW, "severity": "high", "ccm": CCM[CCM_FRAMEWORK], "reads": ["encryption.enabled"],
            "assert": {"properties": {"encryption": {"properties": {"enabled": {"const": True}}}}},
            "rationale": "Unencrypted storage leaks through its media and copies."}
     doc.update(**changes)
@@ -142,8 +145,8 @@ def test_per_kind_text_and_ids_reach_only_their_kind(tmp_path):
     assert check.remediation_for("acme", "database.instance") == "Restore an encrypted copy."
     assert check.remediation_for("other", "storage.volume") == ""
     assert check.frameworks_for("acme", "database.instance") == {
-        "Acme Benchmark v1.0.0": ["2.1"], "Acme Storage v2.0.0": ["7"]}
-    assert check.frameworks_for("acme", "storage.volume") == {"Acme Storage v2.0.0": ["7"]}
+        **CCM, "Acme Benchmark v1.0.0": ["2.1"], "Acme Storage v2.0.0": ["7"]}
+    assert check.frameworks_for("acme", "storage.volume") == {**CCM, "Acme Storage v2.0.0": ["7"]}
     assert missing_remediation([check], ["acme", "other"]) == ["custom-kinds: other"]
     partial = load_check_file(_write(tmp_path, remediation={"acme": "Encrypt it at creation."}))
     assert missing_remediation([partial], ["acme"]) == []
@@ -218,8 +221,8 @@ def test_a_check_of_several_kinds_runs_on_each_in_inventory_order_with_its_kinds
     by_name = {f.resource_name: f for f in findings}
     assert by_name["v2"].remediation == "Re-create the volume encrypted."
     assert by_name["d1"].remediation == "Restore an encrypted copy."
-    assert by_name["d1"].frameworks == {"Acme Benchmark v1.0.0": ["2.1"]}
-    assert by_name["v1"].frameworks == by_name["v2"].frameworks == {}
+    assert by_name["d1"].frameworks == {**CCM, "Acme Benchmark v1.0.0": ["2.1"]}
+    assert by_name["v1"].frameworks == by_name["v2"].frameworks == CCM  # every kind's
 
 
 def test_collection_is_asked_and_judged_per_kind(tmp_path):

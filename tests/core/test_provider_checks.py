@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from auditor._data_dirs import data_dir
-from auditor.checks import load_checks
+from auditor.checks import CCM_FRAMEWORK, load_checks
 from auditor.errors import CheckDefinitionError, PluginError
 from auditor.provider_checks import missing_remediation, registered_files
 
@@ -49,7 +49,7 @@ def test_a_new_provider_adds_remediation_and_frameworks(tmp_path):
     checks = by_id(load_checks(provider_files=files))
     versioning = checks["bucket-versioning"]
     assert versioning.remediation["azure"].startswith("Turn on blob versioning")
-    assert versioning.frameworks_for("azure") == {AZURE_CIS: ["3.11"]}
+    assert versioning.frameworks_for("azure") == {CCM_FRAMEWORK: ["BCR-08"], AZURE_CIS: ["3.11"]}
     assert set(versioning.remediation) == {"aws", "gcp", "alibaba", "azure"}
     rotation = checks["kms-key-rotation"]
     assert rotation.remediation["azure"] == "Set a rotation policy on the Key Vault key."
@@ -73,7 +73,8 @@ def test_a_provider_may_map_frameworks_where_the_check_file_maps_none_for_it(tmp
     files = {"aws": write(tmp_path, "aws", {
         "bucket-versioning": {"frameworks": {"CIS AWS Foundations Benchmark v9.0.0": ["3.1.9"]}}})}
     check = by_id(load_checks(provider_files=files))["bucket-versioning"]
-    assert check.frameworks_for("aws") == {"CIS AWS Foundations Benchmark v9.0.0": ["3.1.9"]}
+    assert check.frameworks_for("aws") == {CCM_FRAMEWORK: ["BCR-08"],
+                                           "CIS AWS Foundations Benchmark v9.0.0": ["3.1.9"]}
     assert check.remediation["aws"] == by_id(load_checks())["bucket-versioning"].remediation["aws"]
 
 
