@@ -37,6 +37,9 @@ SELECTIONS = [None, "bucket-not-public", "bucket-key-rotation", "kms-key-not-pub
 def _aws(section: dict) -> None:
     # The demo account ignores public ACLs, so no GetBucketAcl is ever sent: block them only.
     section["account"]["public_access_block"] = {"BlockPublicAcls": True}
+    # ListBuckets carries BucketRegion, so GetBucketLocation (the fallback) needs a listing
+    # entry without it.
+    section["buckets"][0]["list_omits"] = ["BucketRegion"]
 
 
 def _alibaba(section: dict) -> None:

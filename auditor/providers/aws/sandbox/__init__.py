@@ -17,7 +17,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import requests as http
 
-from auditor.providers.aws.sandbox._seed import _ADMIN, S3_SUBRESOURCES, EstateSeeder
+from auditor.providers.aws.sandbox._documented import omit_from_listing
+from auditor.providers.aws.sandbox._seed import _ADMIN, ACCOUNT, S3_SUBRESOURCES, EstateSeeder
 from auditor.sandbox.base import RecordedRequest, check_deniable
 
 __all__ = ["AwsSandbox", "EstateSeeder", "recorded_action"]
@@ -140,6 +141,7 @@ class AwsSandbox:
                 scanner_spec["role"] = role
             section = {**section, "scanner": scanner_spec}
         scanner = EstateSeeder(self._client).seed(section)
+        omit_from_listing(section.get("buckets", []), ACCOUNT)
         self.role_arn = scanner.pop("role_arn", None)
         self._credentials = scanner
         self._api("reset-auth", b"0")  # from now on, IAM decides (the scanner is read-only)

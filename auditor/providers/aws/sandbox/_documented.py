@@ -10,7 +10,8 @@
   bucket and a ``ContinuationToken`` while more buckets follow. Fixed for moto's HTTP server
   (the sandbox, the benchmarks' moto server) only: moto in-process (``mock_aws``) keeps its
   own listing, where the adapter's fallback for a listing without BucketRegion (one
-  GetBucketLocation per bucket) is tested.
+  GetBucketLocation per bucket) is tested; over HTTP, an estate bucket's
+  ``list_omits: [BucketRegion]`` leaves the element out of its entry.
 
 Applied once per process (moto's code is shared by both modes), before the estate is seeded.
 """
@@ -24,6 +25,7 @@ _ROOTS = {b"GetBucketVersioningResponse": b"VersioningConfiguration"}
 # The owner moto names in every listing (moto/s3/responses.py).
 _OWNER = {"ID": "bcaf1ffd86f41161ca5fb16fd081034f", "DisplayName": "webfile"}
 _lock = threading.Lock()
+LISTING_OMITS = "auditor_listing_omits"  # attribute set on a moto FakeBucket
 
 
 def _documented_root(body: Any) -> Any:
@@ -50,15 +52,32 @@ def listing_answer(buckets: list[Any], prefix: str | None, token: str | None,
     start = int(token) if token and token.isdigit() else 0
     size = max_buckets or 10_000
     page = buckets[start:start + size]
-    answer: dict[str, Any] = {
-        "Owner": _OWNER,
-        "Buckets": [{"Name": b.name, "CreationDate": b.creation_date_ISO8601,
-                     "BucketRegion": b.region_name} for b in page]}
+    answer: dict[str, Any] = {"Owner": _OWNER, "Buckets": [_listed(b) for b in page]}
     if start + size < len(buckets):
         answer["ContinuationToken"] = str(start + size)
     if prefix:
         answer["Prefix"] = prefix
     return answer
+
+
+def _listed(bucket: Any) -> dict[str, Any]:
+    entry = {"Name": bucket.name, "CreationDate": bucket.creation_date_ISO8601,
+             "BucketRegion": bucket.region_name}
+    for element in getattr(bucket, LISTING_OMITS, ()):
+        entry.pop(element, None)
+    return entry
+
+
+def omit_from_listing(buckets: list[dict[str, Any]], account: str) -> None:
+    """An estate bucket's ``list_omits: [BucketRegion]`` leaves that element out of its
+    ListBuckets entry (an S3-compatible store's or an older listing), so that the adapter's
+    fallback (GetBucketLocation) is exercised over HTTP. Kept on moto's own bucket object."""
+    from moto.s3.models import s3_backends
+
+    stored = s3_backends[account]["global"].buckets
+    for spec in buckets:
+        if spec.get("list_omits"):
+            setattr(stored[spec["name"]], LISTING_OMITS, tuple(spec["list_omits"]))
 
 
 def _patch_listing(response_class: Any) -> None:
