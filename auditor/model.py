@@ -416,6 +416,8 @@ class Report:
     expired_mutes: list[ExpiredMute] = field(default_factory=list)
     # the promise ledger (auditor/claims_ledger.py): provider -> promises and their evidence
     ledger: dict[str, Any] = field(default_factory=lambda: {"providers": {}})
+    # legal reach (auditor/legal_reach.py): provider -> rows by region and key custody; laws
+    legal_reach: dict[str, Any] = field(default_factory=lambda: {"providers": {}, "laws": []})
 
     def counts(self) -> dict[str, int]:
         out = {s.value: 0 for s in Status}
@@ -435,7 +437,8 @@ class Report:
                 "not_collected": [n.to_dict() for n in self.not_collected],
                 "account_failures": [a.to_dict() for a in self.account_failures],
                 "expired_mutes": [m.to_dict() for m in self.expired_mutes],
-                "ledger": self.ledger or {"providers": {}}}
+                "ledger": self.ledger or {"providers": {}},
+                "legal_reach": self.legal_reach or {"providers": {}, "laws": []}}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Report:
@@ -448,4 +451,5 @@ class Report:
                    [NotCollected(**n) for n in data.get("not_collected", [])],
                    [AccountFailure(**a) for a in data.get("account_failures", [])],
                    [ExpiredMute(**m) for m in data.get("expired_mutes", [])],
-                   data.get("ledger") or {"providers": {}})
+                   data.get("ledger") or {"providers": {}},
+                   data.get("legal_reach") or {"providers": {}, "laws": []})

@@ -155,6 +155,7 @@ def build_report(inventory: Inventory, checks: Sequence[CompiledCheck],
     ``mutelist_source`` (the mutelist file) as their source.
     """
     from auditor.claims_ledger import ledger_section
+    from auditor.legal_reach import legal_reach_section
     from auditor.transparency import summarize
 
     tags = {(r.provider, r.id): r.tags for r in inventory.resources if r.tags is not None}
@@ -186,4 +187,5 @@ def build_report(inventory: Inventory, checks: Sequence[CompiledCheck],
                     expired_rules(list(mutes), today, mutelist_source))
     report.transparency = summarize(report)
     report.ledger = ledger_section(report)
+    report.legal_reach = legal_reach_section(report)
     return report

@@ -1,5 +1,5 @@
-"""Markdown: a summary, the promise ledger and a findings table (GitHub-flavoured), every cell
-escaped."""
+"""Markdown: a summary, the promise ledger, the legal reach and a findings table
+(GitHub-flavoured), every cell escaped."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from auditor.reports._common import (
     truncate,
 )
 from auditor.reports.ledger import markdown_lines
+from auditor.reports.legal import markdown_lines as legal_reach_lines
 
 MESSAGE_WIDTH = 200
 EVIDENCE_WIDTH = 300
@@ -70,6 +71,8 @@ def render(report: Report, *, color: bool = False) -> str:
                   for row in accounts]
     ledger = markdown_lines(report.ledger, escape)
     lines += ["", *ledger] if ledger else []
+    reach = legal_reach_lines(report, escape)
+    lines += ["", *reach] if reach else []
     lines += ["", "## Findings", ""]
     findings = sorted_findings(report)
     if findings:

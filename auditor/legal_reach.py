@@ -1,0 +1,172 @@
+"""Legal reach: which jurisdictions' authorities can compel access to data, from data alone.
+
+For data in a provider's region the reach is the union of three jurisdictions: where the
+data is stored (the region table, auditor/regions.py), the company operating the region
+(auditor/data/jurisdictions.yaml ``operators``; the provider itself unless listed), and the
+provider's home (``providers``), with the laws of each that compel a company to hand over
+data it holds whatever the data's location (``laws``). The key held outside the provider's
+control (custody level ``external``: AWS XKS, Google Cloud EKM) is the one technical
+safeguard against compelled provider access. Nothing here depends on an adapter: a new
+provider or region is a data line. Facts and sources only, never legal advice.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from auditor.errors import InputError
+from auditor.regions import locate
+
+if TYPE_CHECKING:
+    from auditor.model import Finding, Report
+
+DATA_FILE = Path(__file__).resolve().parent / "data" / "jurisdictions.yaml"
+SCHEMA = "jurisdictions.schema.json"
+EXTERNAL = "external"  # the custody ladder's level of a key the provider cannot use alone
+DATA_KINDS = ("storage.bucket", "storage.volume", "storage.snapshot", "storage.filesystem",
+              "database.instance")
+CUSTODY_FACT = "key_custody.level"
+
+
+class LegalDataError(InputError):
+    """auditor/data/jurisdictions.yaml contradicts its schema (a packaging bug)."""
+
+
+@dataclass(frozen=True)
+class Law:
+    id: str
+    jurisdiction: str
+    name: str
+    year: int
+    summary: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Reach:
+    """The legal reach of data in one provider region; None where a part is not known."""
+
+    provider: str
+    region: str | None
+    location: str | None  # jurisdiction of the data's location (None: region not placed)
+    operator: str | None  # the company operating the region
+    operator_jurisdiction: str | None
+    home: str | None  # the provider's home jurisdiction
+    laws: tuple[Law, ...]  # compelled-access laws of every jurisdiction in reach
+    key_external: bool | None  # None: the key's custody was not observed
+
+    @property
+    def known(self) -> bool:
+        return None not in (self.location, self.operator_jurisdiction, self.home)
+
+    @property
+    def jurisdictions(self) -> list[str]:
+        """Every jurisdiction in reach (only the known ones when ``known`` is False)."""
+        return sorted({j for j in (self.location, self.operator_jurisdiction, self.home) if j})
+
+    def outside(self, allowed: Iterable[str]) -> list[str]:
+        return sorted(set(self.jurisdictions) - set(allowed))
+
+    def verdict(self, allowed: Iterable[str]) -> str:
+        """PASS, FAIL or UNVERIFIED against the jurisdictions a user allows: data reachable
+        by another one fails unless its key is held externally; what was not observed (the
+        region's place, the provider, the custody when it decides) is never PASS or FAIL."""
+        allowed = set(allowed)
+        if not self.known:
+            return "FAIL" if self.outside(allowed) and self.key_external is False else "UNVERIFIED"
+        if not self.outside(allowed):
+            return "PASS"
+        if self.key_external is None:
+            return "UNVERIFIED"
+        return "PASS" if self.key_external else "FAIL"
+
+
+@cache
+def legal_data() -> dict[str, Any]:
+    """The shipped data file, checked against its schema once."""
+    import yaml
+    from jsonschema import Draft202012Validator
+
+    from auditor._data_dirs import data_dir
+    from auditor.schema import best_error, json_path
+
+    doc = yaml.safe_load(DATA_FILE.read_text(encoding="utf-8"))
+    import json
+
+    schema = json.loads((data_dir("schemas") / SCHEMA).read_text(encoding="utf-8"))
+    errors = list(Draft202012Validator(schema).iter_errors(doc))
+    if errors:
+        err = best_error(errors)
+        raise LegalDataError(str(DATA_FILE), json_path(err), err.message)
+    return doc
+
+
+def laws() -> list[Law]:
+    return [Law(**entry) for entry in legal_data()["laws"]]
+
+
+def custody_external(level: str | None) -> bool | None:
+    """Whether a key custody level keeps the key outside the provider (None: not observed)."""
+    return None if level is None else level == EXTERNAL
+
+
+def reach(provider: str, region: str | None, custody_level: str | None) -> Reach:
+    """The legal reach of data in ``provider``'s ``region`` under a key of ``custody_level``
+    (``key_custody.level``; None when it was not observed)."""
+    data = legal_data()
+    company = data["providers"].get(provider)
+    home = company["home"] if company else None
+    place = locate(provider, region)
+    location = place.jurisdiction if place.known else None
+    operated = data["operators"].get(provider, {}).get(region or "")
+    if operated:
+        operator, operator_jurisdiction = operated["company"], operated["jurisdiction"]
+    else:
+        operator = company["company"] if company else None
+        operator_jurisdiction = home
+    reaching = {location, operator_jurisdiction, home}
+    return Reach(provider, region, location, operator, operator_jurisdiction, home,
+                 tuple(law for law in laws() if law.jurisdiction in reaching),
+                 custody_external(custody_level))
+
+
+def _custody(findings: list[Finding]) -> str | None:
+    for f in findings:
+        for e in f.evidence:
+            if e.fact == CUSTODY_FACT and e.state == "observed" and isinstance(e.value, str):
+                return e.value
+    return None
+
+
+def _row(found: Reach, resources: int) -> dict[str, Any]:
+    return {"region": found.region, "location": found.location, "operator": found.operator,
+            "operator_jurisdiction": found.operator_jurisdiction, "home": found.home,
+            "jurisdictions": found.jurisdictions, "key_external": found.key_external,
+            "laws": [law.id for law in found.laws], "resources": resources}
+
+
+def legal_reach_section(report: Report) -> dict[str, Any]:
+    """The report's legal-reach table, from its findings alone (each data resource's region,
+    and the ``key_custody.level`` a custody check read): provider -> rows, one per region and
+    key held externally or not, resources counted once each; and the laws the rows name."""
+    by_resource: dict[tuple[str, str, str, str], list[Finding]] = {}
+    for f in report.findings:
+        if f.kind in DATA_KINDS:
+            by_resource.setdefault((f.provider, f.account, f.kind, f.resource_id), []).append(f)
+    # Custody levels that differ only below "external" give one row: the reach is the same.
+    counts: Counter[Reach] = Counter(
+        reach(provider, findings[0].region or None, _custody(findings))
+        for (provider, *_), findings in by_resource.items())
+    providers: dict[str, list[dict[str, Any]]] = {}
+    named: set[str] = set()
+    for found, n in sorted(counts.items(), key=lambda kv: (kv[0].provider, kv[0].region or "",
+                                                            str(kv[0].key_external))):
+        providers.setdefault(found.provider, []).append(_row(found, n))
+        named.update(law.id for law in found.laws)
+    return {"providers": providers,
+            "laws": [asdict(law) for law in laws() if law.id in named]}
