@@ -64,6 +64,15 @@ def evidence_line(items: Iterable[Evidence]) -> str:
     return "; ".join(evidence_text(e) for e in items)
 
 
+CCM_PREFIX = "CSA CCM"  # auditor.checks.CCM_FRAMEWORK: the provider-neutral control ids
+
+
+def ccm_ids(frameworks: dict[str, list[str]]) -> list[str]:
+    """The CSA CCM control ids among a finding's framework mappings."""
+    return sorted({i for name, ids in frameworks.items() if name.startswith(CCM_PREFIX)
+                   for i in ids})
+
+
 def frameworks_text(frameworks: dict[str, list[str]]) -> str:
     return "; ".join(f"{name}: {', '.join(ids)}" for name, ids in sorted(frameworks.items()))
 

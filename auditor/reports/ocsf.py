@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from auditor.model import Finding, Report, Status
-from auditor.reports._common import TOOL_NAME, finding_uid
+from auditor.reports._common import CCM_PREFIX, TOOL_NAME, finding_uid
 
 OCSF_VERSION = "1.3.0"
 CLASS = {"category_uid": 2, "category_name": "Findings", "class_uid": 2004,
@@ -42,6 +42,15 @@ def _severity(finding: Finding) -> tuple[int, str]:
     return SEVERITY_IDS.get(finding.severity, UNKNOWN_SEVERITY)
 
 
+def _compliance(finding: Finding) -> dict[str, list[str]]:
+    """The finding's benchmarks in the shape of OCSF's compliance object (standards and
+    requirements); Detection Finding has no compliance attribute in 1.3.0, so it is unmapped.
+    The CSA CCM standard comes first: it is the same for every provider."""
+    names = sorted(finding.frameworks, key=lambda n: (not n.startswith(CCM_PREFIX), n))
+    return {"standards": names,
+            "requirements": [f"{name}:{i}" for name in names for i in finding.frameworks[name]]}
+
+
 def _event(finding: Finding, report: Report, time_ms: int) -> dict[str, Any]:
     severity_id, severity = _severity(finding)
     status_id, status = STATUS_IDS.get(finding.status, NEW)
@@ -67,7 +76,8 @@ def _event(finding: Finding, report: Report, time_ms: int) -> dict[str, Any]:
         "unmapped": {"check_id": finding.check_id, "safeguard": finding.safeguard,
                      "check_severity": finding.severity,
                      "evidence": [e.to_dict() for e in finding.evidence],
-                     "frameworks": finding.frameworks},
+                     "frameworks": finding.frameworks,
+                     "compliance": _compliance(finding)},
     }
     if finding.remediation:  # remediation.desc is required whenever remediation is present
         event["remediation"] = {"desc": finding.remediation}

@@ -13,7 +13,13 @@ import re
 from typing import Any
 
 from auditor.model import CheckSummary, Finding, Report, Status
-from auditor.reports._common import TOOL_NAME, finding_uid, run_problems, sorted_findings
+from auditor.reports._common import (
+    TOOL_NAME,
+    ccm_ids,
+    finding_uid,
+    run_problems,
+    sorted_findings,
+)
 
 SARIF_SCHEMA = ("https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/"
                 "sarif-schema-2.1.0.json")
@@ -54,6 +60,8 @@ def _rule_frameworks(findings: list[Finding]) -> dict[str, list[str]]:
 def _rule(check: CheckSummary, findings: list[Finding]) -> dict[str, Any]:
     remediations = sorted({(f.provider, f.remediation) for f in findings if f.remediation})
     frameworks = _rule_frameworks(findings)
+    # CCM ids are the check's own, the same on every provider: one list, and a tag each.
+    ccm = sorted({i for f in findings for i in ccm_ids(f.frameworks)})
     help_text = "\n".join(f"{provider}: {text}" for provider, text in remediations)
     return {
         "id": check.id,
@@ -65,7 +73,8 @@ def _rule(check: CheckSummary, findings: list[Finding]) -> dict[str, Any]:
         "defaultConfiguration": {"level": FAIL_LEVEL.get(check.severity, "warning")},
         "properties": {"safeguard": check.safeguard, "severity": check.severity,
                        "kind": check.kind, "kinds": list(check.kinds), "frameworks": frameworks,
-                       "tags": ["security", check.safeguard],
+                       "ccm": ccm,
+                       "tags": ["security", check.safeguard, *(f"CCM:{i}" for i in ccm)],
                        "security-severity": SECURITY_SEVERITY.get(check.severity, "5.5")},
     }
 
