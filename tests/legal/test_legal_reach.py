@@ -115,3 +115,13 @@ def test_every_law_and_operator_has_a_source_and_every_shipped_provider_a_home()
     assert {law["jurisdiction"] for law in doc["laws"]} == {"US", "CN"}
     assert all(law["source"].startswith("https://") for law in doc["laws"])
     assert set(doc["operators"]["aws"]) == {"cn-north-1", "cn-northwest-1"}
+
+
+def test_html_report_shows_the_table_and_links_nothing_outside(report):
+    from auditor.reports import render
+
+    page = render(report, "html")
+    assert 'id="legal-reach"' in page and "no legal advice" in page
+    assert 'data-provider="aws"' in page and "Beijing Sinnet" in page
+    assert "www.law.cornell.edu/uscode/text/18/2713" in page
+    assert "https://www.law.cornell.edu" not in page  # shown as text, never a link
