@@ -12,7 +12,7 @@ from typing import Any
 from auditor.model import Report
 
 HEADERS = ("Region", "Stored in", "Operated by", "Provider home", "Jurisdictions in reach",
-           "Key held externally", "Resources")
+           "Key held externally", "Data resources")
 NOTE = ("Facts and sources only, no legal advice. A key held outside the provider (custody "
         "level external) is the one technical safeguard against compelled provider access.")
 _EXTERNAL = {True: "yes", False: "no", None: "not observed"}
