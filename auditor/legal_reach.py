@@ -28,8 +28,9 @@ if TYPE_CHECKING:
 DATA_FILE = Path(__file__).resolve().parent / "data" / "jurisdictions.yaml"
 SCHEMA = "jurisdictions.schema.json"
 EXTERNAL = "external"  # the custody ladder's level of a key the provider cannot use alone
+# The resources whose reach is tabled: those holding data, and the keys protecting it.
 DATA_KINDS = ("storage.bucket", "storage.volume", "storage.snapshot", "storage.filesystem",
-              "database.instance")
+              "database.instance", "kms.key")
 CUSTODY_FACT = "key_custody.level"
 
 

@@ -36,6 +36,11 @@ ESTATE = [
     _bucket("gcp", "europe-west3", "ekm", _observed("external")),  # Cloud EKM
     _bucket("gcp", "europe-west3", "denied", Fact.denied("AccessDenied", "kms:Get")),
     _bucket("alibaba", "eu-central-1", "oss-fra", _observed("customer_kms")),  # CN home
+    # A key is tabled too; no key check reads its custody level, so it is "not observed".
+    Resource("kms.key", "gcp", "acct-1", "europe-west3", "gcp/key", "key",
+             {"key.manager": Fact.observed("customer", "kms:Get"),
+              "key_custody.hsm": Fact.observed(True, "kms:Get"),
+              "key_custody.level": _observed("external")}),
 ]
 # (provider, region, stored in, operator jurisdiction, home, in reach, external, resources)
 EXPECTED = {
@@ -44,7 +49,7 @@ EXPECTED = {
             ("cn-northwest-1", "CN", "CN", "US", ["CN", "US"], False, 1),
             ("eu-central-1", "EU", "US", "US", ["EU", "US"], False, 2),
             ("eu-central-1", "EU", "US", "US", ["EU", "US"], True, 1)],
-    "gcp": [("europe-west3", "EU", "US", "US", ["EU", "US"], None, 1),
+    "gcp": [("europe-west3", "EU", "US", "US", ["EU", "US"], None, 2),  # denied + the key
             ("europe-west3", "EU", "US", "US", ["EU", "US"], True, 1)],
 }
 
@@ -53,7 +58,8 @@ EXPECTED = {
 def report():
     inventory = Inventory([ProviderRun(p) for p in ("aws", "gcp", "alibaba")], ESTATE)
     return build_report(inventory, [compile_check(c) for c in load_checks()
-                                    if c.id == "bucket-key-custody"], lambda provider: None)
+                                    if c.id in ("bucket-key-custody", "kms-key-hsm")],
+                        lambda provider: None)
 
 
 def test_hand_worked_table(report):
