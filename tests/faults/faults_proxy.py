@@ -51,6 +51,7 @@ class Answer:
     status: int
     body: bytes
     content_type: str = "application/json"
+    headers: tuple[tuple[str, str], ...] = ()  # e.g. rest-json's x-amzn-ErrorType
 
 
 @dataclass
@@ -155,7 +156,8 @@ class FaultProxy:
             _reset(handler)
             return
         if fault == "answer" and answer is not None:
-            _send(handler, answer.status, answer.body, {"Content-Type": answer.content_type})
+            _send(handler, answer.status, answer.body,
+                  {"Content-Type": answer.content_type, **dict(answer.headers)})
             return
         if fault == "body" and answer is not None:
             _send(handler, 200, answer.body, {"Content-Type": answer.content_type})

@@ -60,10 +60,20 @@ def _s3(code: str, message: str) -> bytes:  # S3 API reference, "Error responses
                              HostId="fault-proxy-host-id"))
 
 
-def _query(code: str, message: str, kind: str = "Sender") -> bytes:  # STS query errors
+def _query(code: str, message: str, kind: str = "Sender",
+           ns: str = "https://sts.amazonaws.com/doc/2011-06-15/") -> bytes:  # query errors
     return _xml("ErrorResponse", "<Error>" + _el(Type=kind, Code=code, Message=message)
-                + "</Error>" + _el(RequestId="fault-0000-request"),
-                "https://sts.amazonaws.com/doc/2011-06-15/")
+                + "</Error>" + _el(RequestId="fault-0000-request"), ns)
+
+
+RDS_NS = "http://rds.amazonaws.com/doc/2014-10-31/"
+
+
+def _restjson(status: int, kind: str, message: str) -> Answer:
+    # rest-json services (EFS "Errors"): the type in x-amzn-ErrorType, ErrorCode and Message
+    # in the body
+    return Answer(status, json.dumps({"ErrorCode": kind, "Message": message}).encode(),
+                  JSON_CT, (("x-amzn-ErrorType", kind),))
 
 
 def _ec2(code: str, message: str) -> bytes:  # EC2 API reference, "Error codes"
@@ -144,6 +154,14 @@ PROTOCOLS: dict[str, Protocol] = {
                   (503, _ec2("RequestLimitExceeded", "Request limit exceeded.")),
                   (500, _ec2("InternalError", "An internal error has occurred.")),
                   _xml("UnexpectedResponse", "", "http://ec2.amazonaws.com/doc/2016-11-15/")),
+    "rds": _proto("text/xml", (403, _query("AccessDenied", "not authorized", ns=RDS_NS)),
+                  (400, _query("Throttling", "Rate exceeded", ns=RDS_NS)),
+                  (500, _query("InternalFailure", "internal failure", "Receiver", RDS_NS)),
+                  _xml("UnexpectedResponse", "", RDS_NS)),
+    "elasticfilesystem": Protocol(
+        JSON_CT, _restjson(400, "AccessDeniedException", "not authorized"),
+        _restjson(400, "ThrottlingException", "Rate exceeded"),
+        _restjson(500, "InternalServerError", "internal failure"), b"{}"),
     "storage": _proto(JSON_CT, (403, _gcs(403, "forbidden", "caller does not have access")),
                       (429, _gcs(429, "rateLimitExceeded", "The rate of change requests to "
                                  "the resource is too high.")),

@@ -30,6 +30,7 @@ def _header(seen: Seen, name: str) -> str:
 
 # --- AWS: X-Amz-Target (json), Action (query, ec2), REST paths (S3, S3 Control) ----------
 _TARGET_SERVICE = {"TrentService": "kms"}
+_EFS_PATH = re.compile(r"/2015-02-01/file-systems(?:/[^/]+(/policy))?/?$")  # EFS rest-json
 
 
 def aws_operation(seen: Seen) -> str:
@@ -41,6 +42,10 @@ def aws_operation(seen: Seen) -> str:
     if "Action" in form:
         scope = _header(seen, "authorization").split("Credential=", 1)[-1].split("/")
         return f"{scope[3] if len(scope) > 3 else '?'}:{form['Action'][0]}"
+    efs = _EFS_PATH.match(seen.path)
+    if efs and seen.method == "GET":
+        return ("elasticfilesystem:DescribeFileSystemPolicy" if efs.group(1)
+                else "elasticfilesystem:DescribeFileSystems")
     if seen.path.startswith("/v20180820/configuration/publicAccessBlock"):
         return f"s3control:{seen.method.title()}PublicAccessBlock"
     query = parse_qs(seen.query, keep_blank_values=True)
@@ -166,7 +171,7 @@ def _aim_aws(sandbox: Any, slots: list[dict[str, str]], home: Path):
 TARGETS: dict[str, Target] = {
     "aws": Target("aws", {"endpoint": aws_operation},
                   {"s3": "s3", "s3control": "s3control", "kms": "kms", "sts": "sts",
-                   "ec2": "ec2"},
+                   "ec2": "ec2", "rds": "rds", "elasticfilesystem": "elasticfilesystem"},
                   lambda sandbox: {"endpoint": sandbox.url}, _aim_aws,
                   gates=("sts:GetCallerIdentity",)),
     "gcp": Target("gcp", {"gcs_endpoint": gcp_operation, "gcp_kms_endpoint": gcp_operation,
