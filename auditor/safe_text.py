@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from enum import Enum
+from functools import cache
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -82,11 +83,15 @@ def _clean_container(value: Any, seen: dict[int, Any]) -> Any:
             return value
         return tuple(cleaned) if isinstance(value, tuple) else cleaned
     changes = {}
-    for f in dataclasses.fields(value):
-        if not f.init:
-            continue
-        old = getattr(value, f.name)
+    for name in _init_fields(type(value)):
+        old = getattr(value, name)
         new = _clean(old, seen)
         if new is not old:
-            changes[f.name] = new
+            changes[name] = new
     return dataclasses.replace(value, **changes) if changes else value
+
+
+@cache
+def _init_fields(cls: type) -> tuple[str, ...]:
+    # dataclasses.fields() per object was most of a walk over a million findings
+    return tuple(f.name for f in dataclasses.fields(cls) if f.init)
