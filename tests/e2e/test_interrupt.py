@@ -79,6 +79,10 @@ def test_timeout_bounds_each_call(tmp_path, auditor):
         started = time.monotonic()
         out = auditor("scan", "alibaba", "--region", "cn-hangzhou", "--oss-endpoint", slow.url,
                       "--alibaba-kms-endpoint", slow.url, "--alibaba-ecs-endpoint", slow.url,
+                      "--alibaba-nas-endpoint", slow.url, "--alibaba-rds-endpoint", slow.url,
+                      # one check per stalled service (OSS, KMS, ECS): the bound is per call
+                      "--checks", "bucket-encryption-enabled,kms-key-rotation,"
+                      "account-block-storage-encryption",
                       "--timeout", "0.5", "-o", str(tmp_path / "out"), "-f", "json",
                       env=env, timeout=90)
         elapsed = time.monotonic() - started

@@ -61,7 +61,8 @@ def alibaba(tmp_path: Path, url: str) -> Setup:
     env = {"ALIBABA_CLOUD_ACCESS_KEY_ID": key_id, "ALIBABA_CLOUD_ACCESS_KEY_SECRET": secret,
            "ALIBABA_CLOUD_SECURITY_TOKEN": token, "ALIBABA_CLOUD_ECS_METADATA_DISABLED": "true"}
     flags = ["--alibaba-region", "cn-hangzhou", "--alibaba-oss-endpoint", url,
-             "--alibaba-kms-endpoint", url, "--alibaba-ecs-endpoint", url]
+             "--alibaba-kms-endpoint", url, "--alibaba-ecs-endpoint", url,
+             "--alibaba-nas-endpoint", url, "--alibaba-rds-endpoint", url]
     return Setup(env, flags, [key_id, secret, token])
 
 
@@ -80,7 +81,8 @@ def gcp(tmp_path: Path, url: str) -> Setup:
     path.write_text(json.dumps(info))
     flags = ["--gcp-project", GCP_PROJECT, "--gcp-credentials-file", str(path),
              "--gcp-gcs-endpoint", url, "--gcp-kms-endpoint", url,
-             "--gcp-orgpolicy-endpoint", url]
+             "--gcp-orgpolicy-endpoint", url, "--gcp-compute-endpoint", url,
+             "--gcp-sqladmin-endpoint", url, "--gcp-filestore-endpoint", url]
     body_lines = [line for line in pem.splitlines() if "-----" not in line]
     return Setup({}, flags, [key_id, pem, *body_lines])
 
