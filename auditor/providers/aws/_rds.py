@@ -29,15 +29,19 @@ DESCRIBE_CLUSTERS = "rds:DescribeDBClusters"
 DESCRIBE_PARAMETERS = "rds:DescribeDBParameters"
 DESCRIBE_CLUSTER_PARAMETERS = "rds:DescribeDBClusterParameters"
 # engine -> the parameter that makes the server refuse connections without TLS, and the
-# values that turn it on (MySQL 8 groups take 0/1, MySQL 5.7 groups ON/OFF)
+# values that turn it on (MySQL 8 groups take 0/1, MySQL 5.7 groups ON/OFF); any value
+# outside on and _TLS_OFF is read as neither.
+_FORCE_SSL = ("rds.force_ssl", frozenset({"1"}))
+_SECURE_TRANSPORT = ("require_secure_transport", frozenset({"1", "on"}))
 _TLS_PARAMETERS: dict[str, tuple[str, frozenset[str]]] = {
-    "postgres": ("rds.force_ssl", frozenset({"1"})),
-    "aurora-postgresql": ("rds.force_ssl", frozenset({"1"})),
-    "sqlserver": ("rds.force_ssl", frozenset({"1"})),
-    "mysql": ("require_secure_transport", frozenset({"1", "on"})),
-    "mariadb": ("require_secure_transport", frozenset({"1", "on"})),
-    "aurora-mysql": ("require_secure_transport", frozenset({"1", "on"})),
+    "postgres": _FORCE_SSL, "aurora-postgresql": _FORCE_SSL, "sqlserver": _FORCE_SSL,
+    "mysql": _SECURE_TRANSPORT, "mariadb": _SECURE_TRANSPORT, "aurora-mysql": _SECURE_TRANSPORT,
 }
+_TLS_OFF = frozenset({"0", "off"})
+# DBParameterGroupStatus.ParameterApplyStatus (and DBClusterMember.
+# DBClusterParameterGroupStatus): only in-sync says the group's values are the ones running;
+# pending-reboot, applying, failed-to-apply, pending-database-upgrade say they are not yet.
+_IN_SYNC = "in-sync"
 
 
 def tls_parameter(engine: str) -> tuple[str, frozenset[str]] | None:
@@ -76,6 +80,18 @@ def group_of(raw: Raw) -> Group | None:
     groups = raw.item.get("DBParameterGroups") or []
     name = groups[0].get("DBParameterGroupName") if groups else None
     return Group(raw.region, str(name), False) if name else None
+
+
+def apply_statuses(raw: Raw) -> list[str]:
+    """The apply status of the resource's parameter group, as each answer element names it
+    (none when the answer leaves it out)."""
+    if is_cluster(raw):
+        found = [(m or {}).get("DBClusterParameterGroupStatus")
+                 for m in raw.item.get("DBClusterMembers") or []]
+    else:
+        found = [(g or {}).get("ParameterApplyStatus")
+                 for g in (raw.item.get("DBParameterGroups") or [])[:1]]
+    return [str(status) for status in found if status is not None]
 
 
 def read_group(session: AwsSession, caller: Caller, group: Group) -> tuple[Group, Outcome]:
@@ -128,6 +144,12 @@ def _tls(raw: Raw, groups: dict[Group, Outcome], facts: Facts) -> None:
     if group is None or answer is None:
         facts.put("tls_enforced.required", Fact.error("the answer names no parameter group", op))
         return
+    pending = sorted({s for s in apply_statuses(raw) if s != _IN_SYNC})
+    if pending:
+        facts.put("tls_enforced.required", Fact.error(
+            f"parameter group {group.name} is {', '.join(pending)}: its values are not the "
+            "ones the server runs", op))
+        return
     if not answer.ok:
         facts.put("tls_enforced.required", answer.failure(op))
         return
@@ -137,7 +159,12 @@ def _tls(raw: Raw, groups: dict[Group, Outcome], facts: Facts) -> None:
         facts.put("tls_enforced.required", Fact.error(
             f"parameter group {group.name} lists no value of {parameter}", answer.source, op))
         return
-    required = str(value).strip().lower() in on
+    spelled = str(value).strip().lower()
+    if spelled not in on | _TLS_OFF:
+        facts.put("tls_enforced.required", Fact.error(
+            f"{parameter}={value!r} in {group.name} is neither on nor off", answer.source, op))
+        return
+    required = spelled in on
     facts.put("tls_enforced.required", Fact.observed(
         required, answer.source, op, detail=f"{parameter}={value} in {group.name}"))
 
@@ -161,6 +188,12 @@ def _public(raw: Raw, listed: dict[tuple[str, str], Raw], facts: Facts) -> None:
     if missing:
         facts.put("public_exposure.is_public", Fact.error(
             f"member instance(s) {', '.join(missing)} not in the instance listing", *ops))
+        return
+    unread = sorted(m for m, member in found.items() if member is not None
+                    and not isinstance(member.item.get("PubliclyAccessible"), bool))
+    if unread:
+        facts.put("public_exposure.is_public", Fact.error(
+            f"member instance(s) {', '.join(unread)}: no boolean PubliclyAccessible", *ops))
         return
     public = sorted(m for m, member in found.items()
                     if member is not None and member.item.get("PubliclyAccessible") is True)
