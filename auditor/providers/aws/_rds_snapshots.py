@@ -75,8 +75,13 @@ def _restore_reader(variant: str) -> Any:
     result, attributes = _SHAPES[variant][7:]
 
     def read(value: dict[str, Any]) -> tuple[bool, list[str]]:
-        values = [str(v) for a in (value.get(result) or {}).get(attributes) or []
-                  if a.get("AttributeName") == "restore" for v in a.get("AttributeValues") or []]
+        # The answer always carries the restore attribute (its values empty when private);
+        # an answer without one says nothing of who may restore the snapshot.
+        restore = [a for a in (value.get(result) or {}).get(attributes) or []
+                   if a.get("AttributeName") == "restore"]
+        if not restore:
+            raise ValueError(f"{result} names no restore attribute")
+        values = [str(v) for a in restore for v in a.get("AttributeValues") or []]
         return "all" in values, [v for v in values if v != "all"]
 
     return read
