@@ -28,8 +28,10 @@ _BLOCKS_EXISTING = {"block-all-sharing": True, "block-new-sharing": False, "unbl
 # The EC2 API Reference bounds MaxResults: 5-500 for volumes, 5-1000 for snapshots.
 _VOLUME_PAGES = Paging("NextToken", "NextToken", "MaxResults", 500)
 _SNAPSHOT_PAGES = Paging("NextToken", "NextToken", "MaxResults", 1000)
-# Attachment states in which an instance holds the volume (EC2 VolumeAttachment.State).
+# Attachment states in which an instance holds the volume (EC2 VolumeAttachment.State:
+# attaching | attached | detaching | detached | busy); any other is read as neither.
 _HELD = ("attaching", "attached", "busy")
+_RELEASED = ("detaching", "detached")
 
 
 def volumes(session: AwsSession, caller: Caller, region: str) -> list[Raw]:
@@ -70,12 +72,26 @@ def snapshot_arn(partition: str, raw: Raw) -> str:
 def volume_facts(raw: Raw, keys: dict[tuple[str, str], KeyInfo], facts: Facts) -> None:
     item = raw.item
     at_rest(raw, DESCRIBE_VOLUMES, keys, facts)
+    if facts.wants("attachment.attached"):
+        facts.put("attachment.attached", _attached(item))
+
+
+def _attached(item: dict[str, Any]) -> Fact:
+    """Whether an instance holds the volume, from its attachments; an attachment in a state
+    the reference does not name, or a volume in-use that no attachment holds, is no answer."""
     attachments = item.get("Attachments") or []
+    odd = sorted({str(a.get("State")) for a in attachments
+                  if a.get("State") not in (*_HELD, *_RELEASED)})
+    if odd:
+        return Fact.error(f"an attachment in state {', '.join(odd)}", DESCRIBE_VOLUMES)
     held = sorted({str(a.get("InstanceId")) for a in attachments
                    if a.get("State") in _HELD and a.get("InstanceId")})
+    if not held and item.get("State") == "in-use":
+        return Fact.error("State in-use, but no attachment names the instance holding it",
+                          DESCRIBE_VOLUMES)
     detail = ("attached to " + ", ".join(held) if held
               else f"no instance holds it (State {item.get('State')})")
-    facts.put("attachment.attached", Fact.observed(bool(held), DESCRIBE_VOLUMES, detail=detail))
+    return Fact.observed(bool(held), DESCRIBE_VOLUMES, detail=detail)
 
 
 def _create_volume_permissions(value: dict[str, Any]) -> tuple[bool, list[str]]:
