@@ -57,14 +57,20 @@ def _tail(url: str, marker: str) -> str:
     return url.rsplit(marker, 1)[-1].split("/")[0] if marker in url else ""
 
 
+def crypto_key(name: str) -> str:
+    """The CryptoKey of a key name that may name one of its versions
+    (``.../cryptoKeys/K/cryptoKeyVersions/N``): custody and rotation are the key's."""
+    return name.partition("/cryptoKeyVersions/")[0]
+
+
 def encryption_key(field: dict[str, Any] | None) -> EncryptionKey | None:
     """A customerEncryptionKey field: kmsKeyName (CMEK) or sha256 (CSEK); absent: Google's."""
     if not field:
         return None
     name = field.get("kmsKeyName") or ""
     if name:
-        key, _, version = name.partition("/cryptoKeyVersions/")
-        return EncryptionKey(key, name if version else None, False)
+        key = crypto_key(name)
+        return EncryptionKey(key, name if key != name else None, False)
     if field.get("sha256") or field.get("rawKey") or field.get("rsaEncryptedKey"):
         return EncryptionKey(None, None, True)
     return None

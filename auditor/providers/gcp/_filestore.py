@@ -13,6 +13,7 @@ from typing import Any
 
 from auditor.errors import ListingIncomplete, MalformedAnswer
 from auditor.providers.gcp._answers import Listed, check_item, pager_listing
+from auditor.providers.gcp._compute import crypto_key
 from auditor.providers.gcp._errors import Caller
 
 OP_INSTANCES = "file:instances.list"
@@ -36,7 +37,8 @@ def _instance(project: str, raw: dict[str, Any]) -> FileInstance:
     try:
         item = check_item(OP_INSTANCES, raw)
         parts = item["name"].split("/")
-        return FileInstance(project, item["name"], parts[3], item.get("kmsKeyName") or None,
+        return FileInstance(project, item["name"], parts[3],
+                            crypto_key(item.get("kmsKeyName") or "") or None,
                             str(item.get("tier") or ""))
     except MalformedAnswer as exc:
         name = raw.get("name") if isinstance(raw, dict) else None
