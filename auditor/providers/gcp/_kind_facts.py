@@ -23,6 +23,7 @@ from auditor.providers.gcp._compute import OP_DISKS, ComputeItem, Sharing
 from auditor.providers.gcp._filestore import OP_INSTANCES as OP_FILESTORE
 from auditor.providers.gcp._filestore import FileInstance
 from auditor.providers.gcp._sqladmin import OP_INSTANCES as OP_SQL
+from auditor.providers.gcp._sqladmin import UNSPECIFIED_MODE as _UNSPECIFIED_MODE
 from auditor.providers.gcp._sqladmin import SqlInstance
 
 Wants = Callable[[str], bool]
@@ -128,6 +129,9 @@ def _exposure(db: SqlInstance) -> Fact:
     if db.open_networks:
         return Fact.observed(True, OP_SQL, detail="public IP with authorized network "
                              f"{', '.join(db.open_networks)}: any address may connect")
+    if db.unreadable_networks:
+        return Fact.error("public IP with authorized network(s) that name no address: "
+                          f"{', '.join(db.unreadable_networks)}", OP_SQL)
     return Fact.observed(False, OP_SQL, detail=f"public IP, {db.networks} authorized "
                          "network(s), none open to every address")
 
@@ -144,15 +148,24 @@ def _retention(db: SqlInstance) -> Fact:
                          "automated backups kept; Cloud SQL takes one a day")
 
 
+def _tls(db: SqlInstance) -> Fact:
+    required = db.tls_required
+    if required is None:
+        return Fact.error(f"unrecognised sslMode {db.ssl_mode!r}", OP_SQL)
+    ssl = f"requireSsl {str(bool(db.require_ssl)).lower()}"
+    detail = f"sslMode {db.ssl_mode}" if db.ssl_mode else ssl
+    if db.ssl_mode == _UNSPECIFIED_MODE:
+        detail = f"sslMode {db.ssl_mode}: {ssl}"
+    return Fact.observed(required, OP_SQL, detail=detail)
+
+
 def database_facts(db: SqlInstance, key: KeyOutcomes, wants: Wants) -> dict[str, Fact]:
     if db.malformed is not None:
         return malformed_facts("database.instance", db.malformed, wants)
     facts = _common(AtRest(db.kms_key), key, OP_SQL, SQL_ALWAYS, [db.region], wants)
-    mode = db.ssl_mode or f"requireSsl {str(bool(db.require_ssl)).lower()}"
     facts.update({
         "public_exposure.is_public": _exposure(db),
-        "tls_enforced.required": Fact.observed(db.tls_required, OP_SQL, detail=f"sslMode {mode}"
-                                               if db.ssl_mode else mode),
+        "tls_enforced.required": _tls(db),
         "deletion_protection.enabled": Fact.observed(db.deletion_protection, OP_SQL),
         "backup.enabled": Fact.observed(db.backups, OP_SQL),
         "backup.retention_days": _retention(db),

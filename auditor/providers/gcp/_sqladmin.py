@@ -10,19 +10,33 @@ diskEncryptionConfiguration): no per-instance call is made.
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 from typing import Any
 
 from auditor.errors import MalformedAnswer
 from auditor.providers.gcp._answers import Listed, check_item, read_pages
+from auditor.providers.gcp._compute import crypto_key
 from auditor.providers.gcp._errors import Caller
 from auditor.providers.gcp._rest import RestJsonClient
 
 DEFAULT_ENDPOINT = "https://sqladmin.googleapis.com"
 OP_INSTANCES = "sqladmin:instances.list"
-OPEN_NETWORKS = frozenset({"0.0.0.0/0", "::/0"})
-# sslMode values that refuse a connection without TLS (the Settings reference).
+# IpConfiguration.sslMode (the Settings reference): the modes that refuse a connection
+# without TLS, and the one that admits it. SSL_MODE_UNSPECIFIED says nothing (requireSsl
+# decides); any other value is one this adapter does not know: no verdict.
 TLS_MODES = frozenset({"ENCRYPTED_ONLY", "TRUSTED_CLIENT_CERTIFICATE_REQUIRED"})
+PLAIN_MODES = frozenset({"ALLOW_UNENCRYPTED_AND_ENCRYPTED"})
+UNSPECIFIED_MODE = "SSL_MODE_UNSPECIFIED"
+
+
+def open_network(value: str) -> bool | None:
+    """Whether an authorized network (AclEntry.value, CIDR notation or one address) admits
+    every address: any network of prefix length 0, however written; None: not an address."""
+    try:
+        return ipaddress.ip_network(value.strip(), strict=False).prefixlen == 0
+    except ValueError:
+        return None
 
 
 class SqlAdminClient(RestJsonClient):
@@ -44,6 +58,7 @@ class SqlInstance:
     ipv4_enabled: bool = False
     open_networks: tuple[str, ...] = ()  # authorized networks that admit every address
     networks: int = 0  # how many authorized networks there are
+    unreadable_networks: tuple[str, ...] = ()  # authorized networks that are no address
     ssl_mode: str | None = None
     require_ssl: bool | None = None
     deletion_protection: bool = False
@@ -62,10 +77,13 @@ class SqlInstance:
         return self.region
 
     @property
-    def tls_required(self) -> bool:
-        """sslMode decides where it is set; requireSsl, its older spelling, otherwise."""
-        if self.ssl_mode:
-            return self.ssl_mode in TLS_MODES
+    def tls_required(self) -> bool | None:
+        """sslMode decides where it is set; requireSsl, its older spelling, otherwise.
+        None: an sslMode the reference does not name."""
+        if self.ssl_mode and self.ssl_mode != UNSPECIFIED_MODE:
+            if self.ssl_mode in TLS_MODES | PLAIN_MODES:
+                return self.ssl_mode in TLS_MODES
+            return None
         return bool(self.require_ssl)
 
 
@@ -79,10 +97,12 @@ def _instance(project: str, raw: dict[str, Any]) -> SqlInstance:
     retained = retention.get("retainedBackups")
     return SqlInstance(
         project, item["name"], item["region"],
-        kms_key=(item.get("diskEncryptionConfiguration") or {}).get("kmsKeyName") or None,
+        kms_key=crypto_key((item.get("diskEncryptionConfiguration") or {}).get("kmsKeyName")
+                           or "") or None,
         # Absent booleans are false: the API leaves false booleans out of its JSON.
         ipv4_enabled=bool(ip.get("ipv4Enabled")),
-        open_networks=tuple(n for n in networks if n in OPEN_NETWORKS), networks=len(networks),
+        open_networks=tuple(n for n in networks if open_network(n)), networks=len(networks),
+        unreadable_networks=tuple(n for n in networks if open_network(n) is None),
         ssl_mode=ip.get("sslMode") or None, require_ssl=ip.get("requireSsl"),
         deletion_protection=bool(settings.get("deletionProtectionEnabled")),
         backups=bool(backup.get("enabled")),

@@ -1,0 +1,123 @@
+"""Cloud SQL and Filestore answer shapes the stand-in's estate never produces, through the
+real clients over HTTP (the stand-in seeded with the shape, or the answer proxy rewriting
+one item): each row cites the documented field it changes and says what the fact must be.
+A value the reference does not name is an error (UNVERIFIED), never a PASS or a FAIL.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from answer_proxy import AnswerProxy, in_item
+from gcp_support import fast_adapter, resources
+
+from auditor.model import FactState
+from auditor.providers.base import CollectRequest
+
+OBSERVED, ERROR = FactState.OBSERVED, FactState.ERROR
+SQL, FILES = "sqladmin.instances.list", "file.instances.list"
+
+
+def _project(**kinds: Any) -> dict[str, Any]:
+    return {"projects": [{
+        "id": "k", "number": "5",
+        "key_rings": [{"name": "r", "location": "us", "keys": [{"name": "k",
+                                                                "rotation_days": 90}]}],
+        **kinds}]}
+
+
+def _collect(box: Any, kind: str, path: str, options: dict[str, Any] | None = None) -> Any:
+    collection = fast_adapter().collect(CollectRequest(
+        options=options or box.scan_options(), facts={kind: frozenset({path})}))
+    return {name: r.facts[path] for name, r in resources(collection, kind).items()}
+
+
+# (row id, the instance's IpConfiguration as seeded, state, value, words of the detail)
+TLS_ROWS = [
+    # IpConfiguration.sslMode: ENCRYPTED_ONLY and TRUSTED_CLIENT_CERTIFICATE_REQUIRED refuse
+    # plain connections, ALLOW_UNENCRYPTED_AND_ENCRYPTED admits them.
+    ("encrypted-only", {"ssl_mode": "ENCRYPTED_ONLY"}, OBSERVED, True, "ENCRYPTED_ONLY"),
+    ("trusted-client-certificate", {"ssl_mode": "TRUSTED_CLIENT_CERTIFICATE_REQUIRED"},
+     OBSERVED, True, "TRUSTED_CLIENT"),
+    ("allow-unencrypted", {"ssl_mode": "ALLOW_UNENCRYPTED_AND_ENCRYPTED"}, OBSERVED, False,
+     "ALLOW_UNENCRYPTED"),
+    # A mode the reference does not name (newer than this adapter, or misspelt).
+    ("unnamed-mode", {"ssl_mode": "ENCRYPTED_ONLY_V2"}, ERROR, None, "unrecognised sslMode"),
+    ("lowercase-mode", {"ssl_mode": "encrypted_only"}, ERROR, None, "unrecognised sslMode"),
+    # SSL_MODE_UNSPECIFIED says nothing: the older requireSsl decides.
+    ("unspecified-require-ssl", {"ssl_mode": "SSL_MODE_UNSPECIFIED", "require_ssl": True},
+     OBSERVED, True, "requireSsl true"),
+    ("unspecified-plain", {"ssl_mode": "SSL_MODE_UNSPECIFIED", "require_ssl": False},
+     OBSERVED, False, "requireSsl false"),
+]
+
+
+@pytest.mark.parametrize(("spec", "state", "value", "words"), [row[1:] for row in TLS_ROWS],
+                         ids=[row[0] for row in TLS_ROWS])
+def test_sql_tls_only_from_a_named_ssl_mode(make_sandbox, spec: dict[str, Any],
+                                            state: FactState, value: Any, words: str) -> None:
+    box = make_sandbox(_project(sql_instances=[{"name": "db0", **spec}]))
+    fact = _collect(box, "database.instance", "tls_enforced.required")["db0"]
+    assert (fact.state, fact.value) == (state, value)
+    assert words in fact.detail
+
+
+NETWORK_ROWS = [
+    # AclEntry.value: an address in CIDR notation (or one address). Any prefix length 0
+    # admits every address, however the network part is written.
+    ("zero-route", ["0.0.0.0/0"], OBSERVED, True, "0.0.0.0/0"),
+    ("zero-prefix-other-base", ["203.0.113.7/0"], OBSERVED, True, "203.0.113.7/0"),
+    ("ipv6-zero", ["2001:db8::/0"], OBSERVED, True, "2001:db8::/0"),
+    ("one-host", ["203.0.113.7"], OBSERVED, False, "none open"),
+    ("office-range", ["198.51.100.0/24", "203.0.113.7/32"], OBSERVED, False, "2 authorized"),
+    ("not-an-address", ["198.51.100.0/24", "office-vpn"], ERROR, None, "office-vpn"),
+    ("open-beside-unreadable", ["office-vpn", "0.0.0.0/0"], OBSERVED, True, "0.0.0.0/0"),
+]
+
+
+@pytest.mark.parametrize(("networks", "state", "value", "words"),
+                         [row[1:] for row in NETWORK_ROWS], ids=[row[0] for row in NETWORK_ROWS])
+def test_sql_exposure_reads_authorized_networks_as_addresses(
+        make_sandbox, networks: list[str], state: FactState, value: Any, words: str) -> None:
+    box = make_sandbox(_project(sql_instances=[
+        {"name": "db0", "public_ip": True, "authorized_networks": networks}]))
+    fact = _collect(box, "database.instance", "public_exposure.is_public")["db0"]
+    assert (fact.state, fact.value) == (state, value)
+    assert words in fact.detail
+
+
+def _version(field: str, member: str = "kmsKeyName") -> Any:
+    def change(item: dict[str, Any]) -> None:
+        holder = item.setdefault(field, {}) if field else item
+        holder[member] = f"{holder[member]}/cryptoKeyVersions/3"
+    return change
+
+
+KEY = "projects/k/locations/us/keyRings/r/cryptoKeys/k"
+VERSION_ROWS = [
+    # DatabaseInstance.diskEncryptionConfiguration.kmsKeyName and Instance.kmsKeyName name a
+    # CryptoKey; an answer naming one of its versions is still that key's custody.
+    ("sql", SQL, "database.instance", "db0", "diskEncryptionConfiguration",
+     {"sql_instances": [{"name": "db0", "kms_key": "us/r/k"}]}),
+    ("filestore", FILES, "storage.filesystem", "fs0", "",
+     {"filestore_instances": [{"name": "fs0", "kms_key": "us/r/k"}]}),
+]
+
+
+@pytest.mark.parametrize(("action", "kind", "name", "field", "estate"),
+                         [row[1:] for row in VERSION_ROWS], ids=[row[0] for row in VERSION_ROWS])
+def test_a_key_version_name_is_joined_to_its_key(make_sandbox, action: str, kind: str,
+                                                 name: str, field: str,
+                                                 estate: dict[str, Any]) -> None:
+    box = make_sandbox(_project(**estate))
+    items = "instances" if action == FILES else "items"
+    proxy = AnswerProxy(box).on(action, in_item(name, _version(field), key=items))
+    try:
+        options = proxy.scan_options()
+        custody = _collect(box, kind, "key_custody.level", options)[name]
+        key_id = _collect(box, kind, "encryption.key_id", options)[name]
+    finally:
+        proxy.stop()
+    assert (custody.state, custody.value) == (OBSERVED, "customer_kms")
+    assert (key_id.state, key_id.value) == (OBSERVED, KEY)
