@@ -83,6 +83,21 @@ def _run_options(p: argparse.ArgumentParser) -> None:
                    help="print the traceback when a provider fails unexpectedly")
 
 
+def _executor_options(p: argparse.ArgumentParser) -> None:
+    """What runs the units of work of collect and scan (auditor.executors; docs/scale-out.md)."""
+    g = p.add_argument_group("executor")
+    g.add_argument("--executor", choices=("local", "dask"),
+                   help="local: this process's threads (default); dask: a Dask cluster, a "
+                        "local one unless --scheduler (pip install 'safeguard-auditor[dask]'; "
+                        "config key executor)")
+    g.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                   help="the Dask scheduler to run on (with --executor dask; config key "
+                        "scheduler)")
+    g.add_argument("--dask-workers", type=int, metavar="N",
+                   help="worker processes of the local Dask cluster (default: one per core; "
+                        "config key dask_workers)")
+
+
 def _provider_options(p: argparse.ArgumentParser, named: Sequence[str]) -> None:
     """One help group per provider with its prefixed flags (--aws-region), plus the short
     unprefixed forms (--region) that commands.py resolves. Groups of providers not named on
@@ -184,6 +199,7 @@ def build_parser(argv: Sequence[str]) -> argparse.ArgumentParser:
                            help="inventory file (default ./auditor-inventory.json)")
             p.add_argument("-q", "--quiet", action="store_true")
         _run_options(p)
+        _executor_options(p)
         if wants_providers:
             _provider_options(p, _named_providers(argv))
 

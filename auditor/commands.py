@@ -49,12 +49,15 @@ def collect_reported(registry, providers: Sequence[str], options: dict[str, dict
     found nothing, says so on stderr, so an empty result is never read as a clean estate.
     ``tags``: read resource tags (a mutelist rule matches on them)."""
     from auditor.collection_notes import collection_notes
+    from auditor.executors import opened
     from auditor.pipeline import collect
     from auditor.progress import progress_display
 
-    with progress_display(providers, quiet=quiet, no_color=no_color) as progress:
+    with opened(how.executor) as executor, progress_display(
+            providers, quiet=quiet, no_color=no_color) as progress:
         outcome = collect(registry, providers, options, checks, how.max_workers, progress,
-                          timeout=how.timeout, max_accounts=how.max_accounts, tags=tags)
+                          timeout=how.timeout, max_accounts=how.max_accounts, tags=tags,
+                          executor=executor)
     for line in collection_notes(registry, providers, options, outcome, how.debug):
         print(line, file=sys.stderr)
     return outcome

@@ -7,7 +7,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from auditor.cancellation import cancellable_map
+from auditor.errors import ProviderError
+from auditor.executors import Executor
+from auditor.executors.local import LocalExecutor
+from auditor.executors.unit import WorkUnit, work_unit
 from auditor.model import AccountFailure, Inventory
 from auditor.progress import SummedProgress
 from auditor.providers.base import ACCOUNTS_HOOK, AccountTarget, CollectRequest
@@ -56,32 +59,38 @@ CollectOne = Callable[[CollectRequest], Inventory]  # one adapter collect as an 
 
 def collect_accounts(provider: str, collect_one: CollectOne, request: CollectRequest,
                      targets: list[AccountTarget], max_accounts: int,
-                     requested: dict[str, list[str]]) -> AccountsCollected:
+                     requested: dict[str, list[str]],
+                     executor: Executor | None = None) -> AccountsCollected:
     """Each target collected with the request's options updated by its own, at most
     ``max_accounts`` at once (each with the request's own per-account API bound).
 
+    Each account is one unit of work of ``executor`` (default: this process's threads).
     Every account's run names its account. An account whose collect raises is a failed run
-    and an AccountFailure with the reason; the others finish. Progress is summed over the
-    accounts, so the display shows one bar per provider.
+    and an AccountFailure with the reason; the others finish. The accounts are merged in
+    the order listed, whichever finished first. Progress is summed over the accounts, so the
+    display shows one bar per provider.
     """
+    executor = executor if executor is not None else LocalExecutor()
     summed = SummedProgress(request.progress) if request.progress is not None else None
+    units = [work_unit(provider, t.account, ACCOUNT_SCOPE,
+                       replace(request, options={**request.options, **t.options}), requested)
+             for t in targets]
 
-    def one(target: AccountTarget) -> Inventory | Failed:
+    def here(unit: WorkUnit) -> Inventory | Failed:
         account_request = replace(
-            request, options={**request.options, **target.options},
-            progress=summed.account(target.account) if summed is not None else None)
-        result = guarded(provider, ACCOUNT_SCOPE, requested,
-                         lambda: collect_one(account_request))
-        for run in result.runs if isinstance(result, Inventory) else [result.run]:
-            run.accounts = run.accounts or [target.account]
-        return result
+            request, options=unit.options,
+            progress=summed.account(unit.account) if summed is not None else None)
+        return guarded(provider, ACCOUNT_SCOPE, requested, lambda: collect_one(account_request))
 
-    results = cancellable_map(one, targets, max_accounts, name=f"auditor-{provider}-account")
+    slots: list[Inventory | Failed | None] = [None] * len(targets)
+    for index, result in executor.run(units, here, max_accounts,
+                                      label=f"auditor-{provider}-account"):
+        slots[index] = _account_result(provider, targets[index].account, result, requested)
     out = AccountsCollected()
-    for target, result in zip(targets, results, strict=True):
-        if isinstance(result, BaseException):  # raised past one()'s handlers (SystemExit)
-            result = failed(provider, now(), requested, type(result).__name__,
-                            unexpected_reason(result), ACCOUNT_SCOPE)
+    for target, result in zip(targets, slots, strict=True):
+        if result is None:  # an executor that gave no answer for it: our bug, said so
+            result = failed(provider, now(), requested, "NoAnswer", "the executor gave no "
+                            "result for this account", ACCOUNT_SCOPE)
             result.run.accounts = [target.account]
         if isinstance(result, Failed):
             out.failures.append(AccountFailure(provider, target.account, result.reason))
@@ -89,5 +98,20 @@ def collect_accounts(provider: str, collect_one: CollectOne, request: CollectReq
             if result.traceback:
                 out.tracebacks[(provider, target.account)] = result.traceback
         else:
-            out.inventory = out.inventory.merge(result)
+            out.inventory.runs += result.runs
+            out.inventory.resources += result.resources
     return out
+
+
+def _account_result(provider: str, account: str, result: Any,
+                    requested: dict[str, list[str]]) -> Inventory | Failed:
+    """One account's result with its runs naming it; what raised is a failed account."""
+    if isinstance(result, ProviderError):  # refused or lost by the executor: its reason
+        result = failed(provider, now(), requested, type(result).__name__, result.reason,
+                        ACCOUNT_SCOPE)
+    elif isinstance(result, BaseException):  # raised past the guard (SystemExit, a task's)
+        result = failed(provider, now(), requested, type(result).__name__,
+                        unexpected_reason(result), ACCOUNT_SCOPE)
+    for run in result.runs if isinstance(result, Inventory) else [result.run]:
+        run.accounts = run.accounts or [account]
+    return result

@@ -13,6 +13,10 @@ from auditor.cancellation import cancel_scope, cancellable_map
 from auditor.checks import CompiledCheck
 from auditor.defaults import DEFAULT_CALL_TIMEOUT, DEFAULT_MAX_ACCOUNTS
 from auditor.engine import evaluate, uncollected, wanted_facts
+from auditor.errors import ProviderError
+from auditor.executors import Executor
+from auditor.executors.local import LocalExecutor
+from auditor.executors.unit import collect_once, work_unit
 from auditor.model import AccountFailure, Inventory, Report
 from auditor.multi_account import AccountsCollected, account_targets, collect_accounts
 from auditor.mutelist import MuteRule, apply_mutes, expired_rules
@@ -49,7 +53,8 @@ def collect(registry: ProviderRegistry, providers: Sequence[str],
             max_workers: int, progress: ProgressCallback | None = None, *,
             timeout: float = DEFAULT_CALL_TIMEOUT,
             cancel: threading.Event | None = None,
-            max_accounts: int = DEFAULT_MAX_ACCOUNTS, tags: bool = False) -> CollectOutcome:
+            max_accounts: int = DEFAULT_MAX_ACCOUNTS, tags: bool = False,
+            executor: Executor | None = None) -> CollectOutcome:
     """Collect the providers concurrently; one failing as a whole does not stop the others.
 
     ``options`` maps provider name -> that adapter's option values. Whatever escapes an
@@ -59,11 +64,14 @@ def collect(registry: ProviderRegistry, providers: Sequence[str],
     failed account, and the provider's other accounts still finish. An interrupt sets
     ``cancel`` (no new call starts) and propagates at once, without waiting for calls in
     flight. ``tags``: the adapters read resource tags (a mutelist rule matches on them).
+    ``executor`` runs the units of work, one per provider or per account (auditor.executors;
+    default: this process's threads); the accounts are listed here, in the coordinator.
     """
     facts = wanted_facts(checks) if checks is not None else None
     requested = requested_facts(facts)
     adapters = [registry.get(name) for name in providers]  # unknown names fail before any call
     cancel = cancel if cancel is not None else threading.Event()
+    executor = executor if executor is not None else LocalExecutor()
 
     def one(adapter) -> Inventory | Failed | AccountsCollected:
         request = CollectRequest(options=dict(options.get(adapter.name, {})), facts=facts,
@@ -75,13 +83,12 @@ def collect(registry: ProviderRegistry, providers: Sequence[str],
         if isinstance(targets, Failed):
             return targets
         if targets is None:  # not a multi-account request: collected once, as always
-            return guarded(adapter.name, PROVIDER_SCOPE, requested,
-                           lambda: _collect_once(adapter, request, requested))
+            return _collect_provider(adapter, request, requested, executor)
         if not targets:
             return failed(adapter.name, now(), requested, "NoAccounts", NO_ACCOUNT)
         return collect_accounts(adapter.name,
-                                lambda account: _collect_once(adapter, account, requested),
-                                request, targets, max_accounts, requested)
+                                lambda account: collect_once(adapter, account, requested),
+                                request, targets, max_accounts, requested, executor)
 
     outcome = CollectOutcome(Inventory())
     try:
@@ -109,12 +116,21 @@ def collect(registry: ProviderRegistry, providers: Sequence[str],
     return outcome
 
 
-def _collect_once(adapter: Any, request: CollectRequest,
-                  requested: dict[str, list[str]]) -> Inventory:
-    """One adapter collect as an inventory, its run recorded as asked for ``requested``."""
-    collection = adapter.collect(request)
-    collection.run.facts_requested = requested
-    return Inventory([collection.run], collection.resources)
+def _collect_provider(adapter: Any, request: CollectRequest, requested: dict[str, list[str]],
+                      executor: Executor) -> Inventory | Failed:
+    """A single-account provider: one unit of work, its failure the provider's."""
+    unit = work_unit(adapter.name, "", PROVIDER_SCOPE, request, requested)
+    results = list(executor.run([unit], lambda _: guarded(
+        adapter.name, PROVIDER_SCOPE, requested,
+        lambda: collect_once(adapter, request, requested)), 1,
+        label=f"auditor-{adapter.name}"))
+    result = results[0][1] if results else ProviderError(adapter.name, "no result")
+    if isinstance(result, ProviderError):  # refused or lost by the executor: its reason
+        return failed(adapter.name, now(), requested, type(result).__name__, result.reason)
+    if isinstance(result, BaseException):
+        return failed(adapter.name, now(), requested, type(result).__name__,
+                      unexpected_reason(result))
+    return result
 
 
 def requested_facts(facts: Mapping[str, frozenset[str]] | None) -> dict[str, list[str]]:

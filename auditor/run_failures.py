@@ -21,7 +21,8 @@ from auditor.safe_text import one_line
 MESSAGE_LIMIT = 200  # characters of an unexpected exception's message kept in the report
 # Frames that only pass an exception on; "where" names the code that raised it.
 _PLUMBING = ("/auditor/pipeline.py", "/auditor/run_failures.py", "/auditor/multi_account.py",
-             "/auditor/cancellation.py", "/auditor/providers/_runtime/pool.py")
+             "/auditor/cancellation.py", "/auditor/providers/_runtime/pool.py",
+             "/auditor/executors/unit.py", "/auditor/executors/local.py")
 
 # The scope and operation of the one error of a run that failed as a whole.
 PROVIDER_SCOPE = "provider"

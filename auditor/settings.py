@@ -16,6 +16,7 @@ from typing import Any
 from auditor.defaults import DEFAULT_CALL_TIMEOUT, DEFAULT_MAX_ACCOUNTS, DEFAULT_MAX_WORKERS
 from auditor.emission import report_formats, split_values
 from auditor.errors import ConfigError, UsageError
+from auditor.executors import DEFAULT_EXECUTOR, ExecutorChoice, executor_names
 
 
 def settings(args: argparse.Namespace) -> dict[str, Any]:
@@ -92,6 +93,7 @@ class Collecting:
     timeout: float = DEFAULT_CALL_TIMEOUT  # seconds, one SDK call (CollectRequest.timeout)
     debug: bool = False  # print the traceback of a provider's unexpected failure
     max_accounts: int = DEFAULT_MAX_ACCOUNTS  # accounts collected at once (multi-account)
+    executor: ExecutorChoice | None = None  # what runs the units of work (None: local)
 
 
 def max_workers(args: argparse.Namespace, config: dict[str, Any]) -> int:
@@ -160,9 +162,68 @@ def call_timeout(args: argparse.Namespace, config: dict[str, Any] | None = None)
 
 def collecting(args: argparse.Namespace, config: dict[str, Any]) -> Collecting:
     """The collection bounds of the flags and config, each checked before any call."""
+    accounts = max_accounts(args, config)
     return Collecting(max_workers(args, config), call_timeout(args, config),
-                      debug=getattr(args, "debug", False),
-                      max_accounts=max_accounts(args, config))
+                      debug=getattr(args, "debug", False), max_accounts=accounts,
+                      executor=executing(args, config, accounts))
+
+
+def _flag_or_key(args: argparse.Namespace, config: dict[str, Any], name: str):
+    """(value, source, where) of a setting: the flag's, else the config key's, else None's."""
+    flag = getattr(args, name, None)
+    if flag is not None:
+        return flag, "--" + name.replace("_", "-"), "$"
+    return config.get(name), getattr(args, "config", None) or "config", f"$.{name}"
+
+
+def executing(args: argparse.Namespace, config: dict[str, Any],
+              accounts: int = DEFAULT_MAX_ACCOUNTS) -> ExecutorChoice:
+    """--executor, --scheduler, --dask-workers (each else its config key): what runs the units
+    of work. A scheduler or worker count flag needs the dask executor; a config's scheduler or
+    dask_workers key is left unused by a local run. A local cluster's worker runs ``accounts``
+    units at once (--max-accounts)."""
+    name, source, where = _flag_or_key(args, config, "executor")
+    name = DEFAULT_EXECUTOR if name is None else name
+    if name not in executor_names():
+        raise UsageError(source, where, f"not an executor: {str(name)[:40]!r}; one of "
+                                        f"{', '.join(executor_names())}")
+    scheduler, s_source, s_where = _flag_or_key(args, config, "scheduler")
+    workers, w_source, w_where = _flag_or_key(args, config, "dask_workers")
+    if name != "dask":
+        for flag in ("scheduler", "dask_workers"):
+            if getattr(args, flag, None) is not None:
+                raise UsageError("--" + flag.replace("_", "-"), "$",
+                                 "only with --executor dask")
+        return ExecutorChoice(name)
+    if scheduler is not None:
+        scheduler = scheduler_address(scheduler, s_source, s_where)
+        if getattr(args, "dask_workers", None) is not None:
+            raise UsageError("--dask-workers", "$", "sizes a local cluster: not with "
+                                                    "--scheduler (its workers are its own)")
+        return ExecutorChoice(name, scheduler, None, accounts, s_source, s_where)
+    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int)
+                                or workers < 1):
+        raise UsageError(w_source, w_where, "must be a whole number, at least 1")
+    return ExecutorChoice(name, None, workers, accounts)
+
+
+def scheduler_address(value: Any, source: str, where: str) -> str:
+    """A Dask scheduler address: tcp://HOST:PORT (a port from 1 to 65535)."""
+    from urllib.parse import urlsplit
+
+    text = str(value)
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError:
+        port = None
+        parts = None
+    if (not isinstance(value, str) or parts is None or parts.scheme != "tcp"
+            or not parts.hostname or port is None or port < 1 or parts.path not in ("", "/")
+            or parts.query or parts.fragment or parts.username):
+        raise UsageError(source, where, f"not a scheduler address tcp://HOST:PORT: "
+                                        f"{text[:60]!r}")
+    return f"tcp://{parts.netloc}"
 
 
 

@@ -1,0 +1,136 @@
+"""The Dask executor: each unit a task of a Dask distributed cluster (``pip install
+'safeguard-auditor[dask]'``).
+
+Without a scheduler address, a LocalCluster of worker processes is started for the run (one
+per core, or ExecutorChoice.workers) and shut down after it; with one (tcp://HOST:8786), the
+client connects to it within CONNECT_TIMEOUT or the run stops with one line (exit 2).
+
+A task is :func:`auditor.executors.unit.run_unit` over the unit's payload. Dask retries a task
+that raised (RETRIES), and moves a task whose worker died to another one until the
+scheduler's allowed-failures are spent (KilledWorker): such a task, like one that still
+fails, is the unit's failure with its reason, and the run goes on. Answers are read as they
+finish (distributed.as_completed) and released at once: the coordinator holds the merged
+inventory, not every raw answer.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import uuid
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from auditor.cancellation import Cancelled, cancelled
+from auditor.errors import ProviderError, UsageError
+from auditor.executors import ExecutorChoice, Here
+from auditor.executors.unit import WorkUnit, answer_outcome, run_unit, wire_ready
+
+CONNECT_TIMEOUT = 3.0  # seconds: a scheduler that does not answer by then is unreachable
+RETRIES = 2  # a task that raised is tried at most this many more times
+ALLOWED_FAILURES = 2  # workers that may die running one task (a local cluster's scheduler)
+CLOSE_TIMEOUT = 10.0  # seconds: shutting the client and a local cluster down
+
+
+class DaskExecutor:
+    name = "dask"
+
+    def __init__(self, choice: ExecutorChoice) -> None:
+        try:
+            import dask
+            from distributed import Client, LocalCluster
+        except ImportError:
+            raise UsageError(choice.source if choice.scheduler else "--executor", choice.where
+                             if choice.scheduler else "$", "dask needs the Dask extra: pip "
+                             "install 'safeguard-auditor[dask]'") from None
+
+        self.choice = choice
+        self._lock = threading.Lock()
+        self._running: dict[str, Any] = {}  # task key -> future, until its answer is read
+        self._cluster: Any = None
+        if choice.scheduler:
+            try:
+                self.client = Client(choice.scheduler, timeout=CONNECT_TIMEOUT,
+                                     set_as_default=False)
+            except (OSError, TimeoutError, ValueError) as exc:
+                raise UsageError(choice.source, choice.where,
+                                 f"no Dask scheduler answers at {choice.scheduler} within "
+                                 f"{CONNECT_TIMEOUT:g} s ({type(exc).__name__})") from None
+            return
+        with dask.config.set({"distributed.scheduler.allowed-failures": ALLOWED_FAILURES}):
+            self._cluster = LocalCluster(
+                n_workers=choice.workers or os.cpu_count() or 1,
+                threads_per_worker=max(1, choice.threads), processes=True,
+                dashboard_address=None, silence_logs=logging.CRITICAL)
+        self.client = Client(self._cluster, set_as_default=False)
+
+    @property
+    def scheduler_address(self) -> str:
+        return self.client.scheduler.address
+
+    def run(self, units: Sequence[WorkUnit], here: Here, limit: int, *,
+            label: str) -> Iterator[tuple[int, Any]]:
+        """Every unit submitted at once (the cluster's threads bound what runs); ``here`` and
+        ``limit`` are the local executor's: a worker collects the unit by its payload."""
+        from distributed import as_completed
+
+        run_id = uuid.uuid4().hex[:12]
+        where: dict[str, int] = {}
+        futures = []
+        refused: list[tuple[int, Exception]] = []
+        with self._lock:
+            for index, unit in enumerate(units):
+                try:
+                    wire_ready(unit)  # no secret, nothing that is not JSON, leaves
+                except ProviderError as exc:
+                    refused.append((index, exc))
+                    continue
+                key = f"{label}-{unit.account or unit.provider}-{run_id}-{index}"
+                future = self.client.submit(run_unit, unit, key=key, retries=RETRIES,
+                                            pure=False)
+                where[future.key] = index
+                self._running[future.key] = future
+                futures.append(future)
+        yield from refused
+        completed = as_completed(futures, loop=self.client.loop)
+        del futures  # as_completed (and _running) hold them until each answer is read
+        for future in completed:
+            index = where[future.key]
+            yield index, self._outcome(future, units[index])
+            with self._lock:
+                self._running.pop(future.key, None)
+            if cancelled():
+                self._cancel(list(where))
+                raise Cancelled
+
+    def _outcome(self, future: Any, unit: WorkUnit) -> Any:
+        from distributed.scheduler import KilledWorker
+
+        try:
+            return answer_outcome(future.result(), f"<dask task {future.key}>")
+        except KilledWorker:
+            return ProviderError(unit.provider, "every Dask worker that ran its collection died "
+                                                "(KilledWorker, the scheduler's allowed "
+                                                "failures spent)")
+        except Exception as exc:  # the task's own exception, after its retries
+            return exc
+
+    def _cancel(self, keys: list[str]) -> None:
+        with self._lock:
+            futures = [self._running.pop(key) for key in keys if key in self._running]
+        if futures:
+            self.client.cancel(futures)
+
+    def close(self) -> None:
+        """Cancel what still runs, close the client and the local cluster, if any."""
+        with self._lock:
+            futures = list(self._running.values())
+            self._running.clear()
+        try:
+            if futures:
+                self.client.cancel(futures)
+            self.client.close(timeout=CLOSE_TIMEOUT)
+        finally:
+            if self._cluster is not None:
+                self._cluster.close(timeout=CLOSE_TIMEOUT)
