@@ -4,6 +4,7 @@ wanted or implied by another answer). No SDK imports."""
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 
 from auditor.model import Fact, Resource, ResourceKind
@@ -12,7 +13,9 @@ from auditor.providers.alibaba._normalize import Locate, Outcome, Wanted, observ
 from auditor.providers.alibaba._storage_facts import AT_REST, KeyOf, at_rest_facts, residency_facts
 
 DATABASE = ResourceKind.DATABASE
-OPEN_TO_ALL = frozenset({"0.0.0.0/0", "::/0"})
+# DBInstanceNetInfo.IPType: Inner (classic network) and Private (VPC) are internal, Public
+# is the internet endpoint; any other value says neither.
+IP_TYPES = frozenset({"Inner", "Private", "Public"})
 SSL_ON, SSL_OFF = frozenset({"yes", "on", "enabled"}), frozenset({"no", "off", "disabled"})
 RDS_KEY = "the RDS service key"
 
@@ -36,11 +39,35 @@ def public_endpoints(net: Outcome) -> list[str]:
     return [str(n.get("ConnectionString")) for n in net.value if n.get("IPType") == "Public"]
 
 
+def admits_all(entry: str) -> bool | None:
+    """Whether one SecurityIPList entry (an address or a CIDR block) admits every address:
+    any block of prefix length 0, however written; None: the entry is no address."""
+    try:
+        return ipaddress.ip_network(entry, strict=False).prefixlen == 0
+    except ValueError:
+        return None
+
+
+def _whitelists(ips: Outcome) -> tuple[list[str], list[str]]:
+    """(the whitelists that admit every address, the entries that are no address)."""
+    open_lists, unread = [], []
+    for array in ips.value:
+        entries = [e.strip() for e in str(array.get("SecurityIPList", "")).split(",")
+                   if e.strip()]
+        if any(admits_all(e) for e in entries):
+            open_lists.append(str(array.get("DBInstanceIPArrayName")))
+        unread += [e for e in entries if admits_all(e) is None]
+    return open_lists, unread
+
+
 def _public(raw: DatabaseRaw) -> Fact:
     net, ips = raw.net, raw.ips
     assert net is not None, "read whenever public exposure is wanted"
     if not net.ok:
         return net.failure()
+    odd = sorted({str(n.get("IPType")) for n in net.value} - IP_TYPES)
+    if odd:
+        return Fact.error(f"a connection string of IPType {', '.join(odd)}", net.source)
     endpoints = public_endpoints(net)
     if not endpoints:
         return observed(False, net.source, detail="no connection string of IPType Public",
@@ -48,8 +75,10 @@ def _public(raw: DatabaseRaw) -> Fact:
     assert ips is not None, "read whenever there is a public endpoint"
     if not ips.ok:
         return ips.failure(net.source)
-    open_lists = [a.get("DBInstanceIPArrayName") for a in ips.value
-                  if OPEN_TO_ALL & {s.strip() for s in str(a.get("SecurityIPList", "")).split(",")}]
+    open_lists, unread = _whitelists(ips)
+    if unread and not open_lists:
+        return Fact.error(f"public endpoint {endpoints[0]}; whitelist entries that are no "
+                          f"address: {', '.join(unread)}", net.source, ips.source)
     detail = (f"public endpoint {endpoints[0]}; whitelist {open_lists[0]} admits 0.0.0.0/0"
               if open_lists else f"public endpoint {endpoints[0]}; no whitelist admits 0.0.0.0/0")
     return observed(bool(open_lists), net.source, ips.source, detail=detail, derived=True)
@@ -84,8 +113,12 @@ def _tls(raw: DatabaseRaw) -> Fact:
                       "is not read by this adapter", ssl.source)
 
 
-# pg_hba entry types that match a connection made without TLS.
-PLAIN_TYPES = frozenset({"host", "hostnossl"})
+# pg_hba entry types (PostgreSQL "The pg_hba.conf File"): host and hostnossl match a TCP
+# connection made without TLS, and so does hostnogssenc (it matches any connection not
+# GSSAPI-encrypted, plain ones included); hostssl and hostgssenc match only encrypted
+# ones, local only Unix-domain sockets. Any other type is none the server documents.
+PLAIN_TYPES = frozenset({"host", "hostnossl", "hostnogssenc"})
+ENCRYPTED_TYPES = frozenset({"hostssl", "hostgssenc", "local"})
 
 
 def _hba_requires_tls(hba: Outcome, ssl: Outcome) -> Fact:
@@ -93,6 +126,11 @@ def _hba_requires_tls(hba: Outcome, ssl: Outcome) -> Fact:
     hostnossl) rejects it: hostssl entries match only TLS connections."""
     if not hba.ok:
         return hba.failure(ssl.source)
+    odd = sorted({str(e.get("Type", "")) for e in hba.value
+                  if str(e.get("Type", "")).lower() not in PLAIN_TYPES | ENCRYPTED_TYPES})
+    if odd:
+        return Fact.error(f"pg_hba entry type {', '.join(odd)} is none PostgreSQL names",
+                          ssl.source, hba.source)
     admitting = [e for e in hba.value if str(e.get("Type", "")).lower() in PLAIN_TYPES
                  and str(e.get("Method", "")).lower() != "reject"]
     detail = (f"pg_hba entry {admitting[0].get('Type')} {admitting[0].get('Address', '')} "
@@ -102,9 +140,10 @@ def _hba_requires_tls(hba: Outcome, ssl: Outcome) -> Fact:
 
 
 def disk_encrypted(disk: Outcome) -> bool:
-    """Cloud disk encryption is on: a key, in state Enabled (``disk`` answered or not)."""
-    return (disk.ok and bool(disk.value.get("EncryptionKey"))
-            and disk.value.get("EncryptionKeyStatus") == "Enabled")
+    """Cloud disk encryption is on: the answer names a key (``disk`` answered or not).
+    Whatever its EncryptionKeyStatus (Enabled, Disabled), the disk is written under it:
+    a disabled key makes the data unreadable, not unencrypted."""
+    return disk.ok and bool(disk.value.get("EncryptionKey"))
 
 
 def _at_rest(raw: DatabaseRaw, key_of: KeyOf) -> dict[str, Fact]:

@@ -28,7 +28,8 @@ def _net_info(spec: Spec) -> dict[str, Any]:
               "Port": "3306", "IPAddress": "172.16.0.10"}]
     if spec.get("public"):
         infos.append({"ConnectionString": f"{spec['id']}o.mysql.rds.aliyuncs.com",
-                      "IPType": "Public", "Port": "3306", "IPAddress": "47.98.0.10"})
+                      "IPType": str(spec.get("ip_type", "Public")), "Port": "3306",
+                      "IPAddress": "47.98.0.10"})
     return {"InstanceNetworkType": "VPC", "DBInstanceNetInfos": {"DBInstanceNetInfo": infos}}
 
 
@@ -63,13 +64,17 @@ def _pg_hba(spec: Spec) -> dict[str, Any]:
               {**entry, "Type": "host", "Method": "reject", "PriorityId": 2}]
              if spec.get("force_ssl") else [{**entry, "Type": "host", "Method": "md5",
                                              "PriorityId": 1}])
+    if spec.get("hba") is not None:  # the running entries as given: [(Type, Method)]
+        items = [{**entry, "Type": str(t), "Method": str(m), "PriorityId": i + 1}
+                 for i, (t, m) in enumerate(spec["hba"])]
     return {"DBInstanceId": spec["id"], "RunningHbaItems": {"HbaItem": items},
             "DefaultHbaItems": {"HbaItem": []}, "HbaModifyTime": "2024-05-13T08:21:44Z"}
 
 
 def _disk_key(spec: Spec) -> dict[str, Any]:
     key = str(spec.get("disk_key") or "")
-    return {"EncryptionKey": key, "EncryptionKeyStatus": "Enabled" if key else "",
+    status = spec.get("disk_key_status", "Enabled" if key else "")
+    return {"EncryptionKey": key, "EncryptionKeyStatus": str(status),
             "KeyUsage": "ENCRYPT/DECRYPT" if key else "", "Origin": "Aliyun_KMS" if key else ""}
 
 

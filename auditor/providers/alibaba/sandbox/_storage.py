@@ -15,7 +15,9 @@ db_instances: [{id, region, name, engine (MySQL | PostgreSQL | SQLServer), delet
                 public (a connection string of IPType Public), whitelist: [entries],
                 ssl (bool), force_ssl (SQL Server ForceEncryption, MySQL
                 require_secure_transport), disk_key (cloud disk encryption key), tde (bool),
-                tde_key, backup_days, backup_period (e.g. Monday,Thursday), omits, faults}]
+                tde_key, backup_days, backup_period (e.g. Monday,Thursday), ip_type (of the
+                public endpoint; default Public), hba: [[Type, Method]] (running pg_hba
+                entries), disk_key_status (default Enabled with a disk_key), omits, faults}]
 Faults key on the resource id (per-resource reads) or "<service>/<region>" (listings).
 """
 

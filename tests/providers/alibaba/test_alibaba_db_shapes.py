@@ -1,0 +1,110 @@
+"""ApsaraDB RDS answer shapes the demo estate never produces, through the real OpenAPI
+client against the RDS stand-in seeded with them: each row cites the documented field it
+changes and says what the fact must be. A value the reference does not name is an error
+(UNVERIFIED), never a PASS or a FAIL.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from alibaba_support import ACCOUNT, CUST, KEYS, b, scan
+from storage_support import HZ, by_name
+
+from auditor.model import FactState
+
+OBSERVED, ERROR = FactState.OBSERVED, FactState.ERROR
+DATABASE = "database.instance"
+
+
+def _fact(make_ali_sandbox: Any, spec: dict[str, Any], path: str) -> Any:
+    box = make_ali_sandbox({"account": ACCOUNT, "keys": KEYS, "buckets": [b("anchor")],
+                            "db_instances": [{"id": "rm-x", "region": HZ, **spec}]})
+    collection, _ = scan(box, {DATABASE: frozenset({path})})
+    return by_name(collection, DATABASE)["rm-x"].facts[path]
+
+
+# (row id, the instance as seeded, state, value, words of the detail)
+HBA_ROWS = [
+    # DescribePGHbaConfig RunningHbaItems.HbaItem[].Type, the pg_hba.conf types: host and
+    # hostnossl admit plain TCP, so does hostnogssenc (any connection not GSSAPI-encrypted);
+    # hostssl, hostgssenc and local do not.
+    ("hostssl-only", [("hostssl", "md5"), ("local", "trust")], OBSERVED, True,
+     "no pg_hba entry admits"),
+    ("host-rejected", [("hostssl", "md5"), ("host", "reject")], OBSERVED, True,
+     "no pg_hba entry admits"),
+    ("host-md5", [("host", "md5")], OBSERVED, False, "host"),
+    ("hostnossl", [("hostssl", "md5"), ("hostnossl", "scram-sha-256")], OBSERVED, False,
+     "hostnossl"),
+    ("hostnogssenc-admits-plain", [("hostgssenc", "gss"), ("hostnogssenc", "md5")], OBSERVED,
+     False, "hostnogssenc"),
+    ("uppercase-type", [("HOSTSSL", "md5")], OBSERVED, True, "no pg_hba entry admits"),
+    ("unnamed-type", [("hostssl", "md5"), ("hostany", "md5")], ERROR, None, "hostany"),
+]
+
+
+@pytest.mark.parametrize(("hba", "state", "value", "words"), [row[1:] for row in HBA_ROWS],
+                         ids=[row[0] for row in HBA_ROWS])
+def test_postgres_tls_from_every_running_hba_type(make_ali_sandbox: Any, hba: list[Any],
+                                                  state: FactState, value: Any,
+                                                  words: str) -> None:
+    fact = _fact(make_ali_sandbox, {"engine": "PostgreSQL", "ssl": True, "hba": hba},
+                 "tls_enforced.required")
+    assert (fact.state, fact.value) == (state, value)
+    assert words in fact.detail
+
+
+PUBLIC_ROWS = [
+    # DescribeDBInstanceIPArrayList Items.DBInstanceIPArray[].SecurityIPList: addresses and
+    # CIDR blocks, comma-separated; a block of prefix length 0 admits every address.
+    ("zero-route", {"whitelist": ["10.0.0.0/8", "0.0.0.0/0"]}, OBSERVED, True, "admits"),
+    ("zero-prefix-other-base", {"whitelist": ["47.98.1.2/0"]}, OBSERVED, True, "admits"),
+    ("ipv6-zero", {"whitelist": ["2001:db8::/0"]}, OBSERVED, True, "admits"),
+    ("narrow", {"whitelist": ["203.0.113.0/24", "127.0.0.1"]}, OBSERVED, False,
+     "no whitelist admits"),
+    ("not-an-address", {"whitelist": ["203.0.113.0/24", "office"]}, ERROR, None, "office"),
+    # DescribeDBInstanceNetInfo DBInstanceNetInfo[].IPType: Inner | Private | Public.
+    ("classic-inner", {"ip_type": "Inner", "whitelist": ["0.0.0.0/0"]}, OBSERVED, False,
+     "no connection string of IPType Public"),
+    ("unnamed-ip-type", {"ip_type": "Internet", "whitelist": ["0.0.0.0/0"]}, ERROR, None,
+     "IPType Internet"),
+    ("lowercase-public", {"ip_type": "public", "whitelist": ["0.0.0.0/0"]}, ERROR, None,
+     "IPType public"),
+]
+
+
+@pytest.mark.parametrize(("spec", "state", "value", "words"), [row[1:] for row in PUBLIC_ROWS],
+                         ids=[row[0] for row in PUBLIC_ROWS])
+def test_exposure_from_named_endpoint_types_and_addresses(
+        make_ali_sandbox: Any, spec: dict[str, Any], state: FactState, value: Any,
+        words: str) -> None:
+    fact = _fact(make_ali_sandbox, {"engine": "MySQL", "public": True, **spec},
+                 "public_exposure.is_public")
+    assert (fact.state, fact.value) == (state, value)
+    assert words in fact.detail
+
+
+ENCRYPTION_ROWS = [
+    # DescribeDBInstanceEncryptionKey EncryptionKey / EncryptionKeyStatus (Enabled |
+    # Disabled): a disk written under a key stays encrypted when the key is disabled.
+    ("key-enabled", {"disk_key": CUST}, True, CUST),
+    ("key-disabled", {"disk_key": CUST, "disk_key_status": "Disabled"}, True, CUST),
+    ("key-status-absent", {"disk_key": CUST, "disk_key_status": ""}, True, CUST),
+    ("no-key-no-tde", {}, False, None),
+]
+
+
+@pytest.mark.parametrize(("spec", "enabled", "key"), [row[1:] for row in ENCRYPTION_ROWS],
+                         ids=[row[0] for row in ENCRYPTION_ROWS])
+def test_a_disk_key_in_any_status_is_encryption(make_ali_sandbox: Any, spec: dict[str, Any],
+                                                enabled: bool, key: str | None) -> None:
+    box = make_ali_sandbox({"account": ACCOUNT, "keys": KEYS, "buckets": [b("anchor")],
+                            "db_instances": [{"id": "rm-x", "region": HZ, "engine": "MySQL",
+                                              **spec}]})
+    collection, _ = scan(box, {DATABASE: frozenset({"encryption.enabled",
+                                                    "encryption.key_id"})})
+    facts = by_name(collection, DATABASE)["rm-x"].facts
+    assert (facts["encryption.enabled"].state, facts["encryption.enabled"].value) == (
+        OBSERVED, enabled)
+    assert facts["encryption.key_id"].value == key
