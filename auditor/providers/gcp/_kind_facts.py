@@ -171,4 +171,13 @@ def database_facts(db: SqlInstance, key: KeyOutcomes, wants: Wants) -> dict[str,
         "backup.retention_days": _retention(db),
         "backup.encrypted": Fact.observed(True, OP_SQL, detail=BACKUPS_ENCRYPTED),
     })
+    for present, member, paths in ((db.ip_read, "ipConfiguration", _IP_PATHS),
+                                   (db.backup_read, "backupConfiguration", _BACKUP_PATHS)):
+        if not present:
+            facts.update(dict.fromkeys(paths, Fact.error(
+                f"the instance's settings carry no {member}", OP_SQL)))
     return _keep(facts, wants)
+
+
+_IP_PATHS = ("public_exposure.is_public", "tls_enforced.required")
+_BACKUP_PATHS = ("backup.enabled", "backup.retention_days")

@@ -28,6 +28,8 @@ OP_INSTANCES = "sqladmin:instances.list"
 TLS_MODES = frozenset({"ENCRYPTED_ONLY", "TRUSTED_CLIENT_CERTIFICATE_REQUIRED"})
 PLAIN_MODES = frozenset({"ALLOW_UNENCRYPTED_AND_ENCRYPTED"})
 UNSPECIFIED_MODE = "SSL_MODE_UNSPECIFIED"
+# DatabaseInstance.instanceType of an entry that represents an external (on-premises) primary
+EXTERNAL = "ON_PREMISES_INSTANCE"
 
 
 def open_network(value: str) -> bool | None:
@@ -67,6 +69,10 @@ class SqlInstance:
     retention_unit: str | None = None
     database_version: str = ""
     malformed: MalformedAnswer | None = None
+    # settings.ipConfiguration / backupConfiguration were in the answer: a false boolean is
+    # left out of the JSON, an absent object says nothing.
+    ip_read: bool = True
+    backup_read: bool = True
 
     @property
     def id(self) -> str:
@@ -89,6 +95,10 @@ class SqlInstance:
 
 def _instance(project: str, raw: dict[str, Any]) -> SqlInstance:
     item = check_item(OP_INSTANCES, raw)
+    if item.get("instanceType") == EXTERNAL:
+        raise MalformedAnswer(OP_INSTANCES, "ExternalServer", f"instanceType {EXTERNAL}: the "
+                              "entry stands for a server Cloud SQL does not run, whose "
+                              "settings it does not hold")
     settings = item["settings"]
     ip = settings.get("ipConfiguration") or {}
     networks = [n.get("value", "") for n in ip.get("authorizedNetworks") or ()]
@@ -108,6 +118,7 @@ def _instance(project: str, raw: dict[str, Any]) -> SqlInstance:
         backups=bool(backup.get("enabled")),
         retained_backups=int(retained) if retained is not None else None,
         retention_unit=retention.get("retentionUnit") or None,
+        ip_read="ipConfiguration" in settings, backup_read="backupConfiguration" in settings,
         database_version=item.get("databaseVersion") or "")
 
 

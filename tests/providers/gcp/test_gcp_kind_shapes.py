@@ -121,3 +121,45 @@ def test_a_key_version_name_is_joined_to_its_key(make_sandbox, action: str, kind
         proxy.stop()
     assert (custody.state, custody.value) == (OBSERVED, "customer_kms")
     assert (key_id.state, key_id.value) == (OBSERVED, KEY)
+
+
+def _external(item: dict[str, Any]) -> None:
+    item["instanceType"] = "ON_PREMISES_INSTANCE"
+
+
+# (row id, the change to db0's listing entry, fact path, state, value, words of the detail)
+SETTINGS_ROWS = [
+    # Settings.ipConfiguration and Settings.backupConfiguration: their false booleans are
+    # left out of the JSON, but an absent object says nothing of them.
+    ("ip-present", lambda item: None, "public_exposure.is_public", OBSERVED, False,
+     "ipv4Enabled false"),
+    ("ip-absent", lambda item: item["settings"].pop("ipConfiguration"),
+     "public_exposure.is_public", ERROR, None, "no ipConfiguration"),
+    ("ip-absent-tls", lambda item: item["settings"].pop("ipConfiguration"),
+     "tls_enforced.required", ERROR, None, "no ipConfiguration"),
+    ("backup-absent", lambda item: item["settings"].pop("backupConfiguration"),
+     "backup.enabled", ERROR, None, "no backupConfiguration"),
+    # DatabaseInstance.instanceType ON_PREMISES_INSTANCE: an external primary's stand-in
+    # entry, whose settings Cloud SQL does not hold.
+    ("external-server", _external, "backup.enabled", ERROR, None, "ON_PREMISES_INSTANCE"),
+    ("external-server-exposure", _external, "public_exposure.is_public", ERROR, None,
+     "ON_PREMISES_INSTANCE"),
+]
+
+
+@pytest.mark.parametrize(("change", "path", "state", "value", "words"),
+                         [row[1:] for row in SETTINGS_ROWS],
+                         ids=[row[0] for row in SETTINGS_ROWS])
+def test_sql_settings_absent_from_the_answer_are_not_false(
+        make_sandbox, change: Any, path: str, state: FactState, value: Any,
+        words: str) -> None:
+    box = make_sandbox(_project(sql_instances=[{"name": "db0", "backups": {"enabled": True}},
+                                               {"name": "db1"}]))
+    proxy = AnswerProxy(box).on(SQL, in_item("db0", change))
+    try:
+        facts = _collect(box, "database.instance", path, proxy.scan_options())
+    finally:
+        proxy.stop()
+    assert (facts["db0"].state, facts["db0"].value) == (state, value)
+    assert words in facts["db0"].detail
+    assert facts["db1"].state is OBSERVED  # the other instance is read as ever
