@@ -19,6 +19,7 @@ import dataclasses
 import re
 from enum import Enum
 from functools import cache
+from operator import attrgetter
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -78,6 +79,9 @@ def _clean_container(value: Any, seen: dict[int, Any]) -> Any:
             return value
         return dict(items)
     if isinstance(value, list | tuple):
+        rows = _rows_of(value)
+        if rows is not None:
+            return _clean_rows(value, rows, seen)
         cleaned = [_clean(v, seen) for v in value]
         if all(a is b for a, b in zip(cleaned, value, strict=True)):
             return value
@@ -89,6 +93,55 @@ def _clean_container(value: Any, seen: dict[int, Any]) -> Any:
         if new is not old:
             changes[name] = new
     return dataclasses.replace(value, **changes) if changes else value
+
+
+# A list at least this long of objects of one dataclass (a report's findings) is cleaned field
+# by field over all of them (see _clean_rows).
+_ROWS_FROM = 32
+
+
+def _rows_of(value: list[Any] | tuple[Any, ...]) -> type | None:
+    """The dataclass every item of ``value`` is an instance of, when it is long enough."""
+    if len(value) < _ROWS_FROM:
+        return None
+    kinds = set(map(type, value))
+    if len(kinds) != 1:
+        return None
+    cls = kinds.pop()
+    return cls if dataclasses.is_dataclass(cls) and not issubclass(cls, Enum) else None
+
+
+def _clean_rows(value: list[Any] | tuple[Any, ...], cls: type, seen: dict[int, Any]) -> Any:
+    """``value`` (objects of ``cls``) with each one cleaned, as ``_clean`` would one by one,
+    but a field at a time over all of them: a column of ASCII text is one C-level pass, and a
+    column of shared objects (the findings' evidence, frameworks) is cleaned once per
+    distinct object. A million findings' walk cost seconds object by object."""
+    changes: dict[int, dict[str, Any]] = {}
+    for name in _init_fields(cls):
+        column = list(map(attrgetter(name), value))
+        if _ascii_texts(column):
+            continue
+        distinct = dict(zip(map(id, column), column, strict=True))
+        cleaned = {key: _clean(item, seen) for key, item in distinct.items()}
+        moved = {key for key, item in distinct.items() if cleaned[key] is not item}
+        if moved:
+            for index, item in enumerate(column):
+                if id(item) in moved:
+                    changes.setdefault(index, {})[name] = cleaned[id(item)]
+    if not changes:
+        return value
+    out = list(value)
+    for index, fields in changes.items():
+        out[index] = dataclasses.replace(out[index], **fields)
+    return tuple(out) if isinstance(value, tuple) else out
+
+
+def _ascii_texts(column: list[Any]) -> bool:
+    """Whether every item is a str (an Enum member too: never rewritten) of ASCII only."""
+    try:
+        return all(map(str.isascii, column))
+    except TypeError:  # an item that is no str
+        return False
 
 
 @cache

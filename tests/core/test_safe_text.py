@@ -131,3 +131,24 @@ def test_cli_evaluate_with_odd_text_writes_every_format(tmp_path):
     assert "\ufffd" in proc.stdout.decode("utf-8")  # the printed table
     for fmt in FORMATS:  # the full table too: an output directory was given
         _check_file(fmt, (tmp_path / "out" / file_name(fmt)).read_bytes().decode("utf-8"))
+
+
+def test_findings_cleaned_field_by_field_as_one_by_one():
+    """A long list of findings is cleaned a field at a time over all of them (the fast
+    path): the same findings as cleaning each alone, the clean ones kept as they were, and
+    what findings shared (their evidence) still shared once cleaned."""
+    findings = _odd_report().findings
+    assert len(findings) >= 32  # long enough for the field-by-field path
+    one_by_one = [clean(f) for f in findings]
+    together = clean(findings)
+    assert together == one_by_one
+    kept = [after is before for after, before in zip(together, findings, strict=True)]
+    assert kept == [a is b for a, b in zip(one_by_one, findings, strict=True)]
+    assert True in kept and False in kept  # some findings had odd text, some none
+    assert not any("\ud800" in f.resource_name or "\udcff" in f.account for f in together)
+    shared: dict[int, set[int]] = {}
+    for before, after in zip(findings, together, strict=True):
+        shared.setdefault(id(before.evidence), set()).add(id(after.evidence))
+    assert all(len(ids) == 1 for ids in shared.values())
+    assert any(len([f for f in findings if id(f.evidence) == key]) > 1 for key in shared)
+    assert clean(together) is together  # nothing left to replace: the same list back
