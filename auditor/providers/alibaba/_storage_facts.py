@@ -132,6 +132,8 @@ def image_encryption(listed: Outcome, snapshots: Mapping[str, dict[str, Any]],
     mappings = listed.value.get("DiskDeviceMappings", {}).get("DiskDeviceMapping", [])
     if not mappings:
         return _entry_error(listed, "the image lists no DiskDeviceMapping", AT_REST)
+    if not all(isinstance(m.get("Encrypted"), bool) for m in mappings):
+        return _entry_error(listed, "a DiskDeviceMapping has no boolean Encrypted", AT_REST)
     if not all(m.get("Encrypted") is True for m in mappings):
         return at_rest_facts(listed, False, None, key_of, "")
     enabled = {"encryption.enabled": observed(True, listed.source)}

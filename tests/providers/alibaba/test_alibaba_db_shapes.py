@@ -108,3 +108,26 @@ def test_a_disk_key_in_any_status_is_encryption(make_ali_sandbox: Any, spec: dic
     assert (facts["encryption.enabled"].state, facts["encryption.enabled"].value) == (
         OBSERVED, enabled)
     assert facts["encryption.key_id"].value == key
+
+
+IMAGE_ROWS = [
+    # DescribeImages Images.Image[].DiskDeviceMappings.DiskDeviceMapping[].Encrypted: the
+    # image is encrypted when every mapping is; a mapping without the flag says nothing.
+    ("flag-true", {"encrypted": True}, {}, OBSERVED, True),
+    ("flag-false", {}, {}, OBSERVED, False),
+    ("flag-absent", {"encrypted": True}, {"mapping_omits": ["Encrypted"]}, ERROR, None),
+]
+
+
+@pytest.mark.parametrize(("snapshot", "image", "state", "value"),
+                         [row[1:] for row in IMAGE_ROWS], ids=[row[0] for row in IMAGE_ROWS])
+def test_an_image_is_unencrypted_only_when_its_mappings_say_so(
+        make_ali_sandbox: Any, snapshot: dict[str, Any], image: dict[str, Any],
+        state: FactState, value: Any) -> None:
+    box = make_ali_sandbox({"account": ACCOUNT, "keys": KEYS, "buckets": [b("anchor")],
+                            "snapshots": [{"id": "s-x", "region": HZ, **snapshot}],
+                            "images": [{"id": "m-x", "region": HZ, "snapshots": ["s-x"],
+                                        **image}]})
+    collection, _ = scan(box, {"storage.snapshot": frozenset({"encryption.enabled"})})
+    fact = by_name(collection, "storage.snapshot")["m-x"].facts["encryption.enabled"]
+    assert (fact.state, fact.value) == (state, value)

@@ -8,7 +8,8 @@ disks: [{id, region, zone, name, encrypted (bool), key (KMSKeyId), status (In_us
          Available | ...; default In_use), instance, omits: [entry fields], faults}]
 snapshots: [{id, region, name, encrypted, key, disk, faults}]
 images: [{id, region, name, snapshots: [snapshot ids of its disk mappings], public (IsPublic),
-          shared_with: [account ids], share_all (a ShareGroup "all"), faults}]
+          shared_with: [account ids], share_all (a ShareGroup "all"), mapping_omits: [fields
+          left out of every disk mapping], faults}]
 file_systems: [{id, region, description, protocol (NFS | SMB), encrypt_type (0 | 1 | 2),
                 key, reject_unencrypted (SMB), faults}]
 db_instances: [{id, region, name, engine (MySQL | PostgreSQL | SQLServer), deletion_protection,
@@ -93,8 +94,11 @@ def image_entry(spec: dict[str, Any], store: StorageEstate) -> dict[str, Any]:
     mappings = []
     for index, snap_id in enumerate(spec.get("snapshots", []) or []):
         snap = store.find("snapshots", str(snap_id)) or {}
-        mappings.append({"SnapshotId": str(snap_id), "Encrypted": bool(snap.get("encrypted")),
-                         "Type": "system" if index == 0 else "data", "Size": "40"})
+        mapping = {"SnapshotId": str(snap_id), "Encrypted": bool(snap.get("encrypted")),
+                   "Type": "system" if index == 0 else "data", "Size": "40"}
+        for name in spec.get("mapping_omits", []) or []:  # fields no mapping carries
+            mapping.pop(str(name), None)
+        mappings.append(mapping)
     shared = bool(spec.get("shared_with")) or bool(spec.get("share_all"))
     return _omit({"ImageId": spec["id"], "ImageName": str(spec.get("name", spec["id"])),
                   "ImageOwnerAlias": "self", "IsPublic": bool(spec.get("public", False)),
