@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from auditor.errors import MalformedAnswer
+from auditor.errors import ListingIncomplete, MalformedAnswer
 from auditor.providers.gcp._answers import Listed, as_dict, check, check_item, read_pages
 from auditor.providers.gcp._errors import Caller
 from auditor.providers.gcp._storage import PUBLIC_MEMBERS
@@ -113,13 +113,35 @@ def _scoped_disks(page: dict[str, Any]) -> list[Any]:
             for disk in (scoped.get("disks") or ())]
 
 
+def unreachable_scopes(page: dict[str, Any]) -> list[str]:
+    """The scopes a Compute Engine list page says it could not reach: its ``unreachables``
+    (aggregatedList), a scope whose warning is UNREACHABLE, or a page warning UNREACHABLE.
+    What they hold is not in the answer: never read as "none there"."""
+    found = [str(u) for u in page.get("unreachables") or ()]
+    scoped = page.get("items") if isinstance(page.get("items"), dict) else {}
+    found += [str(scope) for scope, value in sorted(scoped.items())
+              if ((value or {}).get("warning") or {}).get("code") == "UNREACHABLE"]
+    if (page.get("warning") or {}).get("code") == "UNREACHABLE":
+        found.append("(the page's own warning)")
+    return found
+
+
 def _pages(call: Caller, operation: str, items_key: str, timeout: float, fetch: Any,
            items_of: Any = None) -> Listed[dict[str, Any]]:
+    unreachable: list[str] = []
+
     def page(token: str | None) -> dict[str, Any]:
         request = {"page_token": token} if token else {}
         pages = fetch(request, timeout).pages
-        return as_dict(next(iter(pages)))
-    return read_pages(call, operation, page, items_key, items_of=items_of)
+        answer = as_dict(next(iter(pages)))
+        unreachable.extend(unreachable_scopes(answer))
+        return answer
+    listed = read_pages(call, operation, page, items_key, items_of=items_of)
+    if listed.gap is None and unreachable:
+        gap = ListingIncomplete(operation, "Unreachable", "the service could not reach "
+                                f"{', '.join(sorted(set(unreachable)))}")
+        return Listed(listed.items, gap)
+    return listed
 
 
 def list_disks(call: Caller, client: Any, project: str, timeout: float) -> Listed[ComputeItem]:

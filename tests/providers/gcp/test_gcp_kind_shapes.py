@@ -163,3 +163,50 @@ def test_sql_settings_absent_from_the_answer_are_not_false(
     assert (facts["db0"].state, facts["db0"].value) == (state, value)
     assert words in facts["db0"].detail
     assert facts["db1"].state is OBSERVED  # the other instance is read as ever
+
+
+DISKS = "compute.disks.aggregatedList"
+
+
+def _unreachables(document: dict[str, Any]) -> None:
+    document["unreachables"] = ["zones/us-east1-b"]
+
+
+def _scope_unreachable(document: dict[str, Any]) -> None:
+    document["items"]["zones/us-west1-a"] = {"warning": {
+        "code": "UNREACHABLE", "message": "zone unreachable", "data": []}}
+
+
+def _no_results(document: dict[str, Any]) -> None:
+    document["items"]["zones/us-west1-a"] = {"warning": {
+        "code": "NO_RESULTS_ON_PAGE", "message": "none", "data": []}}
+
+
+UNREACHABLE_ROWS = [
+    # DiskAggregatedList.unreachables[] and a DisksScopedList.warning.code UNREACHABLE name
+    # scopes whose disks the answer does not hold: a gap of the listing, never "no disks".
+    ("unreachables", _unreachables, {("compute:disks.aggregatedList", "Unreachable",
+                                      "listing")}),
+    ("scope-warning", _scope_unreachable, {("compute:disks.aggregatedList", "Unreachable",
+                                            "listing")}),
+    ("no-results-is-no-gap", _no_results, set()),
+]
+
+
+@pytest.mark.parametrize(("change", "expected"), [row[1:] for row in UNREACHABLE_ROWS],
+                         ids=[row[0] for row in UNREACHABLE_ROWS])
+def test_an_unreachable_disk_scope_is_a_gap(make_sandbox, change: Any,
+                                            expected: set[tuple[str, str, str]]) -> None:
+    from answer_proxy import edit
+
+    box = make_sandbox(_project(disks=[{"name": "d0", "zone": "us-central1-a"}]))
+    proxy = AnswerProxy(box).on(DISKS, edit(change))
+    try:
+        collection = fast_adapter().collect(CollectRequest(
+            options=proxy.scan_options(),
+            facts={"storage.volume": frozenset({"attachment.attached"})}))
+    finally:
+        proxy.stop()
+    assert set(resources(collection, "storage.volume")) == {"d0"}  # what was listed is kept
+    assert {(e.operation, e.code, e.kind) for e in collection.run.errors} == expected
+    assert collection.run.status == ("partial" if expected else "complete")
