@@ -153,6 +153,9 @@ def evaluate(inventory: Inventory, checks: Iterable[CompiledCheck]) -> list[Find
     because it does not apply. Resources are indexed by kind once; see ``_Decisions`` for
     what is decided once per distinct set of facts.
     """
+    from auditor.derived_facts import derive_inventory
+
+    derive_inventory(inventory)  # the core's derived facts (legal reach), from collected ones
     checks = list(checks)
     skipped: dict[str, set[str]] = defaultdict(set)  # check id -> providers not collected
     for gap in uncollected(inventory, checks):
@@ -184,6 +187,9 @@ def uncollected(inventory: Inventory, checks: Iterable[CompiledCheck]) -> list[N
 
     Failed runs are left out: they collected nothing, and say so as provider failures.
     """
+    from auditor.derived_facts import derive_requests
+
+    derive_requests(inventory.runs)  # a derived fact is asked for when all its inputs were
     runs: dict[str, list] = defaultdict(list)
     for run in inventory.runs:
         if run.status != "failed":
@@ -201,8 +207,11 @@ def uncollected(inventory: Inventory, checks: Iterable[CompiledCheck]) -> list[N
 
 def wanted_facts(checks: Iterable[CompiledCheck]) -> dict[str, frozenset[str]]:
     """kind -> fact paths the selected checks read or show as context: what to collect."""
+    from auditor.derived_facts import with_inputs
+
     wanted: dict[str, set[str]] = defaultdict(set)
     for compiled in checks:
         for kind in compiled.check.kinds:
             wanted[kind].update(compiled.check.reads, compiled.check.context)
-    return {kind: frozenset(paths) for kind, paths in wanted.items()}
+    # A fact the core derives is collected as its inputs (auditor.derived_facts).
+    return with_inputs({kind: frozenset(paths) for kind, paths in wanted.items()})

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from auditor.errors import InputError
-from auditor.regions import locate
+from auditor.regions import locate, places
 
 if TYPE_CHECKING:
     from auditor.model import Finding, Report
@@ -60,31 +60,35 @@ class Reach:
     home: str | None  # the provider's home jurisdiction
     laws: tuple[Law, ...]  # compelled-access laws of every jurisdiction in reach
     key_external: bool | None  # None: the key's custody was not observed
+    # Every jurisdiction the data may be stored in (all places of a dual- or multi-region,
+    # as data_residency.jurisdictions); empty when the region is not placed.
+    stored_in: tuple[str, ...] = ()
 
     @property
     def known(self) -> bool:
-        return None not in (self.location, self.operator_jurisdiction, self.home)
+        return bool(self.stored_in) and None not in (self.operator_jurisdiction, self.home)
 
     @property
     def jurisdictions(self) -> list[str]:
         """Every jurisdiction in reach (only the known ones when ``known`` is False)."""
-        return sorted({j for j in (self.location, self.operator_jurisdiction, self.home) if j})
+        return sorted({j for j in (self.location, *self.stored_in, self.operator_jurisdiction,
+                                   self.home) if j})
 
     def outside(self, allowed: Iterable[str]) -> list[str]:
         return sorted(set(self.jurisdictions) - set(allowed))
 
     def verdict(self, allowed: Iterable[str]) -> str:
-        """PASS, FAIL or UNVERIFIED against the jurisdictions a user allows: data reachable
-        by another one fails unless its key is held externally; what was not observed (the
-        region's place, the provider, the custody when it decides) is never PASS or FAIL."""
-        allowed = set(allowed)
-        if not self.known:
-            return "FAIL" if self.outside(allowed) and self.key_external is False else "UNVERIFIED"
-        if not self.outside(allowed):
-            return "PASS"
-        if self.key_external is None:
+        """PASS, FAIL or UNVERIFIED against the jurisdictions a user allows, as the check
+        data-legal-reach decides over the derived facts (auditor/derived_facts.py): data
+        reachable by another one fails unless its key is held externally. Both its inputs
+        decide, as the engine has it: a region not placed, a provider without data or a
+        custody not observed is UNVERIFIED, never PASS or FAIL, even where the other input
+        alone would settle it."""
+        if not self.known or self.key_external is None:
             return "UNVERIFIED"
-        return "PASS" if self.key_external else "FAIL"
+        if self.key_external or not self.outside(allowed):
+            return "PASS"
+        return "FAIL"
 
 
 @cache
@@ -116,24 +120,31 @@ def custody_external(level: str | None) -> bool | None:
     return None if level is None else level == EXTERNAL
 
 
+def holders(provider: str, region: str | None) -> tuple[str | None, str | None, str | None]:
+    """(the company operating ``provider``'s ``region``, its jurisdiction, the provider's
+    home jurisdiction); the provider operates its own regions unless ``operators`` names
+    another company; all None for a provider the data file does not name."""
+    data = legal_data()
+    company = data["providers"].get(provider)
+    if company is None:
+        return None, None, None
+    operated = data["operators"].get(provider, {}).get(region or "")
+    if operated:
+        return operated["company"], operated["jurisdiction"], company["home"]
+    return company["company"], company["home"], company["home"]
+
+
 def reach(provider: str, region: str | None, custody_level: str | None) -> Reach:
     """The legal reach of data in ``provider``'s ``region`` under a key of ``custody_level``
     (``key_custody.level``; None when it was not observed)."""
-    data = legal_data()
-    company = data["providers"].get(provider)
-    home = company["home"] if company else None
-    place = locate(provider, region)
+    place, spread = locate(provider, region), places(provider, region)
     location = place.jurisdiction if place.known else None
-    operated = data["operators"].get(provider, {}).get(region or "")
-    if operated:
-        operator, operator_jurisdiction = operated["company"], operated["jurisdiction"]
-    else:
-        operator = company["company"] if company else None
-        operator_jurisdiction = home
-    reaching = {location, operator_jurisdiction, home}
+    stored_in = tuple(spread.jurisdictions) if spread.known else ()
+    operator, operator_jurisdiction, home = holders(provider, region)
+    reaching = {location, *stored_in, operator_jurisdiction, home}
     return Reach(provider, region, location, operator, operator_jurisdiction, home,
                  tuple(law for law in laws() if law.jurisdiction in reaching),
-                 custody_external(custody_level))
+                 custody_external(custody_level), stored_in)
 
 
 def _custody(findings: list[Finding]) -> str | None:

@@ -48,7 +48,8 @@ def test_every_kind_has_a_fact_block_and_the_contract_paths():
     common = {"encryption.enabled", "encryption.key_id", "key_custody.level", "key_custody.hsm",
               "key_rotation.enabled", "key_rotation.period_days", "key_rotation.supported",
               "data_residency.region", "data_residency.country", "data_residency.jurisdiction",
-              "data_residency.jurisdictions"}
+              "data_residency.jurisdictions",
+              "legal_reach.jurisdictions", "legal_reach.key_external"}  # derived by the core
     own = {"storage.volume": {"attachment.attached"},
            "storage.snapshot": {"public_exposure.is_public", "sharing.accounts"},
            "storage.filesystem": {"tls_enforced.required"},

@@ -22,7 +22,8 @@ CCM_V4 = {
 }
 # A safeguard's defining control: every check of that safeguard cites it.
 BY_SAFEGUARD = {"encryption_at_rest": "CEK-03", "key_rotation": "CEK-12",
-                "data_residency": "DSP-19", "tls_enforced": "CEK-03", "backup": "BCR-08",
+                "data_residency": "DSP-19", "legal_reach": "DSP-19", "tls_enforced": "CEK-03",
+                "backup": "BCR-08",
                 "access_logging": "LOG-08", "public_exposure": "IAM-16"}
 CHECKS = load_checks()
 

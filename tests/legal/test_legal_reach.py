@@ -102,12 +102,16 @@ def test_markdown_section_names_laws_and_says_no_legal_advice(report):
     ("aws", "eu-central-1", "customer_kms", ["EU"], "FAIL"),  # US home reaches it
     ("aws", "eu-central-1", "external", ["EU"], "PASS"),  # key held outside AWS
     ("aws", "eu-central-1", None, ["EU"], "UNVERIFIED"),  # custody not observed
-    ("aws", "eu-central-1", None, ["EU", "US"], "PASS"),  # custody does not decide
+    # custody not observed: UNVERIFIED even where the location alone would settle it, as the
+    # engine decides the check over both derived facts
+    ("aws", "eu-central-1", None, ["EU", "US"], "UNVERIFIED"),
     ("aws", "cn-north-1", "provider", ["CN"], "FAIL"),  # operator CN, home US
     ("alibaba", "eu-central-1", "customer_kms", ["EU", "US"], "FAIL"),  # CN home
     ("alibaba", "cn-hangzhou", "provider", ["CN"], "PASS"),
     ("aws", "no-such-region-9", "external", ["US"], "UNVERIFIED"),  # location not placed
-    ("aws", "no-such-region-9", "provider", ["EU"], "FAIL"),  # the US home alone reaches it
+    ("aws", "no-such-region-9", "provider", ["EU"], "UNVERIFIED"),  # not placed: never decided
+    ("gcp", "eu", "customer_kms", ["EU", "US"], "PASS"),  # a multi-region: every place in reach
+    ("gcp", "asia", "customer_kms", ["EU", "US"], "FAIL"),
     ("acme", "r1", "external", ["EU"], "UNVERIFIED"),  # provider without data
 ])
 def test_verdict(provider, region, custody, allowed, verdict):
