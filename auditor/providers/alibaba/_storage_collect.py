@@ -63,9 +63,12 @@ KEY_PATHS = AT_REST[2:]
 BACKUP = ("backup.enabled", "backup.retention_days")
 
 
-def _shared_flag(value: Any) -> bool:
-    """IsSelfShared is documented as a string ("True"/"False"); a boolean is taken too."""
-    return value is True or str(value).lower() == "true"
+def _shared_flag(value: Any) -> bool | None:
+    """IsSelfShared is documented as a string ("True"/"False"); a boolean is taken too.
+    None: any other value, which says neither."""
+    if isinstance(value, bool):
+        return value
+    return {"true": True, "false": False}.get(str(value).lower())
 
 
 class StorageCollector:
@@ -160,7 +163,8 @@ class StorageCollector:
         """(accounts, public) of one custom image: from the listing when it says the image
         is neither shared nor public, else DescribeImageSharePermission."""
         public = image.get("IsPublic") is True
-        if not _shared_flag(image.get("IsSelfShared")) and not public:
+        # Private from the listing only when both flags say so; else the permissions decide.
+        if _shared_flag(image.get("IsSelfShared")) is False and image.get("IsPublic") is False:
             return Outcome(ecs.IMAGES, ([], False))
         if not wanted:
             return Outcome.not_read(ecs.IMAGE_SHARES, "no sharing fact is wanted")

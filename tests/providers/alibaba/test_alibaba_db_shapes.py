@@ -131,3 +131,34 @@ def test_an_image_is_unencrypted_only_when_its_mappings_say_so(
     collection, _ = scan(box, {"storage.snapshot": frozenset({"encryption.enabled"})})
     fact = by_name(collection, "storage.snapshot")["m-x"].facts["encryption.enabled"]
     assert (fact.state, fact.value) == (state, value)
+
+
+OTHER = "2233445566778899"
+SHARE_ROWS = [
+    # DescribeImages Image[].IsSelfShared ("True" | "False", a string) and IsPublic (a
+    # boolean): only both saying no make an image private without reading its permissions.
+    ("both-no", {}, OBSERVED, (False, []), 0),
+    ("shared-true", {"shared_with": [OTHER]}, OBSERVED, (False, [OTHER]), 1),
+    ("self-shared-unnamed", {"shared_with": [OTHER], "is_self_shared": "Unknown"}, OBSERVED,
+     (False, [OTHER]), 1),
+    ("is-public-absent", {"share_all": True, "is_self_shared": "False",
+                          "omits": ["IsPublic"]}, OBSERVED, (True, []), 1),
+]
+
+
+@pytest.mark.parametrize(("image", "state", "value", "reads"), [row[1:] for row in SHARE_ROWS],
+                         ids=[row[0] for row in SHARE_ROWS])
+def test_an_image_is_private_unread_only_when_both_flags_say_so(
+        make_ali_sandbox: Any, image: dict[str, Any], state: FactState,
+        value: tuple[bool, list[str]], reads: int) -> None:
+    box = make_ali_sandbox({"account": ACCOUNT, "keys": KEYS, "buckets": [b("anchor")],
+                            "snapshots": [{"id": "s-x", "region": HZ}],
+                            "images": [{"id": "m-x", "region": HZ, "snapshots": ["s-x"],
+                                        **image}]})
+    collection, requests = scan(box, {"storage.snapshot": frozenset({
+        "public_exposure.is_public", "sharing.accounts"})})
+    facts = by_name(collection, "storage.snapshot")["m-x"].facts
+    public, accounts = facts["public_exposure.is_public"], facts["sharing.accounts"]
+    assert {public.state, accounts.state} == {state}
+    assert (public.value, accounts.value) == value
+    assert sum(r.action == "ecs:DescribeImageSharePermission" for r in requests) == reads

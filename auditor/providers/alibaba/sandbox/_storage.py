@@ -9,7 +9,8 @@ disks: [{id, region, zone, name, encrypted (bool), key (KMSKeyId), status (In_us
 snapshots: [{id, region, name, encrypted, key, disk, faults}]
 images: [{id, region, name, snapshots: [snapshot ids of its disk mappings], public (IsPublic),
           shared_with: [account ids], share_all (a ShareGroup "all"), mapping_omits: [fields
-          left out of every disk mapping], faults}]
+          left out of every disk mapping], is_self_shared (the flag as answered), omits,
+          faults}]
 file_systems: [{id, region, description, protocol (NFS | SMB), encrypt_type (0 | 1 | 2),
                 key, reject_unencrypted (SMB), faults}]
 db_instances: [{id, region, name, engine (MySQL | PostgreSQL | SQLServer), deletion_protection,
@@ -102,7 +103,8 @@ def image_entry(spec: dict[str, Any], store: StorageEstate) -> dict[str, Any]:
     shared = bool(spec.get("shared_with")) or bool(spec.get("share_all"))
     return _omit({"ImageId": spec["id"], "ImageName": str(spec.get("name", spec["id"])),
                   "ImageOwnerAlias": "self", "IsPublic": bool(spec.get("public", False)),
-                  "IsSelfShared": "True" if shared else "False", "Status": "Available",
+                  "IsSelfShared": str(spec.get("is_self_shared", "True" if shared else "False")),
+                  "Status": "Available",
                   "DiskDeviceMappings": {"DiskDeviceMapping": mappings}}, spec)
 
 
