@@ -1,13 +1,14 @@
 """Read a large inventory without holding its text and its parsed JSON at once.
 
-``load_streamed`` is the fast path of ``documents.load_inventory``: it parses the file twice
-with ijson (yajl, in C), never the whole text in memory and never all resources as raw JSON:
-
-1. the skeleton: everything but the contents of ``resources`` (the top level keys, the
-   schema version, the runs), validated against the inventory schema with no resources;
-2. the resources one at a time: each is bounded in depth, validated against the schema's
-   ``resource`` definition by the compiled validator, turned into the model (equal facts
-   shared, ``model.FactInterner``) and dropped.
+``load_streamed`` is the fast path of ``documents.load_inventory``: it parses the file once
+with ijson (yajl, in C), never the whole text in memory and never all resources as raw JSON.
+ijson builds the whole document, but each time it asks for the next bytes, the resources it
+has finished building (all of ``resources`` but the last, which may still be filling) are
+taken out of that list: each is bounded in depth, validated against the schema's
+``resource`` definition by the compiled validator, turned into the model (equal facts shared,
+``model.FactInterner``) and dropped. What is left at the end is the skeleton (the top level
+keys, the schema version, the runs, ``resources`` emptied), validated against the inventory
+schema with no resources.
 
 The inventory schema constrains resources only item by item (``items: $ref resource``), so
 the two together accept exactly what one validation of the whole document accepts.
@@ -22,6 +23,7 @@ python jsonschema has the last word on what is valid.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -53,17 +55,20 @@ class _Fallback(Exception):
 
 
 class _Scanned:
-    """A binary file whose every read is searched for surrogate escapes."""
+    """A binary file whose every read is searched for surrogate escapes (and deep bracket
+    runs); before each read after the first, ``before_read`` runs."""
 
-    def __init__(self, fh: BinaryIO, depth: bool = True) -> None:
+    def __init__(self, fh: BinaryIO, before_read: Callable[[], None]) -> None:
         self._fh = fh
         self._tail = b""
-        self._depth = depth  # also look for deep nesting (once per file is enough)
+        self._before_read = before_read
 
     def read(self, size: int = -1) -> bytes:
+        self._before_read()
         chunk = self._fh.read(size)
         window = self._tail + chunk
-        if _SURROGATE_ESCAPE.search(window) or (self._depth and _deep(window)):
+        # "\\u" first: bytes.find is a fast scan, the pattern search is not
+        if (b"\\u" in window and _SURROGATE_ESCAPE.search(window)) or _deep(window):
             raise _Fallback
         self._tail = chunk[-_OVERLAP:]
         return chunk
@@ -75,52 +80,58 @@ def _deep(window: bytes) -> bool:
 
 
 class _Skeleton(dict):
-    """The top-level object: from its ``resources`` key on, maps are not kept (see
-    ``_skeleton``); a key seen twice declines the fast path (json keeps the last value, the
-    resource stream would see both)."""
+    """The top-level object; a key seen twice declines the fast path (json keeps the last
+    value, the resources taken from the first would be kept too): noted here, raised at the
+    next read (an exception raised inside ijson's builder is not passed on cleanly). Its
+    ``resources`` list is handed to ``_Taker`` as soon as ijson starts it."""
 
-    def __init__(self, builder: _SkeletonMaps) -> None:
+    def __init__(self, taker: _Taker) -> None:
         super().__init__()
-        self._builder = builder
+        self._taker = taker
 
     def __setitem__(self, key: str, value: Any) -> None:
         if key in self:
-            raise _Fallback
-        self._builder.inside_resources = key == "resources"
+            self._taker.duplicate = True
+        elif key == "resources":
+            self._taker.raw = value
         super().__setitem__(key, value)
 
 
-class _SkeletonMaps:
-    """ijson's map_type: the root is a _Skeleton; every map inside ``resources`` is one shared
-    dict that is never read (its values overwrite each other), so memory stays flat."""
+class _Taker:
+    """ijson's map_type (the root is a _Skeleton, every other map a dict) and the step run
+    before each read: the finished resources out of the list ijson is filling, into the
+    model."""
 
-    def __init__(self) -> None:
+    def __init__(self, check_depth: Any) -> None:
         self.root: _Skeleton | None = None
-        self.inside_resources = False
-        self._discarded: dict[str, Any] = {}
+        self.raw: Any = None  # the top-level ``resources`` value, as ijson builds it
+        self.duplicate = False  # a top-level key seen twice
+        self.resources: list[Resource] = []
+        self._interner = FactInterner()
+        self._check_depth = check_depth
 
     def __call__(self) -> dict[str, Any]:
         if self.root is None:
             self.root = _Skeleton(self)
             return self.root
-        if self.inside_resources:
-            return self._discarded
         return {}
 
-
-def _skeleton(path: Path) -> dict[str, Any]:
-    import ijson
-
-    maps = _SkeletonMaps()
-    with open(path, "rb") as fh:
-        documents = list(ijson.items(_Scanned(fh), "", use_float=True, map_type=maps))
-    if len(documents) != 1 or documents[0] is not maps.root:
-        raise _Fallback  # not one JSON object
-    skeleton = dict(maps.root)
-    if not set(skeleton) <= _TOP_KEYS or not isinstance(skeleton.get("resources"), list):
-        raise _Fallback
-    skeleton["resources"] = []
-    return skeleton
+    def take(self, last_too: bool = False) -> None:
+        if self.duplicate:
+            raise _Fallback
+        raw = self.raw
+        if type(raw) is not list:
+            return  # not seen yet, or no list (the skeleton's validation declines it)
+        done = len(raw) if last_too else len(raw) - 1  # the last may still be filling
+        if done <= 0:
+            return
+        interner, check_depth, resources = self._interner, self._check_depth, self.resources
+        for item in raw[:done]:
+            if not fast_valid("inventory", item, "resource"):
+                raise _Fallback
+            _bounded(item, check_depth)
+            resources.append(Resource.from_dict(item, interner))
+        del raw[:done]
 
 
 def _bounded(resource: dict[str, Any], check_depth: Any) -> None:
@@ -143,20 +154,22 @@ def load_streamed(path: Path, check_depth: Any) -> Inventory | None:
     """
     import ijson
 
+    taker = _Taker(check_depth)
     try:
-        skeleton = _skeleton(path)
+        with open(path, "rb") as fh, gc_paused():  # the model stays alive: see gc_pause
+            documents = list(ijson.items(_Scanned(fh, taker.take), "", use_float=True,
+                                         map_type=taker))
+            if len(documents) != 1 or documents[0] is not taker.root:
+                raise _Fallback  # not one JSON object
+            taker.take(last_too=True)
+        skeleton = dict(taker.root)
+        if not set(skeleton) <= _TOP_KEYS or skeleton.get("resources") is not taker.raw \
+                or type(taker.raw) is not list:
+            raise _Fallback
         check_depth(skeleton, 1)
         if not fast_valid("inventory", skeleton):
             raise _Fallback
         runs = [ProviderRun.from_dict(r) for r in skeleton["runs"]]
-        interner = FactInterner()
-        resources = []
-        with open(path, "rb") as fh, gc_paused():  # the model stays alive: see gc_pause
-            for raw in ijson.items(_Scanned(fh, depth=False), "resources.item", use_float=True):
-                if not fast_valid("inventory", raw, "resource"):
-                    raise _Fallback
-                _bounded(raw, check_depth)
-                resources.append(Resource.from_dict(raw, interner))
     except (_Fallback, InputError, OSError, ijson.JSONError, ValueError, OverflowError, RecursionError):
         return None
-    return Inventory(runs, resources)
+    return Inventory(runs, taker.resources)

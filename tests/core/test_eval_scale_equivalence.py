@@ -102,3 +102,39 @@ def test_shared_decisions_equal_deciding_every_pair_afresh(tmp_path, monkeypatch
     shared = evaluate(inventory, checks)
     assert [f.to_dict() for f in shared] == [f.to_dict() for f in fresh]
     assert {f.status.value for f in shared} >= {"PASS", "FAIL", "OPAQUE", "UNVERIFIED"}
+
+
+def test_one_pass_takes_any_key_order_and_refuses_a_second_resources(tmp_path):
+    document = _replicated(2)
+    reordered = {"resources": document["resources"], "runs": document["runs"],
+                 "schema_version": document["schema_version"]}
+    path = tmp_path / "inventory.json"
+    path.write_text(json.dumps(reordered), encoding="utf-8")
+    streamed = load_streamed(path, _depth)
+    assert streamed is not None
+    assert streamed.to_dict() == Inventory.from_dict(document).to_dict()
+    text = json.dumps(reordered)
+    path.write_text(text[:-1] + ', "resources": []}', encoding="utf-8")  # a second key
+    assert load_streamed(path, _depth) is None
+
+
+def test_one_pass_holds_only_the_resources_of_the_latest_read(tmp_path, monkeypatch):
+    """The raw resources are taken out of the list ijson fills as the file is read, so they
+    are never all held at once (the model is what grows)."""
+    from auditor import inventory_stream
+
+    document = _replicated(40)
+    path = tmp_path / "inventory.json"
+    path.write_text(json.dumps(document, indent=2), encoding="utf-8")
+    held: list[int] = []
+    take = inventory_stream._Taker.take
+
+    def counting(self, last_too=False):
+        held.append(len(self.raw) if isinstance(self.raw, list) else 0)
+        take(self, last_too)
+
+    monkeypatch.setattr(inventory_stream._Taker, "take", counting)
+    streamed = load_streamed(path, _depth)
+    assert streamed is not None and len(streamed.resources) == len(document["resources"])
+    assert len(held) > 10  # one take per read, the file is many reads long
+    assert max(held) < len(document["resources"]) / 5
