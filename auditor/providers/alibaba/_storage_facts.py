@@ -176,7 +176,11 @@ def filesystem_resource(listed: Outcome, region: str, account: str, key_of: KeyO
     """One DescribeFileSystems entry; ``smb`` is DescribeSmbAcl's Acl for an SMB one."""
     fs = listed.value
     kind = fs.get("EncryptType")
-    if kind in NAS_ENCRYPT:
+    if kind == 2 and not fs.get("KMSKeyId"):  # a customer's key, but the answer names none
+        facts = {"encryption.enabled": observed(True, listed.source),
+                 **_entry_error(listed, "EncryptType 2 (a customer's KMS key) but the entry "
+                                "names no KMSKeyId", AT_REST[1:])}
+    elif kind in NAS_ENCRYPT:
         facts = at_rest_facts(listed, NAS_ENCRYPT[kind], fs.get("KMSKeyId") or None, key_of,
                               "the NAS service key (NAS-managed key)")
     else:

@@ -162,3 +162,28 @@ def test_an_image_is_private_unread_only_when_both_flags_say_so(
     assert {public.state, accounts.state} == {state}
     assert (public.value, accounts.value) == value
     assert sum(r.action == "ecs:DescribeImageSharePermission" for r in requests) == reads
+
+
+NAS_ROWS = [
+    # DescribeFileSystems FileSystem[].EncryptType (0 none, 1 NAS-managed key, 2 a KMS key of
+    # the customer) and KMSKeyId: a customer key the entry does not name is no custody.
+    ("customer-key", {"encrypt_type": 2, "key": CUST}, True, (OBSERVED, "customer_kms")),
+    ("nas-managed", {"encrypt_type": 1}, True, (OBSERVED, "provider_kms")),
+    ("customer-key-unnamed", {"encrypt_type": 2}, True, (ERROR, None)),
+    ("none", {"encrypt_type": 0}, False, (OBSERVED, "none")),
+]
+
+
+@pytest.mark.parametrize(("fs", "enabled", "custody"), [row[1:] for row in NAS_ROWS],
+                         ids=[row[0] for row in NAS_ROWS])
+def test_nas_custody_only_from_a_named_key(make_ali_sandbox: Any, fs: dict[str, Any],
+                                           enabled: bool, custody: tuple[Any, Any]) -> None:
+    box = make_ali_sandbox({"account": ACCOUNT, "keys": KEYS, "buckets": [b("anchor")],
+                            "file_systems": [{"id": "fs-x", "region": HZ, **fs}]})
+    collection, _ = scan(box, {"storage.filesystem": frozenset({"encryption.enabled",
+                                                                "key_custody.level"})})
+    facts = by_name(collection, "storage.filesystem")["fs-x"].facts
+    assert (facts["encryption.enabled"].state, facts["encryption.enabled"].value) == (
+        OBSERVED, enabled)
+    level = facts["key_custody.level"]
+    assert (level.state, level.value) == custody
