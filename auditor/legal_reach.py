@@ -32,6 +32,8 @@ EXTERNAL = "external"  # the custody ladder's level of a key the provider cannot
 DATA_KINDS = ("storage.bucket", "storage.volume", "storage.snapshot", "storage.filesystem",
               "database.instance", "kms.key")
 CUSTODY_FACT = "key_custody.level"
+KEY_EXTERNAL_FACT = "legal_reach.key_external"  # derived by auditor.derived_facts
+NOT_EXTERNAL = "not_external"  # a key known to be held by the provider, its level not read
 
 
 class LegalDataError(InputError):
@@ -148,11 +150,18 @@ def reach(provider: str, region: str | None, custody_level: str | None) -> Reach
 
 
 def _custody(findings: list[Finding]) -> str | None:
+    """The custody level a custody check read, else what data-legal-reach read of it (its
+    derived legal_reach.key_external: external or not), else None."""
+    derived = None
     for f in findings:
         for e in f.evidence:
-            if e.fact == CUSTODY_FACT and e.state == "observed" and isinstance(e.value, str):
+            if e.state != "observed":
+                continue
+            if e.fact == CUSTODY_FACT and isinstance(e.value, str):
                 return e.value
-    return None
+            if e.fact == KEY_EXTERNAL_FACT and isinstance(e.value, bool):
+                derived = EXTERNAL if e.value else NOT_EXTERNAL
+    return derived
 
 
 def _row(found: Reach, resources: int) -> dict[str, Any]:
@@ -164,7 +173,8 @@ def _row(found: Reach, resources: int) -> dict[str, Any]:
 
 def legal_reach_section(report: Report) -> dict[str, Any]:
     """The report's legal-reach table, from its findings alone (each data resource's region,
-    and the ``key_custody.level`` a custody check read): provider -> rows, one per region and
+    and the ``key_custody.level`` a custody check read, or the legal-reach check's
+    ``legal_reach.key_external``): provider -> rows, one per region and
     key held externally or not, resources counted once each; and the laws the rows name."""
     by_resource: dict[tuple[str, str, str, str], list[Finding]] = {}
     for f in report.findings:

@@ -216,3 +216,30 @@ def test_the_catalog_page_lists_the_derived_paths():
     text = (Path(__file__).parents[2] / "docs" / "catalog.md").read_text()
     for path in (JURISDICTIONS, KEY_EXTERNAL):
         assert f"`{path}`" in text
+
+
+@pytest.mark.parametrize("provider, needed", [
+    ("aws", {"s3:GetBucketEncryption", "kms:DescribeKey", "ec2:DescribeVolumes",
+             "rds:DescribeDBInstances"}),
+    ("gcp", {"storage:buckets.list", "cloudkms:cryptoKeys.get", "compute:disks.aggregatedList"}),
+    ("alibaba", {"oss:GetBucketEncryption", "kms:DescribeKey", "ecs:DescribeDisks"}),
+])
+def test_the_permissions_of_the_check_name_its_inputs_calls(provider, needed):
+    from auditor.permissions import derive_policy
+    from auditor.providers.base import ProviderRegistry
+
+    policy = derive_policy(ProviderRegistry.from_entry_points().get(provider), [compiled()])
+    assert needed <= set(policy.needs), sorted(policy.needs)
+    assert all(CHECK_ID in why for op, why in policy.needs.items() if op in needed)
+
+
+def test_the_report_table_takes_the_key_from_the_checks_derived_fact():
+    from auditor.pipeline import build_report
+
+    estate = [resource("aws", "eu-west-1", "external"), resource("aws", "eu-central-1",
+                                                                 "customer_kms")]
+    report = build_report(Inventory([ProviderRun("aws")], estate), [compiled()],
+                          lambda provider: None)
+    rows = {r["region"]: r for r in report.legal_reach["providers"]["aws"]}
+    assert rows["eu-west-1"]["key_external"] is True
+    assert rows["eu-central-1"]["key_external"] is False
