@@ -84,8 +84,10 @@ def _attached(item: dict[str, Any]) -> Fact:
                   if a.get("State") not in (*_HELD, *_RELEASED)})
     if odd:
         return Fact.error(f"an attachment in state {', '.join(odd)}", DESCRIBE_VOLUMES)
-    held = sorted({str(a.get("InstanceId")) for a in attachments
-                   if a.get("State") in _HELD and a.get("InstanceId")})
+    if any(a.get("State") in _HELD and not a.get("InstanceId") for a in attachments):
+        return Fact.error("an attachment that holds the volume names no InstanceId",
+                          DESCRIBE_VOLUMES)
+    held = sorted({str(a.get("InstanceId")) for a in attachments if a.get("State") in _HELD})
     if not held and item.get("State") == "in-use":
         return Fact.error("State in-use, but no attachment names the instance holding it",
                           DESCRIBE_VOLUMES)

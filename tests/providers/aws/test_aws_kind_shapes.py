@@ -146,6 +146,10 @@ VOLUME_ROWS = [
      "state suspended"),
     ("in-use-without-attachment", _VOLUMES.replace(_ATTACHMENT, ""), ERROR, None,
      "in-use"),
+    ("attached-without-instance", _VOLUMES.replace(
+        "<instanceId>i-1234567890abcdef0</instanceId>", "").replace(
+        "<status>in-use</status>", "<status>available</status>"), ERROR, None,
+     "no InstanceId"),
 ]
 
 
