@@ -96,10 +96,10 @@ def test_shared_decisions_equal_deciding_every_pair_afresh(tmp_path, monkeypatch
     monkeypatch.setattr(documents, "STREAM_FROM", 0)
     inventory = documents.load_inventory(path)  # streamed: equal facts shared
     checks = [compile_check(c) for c in load_checks()]
+    shared = evaluate(inventory, checks)  # first: it adds the derived facts to the resources
     skipped = {(n.check_id, n.provider) for n in uncollected(inventory, checks)}
     fresh = [finding_for(c, r) for c in checks for r in inventory.resources
              if r.kind in c.check.kinds and (c.check.id, r.provider) not in skipped]
-    shared = evaluate(inventory, checks)
     assert [f.to_dict() for f in shared] == [f.to_dict() for f in fresh]
     assert {f.status.value for f in shared} >= {"PASS", "FAIL", "OPAQUE", "UNVERIFIED"}
 
