@@ -113,6 +113,7 @@ class Fact:
 
 _STATES: dict[str, FactState] = {s.value: s for s in FactState}
 _SCALARS = (str, bool, int, float, type(None))
+_SCALAR_KINDS = frozenset(_SCALARS)
 
 
 class FactInterner:
@@ -125,20 +126,22 @@ class FactInterner:
         import json
 
         self._facts: dict[tuple[Any, ...], Fact] = {}
-        self._texts: dict[str, str] = {}
+        # name -> the one str object of it (see ``text``); ``names.setdefault(n, n)`` is
+        # ``text(n)`` without a Python call (Resource.from_dict, once per fact path)
+        self.names: dict[str, str] = {}
         self._dumps = json.dumps
 
     def text(self, value: str) -> str:
         """One str object for each distinct name read (fact paths, kinds, providers,
         accounts, regions): a hundred thousand resources repeat a few dozen of them."""
-        return self._texts.setdefault(value, value)
+        return self.names.setdefault(value, value)
 
     def fact(self, data: dict[str, Any]) -> Fact:
         value = data.get("value")
         kind = type(value)
         if kind is float:
             shown: Any = (float, repr(value))  # -0.0 == 0.0, but they are not the same JSON
-        elif kind in _SCALARS:
+        elif kind in _SCALAR_KINDS:
             shown = (kind, value)
         else:
             shown = self._dumps(value)
@@ -183,10 +186,12 @@ class Resource:
             return cls(data["kind"], data["provider"], data["account"], data["region"],
                        data["id"], data["name"],
                        {path: Fact.from_dict(f) for path, f in data["facts"].items()}, tags)
-        text, fact = interner.text, interner.fact
-        return cls(text(data["kind"]), text(data["provider"]), text(data["account"]),
-                   text(data["region"]), data["id"], data["name"],
-                   {text(path): fact(f) for path, f in data["facts"].items()}, tags)
+        name, fact = interner.names.setdefault, interner.fact
+        kind, provider, account, region = (data["kind"], data["provider"], data["account"],
+                                           data["region"])
+        return cls(name(kind, kind), name(provider, provider), name(account, account),
+                   name(region, region), data["id"], data["name"],
+                   {name(path, path): fact(f) for path, f in data["facts"].items()}, tags)
 
 
 @dataclass(slots=True)
