@@ -62,7 +62,7 @@ class DaskExecutor:
             self._cluster = LocalCluster(
                 n_workers=choice.workers or os.cpu_count() or 1,
                 threads_per_worker=max(1, choice.threads), processes=True,
-                dashboard_address=None, silence_logs=logging.CRITICAL)
+                dashboard_address="127.0.0.1:0", silence_logs=logging.CRITICAL)
         self.client = Client(self._cluster, set_as_default=False)
 
     @property
