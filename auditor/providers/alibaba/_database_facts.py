@@ -18,6 +18,11 @@ DATABASE = ResourceKind.DATABASE
 IP_TYPES = frozenset({"Inner", "Private", "Public"})
 SSL_ON, SSL_OFF = frozenset({"yes", "on", "enabled"}), frozenset({"no", "off", "disabled"})
 RDS_KEY = "the RDS service key"
+# require_secure_transport is a MySQL boolean system variable; MySQL documents a boolean
+# variable's value as ON/TRUE/1 or OFF/FALSE/0, case-insensitive (SHOW VARIABLES reports
+# ON/OFF; a parameter template may hold 1/0). Any other value says neither.
+SECURE_TRANSPORT_ON = frozenset({"on", "true", "1"})
+SECURE_TRANSPORT_OFF = frozenset({"off", "false", "0"})
 
 
 @dataclass(slots=True)
@@ -103,8 +108,9 @@ def _tls(raw: DatabaseRaw) -> Fact:
         got = raw.secure_transport
         if not got.ok:
             return got.failure(ssl.source)
-        if str(got.value).upper() in ("ON", "OFF"):
-            return observed(str(got.value).upper() == "ON", ssl.source, got.source,
+        value = str(got.value).strip().lower()
+        if value in SECURE_TRANSPORT_ON | SECURE_TRANSPORT_OFF:
+            return observed(value in SECURE_TRANSPORT_ON, ssl.source, got.source,
                             detail=f"SSL on; require_secure_transport {got.value}")
         return Fact.error(f"require_secure_transport is {got.value!r}", ssl.source, got.source)
     if engine == "PostgreSQL" and raw.hba is not None:

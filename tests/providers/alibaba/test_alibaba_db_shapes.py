@@ -187,3 +187,30 @@ def test_nas_custody_only_from_a_named_key(make_ali_sandbox: Any, fs: dict[str, 
         OBSERVED, enabled)
     level = facts["key_custody.level"]
     assert (level.state, level.value) == custody
+
+
+TRANSPORT_ROWS = [
+    # DescribeParameters RunningParameters.DBInstanceParameter[] require_secure_transport:
+    # a MySQL boolean system variable, whose value MySQL documents as ON/TRUE/1 or
+    # OFF/FALSE/0 in any case; anything else says neither.
+    ("on", "ON", OBSERVED, True),
+    ("off", "OFF", OBSERVED, False),
+    ("one", "1", OBSERVED, True),
+    ("zero", "0", OBSERVED, False),
+    ("lowercase-on", "on", OBSERVED, True),
+    ("true", "TRUE", OBSERVED, True),
+    ("false", "false", OBSERVED, False),
+    ("yes-is-not-documented", "yes", ERROR, None),
+    ("two", "2", ERROR, None),
+]
+
+
+@pytest.mark.parametrize(("value", "state", "required"), [row[1:] for row in TRANSPORT_ROWS],
+                         ids=[row[0] for row in TRANSPORT_ROWS])
+def test_mysql_tls_from_each_documented_boolean_form(make_ali_sandbox: Any, value: str,
+                                                     state: FactState,
+                                                     required: bool | None) -> None:
+    fact = _fact(make_ali_sandbox, {"engine": "MySQL", "ssl": True, "secure_transport": value},
+                 "tls_enforced.required")
+    assert (fact.state, fact.value) == (state, required)
+    assert value in fact.detail

@@ -49,7 +49,8 @@ def _ssl(spec: Spec) -> dict[str, Any]:
 
 
 def _parameters(spec: Spec) -> dict[str, Any]:
-    value = "ON" if spec.get("force_ssl") else "OFF"
+    # secure_transport: the running value exactly as written (test shapes: 1, 0, "yes"...)
+    value = str(spec.get("secure_transport", "ON" if spec.get("force_ssl") else "OFF"))
     return {"Engine": spec.get("engine", "MySQL"), "EngineVersion": "8.0",
             "ConfigParameters": {"DBInstanceParameter": []},
             "RunningParameters": {"DBInstanceParameter": [
