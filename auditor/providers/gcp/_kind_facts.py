@@ -136,16 +136,40 @@ def _exposure(db: SqlInstance) -> Fact:
                          "network(s), none open to every address")
 
 
+# BackupRetentionSettings.retentionUnit: COUNT is the one unit ("retain the most recent N
+# backups"); RETENTION_UNIT_UNSPECIFIED "will be treated as COUNT", as is an absent unit
+# (proto3 JSON leaves an enum's zero value out).
+COUNT_UNITS = frozenset({None, "COUNT", "RETENTION_UNIT_UNSPECIFIED"})
+# BackupConfiguration.backupTier: STANDARD "is managed by Cloud SQL" (automated backups once a
+# day, at startTime, "the daily backup configuration"); BACKUP_TIER_UNSPECIFIED or absent is
+# the same zero value, the standard backups instances had before enhanced ones existed.
+# ENHANCED (and ADVANCED, its deprecated name) is "managed by Google Cloud Backup and DR
+# Service": a backup plan sets schedule and retention, which this listing does not carry.
+STANDARD_TIERS = frozenset({None, "STANDARD", "BACKUP_TIER_UNSPECIFIED"})
+BACKUP_AND_DR_TIERS = frozenset({"ENHANCED", "ADVANCED"})
+
+
 def _retention(db: SqlInstance) -> Fact:
+    """Days of automated backups kept. retainedBackups is a COUNT of backups, not days: it
+    is read as days only for standard backups, which Cloud SQL takes once a day, so the N
+    most recent reach back N days (basis derived)."""
     if not db.backups:
-        return Fact.observed(None, OP_SQL, detail="automated backups are off")
+        return Fact.observed(None, OP_SQL, basis="derived", detail="automated backups are off")
+    if db.backup_tier in BACKUP_AND_DR_TIERS:
+        return Fact.error(f"backupTier {db.backup_tier}: Backup and DR Service manages the "
+                          "backups and its backup plan sets their retention, which this "
+                          "adapter does not read", OP_SQL)
+    if db.backup_tier not in STANDARD_TIERS:
+        return Fact.error(f"unrecognised backupTier {db.backup_tier!r}", OP_SQL)
     if db.retained_backups is None:
         return Fact.error("backupRetentionSettings.retainedBackups is absent from an "
                           "instance with automated backups on", OP_SQL)
-    if db.retention_unit not in (None, "COUNT"):
+    if db.retention_unit not in COUNT_UNITS:
         return Fact.error(f"unrecognised backup retention unit {db.retention_unit!r}", OP_SQL)
-    return Fact.observed(db.retained_backups, OP_SQL, detail=f"{db.retained_backups} "
-                         "automated backups kept; Cloud SQL takes one a day")
+    return Fact.observed(db.retained_backups, OP_SQL, basis="derived",
+                         detail=f"the {db.retained_backups} most recent automated backups "
+                         "are kept (retentionUnit COUNT); standard backups are taken once a "
+                         f"day, so they reach back {db.retained_backups} days")
 
 
 def _tls(db: SqlInstance) -> Fact:

@@ -67,6 +67,7 @@ class SqlInstance:
     backups: bool = False
     retained_backups: int | None = None
     retention_unit: str | None = None
+    backup_tier: str | None = None  # BackupConfiguration.backupTier, None when absent
     database_version: str = ""
     malformed: MalformedAnswer | None = None
     # settings.ipConfiguration / backupConfiguration were in the answer: a false boolean is
@@ -118,6 +119,7 @@ def _instance(project: str, raw: dict[str, Any]) -> SqlInstance:
         backups=bool(backup.get("enabled")),
         retained_backups=int(retained) if retained is not None else None,
         retention_unit=retention.get("retentionUnit") or None,
+        backup_tier=backup.get("backupTier") or None,
         ip_read="ipConfiguration" in settings, backup_read="backupConfiguration" in settings,
         database_version=item.get("databaseVersion") or "")
 

@@ -210,3 +210,54 @@ def test_an_unreachable_disk_scope_is_a_gap(make_sandbox, change: Any,
     assert set(resources(collection, "storage.volume")) == {"d0"}  # what was listed is kept
     assert {(e.operation, e.code, e.kind) for e in collection.run.errors} == expected
     assert collection.run.status == ("partial" if expected else "complete")
+
+
+def _backup(**fields: Any) -> Any:
+    def change(item: dict[str, Any]) -> None:
+        backup = item["settings"]["backupConfiguration"]
+        for name, value in fields.items():
+            if name == "retention":
+                backup["backupRetentionSettings"].update(value)
+            elif value is None:
+                backup.pop(name, None)
+            else:
+                backup[name] = value
+    return change
+
+
+# (row id, the change to db0's backupConfiguration, state, value, words of the detail)
+RETENTION_ROWS = [
+    # BackupRetentionSettings.retainedBackups is a count ("retain the most recent N
+    # backups", retentionUnit COUNT); standard backups are daily (startTime: "the daily
+    # backup configuration"), so N kept reach back N days.
+    ("standard-count", _backup(backupTier="STANDARD"), OBSERVED, 7, "7 days"),
+    ("tier-absent", _backup(backupTier=None), OBSERVED, 7, "once a day"),
+    ("tier-unspecified", _backup(backupTier="BACKUP_TIER_UNSPECIFIED"), OBSERVED, 7, "7 days"),
+    # RetentionUnit RETENTION_UNIT_UNSPECIFIED "will be treated as COUNT".
+    ("unit-unspecified", _backup(retention={"retentionUnit": "RETENTION_UNIT_UNSPECIFIED",
+                                            "retainedBackups": 30}), OBSERVED, 30, "30 days"),
+    ("unit-unnamed", _backup(retention={"retentionUnit": "DAYS"}), ERROR, None, "DAYS"),
+    # BackupTier ENHANCED (ADVANCED, its deprecated name): Backup and DR Service manages the
+    # backups and its backup plan sets retention; retainedBackups does not say it.
+    ("enhanced", _backup(backupTier="ENHANCED"), ERROR, None, "Backup and DR"),
+    ("advanced", _backup(backupTier="ADVANCED"), ERROR, None, "Backup and DR"),
+    ("tier-unnamed", _backup(backupTier="PREMIUM"), ERROR, None, "unrecognised backupTier"),
+]
+
+
+@pytest.mark.parametrize(("change", "state", "value", "words"),
+                         [row[1:] for row in RETENTION_ROWS],
+                         ids=[row[0] for row in RETENTION_ROWS])
+def test_sql_retention_days_only_from_daily_backups_counted(
+        make_sandbox, change: Any, state: FactState, value: Any, words: str) -> None:
+    box = make_sandbox(_project(sql_instances=[{"name": "db0", "backups": {"enabled": True}}]))
+    proxy = AnswerProxy(box).on(SQL, in_item("db0", change))
+    try:
+        fact = _collect(box, "database.instance", "backup.retention_days",
+                        proxy.scan_options())["db0"]
+    finally:
+        proxy.stop()
+    assert (fact.state, fact.value) == (state, value)
+    assert words in fact.detail
+    if state is OBSERVED:
+        assert fact.basis == "derived"  # a count of daily backups, not a stated period
