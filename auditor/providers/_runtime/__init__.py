@@ -3,6 +3,10 @@
 Each name is imported from its module on first use: adapter packages name RetryPolicy at
 import, and loading an adapter class (for ``--help``, for its data files) must not import
 the model, the scrubber and the ledger that only a collection needs.
+
+No module of this package is named like a public name: importing a submodule binds it on the
+package under its own name, and a thread asking for the name in between got the module
+(derive's rule lives in ``derivation``; tests/providers/aws/test_runtime_lazy_names.py).
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from auditor.providers._runtime.calls import RetryingCaller, Translate, attempt
-    from auditor.providers._runtime.derive import derive, unobserved
+    from auditor.providers._runtime.derivation import derive, unobserved
     from auditor.providers._runtime.ledger import ApiLedger, utc_now
     from auditor.providers._runtime.outcome import Outcome, OutcomeState, UnreadValueError
     from auditor.providers._runtime.pages import PageGuard
@@ -24,7 +28,7 @@ if TYPE_CHECKING:
 # public name -> the module of this package that defines it
 _HOMES = {
     "RetryingCaller": "calls", "RetryPolicy": "retry", "Translate": "calls", "attempt": "calls",
-    "derive": "derive", "unobserved": "derive",
+    "derive": "derivation", "unobserved": "derivation",
     "ApiLedger": "ledger", "utc_now": "ledger",
     "Outcome": "outcome", "OutcomeState": "outcome", "UnreadValueError": "outcome",
     "PageGuard": "pages", "bounded_map": "pool", "Progress": "progress",
