@@ -114,7 +114,12 @@ def legal_data() -> dict[str, Any]:
 
 
 def laws() -> list[Law]:
-    return [Law(**entry) for entry in legal_data()["laws"]]
+    return list(_laws())
+
+
+@cache
+def _laws() -> tuple[Law, ...]:
+    return tuple(Law(**entry) for entry in legal_data()["laws"])
 
 
 def custody_external(level: str | None) -> bool | None:
@@ -145,7 +150,7 @@ def reach(provider: str, region: str | None, custody_level: str | None) -> Reach
     operator, operator_jurisdiction, home = holders(provider, region)
     reaching = {location, *stored_in, operator_jurisdiction, home}
     return Reach(provider, region, location, operator, operator_jurisdiction, home,
-                 tuple(law for law in laws() if law.jurisdiction in reaching),
+                 tuple(law for law in _laws() if law.jurisdiction in reaching),
                  custody_external(custody_level), stored_in)
 
 
@@ -181,9 +186,15 @@ def legal_reach_section(report: Report) -> dict[str, Any]:
         if f.kind in DATA_KINDS:
             by_resource.setdefault((f.provider, f.account, f.kind, f.resource_id), []).append(f)
     # Custody levels that differ only below "external" give one row: the reach is the same.
-    counts: Counter[Reach] = Counter(
-        reach(provider, findings[0].region or None, _custody(findings))
-        for (provider, *_), findings in by_resource.items())
+    # One reach per (provider, region, custody level), not per resource: it depends on those
+    # alone (and on tables read once), and a report has thousands of resources in few regions.
+    memo: dict[tuple[str, str | None, str | None], Reach] = {}
+    counts: Counter[Reach] = Counter()
+    for (provider, *_), findings in by_resource.items():
+        key = (provider, findings[0].region or None, _custody(findings))
+        if key not in memo:
+            memo[key] = reach(*key)
+        counts[memo[key]] += 1
     providers: dict[str, list[dict[str, Any]]] = {}
     named: set[str] = set()
     for found, n in sorted(counts.items(), key=lambda kv: (kv[0].provider, kv[0].region or "",
@@ -191,4 +202,4 @@ def legal_reach_section(report: Report) -> dict[str, Any]:
         providers.setdefault(found.provider, []).append(_row(found, n))
         named.update(law.id for law in found.laws)
     return {"providers": providers,
-            "laws": [asdict(law) for law in laws() if law.id in named]}
+            "laws": [asdict(law) for law in _laws() if law.id in named]}
