@@ -18,6 +18,12 @@ DATABASE = ResourceKind.DATABASE
 IP_TYPES = frozenset({"Inner", "Private", "Public"})
 SSL_ON, SSL_OFF = frozenset({"yes", "on", "enabled"}), frozenset({"no", "off", "disabled"})
 RDS_KEY = "the RDS service key"
+# DescribeDBInstances DBInstance[].DBInstanceType: Primary | Readonly | Guard (disaster
+# recovery) | Temp. A read-only or disaster-recovery instance replicates its primary and has
+# no automated backups of its own: its backup facts are left out (the checks of them do not
+# apply), never read as backups off.
+REPLICA_TYPES = frozenset({"Readonly", "Guard"})
+BACKUP_PATHS = ("backup.enabled", "backup.retention_days", "backup.encrypted")
 # require_secure_transport is a MySQL boolean system variable; MySQL documents a boolean
 # variable's value as ON/TRUE/1 or OFF/FALSE/0, case-insensitive (SHOW VARIABLES reports
 # ON/OFF; a parameter template may hold 1/0). Any other value says neither.
@@ -205,6 +211,9 @@ def database_resource(raw: DatabaseRaw, account: str, key_of: KeyOf, locate: Loc
         facts |= at_rest | {"backup.encrypted": _backups_encrypted(at_rest)}
     if raw.backup is not None:
         facts |= _backup(raw)
+    if entry.get("DBInstanceType") in REPLICA_TYPES:
+        for path in BACKUP_PATHS:
+            facts.pop(path, None)
     rid = f"acs:rds:{raw.region}:{account}:dbinstance/{entry['DBInstanceId']}"
     return Resource(DATABASE, PROVIDER, account, raw.region, rid,
                     entry.get("DBInstanceDescription") or entry["DBInstanceId"],

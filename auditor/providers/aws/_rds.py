@@ -202,7 +202,21 @@ def _public(raw: Raw, listed: dict[tuple[str, str], Raw], facts: Facts) -> None:
         if public else f"{len(found)} instance(s), none publicly accessible"))
 
 
+# A read replica (DBInstance.ReadReplicaSourceDBInstanceIdentifier, or
+# ReadReplicaSourceDBClusterIdentifier for one of a cluster; Oracle's ReplicaMode mounted or
+# open-read-only with either) copies its source, whose automated backups are the ones that
+# restore the data: its backup facts are left out (the backup checks do not apply to it).
+_REPLICA_SOURCES = ("ReadReplicaSourceDBInstanceIdentifier",
+                    "ReadReplicaSourceDBClusterIdentifier")
+
+
+def is_replica(raw: Raw) -> bool:
+    return not is_cluster(raw) and any(raw.item.get(k) for k in _REPLICA_SOURCES)
+
+
 def _backup(raw: Raw, facts: Facts) -> None:
+    if is_replica(raw):
+        return
     op = DESCRIBE_CLUSTERS if is_cluster(raw) else DESCRIBE_INSTANCES
     days = raw.item.get("BackupRetentionPeriod")
     if not isinstance(days, int) or isinstance(days, bool):

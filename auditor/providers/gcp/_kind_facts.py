@@ -200,6 +200,9 @@ def database_facts(db: SqlInstance, key: KeyOutcomes, wants: Wants) -> dict[str,
         if not present:
             facts.update(dict.fromkeys(paths, Fact.error(
                 f"the instance's settings carry no {member}", OP_SQL)))
+    if db.replica_of is not None:  # a read replica has no automated backups of its own
+        for path in (*_BACKUP_PATHS, "backup.encrypted"):
+            facts.pop(path)
     return _keep(facts, wants)
 
 

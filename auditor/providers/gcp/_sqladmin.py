@@ -30,6 +30,9 @@ PLAIN_MODES = frozenset({"ALLOW_UNENCRYPTED_AND_ENCRYPTED"})
 UNSPECIFIED_MODE = "SSL_MODE_UNSPECIFIED"
 # DatabaseInstance.instanceType of an entry that represents an external (on-premises) primary
 EXTERNAL = "ON_PREMISES_INSTANCE"
+# DatabaseInstance.instanceType of a read replica (of masterInstanceName): Cloud SQL takes no
+# automated backups of a replica, its primary's are the ones that restore the data.
+REPLICA = "READ_REPLICA_INSTANCE"
 
 
 def open_network(value: str) -> bool | None:
@@ -68,6 +71,7 @@ class SqlInstance:
     retained_backups: int | None = None
     retention_unit: str | None = None
     backup_tier: str | None = None  # BackupConfiguration.backupTier, None when absent
+    replica_of: str | None = None  # masterInstanceName of a READ_REPLICA_INSTANCE
     database_version: str = ""
     malformed: MalformedAnswer | None = None
     # settings.ipConfiguration / backupConfiguration were in the answer: a false boolean is
@@ -120,6 +124,8 @@ def _instance(project: str, raw: dict[str, Any]) -> SqlInstance:
         retained_backups=int(retained) if retained is not None else None,
         retention_unit=retention.get("retentionUnit") or None,
         backup_tier=backup.get("backupTier") or None,
+        replica_of=str(item.get("masterInstanceName") or "(unnamed primary)")
+        if item.get("instanceType") == REPLICA else None,
         ip_read="ipConfiguration" in settings, backup_read="backupConfiguration" in settings,
         database_version=item.get("databaseVersion") or "")
 

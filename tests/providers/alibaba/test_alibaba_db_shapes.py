@@ -214,3 +214,33 @@ def test_mysql_tls_from_each_documented_boolean_form(make_ali_sandbox: Any, valu
                  "tls_enforced.required")
     assert (fact.state, fact.value) == (state, required)
     assert value in fact.detail
+
+
+# (row id, DBInstanceType as listed, its backup cycle, the backup checks' statuses)
+ROLE_ROWS = [
+    # DescribeDBInstances DBInstance[].DBInstanceType Primary: both checks decide.
+    ("primary", "Primary", "Monday,Thursday", ["PASS", "FAIL"]),
+    ("primary-backups-off", "Primary", "", ["FAIL", "FAIL"]),
+    # Readonly (a read-only instance) and Guard (a disaster-recovery instance) replicate
+    # their primary and keep no automated backups of their own: no FAIL, no PASS.
+    ("read-only", "Readonly", "", ["NOT_APPLICABLE", "NOT_APPLICABLE"]),
+    ("guard", "Guard", "", ["NOT_APPLICABLE", "NOT_APPLICABLE"]),
+]
+
+
+@pytest.mark.parametrize(("instance_type", "period", "statuses"),
+                         [row[1:] for row in ROLE_ROWS], ids=[row[0] for row in ROLE_ROWS])
+def test_a_read_only_or_guard_instance_is_no_backup_failure(
+        make_ali_sandbox: Any, instance_type: str, period: str, statuses: list[str]) -> None:
+    from auditor.checks import compile_check, load_checks
+    from auditor.engine import evaluate_one
+
+    checks = [compile_check(c) for c in load_checks()
+              if c.id in ("database-backup-retention", "database-backups-encrypted")]
+    box = make_ali_sandbox({"account": ACCOUNT, "keys": KEYS, "buckets": [b("anchor")],
+                            "db_instances": [{"id": "rm-x", "region": HZ, "engine": "MySQL",
+                                              "instance_type": instance_type,
+                                              "backup_period": period}]})
+    collection, _ = scan(box, {DATABASE: frozenset(p for c in checks for p in c.check.reads)})
+    resource = by_name(collection, DATABASE)["rm-x"]
+    assert [evaluate_one(c, resource)[0].value for c in checks] == statuses

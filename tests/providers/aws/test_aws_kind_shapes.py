@@ -161,3 +161,51 @@ def test_a_volume_is_attached_only_as_its_attachments_say(
                   {"ec2:DescribeVolumes": body})["vol-1234567890abcdef0"]
     assert (fact.state, fact.value) == (state, value)
     assert words in fact.detail
+
+
+def _backup_statuses(tmp: Path, answers: dict[str, str]) -> dict[str, tuple[Any, ...]]:
+    """Per database: its backup facts, and what database-backup-retention and
+    database-backups-encrypted decide on them."""
+    from auditor.checks import compile_check, load_checks
+    from auditor.engine import evaluate_one
+
+    checks = [compile_check(c) for c in load_checks()
+              if c.id in ("database-backup-retention", "database-backups-encrypted")]
+    paths = {p for c in checks for p in c.check.reads}
+    with running_stand(tmp) as stand:
+        for operation, body in answers.items():
+            stand.answer(operation, xml(body))
+        collection = collect({"region": [REGION]}, {"database.instance": paths}, retry=RETRY)
+    return {r.id.rsplit(":", 1)[-1]: (sorted(paths & set(r.facts)),
+                                      [evaluate_one(c, r)[0].value for c in checks])
+            for r in collection.resources if r.kind == "database.instance"}
+
+
+def _replica(field: str) -> dict[str, str]:
+    return {"rds:DescribeDBInstances": _INSTANCES.replace(
+        "<BackupRetentionPeriod>7</BackupRetentionPeriod>",
+        f"<BackupRetentionPeriod>0</BackupRetentionPeriod><{field}>source-db</{field}>", 1)}
+
+
+BACKUP_PATHS = ["backup.enabled", "backup.encrypted", "backup.retention_days"]
+# (row id, answers changed, sample-db's backup facts, the two checks' statuses on it)
+REPLICA_ROWS = [
+    # DBInstance.BackupRetentionPeriod 7 on a primary: both checks decide.
+    ("primary", {}, BACKUP_PATHS, ["PASS", "PASS"]),
+    # DBInstance.ReadReplicaSourceDBInstanceIdentifier (ReadReplicaSourceDBClusterIdentifier
+    # for a replica of a cluster): a read replica, whose source's backups restore the data;
+    # its own BackupRetentionPeriod 0 is no FAIL.
+    ("instance-replica", _replica("ReadReplicaSourceDBInstanceIdentifier"), [],
+     ["NOT_APPLICABLE", "NOT_APPLICABLE"]),
+    ("cluster-replica", _replica("ReadReplicaSourceDBClusterIdentifier"), [],
+     ["NOT_APPLICABLE", "NOT_APPLICABLE"]),
+]
+
+
+@pytest.mark.parametrize(("answers", "paths", "statuses"), [row[1:] for row in REPLICA_ROWS],
+                         ids=[row[0] for row in REPLICA_ROWS])
+def test_a_read_replica_is_no_backup_failure(tmp_path: Path, answers: dict[str, str],
+                                             paths: list[str], statuses: list[str]) -> None:
+    decided = _backup_statuses(tmp_path, answers)
+    assert decided["sample-db"] == (paths, statuses)
+    assert decided["sample-aurora"][0] == BACKUP_PATHS  # the cluster is read as ever

@@ -261,3 +261,41 @@ def test_sql_retention_days_only_from_daily_backups_counted(
     assert words in fact.detail
     if state is OBSERVED:
         assert fact.basis == "derived"  # a count of daily backups, not a stated period
+
+
+def _replica(item: dict[str, Any]) -> None:
+    item.update(instanceType="READ_REPLICA_INSTANCE", masterInstanceName="k:db1")
+    item["settings"]["backupConfiguration"]["enabled"] = False
+
+
+# (row id, the change to db0's listing entry, the backup checks' statuses on db0)
+REPLICA_ROWS = [
+    # DatabaseInstance.instanceType CLOUD_SQL_INSTANCE, automated backups on: both decide.
+    ("primary", lambda item: None, ["PASS", "PASS"]),
+    # READ_REPLICA_INSTANCE (of masterInstanceName): Cloud SQL takes no automated backups of
+    # a replica; its backups off are no FAIL.
+    ("read-replica", _replica, ["NOT_APPLICABLE", "NOT_APPLICABLE"]),
+]
+
+
+@pytest.mark.parametrize(("change", "statuses"), [row[1:] for row in REPLICA_ROWS],
+                         ids=[row[0] for row in REPLICA_ROWS])
+def test_a_sql_read_replica_is_no_backup_failure(make_sandbox, change: Any,
+                                                 statuses: list[str]) -> None:
+    from auditor.checks import compile_check, load_checks
+    from auditor.engine import evaluate_one
+
+    checks = [compile_check(c) for c in load_checks()
+              if c.id in ("database-backup-retention", "database-backups-encrypted")]
+    box = make_sandbox(_project(sql_instances=[{"name": "db0", "backups": {"enabled": True}},
+                                               {"name": "db1", "backups": {"enabled": True}}]))
+    proxy = AnswerProxy(box).on(SQL, in_item("db0", change))
+    try:
+        collection = fast_adapter().collect(CollectRequest(
+            options=proxy.scan_options(),
+            facts={"database.instance": frozenset(p for c in checks for p in c.check.reads)}))
+    finally:
+        proxy.stop()
+    found = resources(collection, "database.instance")
+    assert [evaluate_one(c, found["db0"])[0].value for c in checks] == statuses
+    assert [evaluate_one(c, found["db1"])[0].value for c in checks] == ["PASS", "PASS"]

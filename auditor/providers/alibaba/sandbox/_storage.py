@@ -130,6 +130,7 @@ def db_entry(spec: dict[str, Any]) -> dict[str, Any]:
     return _omit({"DBInstanceId": spec["id"], "DBInstanceDescription": str(spec.get("name", "")),
                   "RegionId": spec["region"], "ZoneId": spec["region"] + "-a",
                   "Engine": str(spec.get("engine", "MySQL")), "EngineVersion": "8.0",
-                  "DBInstanceStatus": "Running", "DBInstanceType": "Primary",
+                  "DBInstanceStatus": "Running",
+                  "DBInstanceType": str(spec.get("instance_type", "Primary")),
                   "DBInstanceNetType": "Internet" if spec.get("public") else "Intranet",
                   "DeletionProtection": bool(spec.get("deletion_protection", False))}, spec)
