@@ -8,6 +8,7 @@ fields and how to propose a correction.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -64,13 +65,56 @@ def _validator() -> Any:
         return Draft202012Validator(json.load(fh))
 
 
-def load_claim_file(path: Path) -> list[Claim]:
-    from auditor.documents import parse_yaml, read_text
+def _digest(text: str) -> str | None:
+    """The claim file's outcome digest: its bytes and the code that parses and lints it
+    (the schemas, libraries and Python are in provider_data_cache's key); None: no cache."""
+    from auditor import provider_data_cache
+
+    try:
+        code = b"".join((Path(__file__).read_bytes(),
+                         (Path(__file__).parent / "documents.py").read_bytes()))
+    except OSError:
+        return None
+    return provider_data_cache.file_digest("claims\0" + hashlib.sha256(code).hexdigest(),
+                                           text.encode("utf-8"))
+
+
+def _parse(text: str, source: str, digest: str | None) -> tuple[Any, bool]:
+    """(the document, whether it is content that passed before). Content that passed the
+    bounded loader and the schema before is parsed by PyYAML's C loader and not validated
+    again (the same resolvers as SafeLoader, so the same document); other content gets the
+    bounded pure-Python loader (alias, depth and size bounds) and the schema."""
+    import yaml
+
+    from auditor import provider_data_cache
+    from auditor.documents import parse_yaml
     from auditor.schema import validate_against
 
-    source = str(path)
-    doc = parse_yaml(read_text(path, ClaimDefinitionError), source, ClaimDefinitionError)
+    fast = getattr(yaml, "CSafeLoader", None)
+    if fast is not None and provider_data_cache.passed(digest):
+        return yaml.load(text, Loader=fast), True  # CSafeLoader: safe types only
+    doc = parse_yaml(text, source, ClaimDefinitionError)
     validate_against(_validator(), doc, source, ClaimDefinitionError)
+    return doc, False
+
+
+def load_claim_file(path: Path) -> list[Claim]:
+    """The claims of one file, validated (content that passed before: once per content,
+    remembered by auditor.provider_data_cache; a file that fails is never remembered)."""
+    from auditor import provider_data_cache
+    from auditor.documents import read_text
+
+    source = str(path)
+    text = read_text(path, ClaimDefinitionError)
+    digest = _digest(text)
+    doc, known = _parse(text, source, digest)
+    claims = _claims_of(doc, path, source)
+    if not known:
+        provider_data_cache.remember(digest)
+    return claims
+
+
+def _claims_of(doc: dict[str, Any], path: Path, source: str) -> list[Claim]:
     provider = doc["provider"]
     if path.stem != provider:
         raise ClaimDefinitionError(source, "$.provider",
