@@ -102,7 +102,9 @@ def legal_data() -> dict[str, Any]:
     from auditor._data_dirs import data_dir
     from auditor.schema import best_error, json_path
 
-    doc = yaml.safe_load(DATA_FILE.read_text(encoding="utf-8"))
+    # The shipped file (package data, never user input): PyYAML's C SafeLoader when built.
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    doc = yaml.load(DATA_FILE.read_text(encoding="utf-8"), Loader=loader)
     import json
 
     schema = json.loads((data_dir("schemas") / SCHEMA).read_text(encoding="utf-8"))
