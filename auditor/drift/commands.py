@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from auditor.drift import Drift, diff_reports, run_side
-from auditor.drift._render import render
 from auditor.errors import UsageError
 from auditor.exit_codes import EXIT_FINDINGS, EXIT_OK
 from auditor.model import Report
@@ -83,6 +82,8 @@ def cmd_diff(args: argparse.Namespace) -> int:
     with History(path) as history:
         old, new = _pair(history, args.runs, args.scope, str(path))
         drift = drift_between(history, old, new)
+    from auditor.drift._render import render  # tabulate: only when drift is shown
+
     sys.stdout.write(render(drift, args.format, color=use_color(args)))
     return fail_on_code(drift, fail_on)
 
@@ -117,6 +118,8 @@ def print_drift_after_scan(report: Report, path: Path, *, recorded: Any = None,
     drift.old = replace(drift.old, id=previous.id, recorded_at=previous.recorded_at)
     drift.new = (replace(drift.new, id=recorded.id, recorded_at=recorded.recorded_at)
                  if recorded is not None else run_side(report))
+    from auditor.drift._render import render  # tabulate: only when drift is shown
+
     sys.stdout.write(render(drift, drift_format(formats), color=color))
 
 

@@ -7,12 +7,13 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from auditor.errors import AuditorError
-from auditor.history._paths import configured_history_path
-from auditor.history._store import History, RunRecord
-from auditor.model import Report
+
+if TYPE_CHECKING:
+    from auditor.history._store import RunRecord
+    from auditor.model import Report
 
 
 def history_enabled(args: argparse.Namespace, config: Mapping[str, Any]) -> bool:
@@ -33,6 +34,9 @@ def record_run(args: argparse.Namespace, config: Mapping[str, Any], report: Repo
     off or could not be written (said on stderr)."""
     if not history_enabled(args, config):
         return None
+    from auditor.history._paths import configured_history_path
+    from auditor.history._store import History  # the store only when a run is recorded
+
     section = config.get("history") or {}
     path = configured_history_path(config, getattr(args, "config", None),
                                    getattr(args, "history_db", None))
