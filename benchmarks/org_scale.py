@@ -36,7 +36,7 @@ from _org_model import fit, predicted, project
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results" / "org_scale.json"
 DEFAULT_MAX_ACCOUNTS = 4  # auditor's own default (--max-accounts)
-DASK_THREADS = 1  # a Dask worker's threads at 1fda291 (ExecutorChoice.threads): 1 unit at once
+DASK_THREADS = DEFAULT_MAX_ACCOUNTS  # a local-cluster worker runs --max-accounts units at once
 PROJECTED_WORKERS = (2, 4, 8, 16, 32)
 
 
@@ -221,15 +221,15 @@ def projection(result: dict[str, Any]) -> dict[str, Any]:
         run["model_wall_s"] = predicted(model, run, in_flight)
     rows = []
     for w in PROJECTED_WORKERS:
-        for in_flight in (DASK_THREADS, DEFAULT_MAX_ACCOUNTS):
+        for in_flight in (1, DASK_THREADS):
             rows.append({**project(model, 10_000, w, in_flight, cores_per_worker=2,
                                    extra_startup_s=model.get("dask_startup_s", 0.0)),
                          "in_flight_per_worker": in_flight})
     return {"model": model, "accounts": 10_000,
             "assumptions": "each worker its own 2-core machine, the same round trip and "
                            "per-account cost as measured here, collecting "
-                           f"{DASK_THREADS} account at once (a worker's one thread, as "
-                           f"shipped) or {DEFAULT_MAX_ACCOUNTS} (four threads); the "
+                           "1 account at once per worker (--max-accounts 1) or "
+                           f"{DASK_THREADS} (--max-accounts' default, as shipped); the "
                            "coordinator evaluates after the collection, in one process; a "
                            "Dask cluster's start-up as measured here",
             "rows": rows}
