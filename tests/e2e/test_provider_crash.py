@@ -69,7 +69,7 @@ def test_the_real_provider_alone_is_complete(auditor_cli, alibaba, tmp_path):
 @pytest.mark.parametrize("mode, kind, where", [
     ("value", "ValueError", "boom_adapter.py"),          # raised by the adapter itself
     ("worker", "KeyError", "boom_adapter.py"),           # raised in one pool worker
-    ("attribute", "AttributeError", "auditor/pipeline.py"),  # returned what is not a Collection
+    ("attribute", "AttributeError", "auditor/executors/unit.py"),  # returned what is not a Collection
 ])
 def test_a_raising_adapter_is_a_provider_failure(auditor_cli, alibaba, tmp_path, mode, kind,
                                                  where):
