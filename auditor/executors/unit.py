@@ -48,6 +48,9 @@ class WorkUnit:
     timeout: float
     max_workers: int
     tags: bool
+    # one part of the account's collection (auditor.executors.shards), e.g. "region
+    # eu-west-1"; "" when the account is collected whole
+    shard: str = ""
 
 
 @dataclass(frozen=True, slots=True)
