@@ -96,6 +96,10 @@ def _executor_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--dask-workers", type=int, metavar="N",
                    help="worker processes of the local Dask cluster (default: one per core; "
                         "config key dask_workers)")
+    g.add_argument("--shard-by", choices=("account", "region"),
+                   help="account: each account one unit of work (default); region: an "
+                        "account of several regions one unit per region, where its adapter "
+                        "can split it (config key shard_by)")
 
 
 def _provider_options(p: argparse.ArgumentParser, named: Sequence[str]) -> None:

@@ -16,7 +16,12 @@ from typing import Any
 from auditor.defaults import DEFAULT_CALL_TIMEOUT, DEFAULT_MAX_ACCOUNTS, DEFAULT_MAX_WORKERS
 from auditor.emission import report_formats, split_values
 from auditor.errors import ConfigError, UsageError
-from auditor.executors import DEFAULT_EXECUTOR, ExecutorChoice, executor_names
+from auditor.executors import (
+    DEFAULT_EXECUTOR,
+    DEFAULT_SHARD_BY,
+    ExecutorChoice,
+    executor_names,
+)
 
 
 def settings(args: argparse.Namespace) -> dict[str, Any]:
@@ -182,6 +187,7 @@ def executing(args: argparse.Namespace, config: dict[str, Any],
     of work. A scheduler or worker count flag needs the dask executor; a config's scheduler or
     dask_workers key is left unused by a local run. A local cluster's worker runs ``accounts``
     units at once (--max-accounts)."""
+    by = sharding(args, config)
     name, source, where = _flag_or_key(args, config, "executor")
     name = DEFAULT_EXECUTOR if name is None else name
     if name not in executor_names():
@@ -194,17 +200,31 @@ def executing(args: argparse.Namespace, config: dict[str, Any],
             if getattr(args, flag, None) is not None:
                 raise UsageError("--" + flag.replace("_", "-"), "$",
                                  "only with --executor dask")
-        return ExecutorChoice(name)
+        return ExecutorChoice(name, shard_by=by)
     if scheduler is not None:
         scheduler = scheduler_address(scheduler, s_source, s_where)
         if getattr(args, "dask_workers", None) is not None:
             raise UsageError("--dask-workers", "$", "sizes a local cluster: not with "
                                                     "--scheduler (its workers are its own)")
-        return ExecutorChoice(name, scheduler, None, accounts, s_source, s_where)
+        return ExecutorChoice(name, scheduler, None, accounts, s_source, s_where, by)
     if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int)
                                 or workers < 1):
         raise UsageError(w_source, w_where, "must be a whole number, at least 1")
-    return ExecutorChoice(name, None, workers, accounts)
+    return ExecutorChoice(name, None, workers, accounts, shard_by=by)
+
+
+def sharding(args: argparse.Namespace, config: dict[str, Any]) -> str:
+    """--shard-by (else the config's ``shard_by``): what an account's collection is split by
+    (account: whole; region: one unit per region where the adapter can split it)."""
+    from auditor.providers.base import SHARD_DIMENSIONS
+
+    value, source, where = _flag_or_key(args, config, "shard_by")
+    if value is None:
+        return DEFAULT_SHARD_BY
+    if value not in SHARD_DIMENSIONS:
+        raise UsageError(source, where, f"not a shard dimension: {str(value)[:40]!r}; one of "
+                                        f"{', '.join(SHARD_DIMENSIONS)}")
+    return str(value)
 
 
 def scheduler_address(value: Any, source: str, where: str) -> str:

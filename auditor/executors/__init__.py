@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from auditor.executors.unit import WorkUnit
 
 DEFAULT_EXECUTOR = "local"
+DEFAULT_SHARD_BY = "account"  # one unit per account (auditor.providers.base SHARD_DIMENSIONS)
 # name -> "module:class"; the class takes an ExecutorChoice (only the module chosen is imported)
 EXECUTORS: dict[str, str] = {
     "local": "auditor.executors.local:LocalExecutor",
@@ -39,7 +40,10 @@ class ExecutorChoice:
     ``scheduler``: a Dask scheduler address (tcp://HOST:PORT), None for a local cluster;
     ``workers``: worker processes of that local cluster (None: one per core); ``threads``:
     units one local-cluster worker runs at once; ``source``: the flag or config file that
-    named the scheduler (an unreachable one is reported against it).
+    named the scheduler (an unreachable one is reported against it); ``shard_by``: what an
+    account's collection is split by (auditor.executors.shards): "account" keeps every
+    account one unit, "region" makes an account of several regions one unit per region where
+    its adapter can split it (--shard-by).
     """
 
     name: str = DEFAULT_EXECUTOR
@@ -48,6 +52,7 @@ class ExecutorChoice:
     threads: int = 1
     source: str = "--scheduler"
     where: str = "$"
+    shard_by: str = DEFAULT_SHARD_BY
 
 
 # What one unit gives: its partial inventory or its failed run (auditor.run_failures.Failed),

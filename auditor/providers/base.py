@@ -106,6 +106,20 @@ class AccountTarget:
     label: str = ""  # a human name (the account or project name), when the listing gives one
 
 
+@dataclass(frozen=True, slots=True)
+class ShardTarget:
+    """One part of an account's collection, as an adapter's optional ``shards`` hook names it.
+
+    ``options`` replace the unit's own for this part (for example one region); ``leaves``
+    are the facts (kind -> fact paths) this part does not collect because another part of
+    the same account does (a global setting read once, not once per region).
+    """
+
+    label: str  # what the part is, said in a failure's reason: "region eu-west-1"
+    options: Mapping[str, Any] = field(default_factory=dict)
+    leaves: Mapping[str, frozenset[str]] = field(default_factory=dict)
+
+
 @dataclass(slots=True)
 class Collection:
     run: ProviderRun
@@ -179,6 +193,18 @@ ACCOUNTS_HOOK = "accounts"
 # for every chosen provider before any provider sends a call, so the mistake is exit 2 naming
 # the flag, config key or variable (auditor._provider_flags); adapters also run it at the top
 # of ``accounts`` for callers of the API (a ProviderError there).
+#
+# Optional hook, looked up with getattr (auditor.executors.shards asks it):
+#
+#     def shards(self, request: CollectRequest, by: str) -> list[ShardTarget] | None
+#
+# The parts one account's collection splits into when the run asks for shards ``by`` a
+# dimension (SHARD_DIMENSIONS; --shard-by): None when the adapter cannot split it that way
+# (the account is then collected whole). The parts together collect exactly what the whole
+# collection would: no resource twice, none lost. Raising is a bug of the adapter: a listing
+# the hook needs that fails means None, so that the whole collection reports the failure.
+SHARDS_HOOK = "shards"
+SHARD_DIMENSIONS = ("account", "region")  # "account": every account collected whole
 
 
 def validate_adapter(adapter: Any, registered_name: str) -> None:
@@ -187,6 +213,9 @@ def validate_adapter(adapter: Any, registered_name: str) -> None:
         raise PluginError(f"provider {registered_name!r} does not implement ProviderAdapter")
     if adapter.name != registered_name:
         raise PluginError(f"provider {registered_name!r} calls itself {adapter.name!r}")
+    for hook in (ACCOUNTS_HOOK, SHARDS_HOOK):
+        if getattr(adapter, hook, None) is not None and not callable(getattr(adapter, hook)):
+            raise PluginError(f"provider {registered_name!r}: its {hook} hook is not callable")
     validate_once(adapter, registered_name, lambda: _validate_data(adapter, registered_name))
 
 

@@ -26,6 +26,7 @@ from auditor.providers.base import (
     CollectRequest,
     ExposureProfile,
     ProviderOption,
+    ShardTarget,
     load_exposure_profile,
 )
 
@@ -101,6 +102,12 @@ class AwsAdapter:
         from auditor.providers.aws._organization import account_targets
 
         return account_targets(request, self._retry)
+
+    def shards(self, request: CollectRequest, by: str) -> list[ShardTarget] | None:
+        """One account's collection by region (--shard-by region): aws/_shards.py."""
+        from auditor.providers.aws._shards import region_shards
+
+        return region_shards(request, by, self._retry)
 
     def collect(self, request: CollectRequest) -> Collection:
         from auditor.providers.aws._collect import collect
