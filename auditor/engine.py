@@ -46,8 +46,11 @@ def evaluate_one(compiled: CompiledCheck, resource: Resource) -> tuple[Status, s
     check = compiled.check
     facts = resource.facts
     absent = [p for p in check.reads if p not in facts]
-    if absent:
-        return Status.NOT_APPLICABLE, f"not applicable: {', '.join(absent)} not present"
+    if absent:  # an observed context fact with a detail says why (e.g. a read replica)
+        why = "; ".join(f"{p}={_show(facts[p].value)}: {facts[p].detail}" for p in check.context
+                        if p in facts and facts[p].decided and facts[p].detail)
+        return Status.NOT_APPLICABLE, (f"not applicable: {', '.join(absent)} not present"
+                                       + (f" ({why})" if why else ""))
     opaque = [p for p in check.reads if facts[p].state is FactState.OPAQUE]
     if opaque:
         reasons = "; ".join(f"{p}: {facts[p].detail}" for p in opaque)

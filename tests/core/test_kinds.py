@@ -55,7 +55,7 @@ def test_every_kind_has_a_fact_block_and_the_contract_paths():
            "storage.filesystem": {"tls_enforced.required"},
            "database.instance": {"public_exposure.is_public", "tls_enforced.required",
                                  "deletion_protection.enabled", "backup.enabled",
-                                 "backup.retention_days", "backup.encrypted"}}
+                                 "backup.retention_days", "backup.encrypted", "backup.replica_of"}}
     for kind in NEW:
         assert set(catalog[kind]) == common | own[kind], kind
     assert catalog["storage.volume"]["attachment.attached"] == "resource_hygiene"

@@ -24,6 +24,12 @@ RDS_KEY = "the RDS service key"
 # apply), never read as backups off.
 REPLICA_TYPES = frozenset({"Readonly", "Guard"})
 BACKUP_PATHS = ("backup.enabled", "backup.retention_days", "backup.encrypted")
+
+
+def is_replica(entry: dict[str, object]) -> bool:
+    """A read-only or disaster-recovery instance (its DescribeDBInstances entry): it has no
+    backup policy of its own, so DescribeBackupPolicy is not called for it."""
+    return entry.get("DBInstanceType") in REPLICA_TYPES
 # require_secure_transport is a MySQL boolean system variable; MySQL documents a boolean
 # variable's value as ON/TRUE/1 or OFF/FALSE/0, case-insensitive (SHOW VARIABLES reports
 # ON/OFF; a parameter template may hold 1/0). Any other value says neither.
@@ -185,6 +191,16 @@ def _backup(raw: DatabaseRaw) -> dict[str, Fact]:
             "backup.retention_days": observed(int(days), backup.source)}
 
 
+def _replica_of(entry: dict[str, object], src: str) -> Fact:
+    """DBInstance.MasterInstanceId: the primary a read-only or disaster-recovery instance
+    replicates (null for a primary)."""
+    if not is_replica(entry):
+        return observed(None, src)
+    primary = str(entry.get("MasterInstanceId") or "(unnamed primary)")
+    return observed(primary, src, detail=f"a {entry['DBInstanceType']} instance of {primary}: "
+                    "its backups are its source's (it has no backup policy of its own)")
+
+
 def _backups_encrypted(at_rest: dict[str, Fact]) -> Fact:
     enabled = at_rest["encryption.enabled"]
     if enabled.state != "observed":
@@ -211,7 +227,8 @@ def database_resource(raw: DatabaseRaw, account: str, key_of: KeyOf, locate: Loc
         facts |= at_rest | {"backup.encrypted": _backups_encrypted(at_rest)}
     if raw.backup is not None:
         facts |= _backup(raw)
-    if entry.get("DBInstanceType") in REPLICA_TYPES:
+    facts["backup.replica_of"] = _replica_of(entry, src)
+    if is_replica(entry):
         for path in BACKUP_PATHS:
             facts.pop(path, None)
     rid = f"acs:rds:{raw.region}:{account}:dbinstance/{entry['DBInstanceId']}"

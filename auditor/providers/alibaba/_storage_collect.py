@@ -25,6 +25,7 @@ from auditor.providers.alibaba._database_facts import (
     DatabaseRaw,
     database_resource,
     disk_encrypted,
+    is_replica,
     public_endpoints,
 )
 from auditor.providers.alibaba._errors import Caller
@@ -254,6 +255,6 @@ class StorageCollector:
             raw.disk_key = plain(rds.DISK_KEY)
             if not disk_encrypted(raw.disk_key):  # else encrypted whatever TDE says
                 raw.tde = plain(rds.TDE)
-        if wants(DATABASE, *BACKUP):
+        if wants(DATABASE, *BACKUP) and not is_replica(entry):  # no policy of its own
             raw.backup = plain(rds.BACKUP)
         return raw

@@ -203,23 +203,46 @@ def _public(raw: Raw, listed: dict[tuple[str, str], Raw], facts: Facts) -> None:
 
 
 # A read replica (DBInstance.ReadReplicaSourceDBInstanceIdentifier, or
-# ReadReplicaSourceDBClusterIdentifier for one of a cluster; Oracle's ReplicaMode mounted or
-# open-read-only with either) copies its source, whose automated backups are the ones that
-# restore the data: its backup facts are left out (the backup checks do not apply to it).
+# ReadReplicaSourceDBClusterIdentifier for one of a cluster) copies its source, whose
+# automated backups are the ones that restore the data. RDS documents automated backups on
+# the replicas of some engines (MariaDB, MySQL, PostgreSQL, Db2: "Differences between read
+# replicas for DB engines"), off unless set: a replica whose BackupRetentionPeriod is above 0
+# keeps backups of its own and they are judged as any instance's; one at 0 has none and its
+# backup facts are left out (the backup checks do not apply), backup.replica_of saying why.
 _REPLICA_SOURCES = ("ReadReplicaSourceDBInstanceIdentifier",
                     "ReadReplicaSourceDBClusterIdentifier")
 
 
-def is_replica(raw: Raw) -> bool:
-    return not is_cluster(raw) and any(raw.item.get(k) for k in _REPLICA_SOURCES)
+def replica_source(raw: Raw) -> str | None:
+    """The source a read replica copies (None: the instance or cluster is no replica)."""
+    if is_cluster(raw):
+        return None
+    return next((str(raw.item[k]) for k in _REPLICA_SOURCES if raw.item.get(k)), None)
+
+
+def _replica_detail(source: str | None, days: int | None) -> str | None:
+    if source is None:
+        return None
+    if days == 0:
+        return f"a read replica of {source}: its backups are its source's " \
+               "(BackupRetentionPeriod 0: none of its own)"
+    if days is None:
+        return f"a read replica of {source}; whether it keeps backups of its own is not read"
+    return f"a read replica of {source} keeping automated backups of its own " \
+           f"(BackupRetentionPeriod {days}): judged as any instance's"
 
 
 def _backup(raw: Raw, facts: Facts) -> None:
-    if is_replica(raw):
-        return
     op = DESCRIBE_CLUSTERS if is_cluster(raw) else DESCRIBE_INSTANCES
     days = raw.item.get("BackupRetentionPeriod")
-    if not isinstance(days, int) or isinstance(days, bool):
+    counted = isinstance(days, int) and not isinstance(days, bool)
+    source = replica_source(raw)
+    none_own = source is not None and counted and days == 0
+    facts.put("backup.replica_of", Fact.observed(source, op, detail=_replica_detail(
+        source, days if counted else None)))
+    if none_own:
+        return
+    if not counted:
         bad = Fact.error("no integer BackupRetentionPeriod", op)
         facts.put("backup.enabled", bad)
         facts.put("backup.retention_days", bad)

@@ -200,6 +200,9 @@ def database_facts(db: SqlInstance, key: KeyOutcomes, wants: Wants) -> dict[str,
         if not present:
             facts.update(dict.fromkeys(paths, Fact.error(
                 f"the instance's settings carry no {member}", OP_SQL)))
+    facts["backup.replica_of"] = Fact.observed(db.replica_of, OP_SQL, detail=None
+                                               if db.replica_of is None else REPLICA_BACKUPS
+                                               .format(db.replica_of))
     if db.replica_of is not None:  # a read replica has no automated backups of its own
         for path in (*_BACKUP_PATHS, "backup.encrypted"):
             facts.pop(path)
@@ -207,4 +210,8 @@ def database_facts(db: SqlInstance, key: KeyOutcomes, wants: Wants) -> dict[str,
 
 
 _IP_PATHS = ("public_exposure.is_public", "tls_enforced.required")
+# Cloud SQL takes no backups of a read replica (instanceType READ_REPLICA_INSTANCE): the
+# backup checks do not apply to it, and backup.replica_of says why.
+REPLICA_BACKUPS = ("a read replica of {}: its backups are its source's (Cloud SQL takes no "
+                   "backups of a read replica)")
 _BACKUP_PATHS = ("backup.enabled", "backup.retention_days")

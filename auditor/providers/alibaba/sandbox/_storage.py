@@ -132,5 +132,7 @@ def db_entry(spec: dict[str, Any]) -> dict[str, Any]:
                   "Engine": str(spec.get("engine", "MySQL")), "EngineVersion": "8.0",
                   "DBInstanceStatus": "Running",
                   "DBInstanceType": str(spec.get("instance_type", "Primary")),
+                  # the primary of a read-only or disaster-recovery instance
+                  **({"MasterInstanceId": str(spec["master"])} if spec.get("master") else {}),
                   "DBInstanceNetType": "Internet" if spec.get("public") else "Intranet",
                   "DeletionProtection": bool(spec.get("deletion_protection", False))}, spec)
