@@ -188,13 +188,25 @@ def write_all(files: Mapping[Path, str]) -> list[Path]:
     rather than as one folder swapped into place. Files are owner-only (0600, from mkstemp):
     a report is a map of an estate's weaknesses.
     """
-    for path in files:
+    return write_all_streamed({path: _text_writer(text) for path, text in files.items()})
+
+
+def _text_writer(text: str) -> Callable[[IO[str]], None]:
+    return lambda out: out.write(text)
+
+
+def write_all_streamed(writers: Mapping[Path, Callable[[IO[str]], None]]) -> list[Path]:
+    """``write_all`` with each file's text given piece by piece: ``writers[path](out)``
+    writes it into the file's temp file (0600, beside it, fsynced). Every file or none: an
+    error in any writer, or in writing, leaves no new file and no temp file; the renames come
+    last, with SIGINT and SIGTERM held. An OSError is an OutputError naming the file."""
+    for path in writers:
         if path.is_dir():
             raise OutputError(str(path), "$", "is a directory, not a file")
     staged: list[tuple[str, Path]] = []
     current = Path(".")
     try:
-        for path, text in files.items():
+        for path, write in writers.items():
             current = path
             path.parent.mkdir(parents=True, exist_ok=True)
             with signals_deferred():  # a temp file is never made without being listed
@@ -202,7 +214,7 @@ def write_all(files: Mapping[Path, str]) -> list[Path]:
                                            dir=path.parent)
                 staged.append((tmp, path))
             with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-                fh.write(text)
+                write(fh)
                 fh.flush()
                 os.fsync(fh.fileno())
         with signals_deferred():
@@ -214,7 +226,7 @@ def write_all(files: Mapping[Path, str]) -> list[Path]:
     finally:
         for tmp, _ in staged:
             Path(tmp).unlink(missing_ok=True)
-    return list(files)
+    return list(writers)
 
 
 _DEFERRED_SIGNALS = (signal.SIGINT, signal.SIGTERM)

@@ -6,12 +6,13 @@ Shared by the commands (scan, evaluate, report), compare and the demo.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
-from auditor.model import Report
+from auditor.model import Inventory, Report
 
 DEFAULT_OUTPUT_DIR = "auditor-out"
 FILE_FORMATS_DEFAULT = ("table",)
@@ -87,28 +88,48 @@ def _file_formats(out: Emission) -> list[str]:
     return [f for f in out.formats if f != "table" or out.write_table]
 
 
-def emit_report(report: Report, out: Emission, inventory=None) -> list[Path]:
-    """Render every requested file first, then write them all or none; then print."""
-    from auditor.documents import inventory_text, write_all
-    from auditor.reports import comparison_files, report_files
+def emit_report(report: Report, out: Emission,
+                inventory: Inventory | Callable[[IO[str]], None] | None = None) -> list[Path]:
+    """Write every requested file, each piece by piece, all or none; then print.
+
+    ``inventory`` (saved with --save-inventory) is an Inventory or a ``write(out)`` that
+    writes its JSON text. Nothing is rendered before the files are opened: a report's
+    findings are read by each format as it writes them, never held as one text.
+    """
+    from auditor.documents import write_all_streamed
+    from auditor.reports import comparison_files, report_writers
     from auditor.safe_text import clean
 
     report = clean(report)  # what is printed, as what is written, is encodable text
 
-    files = report_files(report, _file_formats(out), out.directory)
+    writers = report_writers(report, _file_formats(out), out.directory)
     matrix = None
     if out.compare:
         from auditor.comparison import build_matrix
 
         matrix = build_matrix(report)
-        files.update(comparison_files(matrix, [f for f in out.compare if f != "table"],
-                                      out.directory))
+        texts = comparison_files(matrix, [f for f in out.compare if f != "table"],
+                                 out.directory)
+        writers.update({path: partial(_write_text, text) for path, text in texts.items()})
     if out.save_inventory and inventory is not None:
-        files[out.directory / INVENTORY_FILE] = inventory_text(inventory)
-    written = write_all(files) if files else []
+        writers[out.directory / INVENTORY_FILE] = _inventory_writer(inventory)
+    written = write_all_streamed(writers) if writers else []
     if not out.quiet:
         _print_report(report, out, matrix, written)
     return written
+
+
+def _write_text(text: str, out: IO[str]) -> None:
+    out.write(text)
+
+
+def _inventory_writer(inventory: Inventory | Callable[[IO[str]], None]
+                      ) -> Callable[[IO[str]], None]:
+    if callable(inventory):
+        return inventory
+    from auditor.inventory_write import write_to
+
+    return partial(write_to, inventory)
 
 
 def _print_report(report: Report, out: Emission, matrix, written: list[Path]) -> None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
+from collections.abc import Iterable, Mapping
 from functools import cache
-from typing import Any
+from typing import IO, Any
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
@@ -113,12 +115,33 @@ def own_document_json(document: Any, name: str, violation: type[Exception],
     """``document`` (one we built: a report, a drift) as indented JSON, once it fits
     schemas/<name>.schema.json; not fitting is our bug, raised as ``violation``. The compiled
     validator decides the common case (valid); python jsonschema names the error."""
-    errors = [] if fast_valid(name, document) else list(validator(name).iter_errors(document))
+    own_document_check(document, name, violation, prefix)
+    return document_text(document) + "\n"
+
+
+@cache
+def definition_validator(name: str, definition: str) -> Draft202012Validator:
+    """A python jsonschema validator of one of schema ``name``'s ``$defs``."""
+    schema = load_schema(name)
+    return Draft202012Validator({"$schema": schema.get("$schema"), "$defs": schema["$defs"],
+                                 "$ref": f"#/$defs/{definition}"})
+
+
+def own_document_check(document: Any, name: str, violation: type[Exception],
+                       prefix: str = "", definition: str | None = None,
+                       at: str = "$") -> None:
+    """Raise ``violation`` unless ``document`` (one we built) fits schemas/<name>.schema.json,
+    or its ``$defs/<definition>`` when given: then ``at`` is where the document sits in the
+    whole one (``$.findings[3]``), and the error names the path from there. A report written
+    piece by piece is checked this way: its skeleton once, then each finding as it goes."""
+    if fast_valid(name, document, definition):
+        return
+    checker = validator(name) if definition is None else definition_validator(name, definition)
+    errors = list(checker.iter_errors(document))
     if errors:
         err = best_error(errors)
         raise violation(f"{prefix}the {name} does not fit schemas/{name}.schema.json at "
-                        f"{json_path(err)}: {err.message[:300]} (please report this bug)")
-    return document_text(document) + "\n"
+                        f"{at}{json_path(err)[1:]}: {err.message[:300]} (please report this bug)")
 
 
 def document_text(document: Any) -> str:
@@ -127,17 +150,41 @@ def document_text(document: Any) -> str:
     most of a report's encoding time), and a line per finding also reads and diffs well."""
     if not isinstance(document, dict):
         return json.dumps(document, indent=2, ensure_ascii=False)
+    out = io.StringIO()
+    write_document_text(out, document, {})
+    return out.getvalue()
+
+
+def write_document_text(out: IO[str], document: dict[str, Any],
+                        rows: Mapping[str, tuple[int, Iterable[dict[str, Any]]]]) -> None:
+    """``document_text(document)`` written to ``out``, where each key of ``rows`` maps to
+    (how many, the objects) of a top-level list written one object (one line) at a time: the
+    same text as the document holding those lists, without holding them."""
     one_line = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
-    parts = []
-    for key, value in document.items():
+    if not document:
+        out.write("{}")
+        return
+    out.write("{\n")
+    for position, (key, value) in enumerate(document.items()):
+        if position:
+            out.write(",\n")
         name = one_line(key)
-        if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
-            rows = ",\n".join("    " + one_line(item) for item in value)
-            parts.append(f"  {name}: [\n{rows}\n  ]")
+        if key in rows:
+            count, items = rows[key]
+            value = []  # the placeholder in the skeleton: an empty list is written "[]"
+        elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            count, items = len(value), value
+        else:
+            count, items = 0, ()
+        if count:
+            out.write(f"  {name}: [\n")
+            for index, item in enumerate(items):
+                out.write(("    " if not index else ",\n    ") + one_line(item))
+            out.write("\n  ]")
         else:
             nested = json.dumps(value, indent=2, ensure_ascii=False).replace("\n", "\n  ")
-            parts.append(f"  {name}: {nested}")
-    return "{\n" + ",\n".join(parts) + "\n}" if parts else "{}"
+            out.write(f"  {name}: {nested}")
+    out.write("\n}")
 
 
 def _short(message: str, limit: int = 200) -> str:

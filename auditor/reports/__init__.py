@@ -1,9 +1,14 @@
 """Renderers, one module per format, and the one place formats and file names are declared.
 
-Every report renderer has the signature ``render(report: Report, *, color: bool = False) -> str``
-and sees only the Report; the comparison renderers see only the comparison Matrix. Nothing
-here writes files: callers hand ``report_files``/``comparison_files`` to
-``auditor.documents.write_all``, which writes them all or none.
+Every report format is a module with ``write(report: Report, out: IO[str], *, color: bool =
+False) -> None``, which writes the report to a text stream piece by piece (a finding, or a
+small group, at a time: a report of a million findings is never one string), and
+``render(report, *, color) -> str``, the same text as one string (the terminal, tests). A
+writer sees only the Report and reads its findings through auditor.finding_source (iterate,
+count, ``ordered``), never indexing or sorting them itself. The comparison renderers see only
+the comparison Matrix and return strings. Nothing here writes files: callers hand
+``report_writers`` to ``auditor.documents.write_all_streamed`` (``report_files`` and
+``comparison_files`` to ``write_all``), which writes them all or none.
 
 Every renderer gets the report (or matrix) through :func:`auditor.safe_text.clean`: a lone
 surrogate or raw bytes from a provider's answer become U+FFFD instead of stopping the write.
@@ -16,27 +21,30 @@ name is refused.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from functools import partial
 from importlib import import_module
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 if TYPE_CHECKING:
     from auditor.comparison import Matrix
     from auditor.model import Report
 
 Renderer = Callable[..., str]
+Writer = Callable[..., None]  # write(report, out, *, color=False)
+FileWriter = Callable[[IO[str]], None]  # one file's text, written to ``out``
 
-# format name -> (renderer "module:function", file extension); imported on first use so that
-# `auditor --help` stays light.
+# format name -> (writer "module:function", file extension); imported on first use so that
+# `auditor --help` stays light. Each module's ``render`` is its writer into a string.
 _REGISTRY: dict[str, tuple[str, str]] = {
-    "table": ("auditor.reports.table:render", "txt"),
-    "json": ("auditor.reports.json_report:render", "json"),
-    "csv": ("auditor.reports.csv_report:render", "csv"),
-    "sarif": ("auditor.reports.sarif:render", "sarif"),
-    "ocsf": ("auditor.reports.ocsf:render", "ocsf.json"),
-    "html": ("auditor.reports.html:render", "html"),
-    "markdown": ("auditor.reports.markdown:render", "md"),
-    "junit": ("auditor.reports.junit:render", "xml"),
+    "table": ("auditor.reports.table:write", "txt"),
+    "json": ("auditor.reports.json_report:write", "json"),
+    "csv": ("auditor.reports.csv_report:write", "csv"),
+    "sarif": ("auditor.reports.sarif:write", "sarif"),
+    "ocsf": ("auditor.reports.ocsf:write", "ocsf.json"),
+    "html": ("auditor.reports.html:write", "html"),
+    "markdown": ("auditor.reports.markdown:write", "md"),
+    "junit": ("auditor.reports.junit:write", "xml"),
 }
 _COMPARE_REGISTRY: dict[str, tuple[str, str]] = {
     "table": ("auditor.reports.comparison:render_table", "txt"),
@@ -71,7 +79,7 @@ def _compare_entry(fmt: str) -> tuple[str, str]:
                          f"{', '.join(COMPARE_FORMATS)}") from None
 
 
-def _load(target: str) -> Renderer:
+def _load(target: str) -> Callable[..., object]:
     module_name, _, func_name = target.partition(":")
     return getattr(import_module(module_name), func_name)
 
@@ -86,27 +94,47 @@ def file_name(fmt: str) -> str:
     return f"{REPORT_STEM}.{extension(fmt)}"
 
 
+def writer(fmt: str) -> Writer:
+    """The write function of ``fmt``, imported on first use."""
+    return _load(_entry(fmt)[0])  # type: ignore[return-value]
+
+
 def renderer(fmt: str) -> Renderer:
-    """The render function of ``fmt``, imported on first use."""
-    return _load(_entry(fmt)[0])
+    """The render function of ``fmt`` (its writer into a string), imported on first use."""
+    return _load(_entry(fmt)[0].partition(":")[0] + ":render")  # type: ignore[return-value]
 
 
 def render(report: Report, fmt: str, *, color: bool = False) -> str:
     """The report as text in ``fmt``; ``color`` only affects formats meant for a terminal."""
-    from auditor.safe_text import clean
+    from auditor.reports._clean_source import cleaned
 
-    return renderer(fmt)(clean(report), color=color)
+    return renderer(fmt)(cleaned(report), color=color)
 
 
 def report_files(report: Report, formats: Iterable[str], directory: Path) -> dict[Path, str]:
     """Path -> rendered text of each format, every one rendered before anything is written."""
-    from auditor.safe_text import clean
+    from auditor.reports._clean_source import cleaned
 
     formats = list(formats)
     if not formats:
         return {}
-    report = clean(report)  # once for every format
+    report = cleaned(report)  # once for every format
     return {directory / file_name(fmt): renderer(fmt)(report, color=False) for fmt in formats}
+
+
+def report_writers(report: Report, formats: Iterable[str],
+                   directory: Path) -> dict[Path, FileWriter]:
+    """Path -> ``write(out)`` of each format, for ``auditor.documents.write_all_streamed``:
+    nothing is rendered until the files are written, each one piece by piece."""
+    from auditor.reports._clean_source import cleaned
+
+    formats = list(formats)
+    writers = {fmt: writer(fmt) for fmt in formats}  # an unknown format fails before any write
+    if not formats:
+        return {}
+    report = cleaned(report)  # once for every format
+    return {directory / file_name(fmt): partial(write, report, color=False)
+            for fmt, write in writers.items()}
 
 
 def comparison_file_name(fmt: str) -> str:
@@ -129,4 +157,4 @@ def comparison_files(matrix: Matrix, formats: Iterable[str], directory: Path) ->
 
 __all__ = ["COMPARE_FORMATS", "DEFAULT_FORMAT", "FORMATS", "comparison_file_name",
            "comparison_files", "extension", "file_name", "render", "render_comparison",
-           "renderer", "report_files"]
+           "renderer", "report_files", "report_writers", "writer"]

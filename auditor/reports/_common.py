@@ -5,10 +5,11 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from auditor.finding_source import ordered
 from auditor.model import SEVERITIES, Evidence, Finding, Report, Status
 
 TOOL_NAME = "Safeguard Auditor"
@@ -31,8 +32,10 @@ def sort_key(finding: Finding) -> tuple[int, int, str, str, str]:
             finding.check_id, finding.provider, finding.resource_name)
 
 
-def sorted_findings(report: Report) -> list[Finding]:
-    return sorted(report.findings, key=sort_key)
+def sorted_findings(report: Report) -> Iterator[Finding]:
+    """The report's findings, most urgent first (auditor.finding_source.ordered: a spool
+    sorts itself in bounded memory); one pass each call."""
+    return ordered(report.findings, sort_key)
 
 
 def clean(text: Any) -> str:
@@ -112,9 +115,12 @@ def account_runs(report: Report) -> list[AccountRun]:
     """One row per run of a provider scanned account by account; none for the others, so
     a single-account report looks as it always did."""
     several = multi_account_providers(report)
+    if not several:
+        return []
     resources: dict[tuple[str, str], set[str]] = {}
     for f in report.findings:
-        resources.setdefault((f.provider, f.account), set()).add(f.resource_id)
+        if f.provider in several:
+            resources.setdefault((f.provider, f.account), set()).add(f.resource_id)
     rows = []
     for run in report.runs:
         if run.provider in several:

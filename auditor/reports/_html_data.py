@@ -10,7 +10,7 @@ finding text can close the element or open a comment.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from auditor.model import SEVERITIES, Report
@@ -45,39 +45,70 @@ def _evidence(finding: Any) -> list[list[str]]:
             for e in finding.evidence]
 
 
-def payload(report: Report) -> dict[str, Any]:
-    """The findings, most urgent first, as tables and index rows."""
-    checks, safeguards, texts = _Table(), _Table(), _Table()
-    providers, accounts, regions, evidence, kinds = (_Table(), _Table(), _Table(), _Table(),
-                                                     _Table())
-    severity_index = {s: i for i, s in enumerate(SEVERITIES)}
-    status_index = {s: i for i, s in enumerate(STATUS_ORDER)}
-    rows = []
-    for f in sorted_findings(report):
-        check = checks.index((f.check_id, f.title, f.safeguard, f.severity),
-                             lambda f=f: [clean(f.check_id), clean(f.title),
-                                          safeguards.index(clean(f.safeguard)),
-                                          severity_index.get(f.severity, 0)])
+class _Tables:
+    """The payload's tables; ``row`` gives a finding's row, adding what its values are new."""
+
+    def __init__(self) -> None:
+        self.checks, self.safeguards, self.texts = _Table(), _Table(), _Table()
+        self.providers, self.accounts, self.regions = _Table(), _Table(), _Table()
+        self.evidence, self.kinds = _Table(), _Table()
+
+    def row(self, f: Any) -> list[Any]:
+        check = self.checks.index((f.check_id, f.title, f.safeguard, f.severity),
+                                  lambda: [clean(f.check_id), clean(f.title),
+                                           self.safeguards.index(clean(f.safeguard)),
+                                           _SEVERITY_INDEX.get(f.severity, 0)])
         ev_key = tuple((e.fact, e.state, value_text(e.value), tuple(e.source), e.detail)
                        for e in f.evidence)
         frameworks = "; ".join(f"{name} {', '.join(ids)}"
                                for name, ids in sorted(f.frameworks.items()))
-        rows.append([status_index[f.status], check, kinds.index(clean(f.kind)),
-                     providers.index(clean(f.provider)),
-                     accounts.index(clean(f.account)), regions.index(clean(f.region)),
-                     clean(f.resource_name), clean(f.resource_id), texts.index(clean(f.message)),
-                     evidence.index(ev_key, lambda f=f: _evidence(f)),
-                     texts.index(clean(f.remediation)), texts.index(clean(frameworks)),
-                     -1 if f.muted_reason is None else texts.index(clean(f.muted_reason))])
-    return {"fields": list(ROW_FIELDS), "statuses": [s.value for s in STATUS_ORDER],
-            "severities": list(SEVERITIES), "checks": checks.values,
-            "safeguards": safeguards.values, "kinds": kinds.values,
-            "providers": providers.values,
-            "accounts": accounts.values, "regions": regions.values, "texts": texts.values,
-            "evidence": evidence.values, "rows": rows}
+        texts = self.texts
+        return [_STATUS_INDEX[f.status], check, self.kinds.index(clean(f.kind)),
+                self.providers.index(clean(f.provider)),
+                self.accounts.index(clean(f.account)), self.regions.index(clean(f.region)),
+                clean(f.resource_name), clean(f.resource_id), texts.index(clean(f.message)),
+                self.evidence.index(ev_key, lambda: _evidence(f)),
+                texts.index(clean(f.remediation)), texts.index(clean(frameworks)),
+                -1 if f.muted_reason is None else texts.index(clean(f.muted_reason))]
+
+    def document(self, rows: Any) -> dict[str, Any]:
+        return {"fields": list(ROW_FIELDS), "statuses": [s.value for s in STATUS_ORDER],
+                "severities": list(SEVERITIES), "checks": self.checks.values,
+                "safeguards": self.safeguards.values, "kinds": self.kinds.values,
+                "providers": self.providers.values,
+                "accounts": self.accounts.values, "regions": self.regions.values,
+                "texts": self.texts.values, "evidence": self.evidence.values, "rows": rows}
+
+
+_SEVERITY_INDEX = {s: i for i, s in enumerate(SEVERITIES)}
+_STATUS_INDEX = {s: i for i, s in enumerate(STATUS_ORDER)}
+_ROWS_MARK = "safeguard-auditor-rows"
+
+
+def payload(report: Report) -> dict[str, Any]:
+    """The findings, most urgent first, as tables and index rows."""
+    tables = _Tables()
+    rows = [tables.row(f) for f in sorted_findings(report)]
+    return tables.document(rows)
+
+
+def script_json_parts(report: Report) -> Iterator[str]:
+    """``script_json(report)`` in pieces, a row at a time: the tables come from a first pass
+    over the findings (most urgent first, as the rows), the rows from a second."""
+    tables = _Tables()
+    for f in sorted_findings(report):
+        tables.row(f)
+    head, tail = _dumps(tables.document(_ROWS_MARK)).split(f'"{_ROWS_MARK}"')
+    yield head + "["
+    for i, f in enumerate(sorted_findings(report)):
+        yield ("," if i else "") + _dumps(tables.row(f))
+    yield "]" + tail
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).translate(_SCRIPT_SAFE)
 
 
 def script_json(report: Report) -> str:
     """The payload as JSON text that is safe inside a script element."""
-    text = json.dumps(payload(report), ensure_ascii=False, separators=(",", ":"))
-    return text.translate(_SCRIPT_SAFE)
+    return "".join(script_json_parts(report))

@@ -4,6 +4,7 @@ gaps, per-check counts and the charts."""
 
 from __future__ import annotations
 
+import heapq
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Any
@@ -80,10 +81,10 @@ def run_summary(report: Report) -> RunSummary:
 
 def worst_failures(report: Report, limit: int = TOP_FAILURES) -> list[Finding]:
     """The FAIL findings, most severe first (MUTED ones were accepted and are left out)."""
-    fails = [f for f in report.findings if f.status is Status.FAIL]
-    fails.sort(key=lambda f: (_SEVERITY_RANK.get(f.severity, len(SEVERITIES)), f.check_id,
-                              f.provider, f.resource_name))
-    return fails[:limit]
+    return heapq.nsmallest(  # as sorted(...)[:limit], holding ``limit`` findings
+        limit, (f for f in report.findings if f.status is Status.FAIL),
+        key=lambda f: (_SEVERITY_RANK.get(f.severity, len(SEVERITIES)), f.check_id,
+                       f.provider, f.resource_name))
 
 
 def check_rows(report: Report) -> list[CheckRow]:
@@ -110,15 +111,21 @@ def coverage_gaps(report: Report, scores: dict[str, dict[str, Any]]) -> list[str
         for gap in figures.get("listing_failures", []):
             lines.append(one_line(f"{provider}: listing {gap['operation']} failed for "
                                   f"{gap['scope']} ({gap['code']}): what it lists is in no figure"))
-    undecided: dict[tuple[str, str], list[Finding]] = defaultdict(list)
+    undecided: dict[tuple[str, str], int] = defaultdict(int)
+    reasons: dict[tuple[str, str], str] = {}  # the first denied or failed call's detail
     for f in report.findings:
         if f.status is Status.UNVERIFIED:
-            undecided[(f.check_id, f.provider)].append(f)
-    ranked = sorted(undecided.items(), key=lambda kv: (-len(kv[1]), kv[0]))
-    for (check_id, provider), found in ranked[:TOP_GAPS]:
-        reason = next((e.detail for f in found for e in f.evidence
-                       if e.state in ("denied", "error") and e.detail), "")
-        lines.append(one_line(f"{check_id} on {provider}: {len(found)} UNVERIFIED"
+            pair = (f.check_id, f.provider)
+            undecided[pair] += 1
+            if pair not in reasons:
+                reason = next((e.detail for e in f.evidence
+                               if e.state in ("denied", "error") and e.detail), "")
+                if reason:
+                    reasons[pair] = reason
+    ranked = sorted(undecided.items(), key=lambda kv: (-kv[1], kv[0]))
+    for pair, found in ranked[:TOP_GAPS]:
+        reason = reasons.get(pair, "")
+        lines.append(one_line(f"{pair[0]} on {pair[1]}: {found} UNVERIFIED"
                               + (f" (first reason: {reason})" if reason else "")))
     if len(ranked) > TOP_GAPS:
         lines.append(f"... and {len(ranked) - TOP_GAPS} more check and provider pairs "

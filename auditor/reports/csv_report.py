@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import csv
-import io
+from typing import IO
 
 from auditor.model import Finding, Report
 from auditor.reports._common import clean, evidence_line, frameworks_text, sorted_findings
+from auditor.reports._stream import to_text
 
 HEADER: tuple[str, ...] = (
     "status", "severity", "check_id", "title", "safeguard", "provider", "account", "region",
@@ -37,9 +38,13 @@ def _row(finding: Finding) -> list[str]:
     return [safe_cell(cells[column]) for column in HEADER]
 
 
-def render(report: Report, *, color: bool = False) -> str:
-    out = io.StringIO()
+def write(report: Report, out: IO[str], *, color: bool = False) -> None:
+    """The header, then one row per finding, most urgent first, each written as it comes."""
     writer = csv.writer(out, lineterminator="\r\n")  # RFC 4180 line ends
     writer.writerow(HEADER)
-    writer.writerows(_row(f) for f in sorted_findings(report))
-    return out.getvalue()
+    for finding in sorted_findings(report):
+        writer.writerow(_row(finding))
+
+
+def render(report: Report, *, color: bool = False) -> str:
+    return to_text(write, report, color=color)

@@ -12,13 +12,15 @@ import base64
 import hashlib
 from functools import cache
 from importlib.resources import files
+from typing import IO
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from auditor.model import Report, Status
 from auditor.reports._common import TOOL_NAME, account_runs, clean, value_text
-from auditor.reports._html_data import script_json
+from auditor.reports._html_data import script_json_parts
 from auditor.reports._html_summary import summary_context
+from auditor.reports._stream import to_text
 
 TEMPLATE = "report.html.j2"
 
@@ -50,7 +52,9 @@ def _environment() -> Environment:
     return env
 
 
-def render(report: Report, *, color: bool = False) -> str:
+def write(report: Report, out: IO[str], *, color: bool = False) -> None:
+    """The page as the template generates it, piece by piece; the findings' JSON block a
+    row at a time (``script_json_parts``)."""
     counts = report.counts()
     script = page_script()
     context = {
@@ -60,7 +64,12 @@ def render(report: Report, *, color: bool = False) -> str:
         "accounts": account_runs(report),
         "csp": script_csp(script),
         "script": script,
-        "data": script_json(report),
+        "data": script_json_parts(report),
         **summary_context(report),
     }
-    return _environment().get_template(TEMPLATE).render(context)
+    for piece in _environment().get_template(TEMPLATE).generate(context):
+        out.write(piece)
+
+
+def render(report: Report, *, color: bool = False) -> str:
+    return to_text(write, report, color=color)

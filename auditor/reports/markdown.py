@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from typing import IO
 
 from auditor.model import Finding, Report, Status
 from auditor.reports._common import (
@@ -17,6 +18,7 @@ from auditor.reports._common import (
     sorted_findings,
     truncate,
 )
+from auditor.reports._stream import to_text
 from auditor.reports.ledger import markdown_lines
 from auditor.reports.legal import markdown_lines as legal_reach_lines
 
@@ -44,7 +46,8 @@ def _row(finding: Finding) -> str:
     return "| " + " | ".join(escape(c) for c in cells) + " |"
 
 
-def render(report: Report, *, color: bool = False) -> str:
+def write(report: Report, out: IO[str], *, color: bool = False) -> None:
+    """The summary parts, then the findings table a row at a time, most urgent first."""
     counts = report.counts()
     lines = [
         f"# {TOOL_NAME} report",
@@ -74,12 +77,16 @@ def render(report: Report, *, color: bool = False) -> str:
     reach = legal_reach_lines(report, escape)
     lines += ["", *reach] if reach else []
     lines += ["", "## Findings", ""]
-    findings = sorted_findings(report)
-    if findings:
+    if len(report.findings):
         lines.append("| Status | Severity | Check | Provider | Resource | Region | Message "
                      "| Evidence |")
         lines.append("|---|---|---|---|---|---|---|---|")
-        lines += [_row(f) for f in findings]
     else:
         lines.append("No findings.")
-    return "\n".join(lines) + "\n"
+    out.write("\n".join(lines) + "\n")
+    for finding in sorted_findings(report):
+        out.write(_row(finding) + "\n")
+
+
+def render(report: Report, *, color: bool = False) -> str:
+    return to_text(write, report, color=color)

@@ -8,12 +8,12 @@ kept in ``unmapped.check_severity``.
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
-from typing import Any
+from typing import IO, Any
 
 from auditor.model import Finding, Report, Status
 from auditor.reports._common import CCM_PREFIX, TOOL_NAME, finding_uid
+from auditor.reports._stream import to_text, write_array
 
 OCSF_VERSION = "1.3.0"
 CLASS = {"category_uid": 2, "category_name": "Findings", "class_uid": 2004,
@@ -86,7 +86,12 @@ def _event(finding: Finding, report: Report, time_ms: int) -> dict[str, Any]:
     return event
 
 
-def render(report: Report, *, color: bool = False) -> str:
+def write(report: Report, out: IO[str], *, color: bool = False) -> None:
+    """The events array, one event written at a time."""
     time_ms = epoch_ms(report.generated_at)
-    events = [_event(f, report, time_ms) for f in report.findings]
-    return json.dumps(events, indent=2, ensure_ascii=False) + "\n"
+    write_array(out, (_event(f, report, time_ms) for f in report.findings), 0)
+    out.write("\n")
+
+
+def render(report: Report, *, color: bool = False) -> str:
+    return to_text(write, report, color=color)

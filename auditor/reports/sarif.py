@@ -8,9 +8,9 @@ or note (info). UNVERIFIED is kind "review" and OPAQUE kind "informational", bot
 
 from __future__ import annotations
 
-import json
 import re
-from typing import Any
+from dataclasses import dataclass, field
+from typing import IO, Any
 
 from auditor.model import CheckSummary, Finding, Report, Status
 from auditor.reports._common import (
@@ -20,6 +20,7 @@ from auditor.reports._common import (
     run_problems,
     sorted_findings,
 )
+from auditor.reports._stream import array_mark, to_text, write_indented
 
 SARIF_SCHEMA = ("https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/"
                 "sarif-schema-2.1.0.json")
@@ -48,21 +49,28 @@ def _framework_ids(finding: Finding) -> list[str]:
                   for control in ids)
 
 
-def _rule_frameworks(findings: list[Finding]) -> dict[str, list[str]]:
-    """provider -> framework ids: a rule spans providers, and their benchmarks never mix."""
-    by_provider: dict[str, set[str]] = {}
-    for f in findings:
-        if f.frameworks:
-            by_provider.setdefault(f.provider, set()).update(_framework_ids(f))
-    return {provider: sorted(ids) for provider, ids in sorted(by_provider.items())}
+@dataclass(slots=True)
+class _RuleFacts:
+    """What a rule says about its check's findings, gathered one finding at a time."""
+
+    remediations: set[tuple[str, str]] = field(default_factory=set)
+    frameworks: dict[str, set[str]] = field(default_factory=dict)  # provider -> framework ids
+    ccm: set[str] = field(default_factory=set)
+
+    def add(self, finding: Finding) -> None:
+        if finding.remediation:
+            self.remediations.add((finding.provider, finding.remediation))
+        if finding.frameworks:
+            self.frameworks.setdefault(finding.provider, set()).update(_framework_ids(finding))
+            self.ccm.update(ccm_ids(finding.frameworks))
 
 
-def _rule(check: CheckSummary, findings: list[Finding]) -> dict[str, Any]:
-    remediations = sorted({(f.provider, f.remediation) for f in findings if f.remediation})
-    frameworks = _rule_frameworks(findings)
+def _rule(check: CheckSummary, facts: _RuleFacts) -> dict[str, Any]:
+    # provider -> framework ids: a rule spans providers, and their benchmarks never mix.
+    frameworks = {provider: sorted(ids) for provider, ids in sorted(facts.frameworks.items())}
     # CCM ids are the check's own, the same on every provider: one list, and a tag each.
-    ccm = sorted({i for f in findings for i in ccm_ids(f.frameworks)})
-    help_text = "\n".join(f"{provider}: {text}" for provider, text in remediations)
+    ccm = sorted(facts.ccm)
+    help_text = "\n".join(f"{provider}: {text}" for provider, text in sorted(facts.remediations))
     return {
         "id": check.id,
         "name": _rule_name(check.title, check.id),
@@ -79,13 +87,18 @@ def _rule(check: CheckSummary, findings: list[Finding]) -> dict[str, Any]:
     }
 
 
-def _checks(report: Report) -> list[CheckSummary]:
-    """The report's checks, plus any check a finding names that the list lacks."""
+def _checks(report: Report) -> tuple[list[CheckSummary], dict[str, _RuleFacts]]:
+    """The report's checks, plus any check a finding names that the list lacks, and what
+    each one's findings say (one pass over the findings)."""
     checks = {c.id: c for c in report.checks}
+    facts: dict[str, _RuleFacts] = {c.id: _RuleFacts() for c in report.checks}
     for f in report.findings:
-        checks.setdefault(f.check_id, CheckSummary(f.check_id, f.title, f.safeguard, f.kind,
-                                                   f.severity))
-    return list(checks.values())
+        if f.check_id not in checks:
+            checks[f.check_id] = CheckSummary(f.check_id, f.title, f.safeguard, f.kind,
+                                              f.severity)
+            facts[f.check_id] = _RuleFacts()
+        facts[f.check_id].add(f)
+    return list(checks.values()), facts
 
 
 def _result(finding: Finding, rule_index: int) -> dict[str, Any]:
@@ -111,18 +124,17 @@ def _result(finding: Finding, rule_index: int) -> dict[str, Any]:
     }
 
 
-def render(report: Report, *, color: bool = False) -> str:
-    checks = _checks(report)
+def write(report: Report, out: IO[str], *, color: bool = False) -> None:
+    """The log; its results (most urgent first) written one at a time, its rules from one
+    pass over the findings before them."""
+    checks, facts = _checks(report)
     index = {c.id: i for i, c in enumerate(checks)}
-    by_check: dict[str, list[Finding]] = {c.id: [] for c in checks}
-    for f in report.findings:
-        by_check[f.check_id].append(f)
-    results = [_result(f, index[f.check_id]) for f in sorted_findings(report)
-               if f.status in REPORTED]
+    results = (_result(f, index[f.check_id]) for f in sorted_findings(report)
+               if f.status in REPORTED)
     problems = run_problems(report)
     run = {
         "tool": {"driver": {"name": TOOL_NAME, "version": report.tool_version,
-                            "rules": [_rule(c, by_check[c.id]) for c in checks]}},
+                            "rules": [_rule(c, facts[c.id]) for c in checks]}},
         "invocations": [{
             "executionSuccessful": not report.provider_failures
             and not report.account_failures
@@ -130,8 +142,13 @@ def render(report: Report, *, color: bool = False) -> str:
             "endTimeUtc": report.generated_at,
             "toolExecutionNotifications": [
                 {"level": "warning", "message": {"text": line}} for line in problems]}],
-        "results": results,
+        "results": array_mark("results"),
         "properties": {"summary": report.counts()},
     }
     log = {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
-    return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
+    write_indented(out, log, {"results": results})
+    out.write("\n")
+
+
+def render(report: Report, *, color: bool = False) -> str:
+    return to_text(write, report, color=color)

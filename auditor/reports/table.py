@@ -11,7 +11,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import IO, Any
 
 from tabulate import tabulate
 
@@ -25,6 +25,8 @@ from auditor.reports._common import (
     sorted_findings,
     truncate,
 )
+from auditor.reports._simple_table import column_widths, write_table
+from auditor.reports._stream import to_text
 from auditor.reports.ledger import text_lines
 
 HEADERS = ("Status", "Severity", "Check", "Provider", "Resource", "Region", "Message")
@@ -100,15 +102,22 @@ def _row(finding: Finding, color: bool) -> list[str]:
     ]
 
 
-def render(report: Report, *, color: bool = False) -> str:
-    """Every finding, most urgent first, then the summary with every account and problem in
-    full."""
-    findings = sorted_findings(report)
-    listing = (tabulate([_row(f, color) for f in findings], headers=HEADERS, tablefmt="simple",
-                        disable_numparse=True) if findings else "No findings.")
+def write(report: Report, out: IO[str], *, color: bool = False) -> None:
+    """Every finding, most urgent first (the columns sized in a first pass), then the summary
+    with every account and problem in full."""
+    if len(report.findings):
+        widths = column_widths(HEADERS, (_row(f, color) for f in report.findings))
+        write_table(out, HEADERS, widths, (_row(f, color) for f in sorted_findings(report)))
+    else:
+        out.write("No findings.")
     ledger = text_lines(report.ledger, "Promise ledger")
-    return (listing + "\n\n" + render_summary(report, color=color, screen=None)
-            + ("\n" + "\n".join(ledger) + "\n" if ledger else ""))
+    out.write("\n\n" + render_summary(report, color=color, screen=None)
+              + ("\n" + "\n".join(ledger) + "\n" if ledger else ""))
+
+
+def render(report: Report, *, color: bool = False) -> str:
+    """The table file's text: see ``write``."""
+    return to_text(write, report, color=color)
 
 
 @dataclass(frozen=True, slots=True)

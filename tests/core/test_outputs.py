@@ -77,7 +77,7 @@ def test_a_bug_of_ours_is_exit_4_one_line_and_writes_nothing(golden, tmp_path, m
     def broken(*_args, **_kwargs):
         raise ZeroDivisionError("division by zero")
 
-    monkeypatch.setattr(sarif, "render", broken)
+    monkeypatch.setattr(sarif, "write", broken)  # what the file writer calls
     out = tmp_path / "out"
     code = cli.main(["evaluate", str(golden / "mixed-inventory.json"), "-o", str(out),
                      "-f", "json,csv,sarif", "--fail-on", "low"])
