@@ -31,6 +31,8 @@ CONNECT_TIMEOUT = 3.0  # seconds: a scheduler that does not answer by then is un
 RETRIES = 2  # a task that raised is tried at most this many more times
 ALLOWED_FAILURES = 2  # workers that may die running one task (a local cluster's scheduler)
 CLOSE_TIMEOUT = 10.0  # seconds: shutting the client and a local cluster down
+# Imported by each worker process of the local cluster: Ctrl-C is the coordinator's to handle
+WORKER_SETUP = "auditor.executors._worker_setup"
 
 
 class DaskExecutor:
@@ -62,7 +64,8 @@ class DaskExecutor:
             self._cluster = LocalCluster(
                 n_workers=choice.workers or os.cpu_count() or 1,
                 threads_per_worker=max(1, choice.threads), processes=True,
-                dashboard_address="127.0.0.1:0", silence_logs=logging.CRITICAL)
+                dashboard_address="127.0.0.1:0", silence_logs=logging.CRITICAL,
+                preload=[WORKER_SETUP])
         self.client = Client(self._cluster, set_as_default=False)
 
     @property

@@ -27,6 +27,7 @@ from auditor.providers.base import (
     CollectRequest,
     ExposureProfile,
     ProviderOption,
+    ShardTarget,
     load_exposure_profile,
 )
 
@@ -147,6 +148,12 @@ class AlibabaAdapter:
         if not is_multi_account(options):
             return None
         return list_targets(options, request.timeout, RetryPolicy(*self._retry))
+
+    def shards(self, request: CollectRequest, by: str) -> list[ShardTarget] | None:
+        """One account's collection by the regions named (--shard-by region): _shards.py."""
+        from auditor.providers.alibaba._shards import region_shards
+
+        return region_shards(request, by)
 
     def collect(self, request: CollectRequest) -> Collection:
         """Collect read-only one account: the caller's, or the target an ``accounts`` entry
