@@ -28,6 +28,10 @@ from auditor.providers._runtime import derive  # the package name: a function, n
 JURISDICTIONS = "legal_reach.jurisdictions"
 KEY_EXTERNAL = "legal_reach.key_external"
 REGION, LOCATION = "data_residency.region", "data_residency.jurisdictions"
+# Where a resource's data is replicated to (a bucket's replication rules, its dual- or
+# multi-region places): read when the resource has it, each destination's place, operator
+# and provider home in reach too. Unread (denied, error), the reach is unread, never narrower.
+REPLICAS = "data_residency.replication_destinations"
 # The kinds whose resources hold data and carry residency facts (a KMS key has no region fact).
 KINDS = tuple(kind for kind in DATA_KINDS if kind != "kms.key")
 BASIS = "derived"
@@ -41,6 +45,8 @@ class Derivation:
     path: str
     inputs: tuple[str, ...]
     compute: Callable[[str, Mapping[str, Any]], Any]
+    # inputs read when the resource's kind has them in the catalog (its state counts then)
+    optional: tuple[str, ...] = ()
 
 
 def _in_reach(provider: str, values: Mapping[str, Any]) -> list[str]:
@@ -50,14 +56,22 @@ def _in_reach(provider: str, values: Mapping[str, Any]) -> list[str]:
     if home is None:
         raise _Undecided(f"provider {provider!r} has no home jurisdiction in "
                          "auditor/data/jurisdictions.yaml")
-    return sorted({*values[LOCATION], operator, home})
+    reach = {*values[LOCATION], operator, home}
+    for replica in values.get(REPLICAS) or ():
+        target, region = replica.get("target"), replica.get("region")
+        if not region or not replica.get("jurisdiction"):
+            raise _Undecided(f"replication destination {target} is not placed (region "
+                             f"{region!r}, jurisdiction {replica.get('jurisdiction')!r})")
+        _, operator, home = holders(provider, region)
+        reach |= {replica["jurisdiction"], operator, home}
+    return sorted(j for j in reach if j)
 
 
 def _key_external(provider: str, values: Mapping[str, Any]) -> bool:
     return bool(custody_external(values[CUSTODY_FACT]))
 
 
-DERIVATIONS = (Derivation(JURISDICTIONS, (REGION, LOCATION), _in_reach),
+DERIVATIONS = (Derivation(JURISDICTIONS, (REGION, LOCATION), _in_reach, (REPLICAS,)),
                Derivation(KEY_EXTERNAL, (CUSTODY_FACT,), _key_external))
 PATHS = tuple(d.path for d in DERIVATIONS)
 
@@ -71,12 +85,24 @@ def inputs_of(path: str) -> tuple[str, ...]:
     return next((d.inputs for d in DERIVATIONS if d.path == path), ())
 
 
+def _optional(derivation: Derivation, kind: str) -> tuple[str, ...]:
+    """The optional inputs of ``derivation`` that ``kind``'s catalog names."""
+    if not derivation.optional:
+        return ()
+    from auditor.schema import fact_catalog
+
+    catalog = fact_catalog().get(kind, {})
+    return tuple(p for p in derivation.optional if p in catalog)
+
+
 def with_inputs(facts: Mapping[str, frozenset[str]]) -> dict[str, frozenset[str]]:
     """The facts to ask the adapters for: ``facts`` plus the inputs of every derived path in
-    it (an adapter collects no derived core fact itself)."""
+    it, optional ones where the kind has them (an adapter collects no derived core fact
+    itself)."""
     out = dict(facts)
     for kind, paths in facts.items():
-        extra = {p for d in DERIVATIONS if d.path in paths and kind in KINDS for p in d.inputs}
+        extra = {p for d in DERIVATIONS if d.path in paths and kind in KINDS
+                 for p in (*d.inputs, *_optional(d, kind))}
         if extra:
             out[kind] = frozenset(paths | extra)
     return out
@@ -136,11 +162,12 @@ def derive_inventory(inventory: Inventory) -> Inventory:
                 got = [facts[p] for p in derivation.inputs]
             except KeyError:  # an input not collected: no derived fact
                 continue
-            key = (provider, derivation.path, *map(id, got))
+            names = (*derivation.inputs, *(p for p in derivation.optional if p in facts))
+            got += [facts[p] for p in names[len(got):]]
+            key = (provider, derivation.path, *names, *map(id, got))
             fact = shared.get(key)
             if fact is None:
-                made = derive_one(provider, derivation, dict(zip(derivation.inputs, got,
-                                                                strict=True)))
+                made = derive_one(provider, derivation, dict(zip(names, got, strict=True)))
                 # equal derived facts from different inputs are one object too
                 fact = shared[key] = equal.setdefault(_content(made), made)
             facts[derivation.path] = fact
