@@ -177,3 +177,13 @@ def test_a_shards_attribute_that_is_not_callable_is_refused_on_registration():
 
     with pytest.raises(PluginError, match="its shards hook is not callable"):
         validate_adapter(Broken(), "aws")
+
+
+def test_google_cloud_projects_are_never_split():
+    from auditor.providers.base import ProviderRegistry
+
+    gcp = ProviderRegistry.from_entry_points().get("gcp")
+    assert not any(opt.name == "region" for opt in gcp.options)  # nothing to split by
+    unit = work_unit("gcp", "acme-data-eu", ACCOUNT_SCOPE,
+                     CollectRequest(options={"project": "acme-data-eu"}), {})
+    assert expand_units(gcp, [unit], BY_REGION) == [unit]
