@@ -22,7 +22,9 @@ RDS_KEY = "the RDS service key"
 # recovery) | Temp. A read-only or disaster-recovery instance replicates its primary and has
 # no automated backups of its own: its backup facts are left out (the checks of them do not
 # apply), never read as backups off.
-REPLICA_TYPES = frozenset({"Readonly", "Guard"})
+# An older DescribeDBInstances reference spells the read-only value ReadOnly in the response
+# (and Readonly in the request filter): both are read as a read-only instance.
+REPLICA_TYPES = frozenset({"Readonly", "ReadOnly", "Guard"})
 BACKUP_PATHS = ("backup.enabled", "backup.retention_days", "backup.encrypted")
 
 

@@ -25,6 +25,9 @@ ROWS = [
     ("read-only", "Readonly", "rm-primary", "rm-primary",
      ["NOT_APPLICABLE", "NOT_APPLICABLE"], 0),
     ("guard", "Guard", "rm-primary", "rm-primary", ["NOT_APPLICABLE", "NOT_APPLICABLE"], 0),
+    # An older reference spells the response value ReadOnly: the same read-only instance.
+    ("read-only-older-spelling", "ReadOnly", "rm-primary", "rm-primary",
+     ["NOT_APPLICABLE", "NOT_APPLICABLE"], 0),
     # MasterInstanceId left out of the entry: still a replica, its primary unnamed.
     ("read-only-unnamed-primary", "Readonly", None, "(unnamed primary)",
      ["NOT_APPLICABLE", "NOT_APPLICABLE"], 0),
