@@ -23,7 +23,13 @@ if TYPE_CHECKING:
     from auditor.providers._runtime.pool import bounded_map
     from auditor.providers._runtime.progress import Progress
     from auditor.providers._runtime.retry import RetryPolicy
-    from auditor.providers._runtime.shapes import AnswerShapes
+    from auditor.providers._runtime.shapes import (
+        AnswerShapes,
+        ItemList,
+        ListedAnswer,
+        OddItem,
+        odd_items,
+    )
 
 # public name -> the module of this package that defines it
 _HOMES = {
@@ -32,7 +38,8 @@ _HOMES = {
     "ApiLedger": "ledger", "utc_now": "ledger",
     "Outcome": "outcome", "OutcomeState": "outcome", "UnreadValueError": "outcome",
     "PageGuard": "pages", "bounded_map": "pool", "Progress": "progress",
-    "AnswerShapes": "shapes",
+    "AnswerShapes": "shapes", "ItemList": "shapes", "ListedAnswer": "shapes",
+    "OddItem": "shapes", "odd_items": "shapes",
 }
 
 
@@ -46,7 +53,8 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
-    "AnswerShapes", "ApiLedger", "Outcome", "OutcomeState", "PageGuard", "Progress",
-    "RetryPolicy", "RetryingCaller", "Translate", "UnreadValueError", "attempt", "bounded_map",
-    "derive", "unobserved", "utc_now",
+    "AnswerShapes", "ApiLedger", "ItemList", "ListedAnswer", "OddItem", "Outcome",
+    "OutcomeState", "PageGuard", "Progress", "RetryPolicy", "RetryingCaller", "Translate",
+    "UnreadValueError", "attempt", "bounded_map", "derive", "odd_items", "unobserved",
+    "utc_now",
 ]

@@ -2,6 +2,10 @@
 
 The listings differ only in where they put the entries and the count: ``{Container:
 {Item: [...]}}`` with TotalCount (KMS, ECS, NAS) or TotalRecordCount (RDS).
+
+Each entry is judged on its own (_answers.LISTINGS): an odd one spoils only itself. It is
+recorded (its operation, place and name) and left out, a coverage gap, or, for a listing in
+``KEEP_NAMED`` whose entry names itself, kept as that name alone.
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ from alibabacloud_tea_openapi.client import Client as OpenApiClient
 
 from auditor.errors import CallError, ListingIncomplete
 from auditor.providers._runtime import PageGuard
+from auditor.providers._runtime.shapes import odd_items
+from auditor.providers.alibaba._answers import KEEP_NAMED
 from auditor.providers.alibaba._errors import Caller
 from auditor.providers.alibaba._rpc import rpc
 
@@ -34,6 +40,7 @@ def paged(client: OpenApiClient, call: Caller, operation: str, version: str,
     """
     container, item = where
     entries: list[dict[str, Any]] = []
+    seen = 0  # the entries of every page, odd ones too, against the count
     guard = PageGuard(operation)
     page = 1
     while True:
@@ -48,11 +55,27 @@ def paged(client: OpenApiClient, call: Caller, operation: str, version: str,
             on_page(body)
         found = body[container][item]
         entries.extend(found)
+        odd = odd_items(body)
+        entries.extend(record_odd(call, str((query or {}).get("RegionId") or operation),
+                                  operation, odd))
+        seen += len(found) + len(odd)
         try:
-            following = guard.follow(body["PageNumber"] + 1 if found else None,
-                                     truncated=len(entries) < body[total])
+            following = guard.follow(body["PageNumber"] + 1 if found or odd else None,
+                                     truncated=seen < body[total])
         except ListingIncomplete as exc:
             return entries, exc
         if following is None:
             return entries, None
         page = int(following)
+
+
+def record_odd(call: Caller, scope: str, operation: str, odd: Any) -> list[dict[str, Any]]:
+    """Record each odd entry of one page; the names of those still read (``KEEP_NAMED``)."""
+    kept = []
+    for entry in odd:
+        if entry.named and operation in KEEP_NAMED:
+            call.ledger.failed(scope, entry.error)
+            kept.append(dict(entry.identity))
+        else:  # left out of the inventory: a coverage gap
+            call.ledger.listing_failed(scope, entry.error)
+    return kept

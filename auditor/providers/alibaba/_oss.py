@@ -15,8 +15,10 @@ from alibabacloud_oss_v2.types import OperationInput
 
 from auditor.errors import CallError, ListingIncomplete, MalformedAnswer, NotConfigured
 from auditor.providers._runtime import PageGuard
+from auditor.providers._runtime.shapes import odd_items
 from auditor.providers.alibaba._answers import json_answer, xml_answer
 from auditor.providers.alibaba._errors import Caller
+from auditor.providers.alibaba._listings import record_odd
 
 LIST_PAGE_SIZE = 1000  # the OSS maximum for max-keys
 LIST = "oss:ListBuckets"
@@ -69,8 +71,9 @@ def list_buckets(client: oss.Client, call: Caller, page_size: int = LIST_PAGE_SI
     while True:
         params = {"max-keys": str(page_size), **({"marker": str(marker)} if marker else {})}
         try:
-            page = xml_answer(LIST, _body(client, call, LIST, None, params),
-                              "ListAllMyBucketsResult")["ListAllMyBucketsResult"]
+            answer = xml_answer(LIST, _body(client, call, LIST, None, params),
+                                "ListAllMyBucketsResult")
+            page = answer["ListAllMyBucketsResult"]
         except CallError as exc:
             listing.error = exc
             return listing
@@ -80,6 +83,9 @@ def list_buckets(client: oss.Client, call: Caller, page_size: int = LIST_PAGE_SI
             listing.owner = owner["ID"]
         for bucket in page["Buckets"].get("Bucket", []):
             listing.buckets.append(ListedBucket(bucket["Name"], bucket.get("Location") or None))
+        # An odd entry spoils only itself: named, it is read as a bucket not located yet.
+        listing.buckets += [ListedBucket(named["Name"], None) for named in record_odd(
+            call, "oss", LIST, odd_items(answer))]
         try:
             marker = guard.follow(page.get("NextMarker") or None,
                                   truncated=page.get("IsTruncated") == "true")

@@ -8,25 +8,54 @@ or entities; JSON must be one well-formed object. Each leaf the service model ty
 boolean or an integer must read as one. Then the parsed answer must fit its documented shape
 in ``answers.yaml`` (:func:`checked`). Either failure is a MalformedAnswer: the facts of that
 call are ``error``, never "not configured" and never a value.
+
+A resource listing (:data:`LISTINGS`) is judged per item: the envelope as a whole, then each
+item. An item whose raw leaves are odd is taken out of the body before botocore parses it
+(botocore would read ``yes`` as False, and an odd integer or timestamp would fail the whole
+page), the others are parsed as ever; the parsed answer keeps the items that fit and names
+the others (``odd_items``): each consumer reports what it can of them, the Caller records
+them. One odd item never spoils its page.
 """
 
 from __future__ import annotations
 
 import json
-import re
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from xml.etree.ElementTree import Element, ParseError
+from xml.etree.ElementTree import Element, ParseError, tostring
 
 import botocore.handlers
+from botocore.utils import parse_timestamp
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
 from auditor.errors import MalformedAnswer
-from auditor.providers._runtime import AnswerShapes
+from auditor.providers._runtime.shapes import AnswerShapes, ItemList, OddItem
+from auditor.providers.aws._answer_leaves import leaf_types, local_name, typed_root, xml_name
 
-SHAPES = AnswerShapes(Path(__file__).resolve().parent / "answers.yaml")
+# operation -> where its items are and what names one (the first member: the resource's id)
+LISTINGS: dict[str, ItemList] = {
+    "s3:ListBuckets": ItemList(("Buckets",), ("Name",)),
+    "kms:ListKeys": ItemList(("Keys",), ("KeyId",), ("KeyArn",)),
+    "kms:ListAliases": ItemList(("Aliases",), ("AliasName",)),
+    "ec2:DescribeVolumes": ItemList(("Volumes",), ("VolumeId",)),
+    "ec2:DescribeSnapshots": ItemList(("Snapshots",), ("SnapshotId",)),
+    "rds:DescribeDBInstances": ItemList(("DBInstances",), (
+        "DBInstanceIdentifier", "DBInstanceArn"), ("DBClusterIdentifier",)),
+    "rds:DescribeDBClusters": ItemList(("DBClusters",), ("DBClusterIdentifier", "DBClusterArn")),
+    "rds:DescribeDBSnapshots": ItemList(("DBSnapshots",), (
+        "DBSnapshotIdentifier", "DBSnapshotArn")),
+    "rds:DescribeDBClusterSnapshots": ItemList(("DBClusterSnapshots",), (
+        "DBClusterSnapshotIdentifier", "DBClusterSnapshotArn")),
+    "elasticfilesystem:DescribeFileSystems": ItemList(("FileSystems",), (
+        "FileSystemId", "FileSystemArn"), ("Name",)),
+}
+SHAPES = AnswerShapes(Path(__file__).resolve().parent / "answers.yaml", LISTINGS)
+# Items found odd in the raw body of the answer this thread is receiving: botocore parses a
+# body and hands it back on the thread that asked, so before-parse and checked() meet here.
+_BODY_ODD = threading.local()
 
 S3 = "http://s3.amazonaws.com/doc/2006-03-01/"
 S3_CONTROL = "http://awss3control.amazonaws.com/doc/2018-08-20/"
@@ -86,12 +115,16 @@ BODIES: dict[str, Xml | str] = {
 }
 # botocore's service name -> the prefix operations are named by (the IAM one)
 _PREFIXES = {"efs": "elasticfilesystem"}
-_INTEGER = re.compile(r"\s*[+-]?\d+\s*")
 
 
 def checked(operation: str, answer: dict[str, Any]) -> dict[str, Any]:
-    """The parsed ``answer`` when it fits its documented shape; else MalformedAnswer."""
-    return SHAPES.check(operation, answer)
+    """The parsed ``answer`` when it fits its documented shape; else MalformedAnswer. A
+    listing's answer keeps the items that fit; ``odd_items(answer)`` names the others (those
+    its raw body already showed odd among them)."""
+    odd = getattr(_BODY_ODD, "items", None)
+    _BODY_ODD.items = None
+    found = odd[1] if odd is not None and odd[0] == operation else ()
+    return SHAPES.check_listing(operation, answer, found)  # type: ignore[no-any-return]
 
 
 def register(client: Any, service: str) -> None:
@@ -103,6 +136,10 @@ def register(client: Any, service: str) -> None:
         if check_body(f"{prefix}:{operation_model.name}", operation_model,
                       int(response_dict.get("status_code") or 0), response_dict.get("body")):
             response_dict["status_code"] = 500  # S3's 200 with an Error inside: that error
+        body = getattr(_BODY_ODD, "body", None)
+        if body is not None:  # a listing whose odd items were taken out
+            _BODY_ODD.body = None
+            response_dict["body"] = body
 
     if service == "s3":
         # botocore's own look at an S3 200 body parses it with a plain XML parser before any
@@ -120,13 +157,16 @@ def check_body(operation: str, model: Any, status: int, body: Any) -> bool:
 
     Error answers are left to botocore: their codes are translated in _errors.
     """
+    _BODY_ODD.items = _BODY_ODD.body = None
     if not 200 <= status < 300 or not isinstance(body, bytes | bytearray):
         return False
     expected = BODIES.get(operation)
     if expected is None:  # an operation without an entry: at least well-formed
         expected = JSON_OBJECT if model.service_model.protocol == "json" else None
     if expected == JSON_OBJECT:
-        _json_object(operation, bytes(body))
+        value = _json_object(operation, bytes(body))
+        if operation in LISTINGS and model.output_shape is not None:
+            _odd_json_items(operation, value, model.output_shape)
         return False
     root = _xml(operation, bytes(body))
     if operation.startswith("s3:") and root.tag == "Error":
@@ -141,13 +181,108 @@ def check_body(operation: str, model: Any, status: int, body: Any) -> bool:
             raise MalformedAnswer(operation, "UnexpectedRoot",
                                   f"{expected.root} is in a namespace the service does not use")
     if operation != "s3:GetBucketLocation":  # its root's text is the whole answer
-        shape, node = _typed_root(model, root)
+        shape, node = typed_root(model, root)
         if shape is not None and node is not None:
-            _leaf_types(operation, node, shape, "$")
+            skip = _odd_items_out(operation, node, shape) if operation in LISTINGS else None
+            leaf_types(operation, node, shape, "$", skip)
+            if getattr(_BODY_ODD, "items", None):  # botocore parses the items that are left
+                _BODY_ODD.body = tostring(root)
     return False
 
 
-def _json_object(operation: str, body: bytes) -> None:
+def _odd_items_out(operation: str, node: Element, shape: Any) -> str | None:
+    """Judge each item of a listing's XML list on its own; remove the odd ones from the tree
+    and remember them for :func:`checked`. The list member's name (the envelope pass leaves
+    it alone), or None when the model has no such list."""
+    name = LISTINGS[operation].path[0]
+    member = shape.members.get(name)
+    if member is None or member.type_name != "list":
+        return None
+    flattened = bool(member.serialization.get("flattened"))
+    holder = node if flattened else next(
+        (c for c in node if local_name(c.tag) == xml_name(name, member)), None)
+    if holder is None:
+        return name
+    tag = member.member.serialization.get("name", "member")
+    odd: list[OddItem] = []
+    items = [c for c in holder if local_name(c.tag) == tag]
+    for index, element in enumerate(items):
+        try:
+            leaf_types(operation, element, member.member, "$", timestamps=True)
+        except MalformedAnswer as exc:
+            raw = _xml_identity(operation, element, member.member)
+            odd.append(SHAPES.odd_item(operation, index, raw, exc.message))
+            holder.remove(element)
+    _BODY_ODD.items = (operation, tuple(odd)) if odd else None
+    return name
+
+
+def _xml_identity(operation: str, element: Element, shape: Any) -> dict[str, Any]:
+    """The identity members of an odd item, read from its raw element."""
+    texts = {}
+    where = LISTINGS[operation]
+    for member in (*where.identity, *where.also):
+        found = shape.members.get(member)
+        if found is None:
+            continue
+        child = next((c for c in element if local_name(c.tag) == xml_name(member, found)), None)
+        if child is not None and child.text and not len(child):
+            texts[member] = child.text
+    return texts
+
+
+def _odd_json_items(operation: str, value: dict[str, Any], shape: Any) -> None:
+    """Take the items of a JSON listing whose leaves botocore would guess at or fail on out
+    of the body, and remember them for :func:`checked`: rest-json reads any string as a
+    boolean (``"yes"`` as False) and fails the whole page on an integer or a timestamp it
+    cannot read."""
+    name = LISTINGS[operation].path[0]
+    member = shape.members.get(name)
+    items = value.get(name)
+    if member is None or member.type_name != "list" or not isinstance(items, list):
+        return
+    odd, good = [], []
+    for index, item in enumerate(items):
+        where = _bad_json_leaf(item, member.member, "$")
+        if where is None:
+            good.append(item)
+        else:
+            odd.append(SHAPES.odd_item(operation, index, item, where))
+    if odd:
+        _BODY_ODD.items = (operation, tuple(odd))
+        _BODY_ODD.body = json.dumps({**value, name: good}).encode()
+
+
+def _bad_json_leaf(value: Any, shape: Any, path: str) -> str | None:
+    """Where (and why) the first leaf under ``value`` is not of its modelled JSON type; None.
+    A null is left out by botocore, so it is no leaf."""
+    kind = shape.type_name
+    if value is None:
+        return None
+    if kind == "structure" and isinstance(value, dict):
+        for name, member in shape.members.items():
+            if name in value:
+                found = _bad_json_leaf(value[name], member, f"{path}.{name}")
+                if found is not None:
+                    return found
+    elif kind == "list" and isinstance(value, list):
+        for index, item in enumerate(value):
+            found = _bad_json_leaf(item, shape.member, f"{path}[{index}]")
+            if found is not None:
+                return found
+    elif kind == "boolean" and not isinstance(value, bool):
+        return f"{path}: expected true or false"
+    elif kind in ("integer", "long") and (isinstance(value, bool) or not isinstance(value, int)):
+        return f"{path}: expected an integer"
+    elif kind == "timestamp":
+        try:
+            parse_timestamp(value)
+        except (ValueError, OverflowError, TypeError, RuntimeError):
+            return f"{path}: not a timestamp"
+    return None
+
+
+def _json_object(operation: str, body: bytes) -> dict[str, Any]:
     def no_constant(name: str) -> None:
         raise ValueError(f"{name} is not JSON")
 
@@ -159,6 +294,7 @@ def _json_object(operation: str, body: bytes) -> None:
     if not isinstance(value, dict):
         raise MalformedAnswer(operation, "UnparsableAnswer",
                               f"a JSON {type(value).__name__}, not the documented object")
+    return value
 
 
 def _xml(operation: str, body: bytes) -> Element:
@@ -173,61 +309,3 @@ def _xml(operation: str, body: bytes) -> Element:
     except (ParseError, ValueError, RecursionError) as exc:
         raise MalformedAnswer(operation, "UnparsableAnswer",
                               f"not XML ({type(exc).__name__})") from exc
-
-
-def _local(tag: Any) -> str:
-    return str(tag).rpartition("}")[2]
-
-
-def _typed_root(model: Any, root: Element) -> tuple[Any, Element | None]:
-    """(shape, element) where the service model's output structure starts in the body."""
-    shape = model.output_shape
-    if shape is None:
-        return None, None
-    payload = shape.serialization.get("payload")
-    if payload:
-        member = shape.members[payload]
-        return (member, root) if member.type_name == "structure" else (None, None)
-    wrapper = shape.serialization.get("resultWrapper")
-    if wrapper:  # the query protocol wraps the result: <OpResponse><OpResult>
-        return shape, next((c for c in root if _local(c.tag) == wrapper), None)
-    return shape, root
-
-
-def _xml_name(name: str, member: Any) -> str:
-    """The element name botocore reads a structure member from."""
-    if member.type_name == "list" and member.serialization.get("flattened"):
-        item = member.member.serialization.get("name")
-        if item:
-            return str(item)
-    return str(member.serialization.get("name") or name)
-
-
-def _leaf_types(operation: str, node: Element, shape: Any, path: str) -> None:
-    """Booleans must be ``true``/``false`` and integers digits, as botocore would otherwise guess.
-
-    Elements the model does not know are left alone: answers may grow new ones.
-    """
-    kind = shape.type_name
-    if kind == "structure":
-        members = {_xml_name(name, m): (name, m) for name, m in shape.members.items()
-                   if not m.serialization.get("location")}
-        for child in node:
-            found = members.get(_local(child.tag))
-            if found is None:
-                continue
-            name, member = found
-            if member.type_name == "list" and member.serialization.get("flattened"):
-                _leaf_types(operation, child, member.member, f"{path}.{name}[]")
-            else:
-                _leaf_types(operation, child, member, f"{path}.{name}")
-    elif kind == "list":
-        item = shape.member.serialization.get("name", "member")
-        for child in node:
-            if _local(child.tag) == item:
-                _leaf_types(operation, child, shape.member, f"{path}[]")
-    elif kind == "boolean" and (node.text or "") not in ("true", "false"):
-        raise MalformedAnswer(operation, "UnexpectedShape",
-                              f"{path}: expected true or false")
-    elif kind in ("integer", "long") and not _INTEGER.fullmatch(node.text or ""):
-        raise MalformedAnswer(operation, "UnexpectedShape", f"{path}: expected an integer")

@@ -31,6 +31,7 @@ from auditor.errors import (
 from auditor.provider_data import load_not_configured
 from auditor.providers._runtime import ApiLedger, Outcome, RetryingCaller, RetryPolicy, attempt
 from auditor.providers._runtime.scrub import scrub_shapes
+from auditor.providers._runtime.shapes import odd_items
 from auditor.providers.aws._answers import checked
 from auditor.providers.aws._name import PROVIDER
 
@@ -152,5 +153,13 @@ class Caller:
             return checked(operation, data)  # its documented shape, or MalformedAnswer
 
         # Past the identity call, even a dropped connection is one failed call.
-        return attempt(self.ledger, scope, operation, lambda: self.retrying(operation, once),
-                       listing=listing)
+        outcome = attempt(self.ledger, scope, operation, lambda: self.retrying(operation, once),
+                          listing=listing)
+        for odd in odd_items(outcome.value) if outcome.ok else ():
+            # An odd listing item: its consumer reports it as a resource whose facts from it
+            # are error when it names itself, else it is missing (a coverage gap).
+            if odd.named:
+                self.ledger.failed(scope, odd.error)
+            else:
+                self.ledger.listing_failed(scope, odd.error)
+        return outcome

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from auditor.model import Resource, ResourceKind
+from auditor.model import Fact, Resource, ResourceKind
 from auditor.providers._runtime import Outcome
 from auditor.providers.aws import _ebs, _efs, _rds, _rds_snapshots
 from auditor.providers.aws._errors import Caller
@@ -107,7 +107,7 @@ def gather(session: AwsSession, caller: Caller, request: CollectRequest, regions
     calls: list[Callable[[], Any]] = []
     for raw in out.raws:
         read = _CALLS.get((raw.kind, raw.variant))
-        if read and request.wants(raw.kind, *read[0]) and read[1](raw):
+        if read and raw.malformed is None and request.wants(raw.kind, *read[0]) and read[1](raw):
             calls.append(lambda raw=raw, fn=read[2]: fn(session, caller, raw))
     blocks: dict[str, Outcome] = {}
     if request.wants(SNAPSHOT, "public_exposure.is_public"):
@@ -193,7 +193,11 @@ def resources(gathered: Gathered, keys: dict[tuple[str, str], KeyInfo], partitio
     for raw in gathered.raws:
         shape = shapes[(raw.kind, raw.variant)]
         facts = Facts(gathered.wanted(raw.kind))
-        shape.facts(raw, keys, gathered, facts)
+        if raw.malformed is None:
+            shape.facts(raw, keys, gathered, facts)
+        else:  # its listing item is not the documented one: nothing of it is a value
+            for path in PATHS[raw.kind]:
+                facts.put(path, Fact.from_call_error(raw.malformed))
         resource_id, name = shape.identity(raw)
         resource = Resource(raw.kind, PROVIDER, account, raw.region, resource_id, name,
                             facts.out)

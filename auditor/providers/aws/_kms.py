@@ -8,6 +8,7 @@ from typing import Any
 
 from auditor.errors import ListingIncomplete
 from auditor.providers._runtime import Outcome, PageGuard
+from auditor.providers._runtime.shapes import odd_items
 from auditor.providers.aws._errors import Caller
 from auditor.providers.aws._session import AwsSession
 
@@ -91,6 +92,8 @@ def _paginate(caller: Caller, client: Any, method: str, operation: str, scope: s
         if not answer.ok:
             return answer, items
         items.extend(answer.value[item_key])  # answers.yaml: the list and Truncated
+        # An odd entry that names itself: what names it (a key is still described).
+        items.extend(dict(o.identity) for o in odd_items(answer.value) if o.named)
         try:
             marker = guard.follow(answer.value.get("NextMarker"),
                                   truncated=answer.value["Truncated"])

@@ -9,6 +9,7 @@ from typing import Any
 from auditor.errors import ListingIncomplete
 from auditor.model import ResourceKind
 from auditor.providers._runtime import Outcome, PageGuard
+from auditor.providers._runtime.shapes import odd_items
 from auditor.providers.aws._errors import Caller
 from auditor.providers.aws._normalize import effective_flags, enforced_ownership
 from auditor.providers.aws._session import AwsSession
@@ -115,6 +116,8 @@ def list_buckets(session: AwsSession, caller: Caller,
                 raw.region = item["BucketRegion"]
                 raw.location = answer
             buckets.append(raw)
+        # An odd entry that names its bucket: read as any bucket the listing did not locate.
+        buckets += [BucketRaw(o.identity["Name"]) for o in odd_items(answer.value) if o.named]
         try:
             # S3 has no IsTruncated here: a ContinuationToken alone says there is more.
             token = guard.follow(answer.value.get("ContinuationToken"))

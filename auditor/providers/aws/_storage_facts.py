@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from auditor.errors import CallError
 from auditor.model import Fact
 from auditor.providers._runtime import Outcome
 from auditor.providers.aws._kms import KeyInfo, key_region
@@ -36,6 +37,8 @@ class Raw:
     item: dict[str, Any]
     calls: dict[str, Outcome] = field(default_factory=dict)
     variant: str = ""  # which listing within the kind ("cluster": an RDS DB cluster)
+    # the listing item did not fit its shape: ``item`` is what names it, every fact is error
+    malformed: CallError | None = None
 
 
 @dataclass(frozen=True, slots=True)

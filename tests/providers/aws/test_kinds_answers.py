@@ -69,17 +69,21 @@ def test_a_repeated_token_is_a_gap_never_the_end(tmp_path: Path) -> None:
     assert collection.run.status == "partial"
 
 
-def test_a_malformed_database_listing_lists_nothing_and_says_so(tmp_path: Path) -> None:
+def test_a_malformed_database_entry_spoils_only_itself(tmp_path: Path) -> None:
     body = BODIES["rds:DescribeDBInstances"].replace(
         "<StorageEncrypted>true</StorageEncrypted>", "<StorageEncrypted>yes</StorageEncrypted>",
         1)
     collection = _scan(tmp_path, {"database.instance": {"encryption.enabled"}},
                        rds__DescribeDBInstances=xml(body))
     databases = _by_id(collection, "database.instance")
-    assert set(databases) == {"sample-aurora"}  # the cluster's own listing answered
+    # The odd entry (sample-db) is reported with its facts error; the page's other entry
+    # (the cluster's member) and the cluster's own listing are read as ever.
+    assert set(databases) == {"sample-db", "sample-aurora"}
+    assert databases["sample-db"].facts["encryption.enabled"].state is FactState.ERROR
+    assert databases["sample-aurora"].facts["encryption.enabled"].value is True
     failures = [(e.code, e.kind) for e in collection.run.errors
                 if e.operation == "rds:DescribeDBInstances"]
-    assert failures == [("UnexpectedShape", "listing")]
+    assert failures == [("UnexpectedShape", "call")]
 
 
 def test_a_malformed_permission_is_an_error_of_the_sharing_facts(tmp_path: Path) -> None:
