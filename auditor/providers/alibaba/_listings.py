@@ -4,8 +4,9 @@ The listings differ only in where they put the entries and the count: ``{Contain
 {Item: [...]}}`` with TotalCount (KMS, ECS, NAS) or TotalRecordCount (RDS).
 
 Each entry is judged on its own (_answers.LISTINGS): an odd one spoils only itself. It is
-recorded (its operation, place and name) and left out, a coverage gap, or, for a listing in
-``KEEP_NAMED`` whose entry names itself, kept as that name alone.
+recorded (its operation, place and name) and left out, a coverage gap, or, when it names
+itself, kept: by that name alone for a listing in ``KEEP_NAMED`` (a key is still described),
+as an OddEntry (an UNVERIFIED resource, _odd_entries) for one in ``KEEP_AS_UNVERIFIED``.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from auditor.providers._runtime import PageGuard
 from auditor.providers._runtime.shapes import odd_items
 from auditor.providers.alibaba._answers import KEEP_NAMED
 from auditor.providers.alibaba._errors import Caller
+from auditor.providers.alibaba._odd_entries import KEEP_AS_UNVERIFIED, OddEntry
 from auditor.providers.alibaba._rpc import rpc
 
 PAGE_SIZE = 100  # the maximum PageSize of every listing read here
@@ -70,12 +72,17 @@ def paged(client: OpenApiClient, call: Caller, operation: str, version: str,
 
 
 def record_odd(call: Caller, scope: str, operation: str, odd: Any) -> list[dict[str, Any]]:
-    """Record each odd entry of one page; the names of those still read (``KEEP_NAMED``)."""
-    kept = []
+    """Record each odd entry of one page; the names of those still read (``KEEP_NAMED``: a
+    plain dict of the identity) or reported as UNVERIFIED resources (``KEEP_AS_UNVERIFIED``:
+    an OddEntry)."""
+    kept: list[dict[str, Any]] = []
     for entry in odd:
         if entry.named and operation in KEEP_NAMED:
-            call.ledger.failed(scope, entry.error)
             kept.append(dict(entry.identity))
+        elif entry.named and operation in KEEP_AS_UNVERIFIED:
+            kept.append(OddEntry(operation, entry.identity, entry.error))
         else:  # left out of the inventory: a coverage gap
             call.ledger.listing_failed(scope, entry.error)
+            continue
+        call.ledger.failed(scope, entry.error)
     return kept

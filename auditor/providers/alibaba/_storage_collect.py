@@ -30,6 +30,12 @@ from auditor.providers.alibaba._database_facts import (
 )
 from auditor.providers.alibaba._errors import Caller
 from auditor.providers.alibaba._normalize import Locate, Outcome
+from auditor.providers.alibaba._odd_entries import (
+    KEEP_AS_UNVERIFIED,
+    OddEntry,
+    odd_resource,
+    split,
+)
 from auditor.providers.alibaba._session import Session
 from auditor.providers.alibaba._storage_facts import (
     AT_REST,
@@ -133,10 +139,11 @@ class StorageCollector:
 
     def _volumes(self, region: str) -> list[Resource]:
         client = self.session.ecs(region)
-        disks, _ = self._list(region, ecs.DISKS, lambda: ecs.list_disks(client, self.call, region))
-        key_of, wanted = self._key_of(VOLUME, region), self._wanted(VOLUME)
+        listed, _ = self._list(region, ecs.DISKS, lambda: ecs.list_disks(client, self.call, region))
+        (disks, odd), wanted = split(listed), self._wanted(VOLUME)
+        key_of = self._key_of(VOLUME, region)
         return [volume_resource(Outcome(ecs.DISKS, d), region, self.account, key_of,
-                                self.owner.locate, wanted) for d in disks]
+                                self.owner.locate, wanted) for d in disks] + self._odd(odd, region)
 
     def _snapshots(self, region: str) -> list[Resource]:
         client = self.session.ecs(region)
@@ -144,6 +151,7 @@ class StorageCollector:
                                          lambda: ecs.list_snapshots(client, self.call, region))
         images, images_listed = self._list(region, ecs.IMAGES,
                                            lambda: ecs.list_images(client, self.call, region))
+        (snaps, odd_snaps), (images, odd_images) = split(snaps), split(images)
         wants_sharing = self.owner.wants(SNAPSHOT, *SHARING)
         shares = self._map(lambda image: self._image_sharing(client, region, image, wants_sharing),
                            images)
@@ -157,7 +165,12 @@ class StorageCollector:
             encryption = image_encryption(listed, by_id, snaps_listed, key_of)
             out.append(image_resource(listed, region, self.account, encryption, shared,
                                       self.owner.locate, wanted))
-        return out
+        return out + self._odd(odd_snaps + odd_images, region)
+
+    def _odd(self, entries: list[OddEntry], region: str) -> list[Resource]:
+        """Entries that do not fit their shape but name themselves: UNVERIFIED resources."""
+        return [odd_resource(e, region, self.account, self._wanted(
+            KEEP_AS_UNVERIFIED[e.operation][0])) for e in entries]
 
     def _image_sharing(self, client: Any, region: str, image: dict[str, Any],
                        wanted: bool) -> Outcome:
@@ -199,8 +212,9 @@ class StorageCollector:
 
     def _file_systems(self, region: str) -> list[Resource]:
         client = self.session.service("nas", region)
-        found, _ = self._list(region, nas.FILE_SYSTEMS,
-                              lambda: nas.list_file_systems(client, self.call, region))
+        listed, _ = self._list(region, nas.FILE_SYSTEMS,
+                               lambda: nas.list_file_systems(client, self.call, region))
+        found, odd = split(listed)
         key_of, wanted = self._key_of(FILESYSTEM, region), self._wanted(FILESYSTEM)
         wants_tls = self.owner.wants(FILESYSTEM, "tls_enforced.required")
 
@@ -215,18 +229,19 @@ class StorageCollector:
             return filesystem_resource(Outcome(nas.FILE_SYSTEMS, fs), region, self.account,
                                        key_of, smb, self.owner.locate, wanted)
 
-        return self._map(one, found)
+        return self._map(one, found) + self._odd(odd, region)
 
     # --- RDS -----------------------------------------------------------------------------
 
     def _databases(self, region: str) -> list[Resource]:
         client = self.session.service("rds", region)
-        found, _ = self._list(region, rds.INSTANCES,
-                              lambda: rds.list_instances(client, self.call, region))
-        key_of, wanted = self._key_of(DATABASE, region), self._wanted(DATABASE)
+        listed, _ = self._list(region, rds.INSTANCES,
+                               lambda: rds.list_instances(client, self.call, region))
+        (found, odd), wanted = split(listed), self._wanted(DATABASE)
+        key_of = self._key_of(DATABASE, region)
         return self._map(lambda entry: database_resource(
             self._database(client, region, entry), self.account, key_of, self.owner.locate,
-            wanted), found)
+            wanted), found) + self._odd(odd, region)
 
     def _database(self, client: Any, region: str, entry: dict[str, Any]) -> DatabaseRaw:
         raw = DatabaseRaw(Outcome(rds.INSTANCES, entry), region)

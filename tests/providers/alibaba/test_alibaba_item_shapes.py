@@ -9,8 +9,9 @@ ECS DescribeDisks (Disks.Disk[].DiskId, Encrypted Boolean, Status) and DescribeS
 (FileSystems.FileSystem[].FileSystemId, EncryptType Integer), ApsaraDB RDS
 DescribeDBInstances (Items.DBInstance[].DBInstanceId String). The documented entries' facts
 stay what the unproxied page gives; the odd entry is recorded (the run partial, the error
-naming the operation, the entry's place and its id when readable) and left out as a gap,
-or, for a bucket or a key that names itself, still read by that name.
+naming the operation, the entry's place and its id when readable) and, when it names
+itself, reported: a disk, snapshot, file system or database as a resource whose every fact
+is error (UNVERIFIED), a bucket or a key read by that name; an unnamed one is a gap.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from alibaba_answer_proxy import AnswerProxy
 from alibaba_support import ACCOUNT, CUST, KEYS, b, scan
 from storage_support import HZ
 
-from auditor.model import Resource
+from auditor.model import FactState, Resource
 from auditor.providers.base import Collection
 
 ESTATE = {"account": ACCOUNT, "keys": KEYS, "buckets": [
@@ -62,21 +63,26 @@ _FS, _DBS = ("FileSystems", "FileSystem"), ("Items", "DBInstance")
 #  resources expected beside the documented ones, words of the run error, error kind)
 ROWS = [
     ("disk-encrypted-yes", "alibaba_ecs_endpoint", "ecs:DescribeDisks", with_entry(
-        _DISKS, {"DiskId": "d-odd", "Encrypted": "yes"}), "storage.volume", set(),
-     "item $.Disks.Disk[2].Encrypted (DiskId d-odd): expected boolean, got str", "listing"),
+        _DISKS, {"DiskId": "d-odd", "Encrypted": "yes"}), "storage.volume", {"d-odd"},
+     "item $.Disks.Disk[2].Encrypted (DiskId d-odd): expected boolean, got str", "call"),
     ("disk-without-id", "alibaba_ecs_endpoint", "ecs:DescribeDisks", with_entry(
         _DISKS, {"DiskId": None}), "storage.volume", set(),
      "item $.Disks.Disk[2]: missing DiskId", "listing"),
     ("snapshot-without-encrypted", "alibaba_ecs_endpoint", "kms:DescribeSnapshots",
      with_entry(_SNAPS, {"SnapshotId": "s-odd", "Encrypted": None}), "storage.snapshot",
-     set(), "item $.Snapshots.Snapshot[1] (SnapshotId s-odd): missing Encrypted", "listing"),
+     {"s-odd"}, "item $.Snapshots.Snapshot[1] (SnapshotId s-odd): missing Encrypted", "call"),
     ("fs-encrypt-type-string", "alibaba_nas_endpoint", "kms:DescribeFileSystems", with_entry(
-        _FS, {"FileSystemId": "fs-odd", "EncryptType": "2"}), "storage.filesystem", set(),
-     "item $.FileSystems.FileSystem[1].EncryptType (FileSystemId fs-odd): expected integer",
-     "listing"),
+        _FS, {"FileSystemId": "fs-odd", "EncryptType": "2"}), "storage.filesystem",
+     {"fs-odd"}, "item $.FileSystems.FileSystem[1].EncryptType (FileSystemId fs-odd): expected "
+     "integer", "call"),
     ("db-id-number", "alibaba_rds_endpoint", "kms:DescribeDBInstances", with_entry(
         _DBS, {"DBInstanceId": 5}, "TotalRecordCount"), "database.instance", set(),
      "item $.Items.DBInstance[1].DBInstanceId: expected string, got int", "listing"),
+    ("db-deletion-protection-yes", "alibaba_rds_endpoint", "kms:DescribeDBInstances",
+     with_entry(_DBS, {"DBInstanceId": "rm-odd", "DeletionProtection": "yes"},
+                "TotalRecordCount"), "database.instance", {"rm-odd"},
+     "item $.Items.DBInstance[1].DeletionProtection (DBInstanceId rm-odd): expected boolean",
+     "call"),
     ("key-arn-number", "alibaba_kms_endpoint", "kms:ListKeys", with_entry(
         ("Keys", "Key"), {"KeyId": "key-odd", "KeyArn": 7}), "kms.key", {"key-odd"},
      "item $.Keys.Key[", "call"),
@@ -124,6 +130,11 @@ def test_an_odd_entry_spoils_only_itself(make_ali_sandbox: Any, option: str, ope
     assert collection.run.status == "partial"
     assert len(errors) == 1 and words in errors[0].message, errors
     assert (errors[0].code, errors[0].kind) == ("UnexpectedShape", how)
+    if kind not in ("storage.bucket", "kms.key"):  # read from the entry alone: all error
+        for name in more:
+            facts = after[name].facts
+            assert facts and {f.state for f in facts.values()} == {FactState.ERROR}, name
+            assert all(words in f.detail for f in facts.values())
 
 
 def test_a_page_of_odd_entries_still_counts_them_against_the_total(
@@ -139,5 +150,5 @@ def test_a_page_of_odd_entries_still_counts_them_against_the_total(
                                       "alibaba_ecs_endpoint": proxy.url})
     assert proxy.rewritten == 1  # one page: the count is met
     assert [(e.operation, e.kind) for e in collection.run.errors] == [
-        ("ecs:DescribeDisks", "listing")]
-    assert sorted(_resources(collection, "storage.volume")) == ["d-cmk", "d-plain"]
+        ("ecs:DescribeDisks", "call")]
+    assert sorted(_resources(collection, "storage.volume")) == ["d-cmk", "d-odd", "d-plain"]

@@ -217,9 +217,11 @@ def test_a_malformed_listing_page_is_an_error_not_an_empty_region(make_ali_sandb
     disks = [{"id": "d-odd", "region": HZ, "omits": ["Encrypted"]}]
     box = make_ali_sandbox(storage_section(disks=disks))
     collection, _ = scan(box, facts={VOLUME: frozenset({"encryption.enabled"})})
-    gaps = {(e.operation, e.code) for e in collection.run.errors if e.kind == "listing"}
-    assert ("ecs:DescribeDisks", "UnexpectedShape") in gaps
-    assert not by_name(collection, VOLUME)
+    failed = {(e.operation, e.code, e.kind) for e in collection.run.errors}
+    assert ("ecs:DescribeDisks", "UnexpectedShape", "call") in failed
+    # The odd entry spoils only itself: the disk it names is reported, its fact an error.
+    fact = by_name(collection, VOLUME)["d-odd"].facts["encryption.enabled"]
+    assert fact.state is FactState.ERROR and "missing Encrypted" in fact.detail
 
 
 def test_a_bucket_only_scan_sends_no_storage_call(make_ali_sandbox):
