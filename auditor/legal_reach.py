@@ -33,7 +33,13 @@ DATA_KINDS = ("storage.bucket", "storage.volume", "storage.snapshot", "storage.f
               "database.instance", "kms.key")
 CUSTODY_FACT = "key_custody.level"
 KEY_EXTERNAL_FACT = "legal_reach.key_external"  # derived by auditor.derived_facts
+# What data-legal-reach read (derived by auditor.derived_facts): every jurisdiction in reach,
+# replication destinations included
+JURISDICTIONS_FACT = "legal_reach.jurisdictions"
 NOT_EXTERNAL = "not_external"  # a key known to be held by the provider, its level not read
+
+
+UNREAD: tuple[str, ...] = ("(not read)",)  # Reach.derived: the derived reach was not observed
 
 
 class LegalDataError(InputError):
@@ -65,16 +71,25 @@ class Reach:
     # Every jurisdiction the data may be stored in (all places of a dual- or multi-region,
     # as data_residency.jurisdictions); empty when the region is not placed.
     stored_in: tuple[str, ...] = ()
+    # The check data-legal-reach's legal_reach.jurisdictions where a report has it (it counts
+    # replication destinations, which the region alone does not): None when not read at all,
+    # UNREAD when it was read and not observed (denied, error, opaque).
+    derived: tuple[str, ...] | None = None
 
     @property
     def known(self) -> bool:
-        return bool(self.stored_in) and None not in (self.operator_jurisdiction, self.home)
+        return (self.derived != UNREAD and bool(self.stored_in)
+                and None not in (self.operator_jurisdiction, self.home))
 
     @property
     def jurisdictions(self) -> list[str]:
-        """Every jurisdiction in reach (only the known ones when ``known`` is False)."""
+        """Every jurisdiction in reach (only the known ones when ``known`` is False; none
+        when the derived reach was not read: a replication destination may be anywhere, so
+        a partial list would be narrower than the truth)."""
+        if self.derived == UNREAD:
+            return []
         return sorted({j for j in (self.location, *self.stored_in, self.operator_jurisdiction,
-                                   self.home) if j})
+                                   self.home, *(self.derived or ())) if j})
 
     def outside(self, allowed: Iterable[str]) -> list[str]:
         return sorted(set(self.jurisdictions) - set(allowed))
@@ -143,32 +158,47 @@ def holders(provider: str, region: str | None) -> tuple[str | None, str | None, 
     return company["company"], company["home"], company["home"]
 
 
-def reach(provider: str, region: str | None, custody_level: str | None) -> Reach:
+def reach(provider: str, region: str | None, custody_level: str | None,
+          derived: tuple[str, ...] | None = None) -> Reach:
     """The legal reach of data in ``provider``'s ``region`` under a key of ``custody_level``
-    (``key_custody.level``; None when it was not observed)."""
+    (``key_custody.level``; None when it was not observed), widened by ``derived`` (the
+    derived legal_reach.jurisdictions, or UNREAD; None: not read)."""
     place, spread = locate(provider, region), places(provider, region)
     location = place.jurisdiction if place.known else None
     stored_in = tuple(spread.jurisdictions) if spread.known else ()
     operator, operator_jurisdiction, home = holders(provider, region)
     reaching = {location, *stored_in, operator_jurisdiction, home}
+    if derived is not None and derived != UNREAD:
+        # only what the region does not give: equal reaches are one row, read or not
+        derived = tuple(sorted(set(derived) - reaching)) or None
+        reaching.update(derived or ())
+    # an unread reach still names the laws of the parts known to be in it
     return Reach(provider, region, location, operator, operator_jurisdiction, home,
                  tuple(law for law in _laws() if law.jurisdiction in reaching),
-                 custody_external(custody_level), stored_in)
+                 custody_external(custody_level), stored_in, derived)
 
 
-def _custody(findings: list[Finding]) -> str | None:
-    """The custody level a custody check read, else what data-legal-reach read of it (its
-    derived legal_reach.key_external: external or not), else None."""
-    derived = None
+def _read(findings: list[Finding]) -> tuple[str | None, tuple[str, ...] | None]:
+    """(the custody level a custody check read, else what data-legal-reach read of it (its
+    derived legal_reach.key_external: external or not), else None;
+    the legal_reach.jurisdictions data-legal-reach read: the list, UNREAD, or None)."""
+    custody = derived = jurisdictions = None
     for f in findings:
         for e in f.evidence:
-            if e.state != "observed":
+            fact = e.fact
+            if fact == JURISDICTIONS_FACT:
+                if jurisdictions is None:
+                    ok = e.state == "observed" and isinstance(e.value, list)
+                    jurisdictions = tuple(e.value) if ok else UNREAD
+            elif e.state != "observed":
                 continue
-            if e.fact == CUSTODY_FACT and isinstance(e.value, str):
-                return e.value
-            if e.fact == KEY_EXTERNAL_FACT and isinstance(e.value, bool):
+            elif fact == CUSTODY_FACT and isinstance(e.value, str):
+                custody = custody or e.value
+            elif fact == KEY_EXTERNAL_FACT and isinstance(e.value, bool):
                 derived = EXTERNAL if e.value else NOT_EXTERNAL
-    return derived
+        if custody is not None and jurisdictions is not None:
+            break
+    return custody or derived, jurisdictions
 
 
 def _row(found: Reach, resources: int) -> dict[str, Any]:
@@ -190,17 +220,20 @@ def legal_reach_section(report: Report) -> dict[str, Any]:
     # Custody levels that differ only below "external" give one row: the reach is the same.
     # One reach per (provider, region, custody level), not per resource: it depends on those
     # alone (and on tables read once), and a report has thousands of resources in few regions.
-    memo: dict[tuple[str, str | None, str | None], Reach] = {}
+    # The derived jurisdictions (replication destinations) are part of the key: the table
+    # agrees with the check, a destination not read makes the row's reach unknown.
+    memo: dict[tuple[str, str | None, str | None, tuple[str, ...] | None], Reach] = {}
     counts: Counter[Reach] = Counter()
     for (provider, *_), findings in by_resource.items():
-        key = (provider, findings[0].region or None, _custody(findings))
+        key = (provider, findings[0].region or None, *_read(findings))
         if key not in memo:
             memo[key] = reach(*key)
         counts[memo[key]] += 1
     providers: dict[str, list[dict[str, Any]]] = {}
     named: set[str] = set()
-    for found, n in sorted(counts.items(), key=lambda kv: (kv[0].provider, kv[0].region or "",
-                                                            str(kv[0].key_external))):
+    for found, n in sorted(counts.items(), key=lambda kv: (
+            kv[0].provider, kv[0].region or "", str(kv[0].key_external),
+            kv[0].jurisdictions)):
         providers.setdefault(found.provider, []).append(_row(found, n))
         named.update(law.id for law in found.laws)
     return {"providers": providers,
