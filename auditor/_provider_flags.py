@@ -166,7 +166,7 @@ def nothing_collected(registry: ProviderRegistry, providers: Sequence[str],
                       options: dict[str, dict[str, Any]], outcome: Any) -> list[str]:
     """One stderr line per provider that was collected but gave no bucket or key, so an empty
     report is not read as a clean estate (account settings alone do not count)."""
-    found = {r.provider for r in outcome.inventory.resources if r.kind != ResourceKind.ACCOUNT}
+    found = {p for p, kinds in outcome.kinds_found().items() if kinds - {ResourceKind.ACCOUNT}}
     return [f"auditor: {p}: collected no buckets or keys; asked for "
             f"{asked(p, registry, options[p])}"
             for p in providers if p not in outcome.failures and p not in found]

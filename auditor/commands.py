@@ -18,7 +18,7 @@ from typing import Any
 from auditor.checks_command import cmd_checks
 from auditor.emission import INVENTORY_FILE, Emission, emission, emit_report
 from auditor.errors import UsageError
-from auditor.exit_codes import EXIT_OK, collect_exit_code, report_exit_code
+from auditor.exit_codes import EXIT_OK, report_exit_code
 from auditor.model import Report
 from auditor.settings import (
     Collecting,
@@ -44,10 +44,11 @@ def say(args: argparse.Namespace, text: str) -> None:
 
 def collect_reported(registry, providers: Sequence[str], options: dict[str, dict[str, Any]],
                      checks, how: Collecting, quiet: bool = False, *, tags: bool = False,
-                     no_color: bool = False):
+                     no_color: bool = False, sink: Any = None):
     """Collect with a progress display; a provider or account that failed, or a provider that
     found nothing, says so on stderr, so an empty result is never read as a clean estate.
-    ``tags``: read resource tags (a mutelist rule matches on them)."""
+    ``tags``: read resource tags (a mutelist rule matches on them). ``sink``: where each
+    unit's result goes as it arrives (auditor._sink; default: merged into one inventory)."""
     from auditor.collection_notes import collection_notes
     from auditor.executors import opened
     from auditor.pipeline import collect
@@ -57,7 +58,9 @@ def collect_reported(registry, providers: Sequence[str], options: dict[str, dict
             providers, quiet=quiet, no_color=no_color) as progress:
         outcome = collect(registry, providers, options, checks, how.max_workers, progress,
                           timeout=how.timeout, max_accounts=how.max_accounts, tags=tags,
-                          executor=executor)
+                          executor=executor, sink=sink)
+    if sink is not None:
+        outcome.seen = sink.seen
     for line in collection_notes(registry, providers, options, outcome, how.debug):
         print(line, file=sys.stderr)
     return outcome
@@ -68,20 +71,44 @@ class ScanResult:
     outcome: Any  # pipeline.CollectOutcome
     report: Report
     written: list[Path]
+    sink: Any = None  # auditor._sink.EvaluatingSink: the report's findings live in its spool
+
+    def close(self) -> None:
+        """Remove the spool (the report's findings are gone with it)."""
+        if self.sink is not None:
+            self.sink.close()
+
+    def __enter__(self) -> ScanResult:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def run_scan(registry, providers: Sequence[str], options: dict[str, dict[str, Any]], checks,
              mutes, how: Collecting, out: Emission, *, mutelist_source: str = "") -> ScanResult:
-    """Collect, build the report and emit it: `auditor scan` and `auditor demo` both run this."""
-    from auditor.pipeline import build_report, registry_exposure
+    """Collect, build the report and emit it: `auditor scan` and `auditor demo` both run this.
 
-    outcome = collect_reported(registry, providers, options, checks, how, out.quiet,
-                               tags=mutes_need_tags(mutes), no_color=out.no_color)
-    report = build_report(outcome.inventory, checks, registry_exposure(registry), mutes,
-                          outcome.failures, mutelist_source=mutelist_source)
-    _warn_uncollected(report)
-    written = emit_report(report, out, outcome.inventory)
-    return ScanResult(outcome, report, written)
+    Each unit's result is evaluated as it arrives and its resources dropped (auditor._sink):
+    the report's findings are a spool on disk, kept until the result is closed (use it as a
+    context manager); an error or an interrupt removes it at once.
+    """
+    from auditor._sink import EvaluatingSink
+    from auditor.pipeline import registry_exposure
+
+    sink = EvaluatingSink(checks, mutes, save_inventory=out.save_inventory)
+    try:
+        outcome = collect_reported(registry, providers, options, checks, how, out.quiet,
+                                   tags=mutes_need_tags(mutes), no_color=out.no_color,
+                                   sink=sink)
+        report = sink.report(registry_exposure(registry), outcome.failures,
+                             mutelist_source=mutelist_source)
+        _warn_uncollected(report)
+        written = emit_report(report, out, sink.inventory_writer())
+    except BaseException:
+        sink.close()
+        raise
+    return ScanResult(outcome, report, written, sink)
 
 
 # --- commands ----------------------------------------------------------------------
@@ -142,31 +169,35 @@ def _warn_uncollected(report: Report) -> None:
 
 
 def cmd_collect(args: argparse.Namespace) -> int:
-    from auditor.documents import dump_inventory
+    from auditor._sink import EvaluatingSink
+    from auditor.documents import write_streamed
+    from auditor.exit_codes import EXIT_NOTHING, EXIT_PARTIAL, collected_nothing, runs_incomplete
 
     config = settings(args)
     checks = selected_checks(args, config) if args.checks or args.checks_dir else None
     how = collecting(args, config)
     registry, providers, options = providers_asked(args, config)
     # The config's mutelist decides whether tags are read, so that a later evaluate of this
-    # inventory can match its tag rules.
-    outcome = collect_reported(registry, providers, options, checks, how,
-                               getattr(args, "quiet", False), tags=config_needs_tags(config),
-                               no_color=getattr(args, "no_color", False))
-    path = dump_inventory(outcome.inventory, Path(args.output or INVENTORY_FILE))
-    say(args, f"wrote {path}: {len(outcome.inventory.resources)} resources from "
-              f"{len(outcome.inventory.runs)} provider run(s)")
-    return collect_exit_code(outcome.inventory.runs, outcome.failures,
-                             outcome.inventory.resources)
+    # inventory can match its tag rules. Each unit's resources go to a spool as they arrive.
+    with EvaluatingSink(None, save_inventory=True) as sink:
+        outcome = collect_reported(registry, providers, options, checks, how,
+                                   getattr(args, "quiet", False), tags=config_needs_tags(config),
+                                   no_color=getattr(args, "no_color", False), sink=sink)
+        path = write_streamed(Path(args.output or INVENTORY_FILE), sink.inventory_writer())
+    runs = outcome.inventory.runs
+    say(args, f"wrote {path}: {sink.seen.resources} resources from {len(runs)} provider run(s)")
+    if collected_nothing(runs, sink.seen.observed):  # as exit_codes.collect_exit_code
+        return EXIT_NOTHING
+    return EXIT_PARTIAL if runs_incomplete(runs, outcome.failures) else EXIT_OK
 
 
 def cmd_scan(args: argparse.Namespace) -> int:
     config, checks, mutes = evaluation_setup(args)
     how = collecting(args, config)
     registry, providers, options = providers_asked(args, config)
-    result = run_scan(registry, providers, options, checks, mutes, how, emission(args, config),
-                      mutelist_source=mutelist_source(args, config))
-    return _finished(args, config, result.report, "scan")
+    with run_scan(registry, providers, options, checks, mutes, how, emission(args, config),
+                  mutelist_source=mutelist_source(args, config)) as result:
+        return _finished(args, config, result.report, "scan")
 
 
 def cmd_report(args: argparse.Namespace) -> int:

@@ -91,12 +91,13 @@ def run_demo(args: argparse.Namespace) -> int:
         with patched_environment(env):
             result = run_scan(registry, list(sandboxes), options, checks, mutes, how, out)
         requests = {p: len(s.requests()) for p, s in sandboxes.items()}
-    say(f"{len(result.outcome.inventory.resources)} resources, {len(result.report.findings)} "
-        f"findings in {time.monotonic() - started:.1f}s; API requests served: "
-        + ", ".join(f"{p} {n}" for p, n in requests.items()))
-    say(f"side by side in full: auditor compare {out.directory / 'auditor-report.json'} "
-        f"(or open {out.directory / 'auditor-compare.html'})")
-    code = report_exit_code(result.report, None)
+    with result:  # the report's findings are spooled on disk until here
+        say(f"{result.outcome.resource_count()} resources, {len(result.report.findings)} "
+            f"findings in {time.monotonic() - started:.1f}s; API requests served: "
+            + ", ".join(f"{p} {n}" for p, n in requests.items()))
+        say(f"side by side in full: auditor compare {out.directory / 'auditor-report.json'} "
+            f"(or open {out.directory / 'auditor-compare.html'})")
+        code = report_exit_code(result.report, None)
     if code:
         say(f"exit code {code}: some facts were UNVERIFIED, as the demo estate denies a few "
             "calls on purpose")

@@ -411,6 +411,8 @@ class Report:
     generated_at: str
     runs: list[ProviderRun]
     checks: list[CheckSummary]
+    # a list, or a FindingSource kept elsewhere (a spool on disk: auditor/finding_spool.py):
+    # iterate it, count it, sort it with auditor.finding_source.ordered, never index it
     findings: list[Finding]
     # provider -> kind -> fact path -> api | derived | none
     exposure: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
@@ -430,14 +432,16 @@ class Report:
             out[f.status.value] += 1
         return out
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, *, findings: bool = True) -> dict[str, Any]:
+        """The report document; ``findings`` False: with an empty findings list (a writer
+        that streams them itself)."""
         return {"schema_version": SCHEMA_VERSION, "tool": "safeguard-auditor",
                 "tool_version": self.tool_version, "generated_at": self.generated_at,
                 "runs": [r.to_dict() for r in self.runs],
                 "provider_failures": self.provider_failures,
                 "checks": [c.to_dict() for c in self.checks],
                 "summary": self.counts(),
-                "findings": [f.to_dict() for f in self.findings],
+                "findings": [f.to_dict() for f in self.findings] if findings else [],
                 "exposure": self.exposure, "transparency": self.transparency,
                 "not_collected": [n.to_dict() for n in self.not_collected],
                 "account_failures": [a.to_dict() for a in self.account_failures],

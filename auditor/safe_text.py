@@ -48,7 +48,9 @@ def clean(value: T) -> T:
     inside it, keys included; the same object when nothing changed.
 
     Within one call an object shared by many findings (their evidence, their framework
-    mappings) is cleaned once.
+    mappings) is cleaned once. A report whose findings are a spool on disk
+    (auditor.finding_spool) keeps it as it is, never read back: its findings were cleaned
+    before they were spooled (clean by construction).
     """
     return _clean(value, {})
 

@@ -21,6 +21,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Collection
 from typing import Any
 
+from auditor.finding_source import FindingSource
 from auditor.model import Finding, Report, Status
 from auditor.schema import fact_catalog
 from auditor.transparency_places import PLACE_KINDS, Places, observed_places, ratio
@@ -141,18 +142,29 @@ def safeguard_exposure(levels: dict[str, dict[str, str]],
     return out
 
 
+class _Forgetful(dict):
+    """A cache that keeps nothing (findings of a spool share no evidence list)."""
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        pass
+
+
 class _Digest:
     """Everything summarize reports, from one pass over the findings: status combos per
     (provider, account, kind, safeguard), custody and residency per provider and per account.
 
-    Findings share their evidence (engine._Decisions), so what a finding's evidence says is
-    worked out once per evidence list (by identity: every finding is alive meanwhile)."""
+    Findings of a list share their evidence (engine._Decisions), so what a finding's evidence
+    says is worked out once per evidence list (by identity: every finding of a list is alive
+    meanwhile). Findings read from a spool are made afresh one by one, and a freed evidence
+    list's id is soon another's: each is worked out on its own."""
 
-    def __init__(self, findings: list[Finding], absent: Absent) -> None:
+    def __init__(self, findings: FindingSource, absent: Absent) -> None:
         self.combos: Counter[tuple[str, str, str, str, tuple[Status, bool, bool]]] = Counter()
         self.places: dict[tuple[str, ...], Places] = defaultdict(Places)
         absent_of: dict[tuple[str, str, int], bool] = {}
         observed_of: dict[int, tuple[tuple[str, Any], ...]] = {}
+        if not isinstance(findings, list | tuple):  # not alive meanwhile: nothing shared
+            absent_of, observed_of = _Forgetful(), _Forgetful()
         for f in findings:
             status = f.muted_status or f.status
             unsupported = False

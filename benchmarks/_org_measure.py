@@ -88,10 +88,14 @@ class _Sampler(threading.Thread):
             self.stop.wait(SAMPLE_S)
 
 
-def run_measured(cmd: list[str], env: dict[str, str], timeout_s: float) -> dict[str, Any]:
-    """Run ``cmd``; its figures, exit code and the tail of its stderr."""
+def run_measured(cmd: list[str], env: dict[str, str], timeout_s: float,
+                 cwd: Path | None = None) -> dict[str, Any]:
+    """Run ``cmd`` in ``cwd``; its figures, exit code and the tail of its stderr. (``python
+    -c`` puts its working folder first on sys.path: run from the shared tree, the scans
+    would import its uncommitted code, not the tree on PYTHONPATH.)"""
     started = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            cwd=cwd)
     sampler = _Sampler(proc.pid)
     sampler.start()
     stderr: list[bytes] = []

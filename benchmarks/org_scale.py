@@ -111,7 +111,7 @@ class Bench:
         self.box.reset_requests()
         load_before = os.getloadavg()[0]
         own = resource.getrusage(resource.RUSAGE_SELF)
-        measured = run_measured(cmd, self.env, self.args.timeout)
+        measured = run_measured(cmd, self.env, self.args.timeout, cwd=self.workdir)
         after = resource.getrusage(resource.RUSAGE_SELF)
         row = {"config": label, "accounts_in_org": accounts, "flags": " ".join(flags),
                **_report_figures(out), **measured,
@@ -247,7 +247,8 @@ def profile_all(args: argparse.Namespace) -> dict[str, Any]:
                 proc = subprocess.run(
                     [sys.executable, str(HERE / "_org_profile.py"), str(tree), "-f", "json",
                      "-o", str(Path(tmp) / f"out-{n}"), "--no-history", "-q"],
-                    env=bench.env, capture_output=True, text=True, timeout=args.timeout)
+                    env=bench.env, capture_output=True, text=True, timeout=args.timeout,
+                    cwd=tmp)
                 if proc.returncode:
                     raise SystemExit(f"org_scale: profile at {n} accounts: {proc.stderr[-600:]}")
                 found = json.loads(proc.stdout.strip().splitlines()[-1])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 import zlib
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
@@ -45,6 +46,25 @@ class RunRecord:
                    json.loads(row[6]), int(row[7]), row[8])
 
 
+def compressed_document(report: Report) -> bytes:
+    """zlib of the report's compact JSON text, encoded one finding at a time: the findings
+    (a list, or a spool on disk) are never held as one text or one list of dicts."""
+    token = uuid.uuid4().hex  # stands where the findings go: no other string can be it
+    document = report.to_dict(findings=False)
+    document["findings"] = token
+    head, tail = json.dumps(document, ensure_ascii=False, separators=(",", ":")).split(
+        f'"{token}"')
+    packer = zlib.compressobj()
+    pieces = [packer.compress(head.encode("utf-8") + b"[")]
+    dumps = json.dumps
+    for number, finding in enumerate(report.findings):
+        text = dumps(finding.to_dict(), ensure_ascii=False, separators=(",", ":"))
+        pieces.append(packer.compress((b"," if number else b"") + text.encode("utf-8")))
+    pieces.append(packer.compress(b"]" + tail.encode("utf-8")))
+    pieces.append(packer.flush())
+    return b"".join(pieces)
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -80,8 +100,7 @@ class History:
         from auditor.safe_text import clean
 
         report = clean(report)
-        text = json.dumps(report.to_dict(), ensure_ascii=False, separators=(",", ":"))
-        blob = zlib.compress(text.encode("utf-8"))
+        blob = compressed_document(report)
         by_provider = accounts_by_provider(report)
         accounts = sorted({a for listed in by_provider.values() for a in listed})
         recorded_at = _now().strftime(TIME_FORMAT)

@@ -1,0 +1,215 @@
+"""A report's findings kept on disk while an organization is scanned (auditor.finding_source).
+
+The coordinator evaluates each unit of work (an account, a shard of one) as it arrives and
+appends its findings here as one *segment*; the unit's resources are then dropped. What stays
+in memory is one small index per segment: its position and, per check with findings, where
+they start in the file (two compact arrays: a few bytes per check). So memory grows by a few
+hundred bytes per unit, not with the findings.
+
+- ``iter(spool)``: evaluation order, the order ``engine.evaluate`` gives the merged inventory:
+  check-major, then inventory order (``position``: provider asked, account listed, shard),
+  whichever unit finished first; one block is read at a time;
+- ``len(spool)``: the count;
+- ``ordered(key)``: sorted by ``key``, stable, in bounded memory: the findings in evaluation
+  order are cut into runs of at most ``run_size``, each sorted and written to its own file,
+  and the runs are merged (heapq.merge keeps equal keys in run order, so evaluation order).
+
+Encoding: one JSON line per finding (``Finding.to_dict``); findings are spooled already
+cleaned (auditor.safe_text), so a report holding a spool is clean by construction. Files live
+in a private temporary folder (0700, each file 0600) removed by :meth:`close`, on exit of the
+``with`` block (an error or Ctrl-C too) and, at the latest, when the interpreter exits.
+"""
+
+from __future__ import annotations
+
+import heapq
+import json
+import os
+import shutil
+import tempfile
+import threading
+import weakref
+from array import array
+from bisect import bisect_left
+from collections.abc import Iterable, Iterator, Sequence
+from operator import attrgetter
+from pathlib import Path
+from typing import IO, Any
+
+from auditor.finding_source import SortKey
+from auditor.model import Finding
+
+RUN_SIZE = 20_000  # findings per sorted run of ordered(): what ordered() holds at once
+_FILE_MODE = 0o600
+_Position = tuple[int, ...]
+
+
+def private_dir(prefix: str) -> Path:
+    """A new temporary folder only this user can enter (mkdtemp makes it 0700)."""
+    return Path(tempfile.mkdtemp(prefix=prefix))
+
+
+def private_file(path: Path, mode: str = "w+b") -> IO[Any]:
+    """``path`` created for this user alone (0600), whatever the umask."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, _FILE_MODE)
+    return os.fdopen(fd, mode)
+
+
+class FindingSpool:
+    """Findings on disk, per segment; re-iterable in evaluation order, sized, sortable."""
+
+    def __init__(self, check_ids: Sequence[str], *, directory: Path | None = None,
+                 run_size: int = RUN_SIZE) -> None:
+        self._check_index = {cid: i for i, cid in enumerate(check_ids)}
+        self.directory = directory if directory is not None else private_dir("auditor-spool-")
+        self._owns_dir = directory is None
+        self.path = self.directory / "findings.jsonl"
+        self._file = private_file(self.path)
+        self._lock = threading.Lock()
+        self._segments: list[_Segment] = []  # in the order appended
+        self._count = 0
+        self._end = 0
+        self._runs = 0
+        self.run_size = max(1, run_size)
+        self.closed = False
+        self._finalizer = weakref.finalize(self, _remove, self._file, self.directory,
+                                           self._owns_dir)
+
+    # --- writing ------------------------------------------------------------------
+
+    def add_segment(self, position: _Position, findings: Iterable[Finding]) -> int:
+        """Append one unit's findings (in ``engine.evaluate`` order: check-major) as the
+        segment at ``position``; the count added. Thread-safe."""
+        checks, starts, lines = array("H"), array("Q", [0]), []
+        dumps, index_of, size = json.dumps, self._check_index, 0
+        for finding in findings:
+            index = index_of[finding.check_id]
+            if not checks or checks[-1] != index:
+                if checks and index < checks[-1]:
+                    raise ValueError("a segment's findings are not in check order")
+                if checks:
+                    starts.append(size)
+                checks.append(index)
+            line = dumps(finding.to_dict(), ensure_ascii=False).encode("utf-8") + b"\n"
+            lines.append(line)
+            size += len(line)
+        if not checks:
+            return 0
+        starts.append(size)
+        with self._lock:
+            self._refuse_closed()
+            self._file.seek(self._end)
+            self._file.write(b"".join(lines))
+            self._segments.append(_Segment(position, self._end, checks, starts))
+            self._end += size
+            self._count += len(lines)
+        return len(lines)
+
+    # --- the FindingSource protocol -------------------------------------------------
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __iter__(self) -> Iterator[Finding]:
+        with self._lock:
+            self._refuse_closed()
+            self._file.flush()
+            segments = sorted(self._segments, key=attrgetter("position"))
+        return self._read(segments)
+
+    def _read(self, segments: list[_Segment]) -> Iterator[Finding]:
+        loads, from_dict = json.loads, Finding.from_dict
+        used = sorted({c for segment in segments for c in segment.checks})
+        with open(self.path, "rb") as fh:
+            for check in used:
+                for segment in segments:
+                    block = segment.block(check)
+                    if block is None:
+                        continue
+                    fh.seek(block[0])
+                    for line in fh.read(block[1]).splitlines():
+                        yield from_dict(loads(line))
+
+    def ordered(self, key: SortKey) -> Iterator[Finding]:
+        """The findings sorted by ``key`` (stable), at most ``run_size`` of them in memory."""
+        runs: list[Path] = []
+        chunk: list[Finding] = []
+        for finding in self:
+            chunk.append(finding)
+            if len(chunk) >= self.run_size:
+                runs.append(self._sorted_run(chunk, key))
+                chunk = []
+        if not runs:  # all of them fit in one run: sorted here
+            return iter(sorted(chunk, key=key))
+        if chunk:
+            runs.append(self._sorted_run(chunk, key))
+        return _merged(runs, key)
+
+    def _sorted_run(self, chunk: list[Finding], key: SortKey) -> Path:
+        with self._lock:
+            self._refuse_closed()
+            self._runs += 1
+            path = self.directory / f"run-{self._runs}.jsonl"
+        with private_file(path, "wb") as fh:
+            for finding in sorted(chunk, key=key):
+                fh.write(json.dumps(finding.to_dict(), ensure_ascii=False).encode("utf-8")
+                         + b"\n")
+        return path
+
+    # --- lifetime -------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Remove the spool's files (and its folder when it made it); idempotent."""
+        with self._lock:
+            self.closed = True
+        self._finalizer()
+
+    def __enter__(self) -> FindingSpool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _refuse_closed(self) -> None:
+        if self.closed:
+            raise ValueError("the finding spool is closed")
+
+
+class _Segment:
+    """One unit's findings in the file: from ``start``, a block per check (``checks``,
+    ascending) whose offsets from ``start`` are ``starts`` (one more: the end)."""
+
+    __slots__ = ("checks", "position", "start", "starts")
+
+    def __init__(self, position: _Position, start: int, checks: array, starts: array) -> None:
+        self.position, self.start, self.checks, self.starts = position, start, checks, starts
+
+    def block(self, check: int) -> tuple[int, int] | None:
+        """(offset, size) of the check's findings in this segment, None if it has none."""
+        at = bisect_left(self.checks, check)
+        if at == len(self.checks) or self.checks[at] != check:
+            return None
+        return self.start + self.starts[at], self.starts[at + 1] - self.starts[at]
+
+
+def _run_reader(path: Path) -> Iterator[Finding]:
+    with open(path, "rb") as fh:
+        for line in fh:
+            yield Finding.from_dict(json.loads(line))
+    path.unlink(missing_ok=True)
+
+
+def _merged(runs: list[Path], key: SortKey) -> Iterator[Finding]:
+    try:
+        yield from heapq.merge(*map(_run_reader, runs), key=key)
+    finally:
+        for path in runs:
+            path.unlink(missing_ok=True)
+
+
+def _remove(fh: IO[Any], directory: Path, owns_dir: bool) -> None:
+    fh.close()
+    if owns_dir:
+        shutil.rmtree(directory, ignore_errors=True)
+    else:
+        (directory / "findings.jsonl").unlink(missing_ok=True)
