@@ -25,6 +25,9 @@ _SEVERITY_RANK = {sev: rank for rank, sev in enumerate(reversed(SEVERITIES))}
 # C0/C1 control characters and DEL: terminal escapes, NUL and friends never reach an output.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _WHITESPACE_RUN = re.compile(r"\s+")
+# json.dumps(value, separators=(",", ":"), sort_keys=True, ensure_ascii=False), its encoder
+# made once rather than on every call (a report encodes a value per piece of evidence).
+_VALUE_JSON = json.JSONEncoder(separators=(",", ":"), sort_keys=True, ensure_ascii=False).encode
 
 
 def sort_key(finding: Finding) -> tuple[int, int, str, str, str]:
@@ -40,7 +43,10 @@ def sorted_findings(report: Report) -> Iterator[Finding]:
 
 def clean(text: Any) -> str:
     """``text`` as a string without control characters (newlines and tabs are kept)."""
-    return _CONTROL.sub("\ufffd", str(text))
+    text = str(text)
+    if text.isascii() and text.isprintable():  # the common case: nothing to replace
+        return text
+    return _CONTROL.sub("\ufffd", text)
 
 
 def one_line(text: Any) -> str:
@@ -56,7 +62,7 @@ def value_text(value: Any) -> str:
     """A fact value as text: strings as they are, anything else as compact JSON."""
     if isinstance(value, str):
         return value
-    return json.dumps(value, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+    return _VALUE_JSON(value)
 
 
 def evidence_text(evidence: Evidence) -> str:

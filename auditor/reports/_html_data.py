@@ -52,6 +52,13 @@ class _Tables:
         self.checks, self.safeguards, self.texts = _Table(), _Table(), _Table()
         self.providers, self.accounts, self.regions = _Table(), _Table(), _Table()
         self.evidence, self.kinds = _Table(), _Table()
+        self._cleaned: dict[str, str] = {}  # a table value's text -> clean(text), once each
+
+    def _clean(self, text: str) -> str:
+        found = self._cleaned.get(text)
+        if found is None:
+            found = self._cleaned[text] = clean(text)
+        return found
 
     def row(self, f: Any) -> list[Any]:
         check = self.checks.index((f.check_id, f.title, f.safeguard, f.severity),
@@ -62,14 +69,14 @@ class _Tables:
                        for e in f.evidence)
         frameworks = "; ".join(f"{name} {', '.join(ids)}"
                                for name, ids in sorted(f.frameworks.items()))
-        texts = self.texts
-        return [_STATUS_INDEX[f.status], check, self.kinds.index(clean(f.kind)),
-                self.providers.index(clean(f.provider)),
-                self.accounts.index(clean(f.account)), self.regions.index(clean(f.region)),
-                clean(f.resource_name), clean(f.resource_id), texts.index(clean(f.message)),
+        texts, c = self.texts, self._clean
+        return [_STATUS_INDEX[f.status], check, self.kinds.index(c(f.kind)),
+                self.providers.index(c(f.provider)),
+                self.accounts.index(c(f.account)), self.regions.index(c(f.region)),
+                clean(f.resource_name), clean(f.resource_id), texts.index(c(f.message)),
                 self.evidence.index(ev_key, lambda: _evidence(f)),
-                texts.index(clean(f.remediation)), texts.index(clean(frameworks)),
-                -1 if f.muted_reason is None else texts.index(clean(f.muted_reason))]
+                texts.index(c(f.remediation)), texts.index(c(frameworks)),
+                -1 if f.muted_reason is None else texts.index(c(f.muted_reason))]
 
     def document(self, rows: Any) -> dict[str, Any]:
         return {"fields": list(ROW_FIELDS), "statuses": [s.value for s in STATUS_ORDER],
@@ -85,13 +92,6 @@ _STATUS_INDEX = {s: i for i, s in enumerate(STATUS_ORDER)}
 _ROWS_MARK = "safeguard-auditor-rows"
 
 
-def payload(report: Report) -> dict[str, Any]:
-    """The findings, most urgent first, as tables and index rows."""
-    tables = _Tables()
-    rows = [tables.row(f) for f in sorted_findings(report)]
-    return tables.document(rows)
-
-
 def script_json_parts(report: Report) -> Iterator[str]:
     """``script_json(report)`` in pieces, a row at a time: the tables come from a first pass
     over the findings (most urgent first, as the rows), the rows from a second."""
@@ -105,8 +105,11 @@ def script_json_parts(report: Report) -> Iterator[str]:
     yield "]" + tail
 
 
+_COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
 def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).translate(_SCRIPT_SAFE)
+    return _COMPACT(value).translate(_SCRIPT_SAFE)
 
 
 def script_json(report: Report) -> str:
