@@ -159,8 +159,8 @@ def load_streamed(path: Path, check_depth: Any) -> Inventory | None:
         with open(path, "rb") as fh, gc_paused():  # the model stays alive: see gc_pause
             documents = list(ijson.items(_Scanned(fh, taker.take), "", use_float=True,
                                          map_type=taker))
-            if len(documents) != 1 or documents[0] is not taker.root:
-                raise _Fallback  # not one JSON object
+            if len(documents) != 1 or taker.root is None or documents[0] is not taker.root:
+                raise _Fallback  # not one JSON object (``null`` makes no map at all)
             taker.take(last_too=True)
         skeleton = dict(taker.root)
         if not set(skeleton) <= _TOP_KEYS or skeleton.get("resources") is not taker.raw \
