@@ -135,6 +135,17 @@ def ours_cmd(outdir: Path) -> list[str]:
             *regions]
 
 
+def _check_tree(env: dict[str, str]) -> None:
+    """The scan's interpreter, given ``env``, imports auditor from TREE (or this exits)."""
+    import subprocess
+
+    # -P: no current directory on sys.path, as for the `auditor` script the scan runs
+    where = subprocess.run([sys.executable, "-P", "-c", "import auditor; print(auditor.__file__)"],
+                           env=env, capture_output=True, text=True).stdout.strip()
+    if TREE is None or not Path(where).resolve().is_relative_to(TREE):
+        sys.exit(f"floor.py: --tree {TREE}: the scan would import auditor from {where!r}")
+
+
 def run_ours(server: Any, n: int, workdir: Path, *, profile: Path | None = None
              ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Re-seed, run ``auditor scan aws`` (under py-spy when ``profile``), its request log."""
@@ -148,6 +159,7 @@ def run_ours(server: Any, n: int, workdir: Path, *, profile: Path | None = None
     env = h.base_env(server.url)
     if TREE is not None:  # a checkout of ours (git worktree) instead of the installed one
         env["PYTHONPATH"] = str(TREE)
+        _check_tree(env)
     figures = h.measure(cmd, env, log=workdir / f"ours-{n}.log")
     entries = server.requests()
     figures.update(requests=len(entries), seed_s=round(seed_s, 1))
@@ -203,4 +215,7 @@ def main() -> None:
 
 if __name__ == "__main__":
     sys.path.insert(0, str(HERE))
+    # _floor_report does `import floor`: without this it would get a second copy of this
+    # module whose TREE is never set, and --tree would silently measure the installed tree.
+    sys.modules["floor"] = sys.modules[__name__]
     main()
