@@ -213,12 +213,14 @@ class AnswerShapes:
         if not items:
             return ListedAnswer(answer, odd)
         good, found = [], list(odd)
-        for index, item in enumerate(items):
+        taken = {o.index for o in odd}  # already out of the list: the others keep their place
+        places = [i for i in range(len(items) + len(taken)) if i not in taken]
+        for place, item in zip(places, items, strict=False):
             reason = self.misfit(f"{operation}[]", item)
             if reason is None:
                 good.append(item)
                 continue
-            found.append(self.odd_item(operation, index, item, reason))
+            found.append(self.odd_item(operation, place, item, reason))
         if len(good) == len(items):
             return ListedAnswer(answer, odd)
         out = ListedAnswer(copy.copy(answer), tuple(found))

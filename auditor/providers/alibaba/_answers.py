@@ -25,7 +25,7 @@ import defusedxml.ElementTree as safe_xml
 from defusedxml import DefusedXmlException
 
 from auditor.errors import MalformedAnswer
-from auditor.providers._runtime.shapes import AnswerShapes, ItemList
+from auditor.providers._runtime.shapes import AnswerShapes, ItemList, OddItem
 
 ANSWERS = Path(__file__).resolve().parent / "answers.yaml"
 # operation -> where its entries are and what names one (the first member: the resource's id)
@@ -73,8 +73,12 @@ def _is(schema: Mapping[str, Any], kind: str) -> bool:
 
 
 def _convert(operation: str, elem: Element, schema: Mapping[str, Any], path: str,
-             depth: int) -> Any:
-    """One element: an object when its schema says so or it has children, else its text."""
+             depth: int, odd: list[OddItem] | None = None) -> Any:
+    """One element: an object when its schema says so or it has children, else its text.
+
+    ``odd``: collect here the entries of the operation's listing that cannot be converted
+    (an element repeated, text where elements belong), leaving them out, instead of failing
+    the whole answer."""
     if depth > MAX_DEPTH:
         raise MalformedAnswer(operation, "UnexpectedShape", f"{path}: nested too deeply")
     children = list(elem)
@@ -85,18 +89,42 @@ def _convert(operation: str, elem: Element, schema: Mapping[str, Any], path: str
                               f"{path}: text where the reference shows elements")
     properties = schema.get("properties", {})
     out: dict[str, Any] = {}
+    where = LISTINGS.get(operation)
+    entries = "$." + ".".join(where.path) if where is not None and odd is not None else None
+    places: dict[str, int] = {}
     for child in children:
         name = _local(operation, child.tag)
         sub = properties.get(name, {})
-        if _is(sub, "array"):
+        if _is(sub, "array") and f"{path}.{name}" == entries:
+            place = places[name] = places.get(name, -1) + 1
+            try:
+                item = _convert(operation, child, sub.get("items", {}), "$", depth + 1)
+            except MalformedAnswer as exc:
+                assert odd is not None and where is not None
+                odd.append(SHAPES.odd_item(operation, place, _named(operation, child, where),
+                                           exc.message))
+                out.setdefault(name, [])
+                continue
+            out.setdefault(name, []).append(item)
+        elif _is(sub, "array"):
             out.setdefault(name, []).append(_convert(
                 operation, child, sub.get("items", {}), f"{path}.{name}[]", depth + 1))
         elif name in out:
             raise MalformedAnswer(operation, "UnexpectedShape",
                                   f"{path}.{name[:_NAME_LIMIT]}: repeated element")
         else:
-            out[name] = _convert(operation, child, sub, f"{path}.{name}", depth + 1)
+            out[name] = _convert(operation, child, sub, f"{path}.{name}", depth + 1, odd)
     return out
+
+
+def _named(operation: str, elem: Element, where: ItemList) -> dict[str, str]:
+    """The identity members an odd entry states once each, as text (twice: neither)."""
+    found: dict[str, list[str]] = {}
+    for child in elem:
+        name = child.tag.rpartition("}")[2]
+        if name in (*where.identity, *where.also):
+            found.setdefault(name, []).append("" if len(child) else (child.text or ""))
+    return {name: texts[0] for name, texts in found.items() if len(texts) == 1 and texts[0]}
 
 
 def xml_answer(operation: str, body: bytes | None, root: str) -> dict[str, Any]:
@@ -121,8 +149,9 @@ def xml_answer(operation: str, body: bytes | None, root: str) -> dict[str, Any]:
         raise MalformedAnswer(operation, "UnexpectedRoot",
                               f"root element is <{name[:_NAME_LIMIT]}>, not <{root}>")
     schema = _schemas().get(operation, {}).get("properties", {}).get(root, {})
-    answer = {root: _convert(operation, elem, schema, f"$.{root}", 1)}
-    return SHAPES.check_listing(operation, answer)  # type: ignore[no-any-return]
+    odd: list[OddItem] = []
+    answer = {root: _convert(operation, elem, schema, f"$.{root}", 1, odd)}
+    return SHAPES.check_listing(operation, answer, tuple(odd))  # type: ignore[no-any-return]
 
 
 def _no_constant(name: str) -> Any:

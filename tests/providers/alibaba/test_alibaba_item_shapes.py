@@ -95,6 +95,14 @@ ROWS = [
     ("bucket-name-too-short", "oss_endpoint", "oss:ListBuckets", with_bucket(
         "<Bucket><Name>ab</Name></Bucket>"), "storage.bucket", set(),
      "Bucket[2].Name: does not satisfy minLength", "listing"),
+    # An entry that cannot even be read as one (an element repeated, text beside elements).
+    ("bucket-name-repeated", "oss_endpoint", "oss:ListBuckets", with_bucket(
+        "<Bucket><Name>bkt-x</Name><Name>bkt-y</Name></Bucket>"), "storage.bucket", set(),
+     "item $.ListAllMyBucketsResult.Buckets.Bucket[2].Name: repeated element", "listing"),
+    ("bucket-location-text-and-elements", "oss_endpoint", "oss:ListBuckets", with_bucket(
+        "<Bucket><Name>bkt-mixed</Name><Location>oss<Region>x</Region></Location></Bucket>"),
+     "storage.bucket", {"bkt-mixed"},
+     "Bucket[2].Location (Name bkt-mixed): text where the reference shows elements", "call"),
     ("bucket-location-element", "oss_endpoint", "oss:ListBuckets", with_bucket(
         "<Bucket><Name>bkt-odd</Name><Location><Region>x</Region></Location></Bucket>"),
      "storage.bucket", {"bkt-odd"}, "Bucket[2].Location (Name bkt-odd): expected string",
