@@ -253,3 +253,17 @@ def test_a_listing_that_cannot_be_followed_is_a_gap(tmp_path: Path, operation: s
     assert collection.run.status == "partial"
     assert [e.kind for e in gaps] == ["listing"] and words in f"{gaps[0].code} {gaps[0].message}"
     assert stand.calls[operation] == asked  # no endless loop, no silent stop
+
+
+def test_each_odd_item_is_named_by_its_place_on_the_page(tmp_path: Path) -> None:
+    """One volume odd in its raw body (taken out before parsing), one odd in its parsed
+    shape after it: each error names the item's place as served."""
+    raw_odd = _odd_volume("<encrypted>true</encrypted>", "<encrypted>yes</encrypted>")
+    unnamed = _VOLUME.replace("<volumeId>vol-1234567890abcdef0</volumeId>", "")
+    page = xml(_VOLUMES.replace(_VOLUME, _VOLUME + raw_odd + unnamed))
+    collection = _collected(tmp_path, "storage.volume", {"ec2:DescribeVolumes": page})
+    assert sorted((e.kind, e.message.split(":")[0]) for e in collection.run.errors) == [
+        ("call", "item $.Volumes[1].Encrypted (VolumeId vol-0dd0000000000000a)"),
+        ("listing", "item $.Volumes[2]")]
+    assert set(_facts(collection, "storage.volume")) == {
+        f"arn:aws:ec2:{REGION}:{ACCOUNT}:volume/vol-1234567890abcdef0", _ODD_ARN}
