@@ -87,7 +87,8 @@ def load_mutelist(path: str | Path) -> list[MuteRule]:
 
     source = str(path)
     doc = parse_yaml(read_text(path, ConfigError), source, ConfigError)
-    for rule in (doc or {}).get("mute", []) if isinstance(doc, dict) else []:
+    listed = doc.get("mute") if isinstance(doc, dict) else None
+    for rule in listed if isinstance(listed, list) else []:  # mute: null is the schema's error
         if isinstance(rule, dict) and isinstance(rule.get("expires"), dt.date):
             rule["expires"] = rule["expires"].isoformat()  # YAML reads an unquoted date as a date
     _missing_fields(doc, source)
