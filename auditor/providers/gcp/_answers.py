@@ -90,7 +90,13 @@ def read_pages(call: Caller, operation: str, fetch: Callable[[str | None], Any],
             if guard.pages == 0:
                 raise
             return Listed(items, exc)
-        items.extend(items_of(page) if items_of else (page.get(items_key) or ()))
+        for place, item in enumerate(items_of(page) if items_of else (page.get(items_key) or ())):
+            if isinstance(item, dict) and isinstance(item.get("name"), str) and item["name"]:
+                items.append(item)
+            else:  # a nameless item spoils only itself: a recorded gap, the page kept
+                call.ledger.listing_failed(operation, MalformedAnswer(
+                    operation, "UnexpectedShape",
+                    f"{items_key}[{place}] of page {guard.pages + 1}: no name"))
         try:
             token = guard.follow(page.get("nextPageToken") or None)  # type: ignore[assignment]
         except ListingIncomplete as exc:

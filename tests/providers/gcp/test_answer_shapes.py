@@ -127,10 +127,13 @@ def _rows() -> list[Row]:
         add(Row(f"bucket-resource-{name}", "storage.buckets.list", in_item("a", fn),
                 project_is("p"), "storage:buckets.list", (("a", None),)))
     for name, change in [*BROKEN, ("no-kind", edit(pop("kind"))),
-                         ("items-not-list", edit(put({"name": "a"}, "items"))),
-                         ("item-without-name", in_item("a", pop("name")))]:
+                         ("items-not-list", edit(put({"name": "a"}, "items")))]:
         add(Row(f"bucket-list-{name}", "storage.buckets.list", change, project_is("p"),
                 "storage:buckets.list", missing=P_BUCKETS, gap="projects/p"))
+    # A nameless item spoils only itself (H8): the other buckets of the page are read.
+    add(Row("bucket-list-item-without-name", "storage.buckets.list",
+            in_item("a", pop("name")), project_is("p"), "storage:buckets.list",
+            missing=("a",)))
     org_affected: Affected = (("p", ("public_access_block.enabled",)), ("pub", EXPOSURE),
                               *((b, ("public_access_block.account",)) for b in P_BUCKETS),
                               *((b, ("public_access_block.effective",)) for b in INHERITING))
