@@ -16,6 +16,7 @@ itself is not counted); CPU is ``time.process_time`` of separate runs without tr
 (median of ``--repeat``).
 
     python benchmarks/report_stream.py --report auditor-demo/auditor-report.json --times 8
+    python benchmarks/report_stream.py --report ... --times 32 --formats all --repeat 1
 """
 
 from __future__ import annotations
@@ -94,6 +95,8 @@ def main() -> None:
     parser.add_argument("--times", type=int, default=8)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--mode", choices=("strings", "streamed"), action="append")
+    parser.add_argument("--formats", default=",".join([*FORMATS, "all"]),
+                        help="comma-separated formats to measure, 'all' for every one at once")
     args = parser.parse_args()
     from auditor import documents
 
@@ -102,7 +105,7 @@ def main() -> None:
     report = replicated(base_report(args.report), args.times)
     report.generated_at = "2026-12-03T00:00:00Z"
     rows = {}
-    for fmt in [*FORMATS, "all"]:
+    for fmt in args.formats.split(","):
         formats = list(FORMATS) if fmt == "all" else [fmt]
         rows[fmt] = {mode: measure(report, formats, mode, args.repeat) for mode in modes}
     print(json.dumps({"findings": len(report.findings), "load": os.getloadavg(),
