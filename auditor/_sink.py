@@ -54,12 +54,14 @@ class EvaluatingSink:
 
     def __init__(self, checks: Sequence[CompiledCheck] | None, mutes: Sequence[MuteRule] = (),
                  *, today: dt.date | None = None, save_inventory: bool = False,
-                 run_size: int | None = None) -> None:
+                 run_size: int | None = None, memory_limit: int | None = None) -> None:
         self.checks = list(checks) if checks is not None else None
         self.mutes = list(mutes)
         self.today = today or dt.date.today()
         self._lock = threading.Lock()
-        spool_options = {"run_size": run_size} if run_size else {}
+        spool_options: dict[str, int] = {"run_size": run_size} if run_size else {}
+        if memory_limit is not None:  # findings held as objects before going to disk
+            spool_options["memory_limit"] = memory_limit
         self.findings = FindingSpool([c.check.id for c in self.checks or ()], **spool_options)
         self.resources = ResourceSpool(self.findings.directory) if save_inventory else None
         self._runs: dict[Position, list[ProviderRun]] = {}

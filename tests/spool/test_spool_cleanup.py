@@ -27,6 +27,7 @@ def _scan(tmp: Path, out: Path) -> subprocess.Popen[str]:
     exe = shutil.which("auditor")
     assert exe, "the auditor console script is not installed"
     env = {**os.environ, "TMPDIR": str(tmp), "NO_COLOR": "1"}
+    env = {**env, "AUDITOR_SPOOL_MEMORY": "0"}  # every account after the first on disk
     return subprocess.Popen([exe, "scan", "gcp", "--gcp-organization-id", ORG,
                              "--max-accounts", "1", "--no-history", "-q", "-f", "json",
                              "-o", str(out)], env=env, stdout=subprocess.PIPE,

@@ -31,10 +31,16 @@ def _dicts(findings) -> list[dict]:
     return [f.to_dict() for f in findings]
 
 
-def test_units_arriving_out_of_order_give_the_merged_inventory_findings_in_its_order():
+# findings held in memory before segments go to disk: none, some (mixed), all
+LIMITS = [0, 150, 1_000_000]
+
+
+@pytest.mark.parametrize("memory_limit", LIMITS)
+def test_units_arriving_out_of_order_give_the_merged_inventory_findings_in_its_order(
+        memory_limit):
     parts = accounts(7)
     expected = _dicts(evaluate(_merged(copy.deepcopy(parts)), CHECKS))
-    with EvaluatingSink(CHECKS, run_size=50) as sink:
+    with EvaluatingSink(CHECKS, run_size=50, memory_limit=memory_limit) as sink:
         for index in (3, 0, 6, 1, 5, 2, 4):  # the order they "finished" in
             sink.deliver((0, index, 0), parts[index])
         report_findings = sink.report(lambda provider: None).findings
@@ -47,12 +53,15 @@ def test_units_arriving_out_of_order_give_the_merged_inventory_findings_in_its_o
         assert clean(report).findings is report.findings  # clean by construction: not read
 
 
-def test_ordered_merges_sorted_runs_stably_as_sorted_does():
+@pytest.mark.parametrize("memory_limit", LIMITS)
+def test_ordered_merges_sorted_runs_stably_as_sorted_does(memory_limit):
     parts = accounts(3)
     findings = evaluate(_merged(copy.deepcopy(parts)), CHECKS)
     key = lambda f: (f.severity, f.provider)  # noqa: E731 - many ties: stability shows
-    with FindingSpool([c.check.id for c in CHECKS], run_size=17) as spool:
-        spool.add_segment((0, 0, 0), findings)
+    with FindingSpool([c.check.id for c in CHECKS], run_size=17,
+                      memory_limit=memory_limit) as spool:
+        spool.add_segment((0, 0, 0), findings[:40])  # the first segment is always held
+        spool.add_segment((0, 1, 0), findings[40:])
         assert len(spool) == len(findings)
         assert _dicts(ordered(spool, key)) == _dicts(sorted(findings, key=key))
         runs = [p for p in spool.directory.iterdir() if p.name.startswith("run-")]
@@ -91,3 +100,26 @@ def test_equal_requested_facts_are_one_object():
             sink.deliver((0, index, 0), part)
         asked = [run.facts_requested for run in sink.runs() if run.provider == "aws"]
         assert len(asked) == 3 and all(a is asked[0] for a in asked)
+
+
+@pytest.mark.parametrize("value", ["lots", "-3", "1.5"])
+def test_a_bad_spool_memory_setting_is_one_line_naming_it(monkeypatch, value):
+    from auditor.errors import UsageError
+
+    monkeypatch.setenv("AUDITOR_SPOOL_MEMORY", value)
+    with pytest.raises(UsageError) as caught:
+        FindingSpool([c.check.id for c in CHECKS])
+    assert str(caught.value).startswith("AUDITOR_SPOOL_MEMORY")
+    assert "\n" not in str(caught.value) and "whole number" in str(caught.value)
+
+
+def test_the_spool_memory_setting_sends_segments_to_disk(monkeypatch):
+    monkeypatch.setenv("AUDITOR_SPOOL_MEMORY", "0")
+    findings = evaluate(_merged(copy.deepcopy(accounts(2))), CHECKS)
+    with FindingSpool([c.check.id for c in CHECKS]) as spool:
+        spool.add_segment((0, 0, 0), findings[:10])  # the first is held all the same
+        assert spool.path.stat().st_size == 0
+        spool.add_segment((0, 1, 0), findings[10:])
+        spool._file.flush()
+        assert spool.path.stat().st_size > 0
+        assert _dicts(spool) == _dicts(findings)

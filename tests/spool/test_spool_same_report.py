@@ -38,6 +38,9 @@ class Tee:
     def inventory(self):
         return self.old.inventory()
 
+# findings held as objects before going to disk: some segments each way
+MEMORY_LIMIT = 150
+
 
 def _files(report, inventory, folder: Path) -> dict[str, bytes]:
     emit_report(report, Emission(FORMATS, folder, quiet=True, save_inventory=True), inventory)
@@ -55,7 +58,8 @@ def _both(providers, options, mutes, tmp_path: Path) -> tuple[dict, dict, int]:
     registry = ProviderRegistry.from_entry_points()
     exposure = registry_exposure(registry)
     today = dt.date.today()
-    with EvaluatingSink(CHECKS, mutes, today=today, save_inventory=True, run_size=97) as sink:
+    with EvaluatingSink(CHECKS, mutes, today=today, save_inventory=True, run_size=97,
+                       memory_limit=MEMORY_LIMIT) as sink:
         tee = Tee(sink)
         outcome = collect(registry, providers, options, CHECKS, 4, tags=rules_need_tags(mutes),
                           sink=tee)
