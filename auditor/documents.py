@@ -118,6 +118,15 @@ class _BoundedYamlLoader(yaml.SafeLoader):
         return super().compose_node(parent, index)
 
 
+def _yaml_reason(exc: yaml.YAMLError) -> str:
+    """PyYAML's reason in one line: a ReaderError (a character YAML refuses, such as NUL) has
+    no ``problem``, and its text adds an 'in "<unicode string>", position N' line."""
+    if isinstance(exc, yaml.reader.ReaderError):
+        return (f"unacceptable character #x{exc.character:04x} at character "
+                f"{exc.position}: {exc.reason}")
+    return " ".join(str(getattr(exc, "problem", None) or exc).split())
+
+
 def parse_yaml(text: str, source: str, error: type[InputError]) -> Any:
     """YAML (safe types only) with aliases, depth and integer size bounded."""
     try:
@@ -125,8 +134,7 @@ def parse_yaml(text: str, source: str, error: type[InputError]) -> Any:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark else "$"
-        raise error(source, where, f"not valid YAML: {getattr(exc, 'problem', None) or exc}"
-                    ) from exc
+        raise error(source, where, f"not valid YAML: {_yaml_reason(exc)}") from exc
     except _TooManyAliases as exc:
         raise error(source, "$", f"more than {MAX_YAML_ALIASES} YAML aliases") from exc
     except RecursionError as exc:
