@@ -158,6 +158,12 @@ class FindingSpool:
     def __len__(self) -> int:
         return self._count
 
+    @property
+    def alive(self) -> bool:
+        """Every finding is held as an object (none on disk): each pass gives the same
+        objects, so what they share may be worked out once per shared object."""
+        return self._end == 0
+
     def __iter__(self) -> Iterator[Finding]:
         with self._lock:
             self._refuse_closed()

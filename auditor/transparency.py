@@ -163,7 +163,8 @@ class _Digest:
         self.places: dict[tuple[str, ...], Places] = defaultdict(Places)
         absent_of: dict[tuple[str, str, int], bool] = {}
         observed_of: dict[int, tuple[tuple[str, Any], ...]] = {}
-        if not isinstance(findings, list | tuple):  # not alive meanwhile: nothing shared
+        if not (isinstance(findings, list | tuple) or getattr(findings, "alive", False)):
+            # findings made afresh one by one (read from disk): nothing shared
             absent_of, observed_of = _Forgetful(), _Forgetful()
         for f in findings:
             status = f.muted_status or f.status
