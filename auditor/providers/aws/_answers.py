@@ -51,6 +51,7 @@ LISTINGS: dict[str, ItemList] = {
         "DBClusterSnapshotIdentifier", "DBClusterSnapshotArn")),
     "elasticfilesystem:DescribeFileSystems": ItemList(("FileSystems",), (
         "FileSystemId", "FileSystemArn"), ("Name",)),
+    "organizations:ListAccounts": ItemList(("Accounts",), ("Id",), ("Name",)),
 }
 SHAPES = AnswerShapes(Path(__file__).resolve().parent / "answers.yaml", LISTINGS)
 # Items found odd in the raw body of the answer this thread is receiving: botocore parses a
@@ -265,6 +266,9 @@ def _bad_json_leaf(value: Any, shape: Any, path: str) -> str | None:
                 found = _bad_json_leaf(value[name], member, f"{path}.{name}")
                 if found is not None:
                     return found
+    elif kind == "structure" and not getattr(shape, "is_document_type", False):
+        # not an object: botocore's parser would fail the whole answer (AttributeError)
+        return f"{path}: expected an object"
     elif kind == "list" and isinstance(value, list):
         for index, item in enumerate(value):
             found = _bad_json_leaf(item, shape.member, f"{path}[{index}]")

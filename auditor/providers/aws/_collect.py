@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from auditor.errors import EndpointError
 from auditor.model import ProviderRun, Resource, ResourceKind
 from auditor.providers._runtime import ApiLedger, Outcome, Progress, RetryPolicy, bounded_map, utc_now
 from auditor.providers.aws import _account, _bucket_state, _kinds, _kms, _s3, _tags
@@ -249,6 +250,17 @@ class _Collector:
 
 def collect(request: CollectRequest, retry: RetryPolicy | None = None,
             skips: frozenset[str] = _s3.SKIPS) -> Collection:
-    """``skips``: the implied-answer skips to apply (_s3.SKIPS); tests pass fewer to compare."""
-    return _Collector(request, retry, skips).run()
+    """``skips``: the implied-answer skips to apply (_s3.SKIPS); tests pass fewer to compare.
+
+    An organization account whose listing entry was odd fails before any call (EndpointError
+    with the entry's reason); the entries that named no account are gaps of this run."""
+    from auditor.providers.aws._organization import listing_gaps, odd_account_error
+
+    odd = odd_account_error(request.options)
+    if odd is not None:
+        raise EndpointError(PROVIDER, f"{odd.operation}: {odd.code}: {odd.message}")
+    collector = _Collector(request, retry, skips)
+    for gap in listing_gaps(request.options):
+        collector.ledger.listing_failed("organization", gap)
+    return collector.run()
 
