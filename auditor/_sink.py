@@ -32,7 +32,6 @@ from auditor.model import FactState, Inventory, ProviderRun, Report
 from auditor.mutelist import MuteRule
 from auditor.pipeline import ExposureLookup, Position, assemble_report, evaluate_muted
 from auditor.run_failures import Failed
-from auditor.safe_text import clean
 
 
 @dataclass(slots=True)
@@ -85,7 +84,7 @@ class EvaluatingSink:
     def _take(self, position: Position, inventory: Inventory) -> None:
         if self.checks is not None:
             found = evaluate_muted(inventory, self.checks, self.mutes, self.today)
-            self.findings.add_segment(position, clean(found))
+            self.findings.add_segment(position, found)  # cleaned there
         self._runs[position] = [self._interned(run) for run in inventory.runs]
         seen = self.seen
         seen.resources += len(inventory.resources)

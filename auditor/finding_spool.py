@@ -18,8 +18,9 @@ are written to disk.
   order are cut into runs of at most ``run_size``, each sorted and written to its own file,
   and the runs are merged (heapq.merge keeps equal keys in run order, so evaluation order).
 
-Encoding: one JSON line per finding (``Finding.to_dict``); findings are spooled already
-cleaned (auditor.safe_text), so a report holding a spool is clean by construction. Files live
+Encoding: one JSON line per finding (``Finding.to_dict``); ``add_segment`` cleans the findings
+it is given (auditor.safe_text), so a spool is clean by construction (``encodable``): a report
+holding it needs no clean of its findings as they are read. Files live
 in a private temporary folder (0700, each file 0600) removed by :meth:`close`, on exit of the
 ``with`` block (an error or Ctrl-C too) and, at the latest, when the interpreter exits.
 """
@@ -42,6 +43,7 @@ from typing import IO, Any
 
 from auditor.finding_source import SortKey
 from auditor.model import Finding
+from auditor.safe_text import clean
 
 # Findings kept as objects before segments go to disk: a single account's scan (20k findings
 # at 1,000 buckets) stays in memory, as fast as a list; an organization's memory stops
@@ -85,6 +87,8 @@ def private_file(path: Path, mode: str = "w+b") -> IO[Any]:
 class FindingSpool:
     """Findings on disk, per segment; re-iterable in evaluation order, sized, sortable."""
 
+    encodable = True  # every finding was cleaned (safe_text.clean) as it was added
+
     def __init__(self, check_ids: Sequence[str], *, directory: Path | None = None,
                  run_size: int = RUN_SIZE, memory_limit: int | None = None) -> None:
         self._check_index = {cid: i for i, cid in enumerate(check_ids)}
@@ -108,8 +112,8 @@ class FindingSpool:
 
     def add_segment(self, position: _Position, findings: Iterable[Finding]) -> int:
         """Append one unit's findings (in ``engine.evaluate`` order: check-major) as the
-        segment at ``position``; the count added. Thread-safe."""
-        found = list(findings)
+        segment at ``position``, cleaned (auditor.safe_text); the count added. Thread-safe."""
+        found = clean(list(findings))
         checks, starts = array("H"), array("Q", [0])
         index_of = self._check_index
         for at, finding in enumerate(found):

@@ -1,7 +1,8 @@
 """A report made encodable text (auditor.safe_text) without holding its findings whole.
 
-``safe_text.clean`` walks a report's findings when they are a list; findings kept elsewhere
-(a spool on disk) are cleaned one at a time as a writer reads them.
+``safe_text.clean`` walks a report's findings when they are a list; a source that says its
+findings are clean already (``encodable``: the finding spool cleans what it is given) is kept
+as it is; findings kept elsewhere are cleaned one at a time as a writer reads them.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ class CleanFindings:
 def cleaned(report: Report) -> Report:
     """``report`` as safe_text.clean makes it; findings not in a list are cleaned as read."""
     report = clean(report)
-    if isinstance(report.findings, list | tuple | CleanFindings):
-        return report
+    findings = report.findings
+    if isinstance(findings, list | tuple | CleanFindings) or getattr(findings, "encodable", False):
+        return report  # cleaned just now, or clean by construction (auditor.finding_spool)
     return dataclasses.replace(report, findings=CleanFindings(report.findings))
