@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from auditor.providers._runtime.ledger import ApiLedger, utc_now
     from auditor.providers._runtime.outcome import Outcome, OutcomeState, UnreadValueError
     from auditor.providers._runtime.pages import PageGuard
+    from auditor.providers._runtime.placeholders import exposure_of, placeholder_facts
     from auditor.providers._runtime.pool import bounded_map
     from auditor.providers._runtime.progress import Progress
     from auditor.providers._runtime.retry import RetryPolicy
@@ -38,6 +39,7 @@ _HOMES = {
     "ApiLedger": "ledger", "utc_now": "ledger",
     "Outcome": "outcome", "OutcomeState": "outcome", "UnreadValueError": "outcome",
     "PageGuard": "pages", "bounded_map": "pool", "Progress": "progress",
+    "exposure_of": "placeholders", "placeholder_facts": "placeholders",
     "AnswerShapes": "shapes", "ItemList": "shapes", "ListedAnswer": "shapes",
     "OddItem": "shapes", "odd_items": "shapes",
 }
@@ -55,6 +57,6 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "AnswerShapes", "ApiLedger", "ItemList", "ListedAnswer", "OddItem", "Outcome",
     "OutcomeState", "PageGuard", "Progress", "RetryPolicy", "RetryingCaller", "Translate",
-    "UnreadValueError", "attempt", "bounded_map", "derive", "odd_items", "unobserved",
-    "utc_now",
+    "UnreadValueError", "attempt", "bounded_map", "derive", "exposure_of", "odd_items",
+    "placeholder_facts", "unobserved", "utc_now",
 ]

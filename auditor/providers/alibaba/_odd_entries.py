@@ -2,19 +2,23 @@
 
 _listings.paged hands such an entry of a resource listing (``KEEP_AS_UNVERIFIED``) back as an
 :class:`OddEntry`: its identity members alone, with the MalformedAnswer. The storage
-collector reports it as a resource whose every fact is that error (UNVERIFIED), never as a
-resource read from the rest of the entry, and never drops it silently.
+collector reports it as a resource whose facts are that error (UNVERIFIED) where the provider
+shows them, OPAQUE where it never does (the runtime's placeholder_facts), never as a resource
+read from the rest of the entry, and never drops it silently.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 from auditor.errors import CallError
-from auditor.model import Fact, Resource
+from auditor.model import Resource
+from auditor.providers._runtime import exposure_of, placeholder_facts
 from auditor.providers.alibaba._name import PROVIDER
 
+_HERE = Path(__file__).resolve().parent  # exposure.yaml
 # listing -> (the kind its entries are, the resource id's service and type, the id member)
 KEEP_AS_UNVERIFIED: dict[str, tuple[str, str, str, str]] = {
     "ecs:DescribeDisks": ("storage.volume", "ecs", "disk", "DiskId"),
@@ -44,13 +48,10 @@ def split(entries: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[Odd
 
 def odd_resource(entry: OddEntry, region: str, account: str,
                  wanted: Callable[[str], bool]) -> Resource:
-    """The resource an odd entry names, every wanted fact of its kind the entry's error."""
-    from auditor.schema import fact_catalog
-
+    """The resource an odd entry names: its wanted facts the entry's error, what the provider
+    never exposes opaque, the core's derived facts left to the core (placeholder_facts)."""
     kind, service, type_, member = KEEP_AS_UNVERIFIED[entry.operation]
-    failed = Fact.from_call_error(entry.error)
-    paths = [p for p in sorted(fact_catalog()[kind]) if not p.startswith("legal_reach.")]
     name = str(entry[member])
     return Resource(kind, PROVIDER, account, region,
                     f"acs:{service}:{region}:{account}:{type_}/{name}", name,
-                    {p: failed for p in paths if wanted(p)})
+                    placeholder_facts(kind, entry.error, exposure_of(_HERE), wanted))

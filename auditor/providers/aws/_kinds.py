@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from auditor.model import Fact, Resource, ResourceKind
-from auditor.providers._runtime import Outcome
+from auditor.model import Resource, ResourceKind
+from auditor.providers._runtime import Outcome, exposure_of, placeholder_facts
 from auditor.providers.aws import _ebs, _efs, _rds, _rds_snapshots
 from auditor.providers.aws._errors import Caller
 from auditor.providers.aws._kms import KeyInfo
@@ -43,6 +44,7 @@ PATHS: dict[str, tuple[str, ...]] = {
                "deletion_protection.enabled", "backup.enabled", "backup.retention_days",
                "backup.encrypted"),
 }
+_HERE = Path(__file__).resolve().parent  # exposure.yaml
 Mapper = Callable[[Callable[[Any], Any], Iterable[Any]], list[Any]]
 
 
@@ -196,8 +198,8 @@ def resources(gathered: Gathered, keys: dict[tuple[str, str], KeyInfo], partitio
         if raw.malformed is None:
             shape.facts(raw, keys, gathered, facts)
         else:  # its listing item is not the documented one: nothing of it is a value
-            for path in PATHS[raw.kind]:
-                facts.put(path, Fact.from_call_error(raw.malformed))
+            facts.out.update(placeholder_facts(raw.kind, raw.malformed, exposure_of(_HERE),
+                                               facts.wants))
         resource_id, name = shape.identity(raw)
         resource = Resource(raw.kind, PROVIDER, account, raw.region, resource_id, name,
                             facts.out)

@@ -5,13 +5,11 @@ instances (no SDK here, no calls). What every kind shares is in ``_at_rest``.
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import cache
 from pathlib import Path
-from typing import Any
 
 from auditor.errors import CallError
 from auditor.model import Fact
-from auditor.providers._runtime import Outcome, OutcomeState
+from auditor.providers._runtime import Outcome, OutcomeState, exposure_of, placeholder_facts
 from auditor.providers.gcp._at_rest import (
     AtRest,
     encryption_facts,
@@ -28,6 +26,7 @@ from auditor.providers.gcp._sqladmin import SqlInstance
 
 Wants = Callable[[str], bool]
 KeyOutcomes = tuple[Outcome, Outcome]  # the key and its versions
+_HERE = Path(__file__).resolve().parent  # exposure.yaml
 
 COMPUTE_ALWAYS = ("Compute Engine encrypts every persistent disk, snapshot and image at rest; "
                   "the resource shows which key")
@@ -44,19 +43,10 @@ def _keep(facts: dict[str, Fact], wants: Wants) -> dict[str, Fact]:
     return {path: fact for path, fact in facts.items() if wants(path)}
 
 
-@cache
-def _profile(kind: str) -> dict[str, Any]:
-    from auditor.providers.base import load_exposure_profile
-
-    return load_exposure_profile(Path(__file__).resolve().parent / "exposure.yaml")[kind]
-
-
 def malformed_facts(kind: str, error: CallError, wants: Wants) -> dict[str, Fact]:
     """A listed resource that is not the documented one: every fact read from it is error;
-    what no API shows stays opaque."""
-    failed = Fact.from_call_error(error)
-    return _keep({path: (Fact.opaque(entry.note) if entry.level == "none" else failed)
-                  for path, entry in _profile(kind).items()}, wants)
+    what no API shows stays opaque; the core's derived facts are left to the core."""
+    return placeholder_facts(kind, error, exposure_of(_HERE), wants)
 
 
 def _at_rest(item: ComputeItem) -> AtRest:

@@ -7,13 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 from auditor.errors import CallError, NotFound
 from auditor.model import Fact
-from auditor.providers._runtime import Outcome, OutcomeState
+from auditor.providers._runtime import Outcome, OutcomeState, exposure_of, placeholder_facts
 from auditor.providers.gcp._kms import OP_VERSIONS, KeyInfo, VersionInfo
 from auditor.providers.gcp._public import access_block_facts, exposure_facts, org_fact
 from auditor.providers.gcp._storage import OP_LIST, BucketInfo
@@ -333,19 +332,10 @@ def bucket_facts(info: BucketInfo, key: Outcome, versions: Outcome, iam: Outcome
 
 def malformed_bucket_facts(error: CallError) -> dict[str, Fact]:
     """A listed bucket whose resource is not the documented one: every fact read from it is
-    error (never a default read into a missing field); what no API shows stays opaque."""
-    failed = _failed(error)
-    facts = {path: failed for path, entry in _bucket_profile().items() if entry.level != "none"}
-    facts["tls_enforced.required"] = Fact.opaque(NO_TLS_CONTROL)
-    facts["versioning.mfa_delete"] = Fact.opaque(NO_MFA_DELETE)
-    return facts
-
-
-@cache
-def _bucket_profile() -> dict[str, Any]:
-    from auditor.providers.base import load_exposure_profile
-
-    return load_exposure_profile(Path(__file__).resolve().parent / "exposure.yaml")[BUCKET_KIND]
+    error (never a default read into a missing field); what no API shows stays opaque; the
+    core's derived facts are left to the core."""
+    return placeholder_facts(BUCKET_KIND, error, exposure_of(Path(__file__).resolve().parent),
+                             lambda _: True)
 
 
 def account_facts(org: Outcome, wants: Wants) -> dict[str, Fact]:
