@@ -22,6 +22,7 @@ from auditor.providers.aws._normalize import (
     pab_fact,
 )
 from auditor.providers.aws._session import AwsSession
+from auditor.providers.aws._shards import shard_of
 from auditor.providers.base import Collection, CollectRequest
 from auditor.schema import fact_catalog
 
@@ -44,6 +45,7 @@ class _Collector:
         self.skips = skips
         self.workers = max(1, int(request.max_workers or 1))
         self.ledger = ApiLedger()
+        self.retry = retry
         self.caller = Caller(self.ledger, retry)
         options = request.options
         self.session = AwsSession(options.get("profile"), options.get("role_arn"),
@@ -56,6 +58,10 @@ class _Collector:
                                   assume_attempts=(retry or RetryPolicy()).max_attempts)
         self.ident = _account.identity(self.session, self.caller)
         self.regions = _as_list(options.get("region"))
+        # One region's shard of the account (_shards): the regions of all its shards; the
+        # first shard keeps the buckets whose region cannot be read, the others leave them.
+        self.shards = shard_of(options)
+        self.keeps_unlocated = self.shards is None or self.regions[:1] == list(self.shards[:1])
         # Buckets are filtered by region only when the regions in scope are known.
         self.scoped = bool(self.regions)
         if not self.regions:
@@ -76,12 +82,13 @@ class _Collector:
         if not self.wants(BUCKET):
             return [], {}
         listed = _s3.list_buckets(self.session, self.caller, self.skips)
-        located = self._map(lambda raw: _s3.locate(self.session, self.caller, raw), listed)
+        located = self.locate(listed)
         known = {raw.name: raw.region for raw in located if raw.region}
         if self.scoped:
             # A bucket whose region could not be read stays in scope: it cannot be shown to
-            # be out.
-            scoped = [raw for raw in located if raw.region is None or raw.region in self.regions]
+            # be out (in one shard of the account only, so that it is reported once).
+            scoped = [raw for raw in located if raw.region in self.regions
+                      or (raw.region is None and self.keeps_unlocated)]
         else:
             # The enabled regions could not be listed, but the bucket listing is global: keep
             # every bucket, and take the regions for keys and EBS from where the buckets are.
@@ -100,6 +107,17 @@ class _Collector:
         failed = {raw.name: raw.location for raw in located
                   if raw.region is None and raw.location is not None}
         return self._map(read, scoped), {**failed, **known}
+
+    def locate(self, listed: list[_s3.BucketRaw]) -> list[_s3.BucketRaw]:
+        """Each bucket with its region where it can be read. In a shard that leaves the
+        unlocated buckets to another, a location that fails is that shard's to report (with
+        the bucket): its calls count here, its failure is not recorded here."""
+        if self.keeps_unlocated:
+            return self._map(lambda raw: _s3.locate(self.session, self.caller, raw), listed)
+        side = Caller(ApiLedger(self.ledger.scrubber), self.retry)
+        located = self._map(lambda raw: _s3.locate(self.session, side, raw), listed)
+        self.ledger.calls.update(side.ledger.calls)  # no call of this run is in flight now
+        return located
 
     # --- keys -------------------------------------------------------------------------
 
@@ -148,7 +166,8 @@ class _Collector:
                 if manager is None or manager.value != "provider":
                     emit.setdefault(info.arn, info)
             for target in sorted(refs):
-                emit.setdefault(by_target[target].arn, by_target[target])
+                if self.reports_named_key(by_target[target]):
+                    emit.setdefault(by_target[target].arn, by_target[target])
         rotate = {id(i): i for i in emit.values()} if self.wants(
             KEY, ("key_rotation.enabled", "key_rotation.period_days")) else {}
         if self.request.wants(BUCKET, "key_rotation.enabled", "key_rotation.period_days"):
@@ -161,6 +180,16 @@ class _Collector:
             self._map(lambda info: _kms.read_policy(self.session, self.caller, info),
                       emit.values())
         return {t: by_target[t] for t in refs}, list(emit.values())
+
+    def reports_named_key(self, info: _kms.KeyInfo) -> bool:
+        """Whether a key a collected resource names is a resource of this collection: yes,
+        unless this is a shard and the key is in another shard's region, whose listing
+        reports it; that listing leaves out an AWS managed key, which is then this shard's
+        (only an unlocated bucket names a key outside its own shard's region)."""
+        if self.shards is None or info.region in self.regions or info.region not in self.shards:
+            return True
+        manager = key_manager(info) if info.describe.ok else None
+        return manager is not None and manager.value == "provider"
 
     # --- resources --------------------------------------------------------------------
 
