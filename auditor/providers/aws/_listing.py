@@ -4,7 +4,8 @@ EC2 pages with NextToken (request and answer), RDS with Marker (both), EFS with 
 request and NextMarker in the answer. A page that fails, repeats a marker or exceeds the page
 budget leaves the rest out, recorded as a listing failure (a coverage gap), never as an end.
 An item that does not fit its documented shape (answers.yaml, judged per item) spoils only
-itself: when it names itself it is kept as a resource whose facts are error, else it is a gap
+itself: when it names itself it is kept as a resource whose facts are error (OPAQUE where the
+provider never exposes them: _runtime.placeholder_facts, applied in _kinds), else it is a gap
 (the Caller records both).
 """
 
