@@ -28,7 +28,7 @@ from typing import Any
 from auditor._sink_inventory import ResourceSpool, SavedInventory
 from auditor.checks import CompiledCheck
 from auditor.finding_spool import FindingSpool
-from auditor.model import FactState, Inventory, ProviderRun, Report
+from auditor.model import FactState, Inventory, ProviderRun, Report, share_facts
 from auditor.mutelist import MuteRule
 from auditor.pipeline import ExposureLookup, Position, assemble_report, evaluate_muted
 from auditor.run_failures import Failed
@@ -83,6 +83,7 @@ class EvaluatingSink:
 
     def _take(self, position: Position, inventory: Inventory) -> None:
         if self.checks is not None:
+            share_facts(inventory.resources)  # decided, and their evidence built, once each
             found = evaluate_muted(inventory, self.checks, self.mutes, self.today)
             self.findings.add_segment(position, found)  # cleaned there
         self._runs[position] = [self._interned(run) for run in inventory.runs]

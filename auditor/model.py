@@ -155,6 +155,53 @@ class FactInterner:
         except TypeError:  # an unhashable source item: the schema rejects it anyway
             return Fact.from_dict(data)
 
+    def same(self, fact: Fact) -> Fact:
+        """The one Fact equal to ``fact`` met so far (``fact`` itself the first time): equal
+        as :meth:`fact` has it, the same JSON, each value's type part of the key. A value
+        that is not JSON data all the way down (a tuple, a date) keeps its own Fact."""
+        value = fact.value
+        kind = type(value)
+        if kind is float:
+            shown: Any = (float, repr(value))
+        elif kind in _SCALAR_KINDS:
+            shown = (kind, value)
+        elif _plain(value):
+            shown = self._dumps(value)
+        else:
+            return fact
+        key = (fact.state.value, shown, fact.source, fact.detail, fact.basis)
+        try:
+            return self._facts.setdefault(key, fact)
+        except TypeError:  # an unhashable source item
+            return fact
+
+
+def _plain(value: Any) -> bool:
+    """Whether ``value`` is JSON data (dict with str keys, list, scalars) all the way down:
+    then ``json.dumps`` of it tells equal values from different ones."""
+    kind = type(value)
+    if kind in _SCALAR_KINDS:
+        return True
+    if kind is list:
+        return all(map(_plain, value))
+    if kind is dict:
+        return all(type(k) is str and _plain(v) for k, v in value.items())
+    return False
+
+
+def share_facts(resources: list[Resource], interner: FactInterner | None = None) -> None:
+    """Make equal facts of ``resources`` one object each, in place (facts are frozen; each
+    resource keeps its own dict): a collected estate repeats the same few settings, and the
+    engine decides a check once per distinct set of facts, as for an inventory read from a
+    file (FactInterner). Each resource's facts keep their order."""
+    same = (interner or FactInterner()).same
+    for resource in resources:
+        facts = resource.facts
+        for path, fact in facts.items():
+            shared = same(fact)
+            if shared is not fact:
+                facts[path] = shared
+
 
 @dataclass(slots=True)
 class Resource:
