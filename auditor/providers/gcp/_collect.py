@@ -108,6 +108,8 @@ class _Run:
         found = attempt(self.ledger, scope, source, fn, listing=True)
         if not found.ok:
             return []
+        for error in found.value.unnamed:
+            self.ledger.listing_failed(scope, error)
         if found.value.gap is not None:
             self.ledger.listing_failed(scope, found.value.gap)
         return found.value.items
@@ -134,6 +136,8 @@ class _Run:
         for project, result in zip(projects, results, strict=True):
             if not result.ok:
                 continue
+            for error in result.value.unnamed:
+                self.ledger.listing_failed(f"projects/{project}", error)
             if result.value.gap is not None:
                 self.ledger.listing_failed(f"projects/{project}", result.value.gap)
             for info in result.value.items:

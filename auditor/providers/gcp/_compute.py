@@ -16,6 +16,7 @@ from typing import Any
 from auditor.errors import ListingIncomplete, MalformedAnswer
 from auditor.providers.gcp._answers import Listed, as_dict, check, check_item, read_pages
 from auditor.providers.gcp._errors import Caller
+from auditor.providers.gcp._raw_items import RawListing
 from auditor.providers.gcp._storage import PUBLIC_MEMBERS
 
 OP_DISKS = "compute:disks.aggregatedList"
@@ -98,12 +99,18 @@ def _stored(project: str, raw: dict[str, Any], operation: str, collection: str,
 
 def _listed(project: str, raw: Any, operation: str, collection: str,
             read: Any) -> ComputeItem:
-    """The item, or a placeholder carrying its MalformedAnswer (every fact of it is error)."""
+    """The item, or a placeholder carrying its MalformedAnswer (every fact of it is error),
+    under the id it would have (a disk's zone or region, when it names one)."""
     try:
         return read(project, raw)
     except MalformedAnswer as exc:
-        name = str((raw.get("name") if isinstance(raw, dict) else None) or "(unnamed)")
-        return ComputeItem(project, name, f"projects/{project}/{collection}/{name}", "",
+        raw = raw if isinstance(raw, dict) else {}
+        name = str(raw.get("name") or "(unnamed)")
+        scope = next((f"{where}s/{_tail(raw[where], f'/{where}s/') or raw[where]}"
+                      for where in ("zone", "region") if isinstance(raw.get(where), str)
+                      and raw[where]), None) if collection == "disks" else None
+        where = f"{scope}/disks" if scope else collection
+        return ComputeItem(project, name, f"projects/{project}/{where}/{name}", "",
                            operation, malformed=exc)
 
 
@@ -126,8 +133,16 @@ def unreachable_scopes(page: dict[str, Any]) -> list[str]:
     return found
 
 
+def _message(name: str) -> Any:
+    def cls() -> Any:
+        from google.cloud import compute_v1
+
+        return getattr(compute_v1, name)
+    return cls
+
+
 def _pages(call: Caller, operation: str, items_key: str, timeout: float, fetch: Any,
-           items_of: Any = None) -> Listed[dict[str, Any]]:
+           raw: RawListing, items_of: Any = None) -> Listed[dict[str, Any]]:
     unreachable: list[str] = []
 
     def page(token: str | None) -> dict[str, Any]:
@@ -136,36 +151,41 @@ def _pages(call: Caller, operation: str, items_key: str, timeout: float, fetch: 
         answer = as_dict(next(iter(pages)))
         unreachable.extend(unreachable_scopes(answer))
         return answer
-    listed = read_pages(call, operation, page, items_key, items_of=items_of)
+    listed = read_pages(call, operation, page, items_key, items_of=items_of, raw=raw)
     if listed.gap is None and unreachable:
         gap = ListingIncomplete(operation, "Unreachable", "the service could not reach "
                                 f"{', '.join(sorted(set(unreachable)))}")
-        return Listed(listed.items, gap)
+        return Listed(listed.items, gap, listed.unnamed)
     return listed
 
 
 def list_disks(call: Caller, client: Any, project: str, timeout: float) -> Listed[ComputeItem]:
     listed = _pages(call, OP_DISKS, "items", timeout, lambda r, t: client.aggregated_list(
-        request={"project": project, **r}, retry=None, timeout=t), _scoped_disks)
-    return Listed([_listed(project, d, OP_DISKS, "disks", _disk) for d in listed.items], listed.gap)
+        request={"project": project, **r}, retry=None, timeout=t),
+        RawListing(_message("DiskAggregatedList"), "items", "disks"), _scoped_disks)
+    return Listed([_listed(project, d, OP_DISKS, "disks", _disk) for d in listed.items],
+                  listed.gap, listed.unnamed)
 
 
 def list_snapshots(call: Caller, client: Any, project: str,
                    timeout: float) -> Listed[ComputeItem]:
     listed = _pages(call, OP_SNAPSHOTS, "items", timeout, lambda r, t: client.list(
-        request={"project": project, **r}, retry=None, timeout=t))
+        request={"project": project, **r}, retry=None, timeout=t),
+        RawListing(_message("SnapshotList"), "items"))
     return Listed([_listed(project, s, OP_SNAPSHOTS, "global/snapshots", lambda p, raw: _stored(
         p, raw, OP_SNAPSHOTS, "snapshots", "snapshotEncryptionKey")) for s in listed.items],
-        listed.gap)
+        listed.gap, listed.unnamed)
 
 
 def list_images(call: Caller, client: Any, project: str, timeout: float) -> Listed[ComputeItem]:
     """The project's own images (images.list of a project lists only its own; the public
     image projects are other projects)."""
     listed = _pages(call, OP_IMAGES, "items", timeout, lambda r, t: client.list(
-        request={"project": project, **r}, retry=None, timeout=t))
+        request={"project": project, **r}, retry=None, timeout=t),
+        RawListing(_message("ImageList"), "items"))
     return Listed([_listed(project, i, OP_IMAGES, "global/images", lambda p, raw: _stored(
-        p, raw, OP_IMAGES, "images", "imageEncryptionKey")) for i in listed.items], listed.gap)
+        p, raw, OP_IMAGES, "images", "imageEncryptionKey")) for i in listed.items], listed.gap,
+        listed.unnamed)
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,7 @@ from auditor.errors import ListingIncomplete, MalformedAnswer
 from auditor.providers.gcp._answers import Listed, check_item, pager_listing
 from auditor.providers.gcp._compute import crypto_key
 from auditor.providers.gcp._errors import Caller
+from auditor.providers.gcp._raw_items import RawListing
 
 OP_INSTANCES = "file:instances.list"
 
@@ -46,6 +47,12 @@ def _instance(project: str, raw: dict[str, Any]) -> FileInstance:
                             "", malformed=exc)
 
 
+def _response() -> Any:
+    from google.cloud import filestore_v1
+
+    return filestore_v1.ListInstancesResponse
+
+
 def list_instances(call: Caller, client: Any, project: str,
                    timeout: float) -> Listed[FileInstance]:
     unreachable: list[str] = []
@@ -58,9 +65,10 @@ def list_instances(call: Caller, client: Any, project: str,
             return page
         return pager
 
-    listed = pager_listing(call, OP_INSTANCES, "instances", timeout, fetch)
+    listed = pager_listing(call, OP_INSTANCES, "instances", timeout, fetch, RawListing(
+        _response, "instances"))
     gap = listed.gap
     if gap is None and unreachable:
         gap = ListingIncomplete(OP_INSTANCES, "Unreachable", "the service could not reach "
                                 f"location(s) {', '.join(sorted(set(unreachable)))}")
-    return Listed([_instance(project, raw) for raw in listed.items], gap)
+    return Listed([_instance(project, raw) for raw in listed.items], gap, listed.unnamed)

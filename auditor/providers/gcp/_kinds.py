@@ -79,6 +79,8 @@ class KindsCollector:
             self.call, client, project, self.timeout), listing=True)
         if not found.ok:
             return []
+        for error in found.value.unnamed:
+            self.ledger.listing_failed(scope, error)
         if found.value.gap is not None:
             self.ledger.listing_failed(scope, found.value.gap)
         for item in found.value.items:

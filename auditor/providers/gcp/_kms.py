@@ -11,9 +11,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from auditor.errors import MalformedAnswer
-from auditor.providers.gcp._answers import Listed, as_dict, check, check_item, pager_listing
+from auditor.providers.gcp._answers import (
+    Listed,
+    OddListed,
+    as_dict,
+    check,
+    check_item,
+    pager_listing,
+)
 from auditor.providers.gcp._errors import Caller
 from auditor.providers.gcp._labels import labels_of
+from auditor.providers.gcp._raw_items import RawListing
 from auditor.providers.gcp._storage import PUBLIC_MEMBERS
 
 OP_LOCATIONS = "cloudkms:locations.list"
@@ -81,12 +89,36 @@ def key_info(key: dict[str, Any], source: str) -> KeyInfo:
                    labels=labels_of(key.get("labels")))
 
 
+def _message(name: str) -> Any:
+    def cls() -> Any:
+        if name == "ListLocationsResponse":
+            from google.cloud.location import locations_pb2
+
+            return locations_pb2.ListLocationsResponse
+        from google.cloud import kms_v1
+
+        return getattr(kms_v1, name)
+    return cls
+
+
+def _named(call: Caller, listed: Listed[dict[str, Any]], member: str,
+           scope: str) -> list[str]:
+    """The ``member`` of each listed item: a place (a location, a key ring) whose own entry
+    is odd but names it is still a place to list in; its error is recorded."""
+    for item in listed.items:
+        if isinstance(item, OddListed):
+            call.ledger.failed(scope if member == "locationId" else item[member], item.error)
+    return [item[member] for item in listed.items]
+
+
 def list_locations(call: Caller, client: Any, project: str,
                    timeout: float) -> Listed[str]:
     listed = pager_listing(call, OP_LOCATIONS, "locations", timeout, lambda token, t: (
         client.list_locations(request={"name": f"projects/{project}", "page_token": token},
-                              retry=None, timeout=t)))
-    return Listed([loc["locationId"] for loc in listed.items], listed.gap)
+                              retry=None, timeout=t)), RawListing(_message(
+                                  "ListLocationsResponse"), "locations"))
+    return Listed(_named(call, listed, "locationId", f"projects/{project}"), listed.gap,
+                  listed.unnamed)
 
 
 def list_key_rings(call: Caller, client: Any, project: str, location: str,
@@ -94,8 +126,9 @@ def list_key_rings(call: Caller, client: Any, project: str, location: str,
     parent = f"projects/{project}/locations/{location}"
     listed = pager_listing(call, OP_RINGS, "keyRings", timeout, lambda token, t: (
         client.list_key_rings(request={"parent": parent, "page_token": token}, retry=None,
-                              timeout=t)))
-    return Listed([ring["name"] for ring in listed.items], listed.gap)
+                              timeout=t)), RawListing(_message("ListKeyRingsResponse"),
+                                                      "keyRings"))
+    return Listed(_named(call, listed, "name", parent), listed.gap, listed.unnamed)
 
 
 def _listed_key(raw: dict[str, Any]) -> KeyInfo | MalformedAnswer:
@@ -111,8 +144,10 @@ def list_keys(call: Caller, client: Any, ring: str,
     its MalformedAnswer instead, so its facts are error and the ring's other keys are read."""
     listed = pager_listing(call, OP_KEYS, "cryptoKeys", timeout, lambda token, t: (
         client.list_crypto_keys(request={"parent": ring, "page_token": token}, retry=None,
-                                timeout=t)))
-    return Listed([(raw["name"], _listed_key(raw)) for raw in listed.items], listed.gap)
+                                timeout=t)), RawListing(_message("ListCryptoKeysResponse"),
+                                                        "cryptoKeys"))
+    return Listed([(raw["name"], _listed_key(raw)) for raw in listed.items], listed.gap,
+                  listed.unnamed)
 
 
 def get_key(call: Caller, client: Any, name: str, timeout: float) -> KeyInfo:
@@ -125,8 +160,13 @@ def list_versions(call: Caller, client: Any, name: str,
                   timeout: float) -> Listed[VersionInfo]:
     listed = pager_listing(call, OP_VERSIONS, "cryptoKeyVersions", timeout, lambda token, t: (
         client.list_crypto_key_versions(request={"parent": name, "page_token": token},
-                                        retry=None, timeout=t)))
-    return Listed([_version(v) for v in listed.items], listed.gap)
+                                        retry=None, timeout=t)), RawListing(_message(
+                                            "ListCryptoKeyVersionsResponse"),
+                                            "cryptoKeyVersions"))
+    odd = [*listed.unnamed, *(v.error for v in listed.items if isinstance(v, OddListed))]
+    # A version not read leaves the key's versions unknown: the listing is not whole.
+    return Listed([_version(v) for v in listed.items if not isinstance(v, OddListed)],
+                  listed.gap or (odd[0] if odd else None))
 
 
 def key_public_members(call: Caller, client: Any, name: str, timeout: float) -> list[str]:

@@ -30,9 +30,10 @@ from auditor.providers._runtime import ApiLedger, RetryPolicy, bounded_map
 from auditor.providers._runtime.scrub import Scrubber
 from auditor.providers.base import AccountTarget, CollectRequest
 from auditor.providers.gcp import _session
-from auditor.providers.gcp._answers import check_item, json_object_only, pager_listing
+from auditor.providers.gcp._answers import Listed, check_item, json_object_only, pager_listing
 from auditor.providers.gcp._errors import Caller
 from auditor.providers.gcp._name import PROVIDER
+from auditor.providers.gcp._raw_items import RawListing
 from auditor.providers.gcp._scope import Scope, scope_of
 
 OP_SEARCH = "cloudresourcemanager:projects.search"
@@ -97,23 +98,35 @@ def _project(raw: dict[str, Any]) -> ProjectInfo:
                        item.get("displayName") or "", str(item["state"]), item.get("parent") or "")
 
 
+def _message(name: str) -> Any:
+    return lambda: getattr(resourcemanager_v3, name)
+
+
+def _whole(listed: Listed[Any]) -> None:
+    """A listing of the scope must be whole: a gap, or an item that cannot even be named,
+    raises (a project it would pass over might be one to scan)."""
+    if listed.gap is not None:
+        raise listed.gap
+    if listed.unnamed:
+        raise listed.unnamed[0]
+
+
 def search(call: Caller, client: Any, query: str, timeout: float) -> list[ProjectInfo]:
     """Every project ``query`` matches, all pages; a gap raises (the listing must be whole)."""
     listed = pager_listing(call, OP_SEARCH, "projects", timeout, lambda token, t: (
         client.search_projects(request={"query": query, "page_token": token}, retry=None,
-                               timeout=t)))
-    if listed.gap is not None:
-        raise listed.gap
-    return [_project(raw) for raw in listed.items]
+                               timeout=t)), RawListing(_message("SearchProjectsResponse"),
+                                                       "projects"))
+    _whole(listed)
+    return [_project(raw) for raw in listed.items]  # an odd one raises: its state is unknown
 
 
 def child_folders(call: Caller, client: Any, parent: str, timeout: float) -> list[str]:
     """The ACTIVE folders directly under ``parent`` (folders/N or organizations/N)."""
     listed = pager_listing(call, OP_FOLDERS, "folders", timeout, lambda token, t: (
         client.list_folders(request={"parent": parent, "page_token": token}, retry=None,
-                            timeout=t)))
-    if listed.gap is not None:
-        raise listed.gap
+                            timeout=t)), RawListing(_message("ListFoldersResponse"), "folders"))
+    _whole(listed)
     folders = [check_item(OP_FOLDERS, raw) for raw in listed.items]
     return [f["name"] for f in folders if str(f["state"]) == ACTIVE]
 

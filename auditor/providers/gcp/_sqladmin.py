@@ -142,4 +142,4 @@ def list_instances(call: Caller, client: SqlAdminClient, project: str,
                    timeout: float) -> Listed[SqlInstance]:
     listed = read_pages(call, OP_INSTANCES,
                         lambda token: client.list_page(project, token, timeout), "items")
-    return Listed([_listed(project, raw) for raw in listed.items], listed.gap)
+    return Listed([_listed(project, raw) for raw in listed.items], listed.gap, listed.unnamed)

@@ -95,7 +95,8 @@ def list_buckets(call: Caller, client: Any, project: str, timeout: float) -> Lis
         return client._get_resource("/b", query_params=params, timeout=timeout, retry=None)
 
     listed = read_pages(call, OP_LIST, fetch, "items")
-    return Listed([bucket_info(project, raw) for raw in listed.items], listed.gap)
+    return Listed([bucket_info(project, raw) for raw in listed.items], listed.gap,
+                  listed.unnamed)
 
 
 def _get(call: Caller, client: Any, operation: str, path: str, timeout: float,

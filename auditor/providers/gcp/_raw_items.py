@@ -1,0 +1,133 @@
+"""Listing items a GAPIC REST client could not parse, taken out of the page before it does.
+
+The REST transports of google-cloud-kms, -compute, -filestore and -resource-manager parse a
+whole page with ``json_format.Parse``: one item of a wrong JSON type (a number for a string,
+a string for a list) or one that is no object fails the whole page, and the good items
+beside it are lost. A listing that expects its page on this thread (:func:`expecting`) has
+its raw body judged in the session's response hook (:func:`take_out`, from
+``_answers.json_object_only``): the items the client's own message cannot read are taken out
+of the body, and kept with their place and why (never their values) for the listing to
+report (:func:`taken`); the client then parses the others as ever.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from google.protobuf import json_format
+
+_LOCAL = threading.local()
+_FIELD = re.compile(r"Failed to parse (\w+) field")
+
+
+@dataclass(frozen=True, slots=True)
+class RawListing:
+    """A page as its client parses it: ``message`` gives the response message class
+    (proto-plus or protobuf), ``items_key`` the JSON name of its items (``scoped``: in an
+    aggregatedList, the name of the list inside each scope of the ``items_key`` map)."""
+
+    message: Callable[[], Any]
+    items_key: str
+    scoped: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RawOdd:
+    """One item taken out: the JSON path of its list, its index there, the item as served,
+    and why the client could not read it (a path inside the item and the rule)."""
+
+    path: str
+    index: int
+    item: Any
+    reason: str
+
+
+@contextmanager
+def expecting(raw: RawListing | None) -> Iterator[None]:
+    """While inside, a page answered on this thread is judged as ``raw`` describes."""
+    _LOCAL.expect, _LOCAL.odd = raw, []
+    try:
+        yield
+    finally:
+        _LOCAL.expect = None
+
+
+def taken() -> list[RawOdd]:
+    """The items taken out of the last page this thread received (and forget them)."""
+    odd = getattr(_LOCAL, "odd", None) or []
+    _LOCAL.odd = []
+    return list(odd)
+
+
+def _message(raw: RawListing) -> Any:
+    cls = raw.message()
+    pb = getattr(cls, "pb", None)
+    return pb() if pb is not None else cls
+
+
+def _unparsable(message: Any, raw: RawListing, scope: str | None, item: Any) -> str | None:
+    """Why the client could not read ``item`` (None: it can)."""
+    if not isinstance(item, dict):
+        return f"$: expected object, got {type(item).__name__}"
+    page = ({raw.items_key: {scope: {raw.scoped: [item]}}} if raw.scoped
+            else {raw.items_key: [item]})
+    try:
+        json_format.ParseDict(page, message(), ignore_unknown_fields=True)
+    except (json_format.ParseError, TypeError, ValueError) as exc:
+        fields = _FIELD.findall(str(exc))
+        skip = {raw.items_key, raw.scoped}
+        while fields and fields[0] in skip:
+            fields.pop(0)
+        return f"$.{'.'.join(fields)}: not of its documented JSON type" if fields \
+            else "$: not of its documented JSON type"
+    return None
+
+
+def _lists(raw: RawListing, document: dict[str, Any]) -> list[tuple[str, str | None, list[Any]]]:
+    found = document.get(raw.items_key)
+    if raw.scoped is None:
+        return [(f"$.{raw.items_key}", None, found)] if isinstance(found, list) else []
+    if not isinstance(found, dict):
+        return []
+    return [(f"$.{raw.items_key}.{scope}.{raw.scoped}", scope, value[raw.scoped])
+            for scope, value in sorted(found.items())
+            if isinstance(value, dict) and isinstance(value.get(raw.scoped), list)]
+
+
+def take_out(response: Any) -> None:
+    """The response hook's part: judge the page this thread expects, item by item, when the
+    client could not parse it whole; leave it out of the body the items that fail."""
+    raw = getattr(_LOCAL, "expect", None)
+    if raw is None:
+        return
+    try:
+        document = json.loads(response.content)
+    except ValueError:
+        return  # the client's own parse names it
+    if not isinstance(document, dict):
+        return
+    message = _message(raw)
+    try:
+        json_format.ParseDict(document, message(), ignore_unknown_fields=True)
+        return  # the whole page reads: nothing to take out
+    except (json_format.ParseError, TypeError, ValueError):
+        pass
+    odd: list[RawOdd] = []
+    for path, scope, items in _lists(raw, document):
+        kept = []
+        for index, item in enumerate(items):
+            reason = _unparsable(message, raw, scope, item)
+            if reason is None:
+                kept.append(item)
+            else:
+                odd.append(RawOdd(path, index, item, reason))
+        items[:] = kept
+    if odd:
+        response._content = json.dumps(document).encode()
+    _LOCAL.odd = odd

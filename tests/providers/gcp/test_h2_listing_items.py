@@ -1,0 +1,239 @@
+"""Every GCP listing the adapter reads is judged item by item (H2), through the real
+google-cloud clients over HTTP against the GCP stand-in (an AnswerProxy adds one odd item to
+a page as served, the first page or the second).
+
+Rows per listing, each an item beside the listing's good ones, built from the REST reference
+of the list method (its envelope: ``items``, ``instances``, ``keyRings``, ``cryptoKeys``, the
+aggregatedList's map of scopes) and of the resource (field names and JSON types):
+
+- ``identity-type``: the name is a number (the reference: a string);
+- ``nameless``: no name;
+- ``field-type``: a documented non-identity field of the wrong JSON type;
+- ``not-object``: the item is no object at all;
+- ``extra``: an unknown field beside the documented ones (accepted: APIs grow).
+
+Expected: every good item's facts as without the odd item; the odd named item a resource whose
+facts are all error (UNVERIFIED), save what the provider never shows (OPAQUE); a nameless one
+a recorded listing error; the run partial; no PASS/FAIL from a fact not observed.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from answer_proxy import AnswerProxy, edit
+from gcp_support import fast_adapter
+
+from auditor.model import FactState
+from auditor.providers.base import CollectRequest, load_exposure_profile
+
+PROJECT = "k"
+PAGE = 2  # the stand-in's page size: three seeded items make two pages
+_PROFILE = load_exposure_profile(Path(__file__).resolve().parents[3] / "auditor" / "providers"
+                                 / "gcp" / "exposure.yaml")
+ODD = "odd0"
+
+
+def _short(name: Any) -> Any:
+    return name.rsplit("/", 1)[-1] if isinstance(name, str) else name
+
+
+def _renamed(name: str) -> str:
+    return name.rsplit("/", 1)[0] + "/" + ODD if "/" in name else ODD
+
+
+# -- where each listing keeps its items ------------------------------------------------
+
+def _flat(key: str) -> Callable[[dict[str, Any]], list[Any]]:
+    def items(document: dict[str, Any]) -> list[Any]:
+        return document.setdefault(key, [])
+    return items
+
+
+def _scoped(document: dict[str, Any]) -> list[Any]:
+    """The disks of the first scope of a disks.aggregatedList page that has any."""
+    for _, scoped in sorted(document.get("items", {}).items()):
+        if scoped.get("disks"):
+            return scoped["disks"]
+    raise AssertionError("no scope with disks on the page")
+
+
+def _with_odd(items_of: Callable[[dict[str, Any]], list[Any]],
+              make: Callable[[dict[str, Any]], Any]) -> Any:
+    """Add the odd item ``make(copy of the page's first item)`` after the page's items."""
+    def apply(document: dict[str, Any]) -> None:
+        items = items_of(document)
+        odd = copy.deepcopy(items[0])
+        odd["name"] = _renamed(odd["name"])
+        items.append(make(odd))
+    return edit(apply)
+
+
+def _set(path: str, value: Any) -> Callable[[dict[str, Any]], Any]:
+    def change(item: dict[str, Any]) -> Any:
+        node = item
+        *parents, last = path.split(".")
+        for key in parents:
+            node = node.setdefault(key, {})
+        node[last] = value
+        return item
+    return change
+
+
+def _drop(member: str) -> Callable[[dict[str, Any]], Any]:
+    def change(item: dict[str, Any]) -> Any:
+        item.pop(member, None)
+        return item
+    return change
+
+
+def _seed(make: Callable[[str], dict[str, Any]]) -> list[dict[str, Any]]:
+    """The odd item's own good twin (hidden from every page: its per-resource reads still
+    answer) and three good items."""
+    return [make(name) for name in (ODD, "x0", "x1", "x2")]
+
+
+def _hidden(items_of: Callable[[dict[str, Any]], Any]) -> Any:
+    """Leave the twin out of every page (every scope of an aggregatedList)."""
+    def apply(document: dict[str, Any]) -> None:
+        lists = ([s["disks"] for s in document.get("items", {}).values() if "disks" in s]
+                 if items_of is _scoped else [items_of(document)])
+        for items in lists:
+            items[:] = [i for i in items if _short(i.get("name")) != ODD]
+    return edit(apply)
+
+
+RING = f"projects/{PROJECT}/locations/europe-west1/keyRings"
+
+# listing id -> (proxy action, items of a page, kind read, id of the odd resource,
+#   the stand-in estate of the project, a wrong-typed documented non-identity field)
+LISTINGS: dict[str, tuple[Any, ...]] = {
+    # Buckets: list -> items[] of Buckets resources; versioning.enabled is a boolean.
+    "buckets": ("storage.buckets.list", _flat("items"), "storage.bucket",
+                f"projects/_/buckets/{ODD}",
+                {"buckets": _seed(lambda n: {"name": n, "location": "US"})},
+                ("versioning.enabled", "yes")),
+    # InstancesListResponse.items[] of DatabaseInstance; settings.deletionProtectionEnabled
+    # is a boolean.
+    "sql": ("sqladmin.instances.list", _flat("items"), "database.instance",
+            f"projects/{PROJECT}/instances/{ODD}",
+            {"sql_instances": _seed(lambda n: {"name": n})},
+            ("settings.deletionProtectionEnabled", "yes")),
+    # ListInstancesResponse.instances[] of Instance; kmsKeyName is a string.
+    "filestore": ("file.instances.list", _flat("instances"), "storage.filesystem",
+                  f"projects/{PROJECT}/locations/us-central1-a/instances/{ODD}",
+                  {"filestore_instances": _seed(lambda n: {"name": n,
+                                                            "location": "us-central1-a"})},
+                  ("kmsKeyName", 7)),
+    # DiskAggregatedList.items{scope: DisksScopedList.disks[]}; users[] is an array of URLs.
+    "disks": ("compute.disks.aggregatedList", _scoped, "storage.volume",
+              f"projects/{PROJECT}/zones/us-central1-a/disks/{ODD}",
+              {"disks": _seed(lambda n: {"name": n, "zone": "us-central1-a"})},
+              ("users", "vm-1")),
+    # SnapshotList.items[]; storageLocations[] is an array of strings.
+    "snapshots": ("compute.snapshots.list", _flat("items"), "storage.snapshot",
+                  f"projects/{PROJECT}/global/snapshots/{ODD}",
+                  {"snapshots": _seed(lambda n: {"name": n})}, ("storageLocations", "eu")),
+    # ImageList.items[]; diskSizeGb is an int64 (a JSON string of digits).
+    "images": ("compute.images.list", _flat("items"), "storage.snapshot",
+               f"projects/{PROJECT}/global/images/{ODD}",
+               {"images": _seed(lambda n: {"name": n})}, ("diskSizeGb", "ten")),
+    # ListCryptoKeysResponse.cryptoKeys[] of CryptoKey; importOnly is a boolean.
+    "crypto-keys": ("cloudkms.cryptoKeys.list", _flat("cryptoKeys"), "kms.key",
+                    f"{RING}/ring/cryptoKeys/{ODD}",
+                    {"key_rings": [{"name": "ring", "location": "europe-west1", "keys": _seed(
+                        lambda n: {"name": n, "protection": "SOFTWARE"})}]},
+                    ("importOnly", "yes")),
+}
+# ListKeyRingsResponse.keyRings[] of KeyRing (name, createTime: a Timestamp string): a ring
+# is no resource of its own, its keys are; an odd ring that names itself is still listed.
+RINGS = ("cloudkms.keyRings.list", _flat("keyRings"), "kms.key",
+         f"{RING}/{ODD}/cryptoKeys/k-{ODD}",
+         {"key_rings": [{"name": n, "location": "europe-west1",
+                         "keys": [{"name": f"k-{n}", "protection": "SOFTWARE"}]}
+                        for n in (ODD, "x0", "x1", "x2")]}, ("createTime", 5))
+
+SHAPES = {
+    "identity-type": lambda field: _set("name", 42),
+    "nameless": lambda field: _drop("name"),
+    "field-type": lambda field: _set(*field),
+    "not-object": lambda field: (lambda item: 5),
+    "extra": lambda field: _set("futureSetting", {"mode": "NEW", "level": 3}),
+}
+NAMED = {"field-type"}
+
+
+def _collect(box: Any, kind: str, action: str, items_of: Any, change: Any = None,
+             page: int = 1) -> Any:
+    proxy = AnswerProxy(box).on(action, _hidden(items_of))
+    if change is not None:  # the nth page of the one place that holds the items
+        proxy.on(action, change, nth=page, when=lambda r: "/locations/" not in r.path
+                 or "/europe-west1/" in r.path or "/locations/-/" in r.path)
+    try:
+        return fast_adapter().collect(CollectRequest(
+            options=proxy.scan_options(), facts={kind: frozenset(_PROFILE[kind])}))
+    finally:
+        proxy.stop()
+
+
+def _facts(collection: Any, kind: str) -> dict[str, dict[str, tuple[Any, ...]]]:
+    return {r.id: {p: (f.state, f.value) for p, f in r.facts.items()}
+            for r in collection.resources if r.kind == kind}
+
+
+def _rows() -> list[Any]:
+    rows = []
+    for listing, spec in [*LISTINGS.items(), ("key-rings", RINGS)]:
+        for shape in SHAPES:
+            for page in (1, 2):
+                rows.append(pytest.param(listing, spec, shape, page,
+                                         id=f"{listing}-{shape}-page{page}"))
+    return rows
+
+
+@pytest.mark.parametrize(("listing", "spec", "shape", "page"), _rows())
+def test_an_odd_listing_item_spoils_only_itself(make_sandbox, listing: str,
+                                                spec: tuple[Any, ...], shape: str,
+                                                page: int) -> None:
+    action, items_of, kind, odd_id, estate, field = spec
+    box = make_sandbox({"projects": [{"id": PROJECT, "number": "5", **estate}]},
+                       page_size=PAGE)
+    documented = _facts(_collect(box, kind, action, items_of), kind)
+    assert len(documented) == 3, documented
+    collection = _collect(box, kind, action, items_of,
+                          _with_odd(items_of, SHAPES[shape](field)), page)
+    found = _facts(collection, kind)
+    extra = set(found) - set(documented)
+    for resource_id, facts in documented.items():  # every good item as it was
+        assert found.get(resource_id) == facts, resource_id
+    errors = collection.run.errors
+    if shape == "extra":  # an unknown field is no misfit: the item is read as any
+        assert errors == [] and collection.run.status == "complete", errors
+        assert extra == {odd_id}
+        assert not any(state is FactState.ERROR for state, _ in found[odd_id].values())
+        return
+    assert collection.run.status == "partial"
+    assert len(errors) == 1, errors
+    error = errors[0]
+    assert error.code == "UnexpectedShape", error
+    assert f"page {page}" in error.message, error.message
+    if shape in NAMED:
+        expected_kind = "call"
+        assert extra == {odd_id}
+        if listing == "key-rings":  # the ring names itself: its keys are listed and read
+            assert not any(state is FactState.ERROR for state, _ in found[odd_id].values())
+        else:
+            opaque = {p for p, e in _PROFILE[kind].items() if e.level == "none"}
+            for path, (state, value) in found[odd_id].items():
+                want = FactState.OPAQUE if path in opaque else FactState.ERROR
+                assert (state, value) == (want, None), (path, state)
+        assert ODD in error.message, error.message
+    else:  # no name to report it by: missing from the inventory, a recorded gap
+        expected_kind = "listing"
+        assert extra == set()
+    assert error.kind == expected_kind, error
+    assert str(field[1]) not in error.message.replace(ODD, "") or shape != "field-type"
