@@ -1,6 +1,6 @@
 """The one builder of an odd or malformed item's facts (_runtime.placeholder_facts), over every
 kind of every adapter's exposure profile, and each adapter's placeholder path giving exactly
-what it gives (no SDK here: the end-to-end rows are tests/providers/*/test_h3_*.py).
+what it gives (no SDK here: the end-to-end rows are tests/providers/*/test_h3_*_odd_*.py).
 
 What a fact of such an item is: the item's error where the provider shows the fact (level
 api, or derived by the adapter from what it reads: made from error inputs it is error); OPAQUE
