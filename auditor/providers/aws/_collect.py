@@ -77,10 +77,11 @@ class _Collector:
 
     # --- buckets ----------------------------------------------------------------------
 
-    def buckets(self, account_pab: Outcome | None) -> tuple[list[_s3.BucketRaw],
-                                                         dict[str, Outcome | str]]:
+    def buckets(self) -> tuple[list[_s3.BucketRaw], dict[str, Outcome | str], Outcome | None]:
+        """(the buckets in scope, read; bucket -> region or failed location; the account's
+        Block Public Access when read)."""
         if not self.wants(BUCKET):
-            return [], {}
+            return [], {}, self.account_pab(False)
         listed = _s3.list_buckets(self.session, self.caller, self.skips)
         located = self.locate(listed)
         known = {raw.name: raw.region for raw in located if raw.region}
@@ -94,6 +95,7 @@ class _Collector:
             # every bucket, and take the regions for keys and EBS from where the buckets are.
             scoped = located
             self.regions = sorted({self.session.region, *known.values()})
+        account_pab = self.account_pab(bool(scoped))
         calls = _s3.wanted_calls(self.request)
         progress = Progress(self.request.report, PROVIDER, len(scoped))
 
@@ -106,7 +108,17 @@ class _Collector:
         # A bucket whose location call failed is not asked again as a replication target.
         failed = {raw.name: raw.location for raw in located
                   if raw.region is None and raw.location is not None}
-        return self._map(read, scoped), {**failed, **known}
+        return self._map(read, scoped), {**failed, **known}, account_pab
+
+    def account_pab(self, buckets: bool) -> Outcome | None:
+        """The account's S3 Block Public Access (s3control), read when its own fact is wanted
+        or ``buckets`` in scope read it: a region shard without buckets of its own, which
+        leaves the account fact to the first shard, does not ask."""
+        if self.request.wants(ACCOUNT, "public_access_block.enabled") or (
+                buckets and self.request.wants(BUCKET, *_s3.ACCOUNT_PAB_FACTS)):
+            return _account.account_public_access_block(self.session, self.caller,
+                                                         self.ident.account)
+        return None
 
     def locate(self, listed: list[_s3.BucketRaw]) -> list[_s3.BucketRaw]:
         """Each bucket with its region where it can be read. In a shard that leaves the
@@ -244,12 +256,7 @@ class _Collector:
 
     def run(self) -> Collection:
         started = utc_now()
-        account_pab = None
-        if self.request.wants(BUCKET, *_s3.ACCOUNT_PAB_FACTS) or self.request.wants(
-                ACCOUNT, "public_access_block.enabled"):
-            account_pab = _account.account_public_access_block(self.session, self.caller,
-                                                               self.ident.account)
-        raws, known = self.buckets(account_pab)
+        raws, known, account_pab = self.buckets()
         wanted_destinations = {name for raw in raws for name in _bucket_state.destinations(raw)}
         destinations = _s3.destination_regions(self.session, self.caller, known,
                                                wanted_destinations)
