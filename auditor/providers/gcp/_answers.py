@@ -184,7 +184,8 @@ def read_pages(call: Caller, operation: str, fetch: Callable[[str | None], Any],
     list under ``items_key`` (an aggregatedList's map of scopes). Each item is judged on
     its own: one that names itself but does not fit is listed as an :class:`OddListed`;
     one that cannot be named is left out, its error in ``unnamed``. ``raw``: the listing's
-    page as a client parses it, so that items it could not parse are taken out first.
+    page as its client parses it; a page the client could not parse is asked for once more,
+    the items it cannot parse taken out of the body first (``_raw_items``).
     """
     guard = PageGuard(operation, budget)
     items: list[dict[str, Any]] = []
@@ -192,7 +193,14 @@ def read_pages(call: Caller, operation: str, fetch: Callable[[str | None], Any],
     token: str | None = None
 
     def one(token: str | None) -> Any:
-        with _raw_items.expecting(raw):
+        _raw_items.forget()
+        with _raw_items.watching(raw):
+            try:
+                return check(operation, fetch(token))
+            except json_format.ParseError:
+                if raw is None or not _raw_items.items_at_fault(raw):
+                    raise  # a body that is no page at all (cut short, empty): no item to blame
+        with _raw_items.expecting(raw):  # the page again, the items it could not parse out
             return check(operation, fetch(token))
     while True:
         try:

@@ -3,11 +3,13 @@
 The REST transports of google-cloud-kms, -compute, -filestore and -resource-manager parse a
 whole page with ``json_format.Parse``: one item of a wrong JSON type (a number for a string,
 a string for a list) or one that is no object fails the whole page, and the good items
-beside it are lost. A listing that expects its page on this thread (:func:`expecting`) has
-its raw body judged in the session's response hook (:func:`take_out`, from
-``_answers.json_object_only``): the items the client's own message cannot read are taken out
-of the body, and kept with their place and why (never their values) for the listing to
-report (:func:`taken`); the client then parses the others as ever.
+beside it are lost. A page the client could not parse because of some of its items
+(:func:`items_at_fault`, judged from the body kept by :func:`watching`) is asked for once
+more (``_answers.read_pages``), this time expected on this thread (:func:`expecting`): the
+session's response hook (:func:`take_out`, from ``_answers.json_object_only``) takes the
+items the client's own message cannot read out of the raw body, keeping their place and why
+(never their values) for the listing to report (:func:`taken`); the client then parses the
+others as ever. A page that parses is never judged here: the good path costs nothing.
 """
 
 from __future__ import annotations
@@ -49,6 +51,17 @@ class RawOdd:
 
 
 @contextmanager
+def watching(raw: RawListing | None) -> Iterator[None]:
+    """While inside, the body of a page answered on this thread is kept (not read) for
+    :func:`items_at_fault`."""
+    _LOCAL.watch, _LOCAL.body = raw is not None, None
+    try:
+        yield
+    finally:
+        _LOCAL.watch = False
+
+
+@contextmanager
 def expecting(raw: RawListing | None) -> Iterator[None]:
     """While inside, a page answered on this thread is judged as ``raw`` describes."""
     _LOCAL.expect, _LOCAL.odd = raw, []
@@ -56,6 +69,31 @@ def expecting(raw: RawListing | None) -> Iterator[None]:
         yield
     finally:
         _LOCAL.expect = None
+
+
+def _document(body: Any) -> dict[str, Any] | None:
+    try:
+        document = json.loads(body)
+    except (TypeError, ValueError):
+        return None
+    return document if isinstance(document, dict) else None
+
+
+def items_at_fault(raw: RawListing) -> bool:
+    """Whether the page last watched on this thread is a JSON object of which some item is
+    one its client cannot parse (then the page is worth asking for again, those items out)."""
+    body, _LOCAL.body = getattr(_LOCAL, "body", None), None
+    document = _document(body) if body else None
+    if document is None:
+        return False
+    message = _message(raw)
+    return any(_unparsable(message, raw, scope, item) is not None
+               for _, scope, items in _lists(raw, document) for item in items)
+
+
+def forget() -> None:
+    """Forget what was taken out of an earlier page of this thread."""
+    _LOCAL.odd = []
 
 
 def taken() -> list[RawOdd]:
@@ -103,15 +141,14 @@ def _lists(raw: RawListing, document: dict[str, Any]) -> list[tuple[str, str | N
 def take_out(response: Any) -> None:
     """The response hook's part: judge the page this thread expects, item by item, when the
     client could not parse it whole; leave it out of the body the items that fail."""
+    if getattr(_LOCAL, "watch", False):
+        _LOCAL.body = response.content
     raw = getattr(_LOCAL, "expect", None)
     if raw is None:
         return
-    try:
-        document = json.loads(response.content)
-    except ValueError:
+    document = _document(response.content)
+    if document is None:
         return  # the client's own parse names it
-    if not isinstance(document, dict):
-        return
     message = _message(raw)
     try:
         json_format.ParseDict(document, message(), ignore_unknown_fields=True)

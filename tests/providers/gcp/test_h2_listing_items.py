@@ -19,6 +19,7 @@ a recorded listing error; the run partial; no PASS/FAIL from a fact not observed
 
 from __future__ import annotations
 
+import base64
 import copy
 from collections.abc import Callable
 from pathlib import Path
@@ -36,6 +37,12 @@ PAGE = 2  # the stand-in's page size: three seeded items make two pages
 _PROFILE = load_exposure_profile(Path(__file__).resolve().parents[3] / "auditor" / "providers"
                                  / "gcp" / "exposure.yaml")
 ODD = "odd0"
+# The stand-in's page tokens (the offset of the page's first item): page 2 starts at 2.
+PAGE_TOKENS = {1: "", 2: base64.urlsafe_b64encode(b"2").decode()}
+
+
+def _token(request: Any) -> str:
+    return (request.query.get("pageToken") or [""])[0]
 
 
 def _short(name: Any) -> Any:
@@ -170,9 +177,10 @@ NAMED = {"field-type"}
 def _collect(box: Any, kind: str, action: str, items_of: Any, change: Any = None,
              page: int = 1) -> Any:
     proxy = AnswerProxy(box).on(action, _hidden(items_of))
-    if change is not None:  # the nth page of the one place that holds the items
-        proxy.on(action, change, nth=page, when=lambda r: "/locations/" not in r.path
-                 or "/europe-west1/" in r.path or "/locations/-/" in r.path)
+    if change is not None:  # that page (however often asked) of the place holding the items
+        proxy.on(action, change, when=lambda r: _token(r) == PAGE_TOKENS[page] and (
+            "/locations/" not in r.path or "/europe-west1/" in r.path
+            or "/locations/-/" in r.path))
     try:
         return fast_adapter().collect(CollectRequest(
             options=proxy.scan_options(), facts={kind: frozenset(_PROFILE[kind])}))

@@ -11,6 +11,7 @@ passes over it; an unknown extra field is accepted.
 
 from __future__ import annotations
 
+import base64
 import copy
 from typing import Any
 
@@ -49,8 +50,9 @@ SHAPES = {
 
 def _targets(box: Any, change: Any = None, page: int = 1) -> list[str]:
     proxy = AnswerProxy(box)
-    if change is not None:
-        proxy.on(SEARCH, change, nth=page)
+    if change is not None:  # that page, however often asked for
+        token = "" if page == 1 else base64.urlsafe_b64encode(b"2").decode()
+        proxy.on(SEARCH, change, when=lambda r: (r.query.get("pageToken") or [""])[0] == token)
     options = {**{k: proxy.url if k.endswith("_endpoint") else v
                   for k, v in box.listing_options().items()}, "all_projects": True}
     try:
