@@ -195,12 +195,17 @@ def share_facts(resources: list[Resource], interner: FactInterner | None = None)
     engine decides a check once per distinct set of facts, as for an inventory read from a
     file (FactInterner). Each resource's facts keep their order."""
     same = (interner or FactInterner()).same
+    # a Fact met again (an adapter may share its own: the AWS buckets') is not keyed again;
+    # each id maps to (the fact, its shared one), so the fact stays alive while its id is used
+    met: dict[int, tuple[Fact, Fact]] = {}
     for resource in resources:
         facts = resource.facts
         for path, fact in facts.items():
-            shared = same(fact)
-            if shared is not fact:
-                facts[path] = shared
+            known = met.get(id(fact))
+            if known is None:
+                known = met[id(fact)] = (fact, same(fact))
+            if known[1] is not fact:
+                facts[path] = known[1]
 
 
 @dataclass(slots=True)

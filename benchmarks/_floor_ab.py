@@ -1,14 +1,15 @@
 """A/B of our scan's CPU: two checkouts, one seeded moto server, runs alternated.
 
     python benchmarks/_floor_ab.py --a TREE_A --b TREE_B [--buckets 1000] [--repeat 3]
-        [--profile DIR]
+        [--profile DIR] [--endpoint URL]
 
 The estate is seeded once (a scan never writes to it), the request log is off, and
 ``auditor scan aws`` (floor.ours_cmd) runs from TREE_A, TREE_B, TREE_A, ... ``--repeat`` times
 each. Prints each run's wall, user+sys CPU and the load average at its start, then the medians,
 and whether the two trees' JSON reports are the same minus ``generated_at`` and the runs'
 start and end times. ``--profile``: one more run of each under py-spy (--gil), raw output in
-DIR. Test-harness code, not shipped.
+DIR. ``--endpoint``: a moto server already seeded (its request log off) instead of a new one.
+Test-harness code, not shipped.
 """
 
 from __future__ import annotations
@@ -39,8 +40,8 @@ def _report(outdir: Path) -> Any:
     return document
 
 
-def _run(server: h.MotoServer, tree: Path, outdir: Path, profile: Path | None) -> dict[str, Any]:
-    env = h.base_env(server.url)
+def _run(url: str, tree: Path, outdir: Path, profile: Path | None) -> dict[str, Any]:
+    env = h.base_env(url)
     env["PYTHONPATH"] = str(tree)
     cmd = ours_cmd(outdir)
     if profile is not None:
@@ -60,20 +61,24 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--work", type=Path, default=Path("/tmp/floor-ab"))
     parser.add_argument("--profile", type=Path)
+    parser.add_argument("--endpoint", help="a seeded moto server to use (none is started)")
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
-    server = h.MotoServer()
-    server.start()
+    server = None if args.endpoint else h.MotoServer()
     try:
-        print(f"seeded {args.buckets} buckets in {server.seed(args.buckets):.1f} s", flush=True)
-        server._api("recorder/stop-recording")
+        if server is not None:
+            server.start()
+            print(f"seeded {args.buckets} buckets in {server.seed(args.buckets):.1f} s",
+                  flush=True)
+            server._api("recorder/stop-recording")
+        url = args.endpoint or server.url  # type: ignore[union-attr]
         runs: dict[str, list[dict[str, Any]]] = {"A": [], "B": []}
         reports: dict[str, Any] = {}
         for i in range(args.repeat):
             for name, tree in (("A", args.a), ("B", args.b)):
                 outdir = args.work / f"{name}{i}"
                 subprocess.run(["rm", "-rf", str(outdir)], check=True)
-                figures = _run(server, tree, outdir, None)
+                figures = _run(url, tree, outdir, None)
                 runs[name].append(figures)
                 reports.setdefault(name, _report(outdir))
                 print(name, i, figures, flush=True)
@@ -88,9 +93,10 @@ def main() -> None:
             for name, tree in (("A", args.a), ("B", args.b)):
                 outdir = args.work / f"{name}-prof"
                 subprocess.run(["rm", "-rf", str(outdir)], check=True)
-                _run(server, tree, outdir, args.profile / f"{name}.txt")
+                _run(url, tree, outdir, args.profile / f"{name}.txt")
     finally:
-        server.stop()
+        if server is not None:
+            server.stop()
 
 
 if __name__ == "__main__":
