@@ -106,11 +106,14 @@ def account_targets(request: CollectRequest,
 
 
 def _with_gaps(targets: list[AccountTarget], gaps: list[str]) -> list[AccountTarget]:
-    """``targets``, the first one that is scanned carrying the listing's gaps; without such a
-    target the gaps fail the listing (EndpointError): nothing could record them."""
+    """``targets``, one that is scanned carrying the listing's gaps (the caller's own account,
+    read without a role, else the first); without such a target the gaps fail the listing
+    (EndpointError): nothing could record them."""
     if not gaps:
         return targets
-    first = next((i for i, t in enumerate(targets) if ODD_ACCOUNT not in t.options), None)
+    scanned = [i for i, t in enumerate(targets) if ODD_ACCOUNT not in t.options]
+    first = next((i for i in scanned if targets[i].options.get("role_arn") is None),
+                 scanned[0] if scanned else None)
     if first is None:
         more = f" (and {len(gaps) - 1} more)" if len(gaps) > 1 else ""
         raise EndpointError(PROVIDER, f"{LIST_ACCOUNTS}: UnexpectedShape: {gaps[0]}{more}")

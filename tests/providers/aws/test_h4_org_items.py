@@ -128,3 +128,30 @@ def test_a_scan_reports_the_odd_account_and_the_gap_and_scans_the_good_one(tmp_p
         ("listing", "UnexpectedShape", "item $.Accounts[2] (Name nameless): missing Id")]
     assert {r.account for r in outcome.inventory.resources} == {ACCOUNT}
     assert outcome.inventory.resources
+
+
+def test_the_gap_is_carried_by_the_callers_own_account_when_listed(tmp_path):
+    listed = _targets(tmp_path, entry("333333333333", "first"), GOOD, entry("7"))
+    assert [t.account for t in listed] == ["333333333333", ACCOUNT]
+    assert ORGANIZATION_GAPS not in listed[0].options
+    assert listed[1].options[ORGANIZATION_GAPS] == ["item $.Accounts[2].Id (Name member): "
+                                                    "does not satisfy pattern"]
+
+
+def test_a_carrier_that_fails_still_names_the_gap(tmp_path):
+    refused = ('<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error>'
+               "<Type>Sender</Type><Code>AccessDenied</Code><Message>not authorized</Message>"
+               "</Error><RequestId>r</RequestId></ErrorResponse>")
+    checks = [compile_check(c) for c in load_checks()]
+    with running_stand(tmp_path) as stand:
+        stand.answer("organizations:ListAccounts", as_json({"Accounts": [
+            entry(ODD, "member"), entry(None, "nameless")]}))
+        stand.answer("sts:AssumeRole", (403, "text/xml", refused.encode()))
+        outcome = pipeline_collect(
+            ProviderRegistry.from_entry_points(), ["aws"],
+            {"aws": {"organization": True, "role_name": ROLE, "region": ["eu-west-1"]}},
+            checks, max_workers=2, timeout=5)
+    (failure,) = outcome.account_failures
+    assert failure.account == ODD and "AccessDenied" in failure.reason
+    assert ("1 organization entry(ies) named no account: organizations:ListAccounts: "
+            "UnexpectedShape: item $.Accounts[1] (Name nameless): missing Id") in failure.reason
