@@ -133,6 +133,12 @@ def _regex(pattern: str, ignore_case: bool) -> re.Pattern[str]:
 
 def matches(pattern: str, value: str, ignore_case: bool = False) -> bool:
     """``value`` matches the policy wildcard ``pattern`` (actions: case-insensitive)."""
+    if not ignore_case and "?" not in pattern:  # most resource ARNs: no regex compiled
+        star = pattern.find("*")
+        if star < 0:
+            return pattern == value
+        if star == len(pattern) - 1:  # "arn:aws:s3:::bucket/*"
+            return value.startswith(pattern[:-1])
     return _regex(pattern, ignore_case).fullmatch(value) is not None
 
 
