@@ -116,7 +116,7 @@ def list_locations(call: Caller, client: Any, project: str,
     listed = pager_listing(call, OP_LOCATIONS, "locations", timeout, lambda token, t: (
         client.list_locations(request={"name": f"projects/{project}", "page_token": token},
                               retry=None, timeout=t)), RawListing(_message(
-                                  "ListLocationsResponse"), "locations"))
+                                  "ListLocationsResponse"), "locations", strict=True))
     return Listed(_named(call, listed, "locationId", f"projects/{project}"), listed.gap,
                   listed.unnamed)
 

@@ -37,6 +37,9 @@ class RawListing:
     message: Callable[[], Any]
     items_key: str
     scoped: str | None = None
+    # The client parses without ignore_unknown_fields (the Locations mixin): an item with a
+    # field newer than the client is given to it without that field.
+    strict: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +90,7 @@ def items_at_fault(raw: RawListing) -> bool:
     if document is None:
         return False
     message = _message(raw)
-    return any(_unparsable(message, raw, scope, item) is not None
+    return any(_judge(message, raw, scope, item) != (None, item)
                for _, scope, items in _lists(raw, document) for item in items)
 
 
@@ -109,22 +112,34 @@ def _message(raw: RawListing) -> Any:
     return pb() if pb is not None else cls
 
 
-def _unparsable(message: Any, raw: RawListing, scope: str | None, item: Any) -> str | None:
-    """Why the client could not read ``item`` (None: it can)."""
-    if not isinstance(item, dict):
-        return f"$: expected object, got {type(item).__name__}"
+def _parsed(message: Any, raw: RawListing, scope: str | None, item: Any,
+            lenient: bool = True) -> Any:
     page = ({raw.items_key: {scope: {raw.scoped: [item]}}} if raw.scoped
             else {raw.items_key: [item]})
+    return json_format.ParseDict(page, message(), ignore_unknown_fields=lenient)
+
+
+def _judge(message: Any, raw: RawListing, scope: str | None, item: Any) -> tuple[str | None, Any]:
+    """Why the client could not read ``item`` (None: it can), and the item to give it (for
+    a strict client, without the fields it does not know)."""
+    if not isinstance(item, dict):
+        return f"$: expected object, got {type(item).__name__}", item
     try:
-        json_format.ParseDict(page, message(), ignore_unknown_fields=True)
+        parsed = _parsed(message, raw, scope, item)
     except (json_format.ParseError, TypeError, ValueError) as exc:
         fields = _FIELD.findall(str(exc))
         skip = {raw.items_key, raw.scoped}
         while fields and fields[0] in skip:
             fields.pop(0)
-        return f"$.{'.'.join(fields)}: not of its documented JSON type" if fields \
-            else "$: not of its documented JSON type"
-    return None
+        return (f"$.{'.'.join(fields)}: not of its documented JSON type" if fields
+                else "$: not of its documented JSON type"), item
+    if raw.strict:
+        try:
+            _parsed(message, raw, scope, item, lenient=False)
+        except (json_format.ParseError, TypeError, ValueError):
+            page = json_format.MessageToDict(parsed)
+            return None, page[raw.items_key][0]
+    return None, item
 
 
 def _lists(raw: RawListing, document: dict[str, Any]) -> list[tuple[str, str | None, list[Any]]]:
@@ -151,20 +166,22 @@ def take_out(response: Any) -> None:
         return  # the client's own parse names it
     message = _message(raw)
     try:
-        json_format.ParseDict(document, message(), ignore_unknown_fields=True)
+        json_format.ParseDict(document, message(), ignore_unknown_fields=not raw.strict)
         return  # the whole page reads: nothing to take out
     except (json_format.ParseError, TypeError, ValueError):
         pass
     odd: list[RawOdd] = []
+    changed = False
     for path, scope, items in _lists(raw, document):
         kept = []
         for index, item in enumerate(items):
-            reason = _unparsable(message, raw, scope, item)
+            reason, given = _judge(message, raw, scope, item)
             if reason is None:
-                kept.append(item)
+                kept.append(given)
+                changed = changed or given is not item
             else:
                 odd.append(RawOdd(path, index, item, reason))
         items[:] = kept
-    if odd:
+    if odd or changed:
         response._content = json.dumps(document).encode()
     _LOCAL.odd = odd

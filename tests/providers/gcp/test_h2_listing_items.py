@@ -245,3 +245,111 @@ def test_an_odd_listing_item_spoils_only_itself(make_sandbox, listing: str,
         assert extra == set()
     assert error.kind == expected_kind, error
     assert str(field[1]) not in error.message.replace(ODD, "") or shape != "field-type"
+
+
+# ListCryptoKeyVersionsResponse.cryptoKeyVersions[] of CryptoKeyVersion (name, state an enum,
+# createTime a Timestamp), read for a key that shows no primary version: a version not read
+# leaves the key's state and custody unknown (the listing is not whole), never a guess.
+VERSIONS = "cloudkms.cryptoKeyVersions.list"
+KEY_RING = {"key_rings": [{"name": "ring", "location": "europe-west1", "keys": [
+    {"name": "nover", "protection": "HSM", "primary": False, "versions": 3},
+    {"name": "k", "protection": "SOFTWARE"}]}]}
+NOVER = f"{RING}/ring/cryptoKeys/nover"
+
+
+def _odd_version(make: Callable[[dict[str, Any]], Any]) -> Any:
+    def apply(document: dict[str, Any]) -> None:
+        items = document["cryptoKeyVersions"]
+        odd = copy.deepcopy(items[0])
+        odd["name"] = odd["name"].rsplit("/", 1)[0] + "/99"
+        items.append(make(odd))
+    return edit(apply)
+
+
+VERSION_SHAPES = {**SHAPES, "field-type": lambda field: _set("createTime", 5)}
+
+
+@pytest.mark.parametrize("page", [1, 2])
+@pytest.mark.parametrize("shape", sorted(VERSION_SHAPES))
+def test_an_odd_key_version_leaves_its_key_unknown(make_sandbox, shape: str,
+                                                   page: int) -> None:
+    box = make_sandbox({"projects": [{"id": PROJECT, "number": "5", **KEY_RING}]},
+                       page_size=PAGE)
+
+    def scan(change: Any = None) -> Any:
+        proxy = AnswerProxy(box)
+        if change is not None:
+            proxy.on(VERSIONS, change, when=lambda r: _token(r) == PAGE_TOKENS[page])
+        try:
+            return fast_adapter().collect(CollectRequest(
+                options=proxy.scan_options(), facts={"kms.key": frozenset(_PROFILE["kms.key"])}))
+        finally:
+            proxy.stop()
+    documented = _facts(scan(), "kms.key")
+    collection = scan(_odd_version(VERSION_SHAPES[shape](None)))
+    found = _facts(collection, "kms.key")
+    assert set(found) == set(documented)
+    assert found[f"{RING}/ring/cryptoKeys/k"] == documented[f"{RING}/ring/cryptoKeys/k"]
+    if shape == "extra":
+        assert collection.run.errors == [] and found == documented
+        return
+    changed = {p for p, fact in found[NOVER].items() if fact != documented[NOVER][p]}
+    assert changed, "a version not read changed nothing"
+    assert all(found[NOVER][p] == (FactState.ERROR, None) for p in changed), changed
+    assert collection.run.status == "partial"
+    errors = [(e.scope, e.operation, e.code) for e in collection.run.errors]
+    assert errors == [(NOVER, "cloudkms:cryptoKeyVersions.list", "UnexpectedShape")], errors
+    assert f"page {page}" in collection.run.errors[0].message
+
+
+# ListLocationsResponse.locations[] of Location (name, locationId and displayName strings,
+# labels a map of strings): a location is no resource, the key rings in it are; an odd
+# location that names itself is still listed in (its error recorded), a nameless one is a gap.
+LOCATIONS = "cloudkms.locations.list"
+SPREAD = {"key_rings": [{"name": "ring", "location": where, "keys": [
+    {"name": "k", "protection": "SOFTWARE"}]} for where in ("asia-east1", "europe-west1",
+                                                           "us-east1")]}
+
+
+def _odd_location(make: Callable[[dict[str, Any]], Any]) -> Any:
+    def apply(document: dict[str, Any]) -> None:
+        items = document["locations"]
+        odd = copy.deepcopy(items[0])
+        odd.update(name=odd["name"].rsplit("/", 1)[0] + "/" + ODD, locationId=ODD)
+        items.append(make(odd))
+    return edit(apply)
+
+
+LOCATION_SHAPES = {**SHAPES, "identity-type": lambda field: _set("locationId", 42),
+                   "nameless": lambda field: _drop("locationId"),
+                   "field-type": lambda field: _set("displayName", ["x"])}
+
+
+@pytest.mark.parametrize("page", [1, 2])
+@pytest.mark.parametrize("shape", sorted(LOCATION_SHAPES))
+def test_an_odd_location_spoils_only_itself(make_sandbox, shape: str, page: int) -> None:
+    box = make_sandbox({"projects": [{"id": PROJECT, "number": "5", **SPREAD}]},
+                       page_size=PAGE)
+
+    def scan(change: Any = None) -> Any:
+        proxy = AnswerProxy(box)
+        if change is not None:
+            proxy.on(LOCATIONS, change, when=lambda r: _token(r) == PAGE_TOKENS[page])
+        try:
+            return fast_adapter().collect(CollectRequest(
+                options=proxy.scan_options(), facts={"kms.key": frozenset(_PROFILE["kms.key"])}))
+        finally:
+            proxy.stop()
+    documented = _facts(scan(), "kms.key")
+    assert len(documented) == 3
+    collection = scan(_odd_location(LOCATION_SHAPES[shape](None)))
+    assert _facts(collection, "kms.key") == documented  # every key of every good location
+    errors = [(e.scope, e.operation, e.code, e.kind) for e in collection.run.errors]
+    if shape == "extra":
+        assert errors == [] and collection.run.status == "complete"
+        return
+    kind = "call" if shape == "field-type" else "listing"
+    assert errors == [(f"projects/{PROJECT}", "cloudkms:locations.list", "UnexpectedShape",
+                       kind)], errors
+    assert f"page {page}" in collection.run.errors[0].message
+    assert collection.run.status == "partial"
