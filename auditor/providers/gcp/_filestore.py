@@ -43,8 +43,11 @@ def _instance(project: str, raw: dict[str, Any]) -> FileInstance:
                             str(item.get("tier") or ""))
     except MalformedAnswer as exc:
         name = raw.get("name") if isinstance(raw, dict) else None
+        parts = name.split("/") if isinstance(name, str) else []
+        # A name that reads as one still says where the instance is.
+        where = parts[3] if len(parts) == 6 and parts[2] == "locations" else ""
         return FileInstance(project, str(name or f"projects/{project}/instances/(unnamed)"),
-                            "", malformed=exc)
+                            where, malformed=exc)
 
 
 def _response() -> Any:
