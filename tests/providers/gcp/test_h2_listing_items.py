@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import functools
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,9 @@ import pytest
 from answer_proxy import AnswerProxy, edit
 from gcp_support import fast_adapter
 
-from auditor.model import FactState
+from auditor.checks import compile_check, load_checks
+from auditor.engine import evaluate
+from auditor.model import FactState, Inventory, Status
 from auditor.providers.base import CollectRequest, load_exposure_profile
 
 PROJECT = "k"
@@ -193,6 +196,17 @@ def _facts(collection: Any, kind: str) -> dict[str, dict[str, tuple[Any, ...]]]:
             for r in collection.resources if r.kind == kind}
 
 
+@functools.cache
+def _checks() -> list[Any]:
+    return [compile_check(c) for c in load_checks()]
+
+
+def _statuses(collection: Any) -> dict[tuple[str, str], Status]:
+    """Each finding's status by (resource id, check id)."""
+    return {(f.resource_id, f.check_id): f.status for f in evaluate(
+        Inventory([collection.run], collection.resources), _checks())}
+
+
 def _rows() -> list[Any]:
     rows = []
     for listing, spec in [*LISTINGS.items(), ("key-rings", RINGS)]:
@@ -210,7 +224,8 @@ def test_an_odd_listing_item_spoils_only_itself(make_sandbox, listing: str,
     action, items_of, kind, odd_id, estate, field = spec
     box = make_sandbox({"projects": [{"id": PROJECT, "number": "5", **estate}]},
                        page_size=PAGE)
-    documented = _facts(_collect(box, kind, action, items_of), kind)
+    baseline = _collect(box, kind, action, items_of)
+    documented = _facts(baseline, kind)
     assert len(documented) == 3, documented
     collection = _collect(box, kind, action, items_of,
                           _with_odd(items_of, SHAPES[shape](field)), page)
@@ -218,6 +233,11 @@ def test_an_odd_listing_item_spoils_only_itself(make_sandbox, listing: str,
     extra = set(found) - set(documented)
     for resource_id, facts in documented.items():  # every good item as it was
         assert found.get(resource_id) == facts, resource_id
+    before, after = _statuses(baseline), _statuses(collection)
+    assert {k: s for k, s in after.items() if k[0] in documented} == before
+    if shape in NAMED and listing != "key-rings":  # never a PASS or FAIL from an odd item
+        odd_statuses = {s for k, s in after.items() if k[0] == odd_id}
+        assert odd_statuses and odd_statuses <= {Status.OPAQUE, Status.UNVERIFIED}
     errors = collection.run.errors
     if shape == "extra":  # an unknown field is no misfit: the item is read as any
         assert errors == [] and collection.run.status == "complete", errors
