@@ -1,6 +1,13 @@
 """Every answer this adapter reads, checked against answers.yaml before anything indexes it;
 paginated listings followed through one PageGuard, complete or with their gap.
 
+A listing page is judged in two parts: its envelope as a whole (the item list left open),
+then each item on its own (``read_pages``): an item that names itself but does not fit is
+listed as an :class:`OddListed` (its consumer reports a resource whose facts are error), one
+that cannot be named is a gap of its own (``Listed.unnamed``); the page's other items are
+read as ever. A GAPIC client that could not parse a page because of some items gets the page
+again without them (``_raw_items``).
+
 Cloud Storage answers are the JSON API's own JSON. Cloud KMS answers are protobuf messages:
 they are checked (and read) as their proto3 JSON form, so that one schema language covers
 both and no normalizer touches an answer that was not checked.
