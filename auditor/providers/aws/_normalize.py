@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from auditor.model import Fact
+from auditor.model import Fact, FactInterner
 from auditor.providers._runtime import Outcome
 from auditor.providers.aws import _policy
 from auditor.providers.aws._kms import KeyInfo
@@ -30,28 +29,15 @@ _XKS_HSM = ("the key is in an external key store: whether the external key manag
 class SharedFacts:
     """Equal facts of different resources become one Fact object (facts are frozen): an
     estate of 10,000 buckets repeats a few settings, so memory grows with the distinct facts.
-    Equal means the same JSON and the same type (``true`` is not ``1``, ``1`` not ``1.0``), as
-    model.FactInterner does for inventories read from a file."""
+    Equal as model.FactInterner has it (the same JSON and the same type: ``true`` is not
+    ``1``, ``1`` not ``1.0``), as for inventories read from a file."""
 
     def __init__(self) -> None:
-        self._facts: dict[tuple[Any, ...], Fact] = {}
+        self._same = FactInterner().same
 
     def __call__(self, facts: dict[str, Fact]) -> dict[str, Fact]:
-        out: dict[str, Fact] = {}
-        for path, fact in facts.items():
-            value = fact.value
-            if type(value) is float:
-                shown: Any = (float, repr(value))
-            elif value is None or type(value) in (bool, int, str):
-                shown = (type(value), value)
-            else:
-                shown = json.dumps(value)
-            key = (fact.state, shown, fact.source, fact.detail, fact.basis)
-            try:
-                out[path] = self._facts.setdefault(key, fact)
-            except TypeError:  # an unhashable source: kept as it is
-                out[path] = fact
-        return out
+        same = self._same
+        return {path: same(fact) for path, fact in facts.items()}
 
 
 def failed(answer: Outcome, *extra: str) -> Fact:
