@@ -178,27 +178,40 @@ def reach(provider: str, region: str | None, custody_level: str | None,
                  custody_external(custody_level), stored_in, derived)
 
 
-def _read(findings: list[Finding]) -> tuple[str | None, tuple[str, ...] | None]:
-    """(the custody level a custody check read, else what data-legal-reach read of it (its
-    derived legal_reach.key_external: external or not), else None;
-    the legal_reach.jurisdictions data-legal-reach read: the list, UNREAD, or None)."""
-    custody = derived = jurisdictions = None
-    for f in findings:
-        for e in f.evidence:
+class _Read:
+    """What the findings of one data resource read, taken one finding at a time in report
+    order (so a report's findings are never held: the section keeps this per resource):
+    the region of its first finding; the custody level a custody check read first, else
+    what data-legal-reach read of it (its derived legal_reach.key_external: external or
+    not); the legal_reach.jurisdictions data-legal-reach read first: the list, UNREAD."""
+
+    __slots__ = ("custody", "derived", "jurisdictions", "region")
+
+    def __init__(self, region: str | None) -> None:
+        self.region = region
+        self.custody: str | None = None
+        self.derived: str | None = None
+        self.jurisdictions: tuple[str, ...] | None = None
+
+    def take(self, finding: Finding) -> None:
+        if self.custody is not None and self.jurisdictions is not None:
+            return  # both read: what later findings say changes nothing
+        for e in finding.evidence:
             fact = e.fact
             if fact == JURISDICTIONS_FACT:
-                if jurisdictions is None:
+                if self.jurisdictions is None:
                     ok = e.state == "observed" and isinstance(e.value, list)
-                    jurisdictions = tuple(e.value) if ok else UNREAD
+                    self.jurisdictions = tuple(e.value) if ok else UNREAD
             elif e.state != "observed":
                 continue
             elif fact == CUSTODY_FACT and isinstance(e.value, str):
-                custody = custody or e.value
+                self.custody = self.custody or e.value
             elif fact == KEY_EXTERNAL_FACT and isinstance(e.value, bool):
-                derived = EXTERNAL if e.value else NOT_EXTERNAL
-        if custody is not None and jurisdictions is not None:
-            break
-    return custody or derived, jurisdictions
+                self.derived = EXTERNAL if e.value else NOT_EXTERNAL
+
+    def key(self, provider: str) -> tuple[str, str | None, str | None,
+                                          tuple[str, ...] | None]:
+        return provider, self.region, self.custody or self.derived, self.jurisdictions
 
 
 def _row(found: Reach, resources: int) -> dict[str, Any]:
@@ -213,10 +226,14 @@ def legal_reach_section(report: Report) -> dict[str, Any]:
     and the ``key_custody.level`` a custody check read, or the legal-reach check's
     ``legal_reach.key_external``): provider -> rows, one per region and
     key held externally or not, resources counted once each; and the laws the rows name."""
-    by_resource: dict[tuple[str, str, str, str], list[Finding]] = {}
-    for f in report.findings:
+    by_resource: dict[tuple[str, str, str, str], _Read] = {}
+    for f in report.findings:  # one pass; a spooled report's findings are read, then dropped
         if f.kind in DATA_KINDS:
-            by_resource.setdefault((f.provider, f.account, f.kind, f.resource_id), []).append(f)
+            key = (f.provider, f.account, f.kind, f.resource_id)
+            read = by_resource.get(key)
+            if read is None:
+                read = by_resource[key] = _Read(f.region or None)
+            read.take(f)
     # Custody levels that differ only below "external" give one row: the reach is the same.
     # One reach per (provider, region, custody level), not per resource: it depends on those
     # alone (and on tables read once), and a report has thousands of resources in few regions.
@@ -224,8 +241,8 @@ def legal_reach_section(report: Report) -> dict[str, Any]:
     # agrees with the check, a destination not read makes the row's reach unknown.
     memo: dict[tuple[str, str | None, str | None, tuple[str, ...] | None], Reach] = {}
     counts: Counter[Reach] = Counter()
-    for (provider, *_), findings in by_resource.items():
-        key = (provider, findings[0].region or None, *_read(findings))
+    for (provider, *_), read in by_resource.items():
+        key = read.key(provider)
         if key not in memo:
             memo[key] = reach(*key)
         counts[memo[key]] += 1
