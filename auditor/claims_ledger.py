@@ -45,20 +45,34 @@ def verdict(counts: Counter[str], scope: str) -> str:
     return "upheld" if seen and passed == seen else "undetermined"
 
 
-def _evidence(findings: list[Finding], scope: str) -> tuple[Counter[str], list[dict[str, str]]]:
-    """Counts per status, and the findings listed first that decide the verdict: FAIL first
-    for ``always``, PASS (the feature seen working) first for ``when_used``."""
-    counts: Counter[str] = Counter()
-    order = EVIDENCE[::-1] if scope == "when_used" else EVIDENCE
-    ranked = {s: i for i, s in enumerate(order)}
-    kept = []
-    for f in findings:
-        status = _status(f)
-        if status in ranked:
-            counts[status.value] += 1
-            kept.append((ranked[status], f.check_id, f.resource_id, status.value))
-    kept.sort()
-    return counts, [{"check_id": c, "resource_id": r, "status": s} for _, c, r, s in kept[:LISTED]]
+class _Tally:
+    """One promise's evidence, taken one finding at a time (a report's findings are never
+    held: a spooled report decodes each from disk): counts per status, and the findings
+    listed first that decide the verdict: FAIL first for ``always``, PASS (the feature seen
+    working) first for ``when_used``."""
+
+    __slots__ = ("counts", "kept", "ranked")
+
+    def __init__(self, scope: str) -> None:
+        order = EVIDENCE[::-1] if scope == "when_used" else EVIDENCE
+        self.ranked = {s: i for i, s in enumerate(order)}
+        self.counts: Counter[str] = Counter()
+        self.kept: list[tuple[int, str, str, str]] = []
+
+    def take(self, finding: Finding) -> None:
+        status = _status(finding)
+        rank = self.ranked.get(status)
+        if rank is None:
+            return
+        self.counts[status.value] += 1
+        self.kept.append((rank, finding.check_id, finding.resource_id, status.value))
+        if len(self.kept) >= 4 * LISTED:  # only the first LISTED in order are ever listed
+            self.kept.sort()
+            del self.kept[LISTED:]
+
+    def listed(self) -> list[dict[str, str]]:
+        self.kept.sort()
+        return [{"check_id": c, "resource_id": r, "status": s} for _, c, r, s in self.kept[:LISTED]]
 
 
 def _about(finding: Finding, where: tuple[tuple[str, tuple[Any, ...]], ...]) -> bool:
@@ -70,7 +84,7 @@ def _about(finding: Finding, where: tuple[tuple[str, tuple[Any, ...]], ...]) -> 
                for path, values in where)
 
 
-def _entry(claim: Claim, by_check: dict[str, list[Finding]]) -> dict[str, Any]:
+def _entry(claim: Claim, tally: _Tally) -> dict[str, Any]:
     entry: dict[str, Any] = {"id": claim.id, "topic": claim.topic, "safeguard": claim.safeguard,
                              "scope": claim.scope, "promise": claim.promise, "verification": claim.method,
                              "source": {"url": claim.url, "read": claim.read},
@@ -80,9 +94,7 @@ def _entry(claim: Claim, by_check: dict[str, list[Finding]]) -> dict[str, Any]:
     if claim.note:
         entry["note"] = claim.note
     if claim.method == "api":
-        findings = [f for check_id in claim.checks for f in by_check.get(check_id, ())
-                    if _about(f, claim.where)]
-        counts, listed = _evidence(findings, claim.scope)
+        counts, listed = tally.counts, tally.listed()
         if claim.where:
             entry["where"] = {path: list(values) for path, values in claim.where}
         entry.update({"facts": list(claim.facts), "checks": list(claim.checks),
@@ -97,16 +109,22 @@ def ledger_section(report: Report, claims: Sequence[Claim] | None = None) -> dic
     "contradicted", "undetermined", "entries"}}}`` for every provider of the report that has
     claims (shipped claims/ unless ``claims`` is given)."""
     claims = load_claims() if claims is None else claims
-    providers = {r.provider for r in report.runs} | {f.provider for f in report.findings}
-    mine = [c for c in claims if c.provider in providers]
-    wanted = {(c.provider, check_id) for c in mine for check_id in c.checks}
-    by_check: dict[str, dict[str, list[Finding]]] = defaultdict(lambda: defaultdict(list))
+    tallies = [_Tally(c.scope) for c in claims]
+    judged: dict[tuple[str, str], list[tuple[Claim, _Tally]]] = defaultdict(list)
+    for claim, tally in zip(claims, tallies, strict=True):
+        if claim.method == "api":
+            for check_id in dict.fromkeys(claim.checks):
+                judged[(claim.provider, check_id)].append((claim, tally))
+    providers = {r.provider for r in report.runs}
     for f in report.findings:  # one pass, whatever the number of promises
-        if (f.provider, f.check_id) in wanted:
-            by_check[f.provider][f.check_id].append(f)
+        providers.add(f.provider)
+        for claim, tally in judged.get((f.provider, f.check_id), ()):
+            if _about(f, claim.where):
+                tally.take(f)
+    mine = [(c, t) for c, t in zip(claims, tallies, strict=True) if c.provider in providers]
     out: dict[str, Any] = {}
-    for provider in sorted({c.provider for c in mine}):
-        entries = [_entry(c, by_check[provider]) for c in mine if c.provider == provider]
+    for provider in sorted({c.provider for c, _ in mine}):
+        entries = [_entry(c, t) for c, t in mine if c.provider == provider]
         methods = Counter(e["verification"] for e in entries)
         verdicts = Counter(e["verdict"] for e in entries if "verdict" in e)
         out[provider] = {"promises": len(entries), **{m: methods[m] for m in METHODS},
