@@ -11,6 +11,7 @@ custody levels for the legal-reach table."""
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from typing import Any
@@ -104,3 +105,77 @@ def test_a_ledger_entry_lists_its_first_findings_whatever_their_number(golden):
     assert any(sum(e["counts"].values()) > 80 for e in listed)
     report.findings = _OncePass(many)
     assert ledger_section(report) == held
+
+
+class _Tracked(Finding):
+    """A finding whose copies can be counted while alive (Finding has no weakref slot)."""
+
+    __slots__ = ("__weakref__",)
+
+
+class _FreshEachPass:
+    """A spool's way of handing findings over: every pass (and ``ordered``) decodes fresh
+    copies. ``most_alive`` is the most copies alive at once: what readers kept."""
+
+    encodable = True  # cleaned once here, as the spool cleans what it is given
+
+    def __init__(self, findings: list[Finding]) -> None:
+        from auditor.safe_text import clean
+
+        self._rows = [f.to_dict() for f in clean(list(findings))]
+        self._alive: dict[int, weakref.ref] = {}  # findings are unhashable: refs by id
+        self.most_alive = 0
+
+    def _copies(self, rows: list[dict[str, Any]]) -> Iterator[Finding]:
+        for row in rows:
+            copy = _Tracked.from_dict(row)
+            ref = weakref.ref(copy, lambda r: self._alive.pop(id(r), None))
+            self._alive[id(ref)] = ref
+            self.most_alive = max(self.most_alive, len(self._alive))
+            yield copy
+            del copy
+
+    def __iter__(self) -> Iterator[Finding]:
+        return self._copies(self._rows)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def ordered(self, key: Callable[[Finding], Any]) -> Iterator[Finding]:
+        keys = [key(Finding.from_dict(row)) for row in self._rows]
+        return self._copies([self._rows[i] for i in sorted(range(len(keys)),
+                                                           key=keys.__getitem__)])
+
+
+KEPT_AT_MOST = 64  # a reader may keep a bounded few (the HTML page's 20 worst failures)
+
+
+def test_no_report_reader_keeps_more_than_a_few_findings(golden):
+    """The whole report (summary, transparency, ledger, legal-reach sections) and every
+    format rendered from it: from findings held in a list, and from a source of 30 times the
+    golden findings that counts the copies alive. The same text (generated_at aside), and
+    never more than KEPT_AT_MOST findings alive at once, whatever their number."""
+    import re
+
+    from auditor.pipeline import assemble_report
+    from auditor.reports import FORMATS, render
+
+    inventory = load_inventory(golden / "mixed-inventory.json")
+    checks = [compile_check(c) for c in load_checks()]
+    found = list(_golden_report(golden).findings)
+    many = [replace(f, resource_id=f"{f.resource_id}#{n}", resource_name=f"{f.resource_name}#{n}")
+            for n in range(30) for f in found]
+    providers = {r.provider for r in inventory.resources}
+
+    def report(findings) -> Report:
+        return assemble_report(inventory.runs, findings, checks, lambda provider: None,
+                               providers=providers)
+
+    source = _FreshEachPass(many)
+    held, passing = report(many), report(source)
+    stamp = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)?")
+    for fmt in FORMATS:
+        want, got = (stamp.sub("T", render(r, fmt)) for r in (held, passing))
+        assert got == want, fmt
+    assert len(many) > 9000
+    assert source.most_alive <= KEPT_AT_MOST, source.most_alive
