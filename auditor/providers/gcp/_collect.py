@@ -322,9 +322,27 @@ class _Run:
 
 
 def collect(request: CollectRequest, policy: RetryPolicy | None = None) -> Collection:
+    """One collection run. A project of a multi-project scan whose listing item was odd fails
+    before any call (EndpointError with the item's reason); the listing's gaps this target
+    carries are gaps of its run (_projects)."""
+    from auditor.providers.gcp._projects import GAP_SCOPE, odd_project_error, project_gaps
+
+    odd = odd_project_error(request.options)
+    if odd is not None:
+        raise odd
     run = ProviderRun(PROVIDER, started_at=utc_now())
     ledger = ApiLedger()
-    session = open_session(request.options, request.max_workers, scrubber=ledger.scrubber)
+    gaps = project_gaps(request.options)
+    for gap in gaps:
+        ledger.listing_failed(GAP_SCOPE, gap)
+    try:
+        session = open_session(request.options, request.max_workers, scrubber=ledger.scrubber)
+    except ProviderError as exc:  # the project fails: its reason still names the gaps
+        if gaps:
+            exc.redact(lambda reason: f"{reason}; and {len(gaps)} listed item(s) named no "
+                                      f"project: {gaps[0].operation}: {gaps[0].code}: "
+                                      f"{gaps[0].message}")
+        raise
     run.accounts = list(session.projects)
     run.endpoint_overridden = session.endpoint_overridden
     call = _Caller(ledger, policy)

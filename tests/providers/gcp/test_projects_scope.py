@@ -307,15 +307,17 @@ def test_listing_permissions_are_derived_for_a_scope_only(box):
     assert sent == {op for op in by_org.operations if op.startswith("cloudresourcemanager:")}
 
 
-def test_a_project_answer_out_of_its_documented_shape_fails_the_listing(make_sandbox):
+def test_a_project_answer_out_of_its_documented_shape_is_a_failed_project(make_sandbox):
     # Project.name is "projects/NUMBER": a non-numeric one is not the documented resource.
+    # Its projectId is readable: a target of its own whose collect fails with the reason (H5).
     odd = {"id": "p-odd", "number": "not-a-number", "parent": "11", "display_name": "Odd"}
     section = {**SECTION, "organization": {**SECTION["organization"], "projects": [
         *SECTION["organization"]["projects"], odd]}}
-    with pytest.raises(ProviderError) as caught:
-        targets(make_sandbox(section), folder=["11"])
-    assert "cloudresourcemanager:projects.search" in caught.value.reason
-    assert "could not be listed" in caught.value.reason
+    by_id = {t.account: t for t in targets(make_sandbox(section), folder=["11"])}
+    reason = by_id["p-odd"].options["gcp_odd_project"]
+    assert "cloudresourcemanager:projects.search" in reason and "$.projects[" in reason
+    assert "not-a-number" not in reason  # no value echoed
+    assert all("gcp_odd_project" not in t.options for a, t in by_id.items() if a != "p-odd")
 
 
 def test_the_scope_options_as_the_cli_builds_them():
