@@ -159,20 +159,16 @@ class AlibabaAdapter:
         """Collect read-only one account: the caller's, or the target an ``accounts`` entry
         names (its role assumed first). Raises ProviderError (CredentialsError,
         EndpointError) when nothing can be listed at all, or the role is refused."""
-        from auditor.errors import ServiceError
         from auditor.providers._runtime import ApiLedger
         from auditor.providers.alibaba._collect import Collector
         from auditor.providers.alibaba._errors import RetryPolicy
-        from auditor.providers.alibaba._targets import DIRECTORY_ERROR, target_credentials
+        from auditor.providers.alibaba._targets import start
 
         options = self._options(request)
         request = replace(request, options=options)  # keeps facts, workers, progress, timeout
         retry, ledger = RetryPolicy(*self._retry), ApiLedger()
-        credentials = target_credentials(options, ledger, retry, request.timeout)
-        if options.get(DIRECTORY_ERROR):  # a profile fallback: the directory is a gap
-            ledger.listing_failed("resource-directory", ServiceError(
-                "resourcemanager:ListAccounts", "DirectoryUnreadable",
-                str(options[DIRECTORY_ERROR])))
+        # The target's credentials; the listing's gaps it carries are gaps of its run.
+        credentials = start(options, ledger, retry, request.timeout)
         return Collector(request, retry, credentials=credentials, ledger=ledger).run()
 
 

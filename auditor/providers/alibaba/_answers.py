@@ -38,6 +38,8 @@ LISTINGS: dict[str, ItemList] = {
     "ecs:DescribeImages": ItemList(("Images", "Image"), ("ImageId",)),
     "nas:DescribeFileSystems": ItemList(("FileSystems", "FileSystem"), ("FileSystemId",)),
     "rds:DescribeDBInstances": ItemList(("Items", "DBInstance"), ("DBInstanceId",)),
+    "resourcemanager:ListAccounts": ItemList(("Accounts", "Account"), ("AccountId",),
+                                             ("DisplayName",)),
 }
 # Listings whose odd entry, when it names itself, is still read by its name (a key is
 # described, a bucket read): nothing else of the entry is used.

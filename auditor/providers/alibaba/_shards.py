@@ -20,12 +20,16 @@ LEAVES = {ResourceKind.ACCOUNT.value: frozenset({"public_access_block.enabled"})
 
 def region_shards(request: CollectRequest, by: str) -> list[ShardTarget] | None:
     """One shard per region named (None: not by region, or fewer than 2 regions named)."""
-    if by != "region":
+    from auditor.providers.alibaba._targets import DIRECTORY_ERROR, DIRECTORY_GAPS, ODD_MEMBER
+
+    if by != "region" or request.options.get(ODD_MEMBER):  # an odd member fails whole
         return None
     from auditor.providers.alibaba._collect import _listed_regions
 
     regions = _listed_regions(request.options.get("region"))  # ids: oss-cn-x is cn-x
     if len(regions) < 2:
         return None
-    return [ShardTarget(f"region {region}", {"region": [region]}, LEAVES if index else {})
-            for index, region in enumerate(regions)]
+    # The directory's gaps are the first shard's to record.
+    return [ShardTarget(f"region {region}", {"region": [region], **(
+        {DIRECTORY_GAPS: None, DIRECTORY_ERROR: None} if index else {})},
+        LEAVES if index else {}) for index, region in enumerate(regions)]
