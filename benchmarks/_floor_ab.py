@@ -4,8 +4,8 @@
         [--profile DIR] [--endpoint URL]
 
 The estate is seeded once (a scan never writes to it), the request log is off, and
-``auditor scan aws`` (floor.ours_cmd) runs from TREE_A, TREE_B, TREE_A, ... ``--repeat`` times
-each. Prints each run's wall, user+sys CPU and the load average at its start, then the medians,
+``auditor scan aws`` (floor.ours_cmd) runs from TREE_A, TREE_B, then TREE_B, TREE_A, ... ``--repeat``
+pairs. Prints each run's wall, user+sys CPU and the load average at its start, then the medians,
 and whether the two trees' JSON reports are the same minus ``generated_at`` and the runs'
 start and end times. ``--profile``: one more run of each under py-spy (--gil), raw output in
 DIR. ``--endpoint``: a moto server already seeded (its request log off) instead of a new one.
@@ -75,7 +75,8 @@ def main() -> None:
         runs: dict[str, list[dict[str, Any]]] = {"A": [], "B": []}
         reports: dict[str, Any] = {}
         for i in range(args.repeat):
-            for name, tree in (("A", args.a), ("B", args.b)):
+            pair = (("A", args.a), ("B", args.b))
+            for name, tree in pair if i % 2 == 0 else pair[::-1]:  # AB, BA, ...: no order bias
                 outdir = args.work / f"{name}{i}"
                 subprocess.run(["rm", "-rf", str(outdir)], check=True)
                 figures = _run(url, tree, outdir, None)
