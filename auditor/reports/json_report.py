@@ -1,14 +1,15 @@
 """The JSON report: ``Report.to_dict()``, checked against schemas/report.schema.json.
 
-Written piece by piece: the document without its findings is checked against the schema once,
-then each finding against the schema's ``finding`` definition as it is written, one per line
-(the schema constrains findings item by item, so the two accept what one whole check accepts).
+Written piece by piece: the document without its runs and findings is checked against the
+schema once, then each run and each finding against the schema's ``run`` and ``finding``
+definitions as it is written, one per line (the schema constrains both item by item, so the
+pieces accept what one whole check accepts).
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
 from auditor.model import Report
@@ -23,25 +24,27 @@ class ReportSchemaViolation(RuntimeError):
 
 
 def skeleton(report: Report) -> dict[str, Any]:
-    """``report.to_dict()`` with no findings (its summary still counts them all)."""
-    document = dataclasses.replace(report, findings=[]).to_dict()
+    """``report.to_dict()`` with no runs and no findings (its summary still counts them
+    all): an organization's report has a run per account, written one at a time too."""
+    document = dataclasses.replace(report, findings=[], runs=[]).to_dict()
     document["summary"] = report.counts()
     return document
 
 
-def _checked_findings(report: Report) -> Iterator[dict[str, Any]]:
-    for index, finding in enumerate(report.findings):
-        item = finding.to_dict()
-        own_document_check(item, "report", ReportSchemaViolation, _PREFIX, "finding",
-                           f"$.findings[{index}]")
-        yield item
+def _checked(items: Iterable[Any], definition: str, member: str) -> Iterator[dict[str, Any]]:
+    for index, item in enumerate(items):
+        row = item.to_dict()
+        own_document_check(row, "report", ReportSchemaViolation, _PREFIX, definition,
+                           f"$.{member}[{index}]")
+        yield row
 
 
 def write(report: Report, out: IO[str], *, color: bool = False) -> None:
     document = skeleton(report)
     own_document_check(document, "report", ReportSchemaViolation, _PREFIX)
-    write_document_text(out, document, {"findings": (len(report.findings),
-                                                     _checked_findings(report))})
+    write_document_text(out, document, {
+        "runs": (len(report.runs), _checked(report.runs, "run", "runs")),
+        "findings": (len(report.findings), _checked(report.findings, "finding", "findings"))})
     out.write("\n")
 
 
