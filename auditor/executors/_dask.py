@@ -59,14 +59,25 @@ class DaskExecutor:
                 raise UsageError(choice.source, choice.where,
                                  f"no Dask scheduler answers at {choice.scheduler} within "
                                  f"{CONNECT_TIMEOUT:g} s ({type(exc).__name__})") from None
+            self._stop_profilers()
             return
-        with dask.config.set({"distributed.scheduler.allowed-failures": ALLOWED_FAILURES}):
+        with dask.config.set({"distributed.scheduler.allowed-failures": ALLOWED_FAILURES,
+                              # never started on the workers (auditor.executors._no_profiler)
+                              "distributed.worker.profile.enabled": False}):
             self._cluster = LocalCluster(
                 n_workers=choice.workers or os.cpu_count() or 1,
                 threads_per_worker=max(1, choice.threads), processes=True,
                 dashboard_address="127.0.0.1:0", silence_logs=logging.CRITICAL,
                 preload=[WORKER_SETUP])
         self.client = Client(self._cluster, set_as_default=False)
+        self._stop_profilers()
+
+    def _stop_profilers(self) -> None:
+        """Every worker's sampling profiler stopped, those joining later too: it can deadlock
+        a worker process (auditor.executors._no_profiler)."""
+        from auditor.executors._no_profiler import NoSamplingProfiler
+
+        self.client.register_plugin(NoSamplingProfiler())
 
     @property
     def scheduler_address(self) -> str:
