@@ -1,7 +1,8 @@
 """The coordinator's memory over one organization scan, as a timeline (issue 18 item 4).
 
     python benchmarks/org_memory.py 100 300 1000 3000 [--rtt-ms 5] [--tree DIR]
-        [--env NAME=VALUE ...] [-- scan flags, e.g. --executor dask --dask-workers 2]
+        [--env NAME=VALUE ...] [--standing-cluster W]
+        [-- scan flags, e.g. --executor dask --dask-workers 2]
 
 Each size: the org of ``_org_estate`` (N Google Cloud projects, 3 buckets and a key each) on
 the project's GCP stand-in, every answer delayed ``--rtt-ms``; ``auditor scan gcp
@@ -10,6 +11,11 @@ commit measured). Printed per size: exit code, wall time, the child's peak RSS (
 RSS about every 5 % of the run, which shows where memory grows: while accounts are collected
 (each one evaluated as it arrives) or at the end (report sections and writing). Peak RSS
 hardly moves with the machine's load, unlike wall time.
+
+``--standing-cluster W``: a Dask cluster of W worker processes started here (its scheduler in
+this process, as a scheduler the user runs is on its own host), and the scan given
+``--executor dask --scheduler`` its address: the scan's process is then the coordinator
+alone, without a local cluster's scheduler in it.
 """
 
 from __future__ import annotations
@@ -39,7 +45,7 @@ def _kib(pid: int, field: str) -> int | None:
 
 
 def measure(accounts: int, rtt_ms: float, tree: Path, env_extra: dict[str, str],
-            flags: list[str]) -> dict:
+            flags: list[str], standing: int = 0) -> dict:
     sys.path.insert(0, str(tree))
     sys.path.insert(0, str(HERE))
     from _org_estate import scan_environment, start_org
@@ -48,6 +54,18 @@ def measure(accounts: int, rtt_ms: float, tree: Path, env_extra: dict[str, str],
     work = Path(tempfile.mkdtemp(prefix="org-memory-"))
     env = {**os.environ, **scan_environment(box), "HOME": str(work / "home"), "NO_COLOR": "1",
            "PYTHONPATH": str(tree), **env_extra}
+    cluster = None
+    if standing:  # its worker processes inherit the stand-in's endpoints, as worker hosts
+        import logging
+
+        from distributed import LocalCluster
+
+        os.environ.update(scan_environment(box))
+        os.environ.pop("GOOGLE_CLOUD_PROJECT", None)
+        os.environ["PYTHONPATH"] = str(tree)
+        cluster = LocalCluster(n_workers=standing, threads_per_worker=1, processes=True,
+                               dashboard_address="127.0.0.1:0", silence_logs=logging.CRITICAL)
+        flags = [*flags, "--executor", "dask", "--scheduler", cluster.scheduler_address]
     cmd = [sys.executable, "-c", AUDITOR, "scan", "gcp", "--gcp-all-projects", "-f", "json",
            "-o", str(work / "out"), "--no-history", "-q", *flags]
     started = time.perf_counter()
@@ -63,6 +81,8 @@ def measure(accounts: int, rtt_ms: float, tree: Path, env_extra: dict[str, str],
             time.sleep(SAMPLE_S)
         stderr = child.stderr.read().decode("utf-8", "replace")[-300:]
     finally:
+        if cluster is not None:
+            cluster.close()
         box.stop()
     step = max(1, len(samples) // 20)
     return {"accounts": accounts, "exit_code": child.returncode, "flags": flags,
@@ -80,10 +100,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rtt-ms", type=float, default=5.0)
     parser.add_argument("--tree", type=Path, default=ROOT)
     parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE")
+    parser.add_argument("--standing-cluster", type=int, default=0, metavar="W")
     args = parser.parse_args(argv)
     env_extra = dict(item.split("=", 1) for item in args.env)
     for size in args.sizes:
-        row = measure(size, args.rtt_ms, args.tree.resolve(), env_extra, flags)
+        row = measure(size, args.rtt_ms, args.tree.resolve(), env_extra, flags,
+                      args.standing_cluster)
         print(f"N={row['accounts']} env={row['env']} flags={row['flags']} "
               f"rc={row['exit_code']} wall={row['wall_s']}s peak={row['peak_rss_mib']} MiB")
         print("  timeline:", row["timeline"], flush=True)
