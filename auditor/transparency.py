@@ -185,8 +185,12 @@ class _Digest:
         # The same counts without the account: what every figure of a provider, kind or
         # safeguard sums (many accounts would otherwise be walked once per row and kind).
         self.totals: Counter[tuple[str, str, str, tuple[Status, bool, bool]]] = Counter()
-        for (p, _, k, s, combo), n in self.combos.items():
+        # Each account's counts apart: an account's figures walk its own, not every
+        # account's (which made the accounts section quadratic in the accounts).
+        self.by_account: dict[tuple[str, str], list[tuple[str, str, Any, int]]] = defaultdict(list)
+        for (p, a, k, s, combo), n in self.combos.items():
             self.totals[(p, k, s, combo)] += n
+            self.by_account[(p, a)].append((k, s, combo, n))
 
     def figures(self, provider: str, account: str | None = None,
                 safeguard: str | None = None, kind: str | None = None) -> dict[str, Any]:
@@ -198,8 +202,8 @@ class _Digest:
                 if p == provider and safeguard in (None, s) and kind in (None, k):
                     selected[combo] += n
             return _figures(selected)
-        for (p, a, k, s, combo), n in self.combos.items():
-            if p == provider and a == account and safeguard in (None, s) and kind in (None, k):
+        for k, s, combo, n in self.by_account.get((provider, account), ()):
+            if safeguard in (None, s) and kind in (None, k):
                 selected[combo] += n
         return _figures(selected)
 
