@@ -159,7 +159,10 @@ class _Digest:
     list's id is soon another's: each is worked out on its own."""
 
     def __init__(self, findings: FindingSource, absent: Absent) -> None:
-        self.combos: Counter[tuple[str, str, str, str, tuple[Status, bool, bool]]] = Counter()
+        # (provider, account) -> (kind, safeguard, combo) -> count: an account's figures walk
+        # its own counts, not every account's (which made the accounts section quadratic)
+        self.by_account: dict[tuple[str, str], Counter[tuple[str, str, Any]]] = defaultdict(
+            Counter)
         self.places: dict[tuple[str, ...], Places] = defaultdict(Places)
         absent_of: dict[tuple[str, str, int], bool] = {}
         observed_of: dict[int, tuple[tuple[str, Any], ...]] = {}
@@ -174,8 +177,8 @@ class _Digest:
                 unsupported = absent_of.get(key)  # type: ignore[assignment]
                 if unsupported is None:
                     unsupported = absent_of[key] = absent(f)
-            self.combos[(f.provider, f.account, f.kind, f.safeguard,
-                         (status, f.status is Status.MUTED, unsupported))] += 1
+            self.by_account[(f.provider, f.account)][
+                (f.kind, f.safeguard, (status, f.status is Status.MUTED, unsupported))] += 1
             if f.kind in PLACE_KINDS:
                 observed = observed_of.get(id(f.evidence))
                 if observed is None:
@@ -185,12 +188,9 @@ class _Digest:
         # The same counts without the account: what every figure of a provider, kind or
         # safeguard sums (many accounts would otherwise be walked once per row and kind).
         self.totals: Counter[tuple[str, str, str, tuple[Status, bool, bool]]] = Counter()
-        # Each account's counts apart: an account's figures walk its own, not every
-        # account's (which made the accounts section quadratic in the accounts).
-        self.by_account: dict[tuple[str, str], list[tuple[str, str, Any, int]]] = defaultdict(list)
-        for (p, a, k, s, combo), n in self.combos.items():
-            self.totals[(p, k, s, combo)] += n
-            self.by_account[(p, a)].append((k, s, combo, n))
+        for (p, _), counts in self.by_account.items():
+            for (k, s, combo), n in counts.items():
+                self.totals[(p, k, s, combo)] += n
 
     def figures(self, provider: str, account: str | None = None,
                 safeguard: str | None = None, kind: str | None = None) -> dict[str, Any]:
@@ -202,7 +202,7 @@ class _Digest:
                 if p == provider and safeguard in (None, s) and kind in (None, k):
                     selected[combo] += n
             return _figures(selected)
-        for k, s, combo, n in self.by_account.get((provider, account), ()):
+        for (k, s, combo), n in self.by_account.get((provider, account), {}).items():
             if safeguard in (None, s) and kind in (None, k):
                 selected[combo] += n
         return _figures(selected)
@@ -234,7 +234,7 @@ class _Digest:
 def summarize(report: Report) -> dict[str, Any]:
     absent = absent_lookup(report.exposure)
     digest = _Digest(report.findings, absent)
-    providers = sorted({p for p, *_ in digest.combos} | set(report.exposure)
+    providers = sorted({p for p, _ in digest.by_account} | set(report.exposure)
                        | {r.provider for r in report.runs})
     exposure = {p: safeguard_exposure(report.exposure[p], digest.kinds(p) or None)
                 for p in providers if p in report.exposure}
@@ -295,7 +295,7 @@ def account_summaries(report: Report, absent: Absent = _never,
             # A run of several accounts (projects) cannot say whose listing failed: each.
             gaps[(run.provider, account)] += _listing_failures(run)
     out: dict[str, dict[str, Any]] = defaultdict(dict)
-    for key in sorted({(p, a) for p, a, *_ in digest.combos} | set(status)):
+    for key in sorted(set(digest.by_account) | set(status)):
         provider, account = key
         places = digest.group_places(provider, account)
         out[provider][account] = {**digest.figures(provider, account),
