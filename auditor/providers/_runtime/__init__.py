@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from auditor.providers._runtime.calls import RetryingCaller, Translate, attempt
     from auditor.providers._runtime.derivation import derive, unobserved
     from auditor.providers._runtime.ledger import ApiLedger, utc_now
+    from auditor.providers._runtime.listing_gaps import naming_gaps
     from auditor.providers._runtime.outcome import Outcome, OutcomeState, UnreadValueError
     from auditor.providers._runtime.pages import PageGuard
     from auditor.providers._runtime.placeholders import exposure_of, placeholder_facts
@@ -36,7 +37,7 @@ if TYPE_CHECKING:
 _HOMES = {
     "RetryingCaller": "calls", "RetryPolicy": "retry", "Translate": "calls", "attempt": "calls",
     "derive": "derivation", "unobserved": "derivation",
-    "ApiLedger": "ledger", "utc_now": "ledger",
+    "ApiLedger": "ledger", "utc_now": "ledger", "naming_gaps": "listing_gaps",
     "Outcome": "outcome", "OutcomeState": "outcome", "UnreadValueError": "outcome",
     "PageGuard": "pages", "bounded_map": "pool", "Progress": "progress",
     "exposure_of": "placeholders", "placeholder_facts": "placeholders",
@@ -57,6 +58,6 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "AnswerShapes", "ApiLedger", "ItemList", "ListedAnswer", "OddItem", "Outcome",
     "OutcomeState", "PageGuard", "Progress", "RetryPolicy", "RetryingCaller", "Translate",
-    "UnreadValueError", "attempt", "bounded_map", "derive", "exposure_of", "odd_items",
-    "placeholder_facts", "unobserved", "utc_now",
+    "UnreadValueError", "attempt", "bounded_map", "derive", "exposure_of", "naming_gaps",
+    "odd_items", "placeholder_facts", "unobserved", "utc_now",
 ]

@@ -29,7 +29,7 @@ from alibabacloud_credentials_api import ICredentialsProvider
 from alibabacloud_tea_openapi.client import Client as OpenApiClient
 
 from auditor.errors import CallError, EndpointError, MalformedAnswer, ProviderError
-from auditor.providers._runtime import ApiLedger, RetryPolicy
+from auditor.providers._runtime import ApiLedger, RetryPolicy, naming_gaps
 from auditor.providers._runtime.shapes import odd_items
 from auditor.providers.alibaba._credentials import STS_VERSION, AssumedRole, profile_credentials
 from auditor.providers.alibaba._errors import Caller
@@ -275,13 +275,8 @@ def start(options: Mapping[str, Any], ledger: ApiLedger, retry: RetryPolicy,
     from auditor.errors import ServiceError
 
     gaps = [MalformedAnswer(*gap) for gap in options.get(DIRECTORY_GAPS) or ()]
-    try:
+    with naming_gaps(gaps, "directory entry(ies)", "account"):
         credentials = target_credentials(options, ledger, retry, timeout)
-    except ProviderError as exc:
-        if gaps:
-            exc.redact(lambda reason: f"{reason}; and {len(gaps)} directory entry(ies) named "
-                                      f"no account: {_line(gaps[0])}")
-        raise
     if options.get(DIRECTORY_ERROR):  # a profile fallback: the directory is a gap
         ledger.listing_failed(GAP_SCOPE, ServiceError(LIST_ACCOUNTS, "DirectoryUnreadable",
                                                       str(options[DIRECTORY_ERROR])))

@@ -5,9 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from auditor.errors import EndpointError, ProviderError
+from auditor.errors import EndpointError
 from auditor.model import ProviderRun, Resource, ResourceKind
-from auditor.providers._runtime import ApiLedger, Outcome, Progress, RetryPolicy, bounded_map, utc_now
+from auditor.providers._runtime import (
+    ApiLedger,
+    Outcome,
+    Progress,
+    RetryPolicy,
+    bounded_map,
+    naming_gaps,
+    utc_now,
+)
 from auditor.providers.aws import _account, _bucket_state, _kinds, _kms, _s3, _tags
 from auditor.providers.aws._account_options import DEFAULT_SESSION_NAME
 from auditor.providers.aws._bucket import BucketContext, bucket_facts, key_reference
@@ -296,14 +304,8 @@ def collect(request: CollectRequest, retry: RetryPolicy | None = None,
     if odd is not None:
         raise EndpointError(PROVIDER, f"{odd.operation}: {odd.code}: {odd.message}")
     gaps = listing_gaps(request.options)
-    try:
+    with naming_gaps(gaps, "organization entry(ies)", "account"):
         collector = _Collector(request, retry, skips)
-    except ProviderError as exc:  # the account fails: its reason still names the gaps
-        if gaps:
-            exc.redact(lambda reason: f"{reason}; and {len(gaps)} organization entry(ies) "
-                                      f"named no account: {gaps[0].operation}: "
-                                      f"{gaps[0].code}: {gaps[0].message}")
-        raise
     for gap in gaps:
         collector.ledger.listing_failed("organization", gap)
     return collector.run()

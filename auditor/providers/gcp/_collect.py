@@ -26,6 +26,7 @@ from auditor.providers._runtime import (
     Progress,
     attempt,
     bounded_map,
+    naming_gaps,
     utc_now,
 )
 from auditor.providers._runtime.heard import Heard
@@ -335,14 +336,8 @@ def collect(request: CollectRequest, policy: RetryPolicy | None = None) -> Colle
     gaps = project_gaps(request.options)
     for gap in gaps:
         ledger.listing_failed(GAP_SCOPE, gap)
-    try:
+    with naming_gaps(gaps, "listed item(s)", "project"):
         session = open_session(request.options, request.max_workers, scrubber=ledger.scrubber)
-    except ProviderError as exc:  # the project fails: its reason still names the gaps
-        if gaps:
-            exc.redact(lambda reason: f"{reason}; and {len(gaps)} listed item(s) named no "
-                                      f"project: {gaps[0].operation}: {gaps[0].code}: "
-                                      f"{gaps[0].message}")
-        raise
     run.accounts = list(session.projects)
     run.endpoint_overridden = session.endpoint_overridden
     call = _Caller(ledger, policy)
